@@ -1,0 +1,14 @@
+"""Territory, projections, adjacency, patients, sectors and coverage.
+
+Pure functions on GeoDataFrames and arrays; the app and the CLI call them.
+
+Modules
+-------
+territory    load_units, load_departements, reference_points, territory_info
+adjacency    unit_edges, neighbours, adjacency_components
+lookup       by INSEE code (old codes too), postal code, normalised name
+display      simplified display geometry and GeoJSON for the map
+projections  LAMBERT93, WGS84, to_lambert93
+database     the embedded SQLite file
+paths        where data, caches and the database live
+"""

@@ -1,0 +1,1 @@
+"""Partner directory: CPTS, HAD, ERC, psychologists, DAC, SSIAD, CCAS."""
