@@ -34,6 +34,10 @@ import shapely
 
 from geo.projections import LAMBERT93, WGS84
 
+#: A town hall farther than this outside its own (generalised) polygon is a
+#: geocoding error in the source (e.g. Gex's placed in Vénissieux): not used.
+MAX_TOWN_HALL_OFFSET_M = 250.0
+
 #: Layer name inside each department's GeoPackage.
 LAYER = "communes"
 
@@ -53,6 +57,7 @@ class BuildReport:
     rebuilt: list[str] = field(default_factory=list)
     approximate: list[str] = field(default_factory=list)
     without_geometry: list[str] = field(default_factory=list)
+    town_halls_rejected: list[str] = field(default_factory=list)
     overlaps_removed: int = 0
     overlap_area_m2: float = 0.0
 
@@ -232,13 +237,21 @@ def build(departements: list[str], out_dir: Path, restored_csv: Path | None = No
     out["codes_postaux"] = out["code_insee"].map(postal).fillna("")
     out["anciennes_communes"] = out["commune_insee"].map(old_names).fillna("")
     points, sources = [], []
-    for code, geom in zip(codes, frame.geometry):
+    for code, geom, geom_l93 in zip(codes, frame.geometry, l93_values):
+        hall = halls.get(code)
+        hall_ok = hall is not None and not hall.is_empty
+        if hall_ok and geom_l93 is not None and not geom_l93.is_empty:
+            hall_l93 = gpd.GeoSeries([hall], crs=WGS84).to_crs(LAMBERT93).iloc[0]
+            hall_ok = geom_l93.distance(hall_l93) <= MAX_TOWN_HALL_OFFSET_M
+            if not hall_ok:
+                report.town_halls_rejected.append(code)
         if code in village_points:
             points.append(village_points[code]); sources.append("village")
-        elif halls.get(code) is not None and not halls[code].is_empty:
-            points.append(halls[code]); sources.append("mairie")
+        elif hall_ok:
+            points.append(hall); sources.append("mairie")
         elif geom is not None and not geom.is_empty:
-            points.append(geom.representative_point()); sources.append("interior")
+            points.append(geom.representative_point())
+            sources.append("interior_mairie_rejected" if hall is not None else "interior")
         else:
             points.append(None); sources.append("none")
     out["mairie_lon"] = [p.x if p is not None else np.nan for p in points]

@@ -33,6 +33,7 @@ def _build(args) -> int:
         "out": str(out), "departements": report.departements, "units": report.units,
         "population": report.population, "rebuilt_from_delegated": report.rebuilt,
         "approximate": report.approximate, "without_geometry": report.without_geometry,
+        "town_halls_rejected": len(report.town_halls_rejected),
         "overlaps_removed": report.overlaps_removed,
         "overlap_area_m2": round(float(report.overlap_area_m2), 1),
     }, indent=2, ensure_ascii=False))
