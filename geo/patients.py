@@ -1,0 +1,603 @@
+"""Patient distribution: importing a hospital export, reading and writing counts.
+
+A hospital export (CSV or XLSX) lists referrals, one per line, with where the
+patient lives. :func:`import_patients` places each line in a sector unit and
+counts patients per unit; only the location columns (and the service and year,
+when present) are ever read into the result: names, dates of birth, NIR,
+addresses, phone numbers or e-mails are neither kept nor written, not even in
+the rejects or in error messages.
+
+Public names
+------------
+import_patients
+    Read an export (path, or file-like object with its file name) into an
+    :class:`ImportResult`: counts, rejects, ambiguous lines, summary.
+read_counts, write_counts
+    The ``code_insee,patients`` file used by the rest of the application
+    (``#`` lines are comments).
+PatientFileError
+    A file that cannot be read (encoding, no location column, empty).
+
+Reading
+-------
+CSV in UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text")
+or Windows-1252, separated by ``;``, ``,``, tab or ``|`` (sniffed); XLSX (the
+first sheet with a recognisable header). Leading ``#`` lines and title lines
+before the header are skipped. Columns are recognised from usual French
+headers, whatever their case or accents: ``Code INSEE``/``code commune``/
+``COG``; ``Code postal``/``CP``; ``Ville``/``Commune``/``Localité``/``Libellé
+commune``; optional ``Service`` and ``Année`` (or a ``Date ...`` column, never
+the date of birth, from which the year is taken). Row numbers are those of the
+file (the header line included, first line = 1).
+
+Placement (see :meth:`geo.lookup.Gazetteer.match`)
+-------------------------------------------------
+By INSEE code (old delegated/associated communes lead to today's commune;
+Lyon 69123 is refined to an arrondissement by postal code or name), else
+postal code + town name (case, accents, hyphens, "ST"/"STE", a leading
+article, a lost leading zero and old commune names do not matter; a close
+spelling among the postal code's communes is accepted), else the name alone,
+else the postal code alone. Lyon's 69001-69009 go to their arrondissement.
+
+**Ambiguity rule.** A line that still fits several units (a postal code shared
+by several communes without a usable name, "Lyon" without an arrondissement, a
+name borne by several communes) is counted in **the most populous candidate
+unit** (ties: the smaller INSEE code); it is listed in
+:attr:`ImportResult.ambiguous` and counted in the summary.
+
+A line that cannot be placed (unknown or malformed code, commune outside the
+territory, no location at all) goes to :attr:`ImportResult.rejects` with its
+row number, the reason and the location fields given, nothing else. Blank
+lines are counted, not rejected. Nothing is dropped silently.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+
+from geo.lookup import gazetteer, normalize_insee_code, normalize_name
+
+__all__ = [
+    "import_patients", "ImportResult", "PatientFileError", "read_counts", "write_counts",
+    "AMBIGUITY_RULE", "LOCATION_ROLES",
+]
+
+#: The rule applied to ambiguous lines, as shown in import reports.
+AMBIGUITY_RULE = ("ligne ambiguë (plusieurs communes possibles) : comptée dans la commune "
+                  "la plus peuplée parmi les candidates")
+#: Roles of the columns that locate a patient, the only ones copied to the rejects.
+LOCATION_ROLES = ("code_insee", "code_postal", "commune")
+#: Every column role the importer reads; all other columns are ignored.
+ROLES = LOCATION_ROLES + ("service", "annee", "date")
+#: How often the progress callback is called.
+PROGRESS_EVERY = 10_000
+#: How many lines may precede the header (titles, comments).
+HEADER_SEARCH_ROWS = 30
+DELIMITERS = (";", "\t", ",", "|")
+
+ProgressCallback = Callable[[int], None]
+
+
+class PatientFileError(ValueError):
+    """A patient file that cannot be read; the message says why (in French)."""
+
+
+# -- column recognition -----------------------------------------------------------------------
+#: Words of headers that never locate the patient's home nor give the referral date
+#: (birth place, birth date, death, address, identifiers).
+_NOT_LOCATION = {"NAISSANCE", "NAISS", "NAIS", "NE", "NEE", "DDN", "DECES", "ADRESSE", "ADR", "RUE",
+                 "VOIE", "NIR", "NSS", "SECU", "SECURITE", "MATRICULE", "IPP", "TEL", "TELEPHONE",
+                 "MAIL", "EMAIL", "COURRIEL", "NUMERO", "NUM", "NO", "N"}
+_INSEE_EXACT = {"CODE INSEE", "INSEE", "CODE COMMUNE", "CODE INSEE COMMUNE", "COG", "CODE COG", "CODGEO",
+                "CODE GEO", "CODE GEOGRAPHIQUE", "DEPCOM", "CODE COMMUNE INSEE", "CODE INSEE RESIDENCE",
+                "CODE COMMUNE RESIDENCE", "COMMUNE INSEE", "INSEE COMMUNE"}
+_POSTAL_EXACT = {"CODE POSTAL", "CP", "C P", "CODEPOSTAL", "CODE POSTAL RESIDENCE", "CP RESIDENCE",
+                 "CP DOMICILE", "CODE POSTAL DOMICILE", "POSTAL"}
+_TOWN_EXACT = {"VILLE", "COMMUNE", "LOCALITE", "LIBELLE COMMUNE", "NOM COMMUNE", "NOM DE LA COMMUNE",
+               "LIB COMMUNE", "COMMUNE DE RESIDENCE", "VILLE DE RESIDENCE", "VILLE RESIDENCE",
+               "COMMUNE RESIDENCE", "LIBELLE VILLE"}
+_DATE_PREFERRED = {"DEMANDE", "ORIENTATION", "SIGNALEMENT", "ENTREE", "ADMISSION", "CONSULTATION",
+                   "SEJOUR", "VENUE", "PRISE", "RDV", "INTERVENTION"}
+
+
+def _header_key(text) -> str:
+    return normalize_name(text)
+
+
+def _role_of(header) -> tuple[str, int] | None:
+    """The role a header plays and its priority (0 = exact alias), or None."""
+    key = _header_key(header)
+    if not key:
+        return None
+    words = set(key.split())
+    if words & _NOT_LOCATION:
+        return None
+    if key in _INSEE_EXACT:
+        return "code_insee", 0
+    if key in _POSTAL_EXACT:
+        return "code_postal", 0
+    if key in _TOWN_EXACT:
+        return "commune", 0
+    if key in {"ANNEE", "ANNEE DEMANDE", "ANNEE D ORIENTATION", "ANNEE ORIENTATION"}:
+        return "annee", 0
+    if key in {"SERVICE", "UF", "UNITE FONCTIONNELLE", "SERVICE DEMANDEUR", "SPECIALITE"}:
+        return "service", 0
+    if words & {"INSEE", "COG", "CODGEO", "DEPCOM"}:
+        return "code_insee", 1
+    if "POSTAL" in words or "CODEPOSTAL" in words or key.split()[0] == "CP":
+        return "code_postal", 1
+    if words & {"VILLE", "COMMUNE", "LOCALITE"}:
+        return ("code_insee", 2) if "CODE" in words else ("commune", 1)
+    if words & {"SERVICE", "UF", "SPECIALITE"}:
+        return "service", 1
+    if "ANNEE" in words:
+        return "annee", 1
+    if "DATE" in words:
+        return "date", 0 if words & _DATE_PREFERRED else 1
+    return None
+
+
+def _recognise(header: list) -> dict[str, int]:
+    """Column index of each role found in a header row (best alias, then leftmost)."""
+    best: dict[str, tuple[int, int]] = {}
+    for index, cell in enumerate(header):
+        found = _role_of(cell)
+        if found:
+            role, priority = found
+            if role not in best or priority < best[role][0]:
+                best[role] = (priority, index)
+    return {role: index for role, (_, index) in best.items()}
+
+
+# -- reading the file -------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Table:
+    header_row: int
+    columns: dict[str, int]
+    header: list
+    records: Iterator[tuple[int, list]]
+    info: dict
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip()) or (
+        isinstance(cell, float) and cell != cell)
+
+
+def _is_comment(cells: list) -> bool:
+    first = next((c for c in cells if not _blank(c)), None)
+    return isinstance(first, str) and first.lstrip().startswith("#")
+
+
+def _find_header(rows: Iterator[tuple[int, list]]):
+    """Consume rows up to the header; return (row number, header, roles) or None."""
+    for count, (number, cells) in enumerate(rows):
+        if count >= HEADER_SEARCH_ROWS:
+            return None
+        if all(_blank(c) for c in cells) or _is_comment(cells):
+            continue
+        roles = _recognise(cells)
+        if set(roles) & set(LOCATION_ROLES):
+            return number, list(cells), roles
+    return None
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise PatientFileError(f"fichier marqué UTF-8 mais illisible en UTF-8 (octet {exc.start})") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise PatientFileError(
+            "encodage non reconnu : le fichier n'est ni en UTF-8 ni en Windows-1252 "
+            f"(octet 0x{data[exc.start]:02X} à la position {exc.start}) ; "
+            "l'enregistrer en CSV UTF-8 ou en XLSX") from None
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous = 0
+    for cells in reader:
+        yield previous + 1, cells
+        previous = reader.line_num
+
+
+def _read_csv(data: bytes) -> _Table:
+    text, encoding = _decode(data)
+    if not text.strip():
+        raise PatientFileError("fichier vide")
+    best = None
+    for delimiter in DELIMITERS:
+        rows = _csv_rows(text, delimiter)
+        try:
+            found = _find_header(rows)
+        except csv.Error:
+            continue
+        if not found:
+            continue
+        number, header, roles = found
+        score = (len(roles), len(header))
+        if best is None or score > best[0]:
+            best = (score, delimiter, number)
+    if best is None:
+        raise _no_location_column()
+    _, delimiter, _ = best
+    rows = _csv_rows(text, delimiter)
+    number, header, roles = _find_header(rows)
+    return _Table(number, roles, header, rows, {"format": "csv", "encoding": encoding, "delimiter": delimiter})
+
+
+def _read_xlsx(data: bytes) -> _Table:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, XML or openpyxl errors: all mean "not a readable workbook"
+        raise PatientFileError(f"classeur XLSX illisible ({type(exc).__name__})") from None
+    empty = True
+    for sheet in book.worksheets:
+        rows = ((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1))
+        found = _find_header(rows)
+        if found:
+            number, header, roles = found
+            return _Table(number, roles, header, rows, {"format": "xlsx", "sheet": sheet.title})
+        empty = empty and (sheet.max_row or 0) <= 1 and (sheet.max_column or 0) <= 1
+    if empty:
+        raise PatientFileError("classeur vide")
+    raise _no_location_column()
+
+
+def _no_location_column() -> PatientFileError:
+    # The header cells are not quoted: in a file without a header they would be patient data.
+    return PatientFileError(
+        "aucune colonne de localisation reconnue dans les "
+        f"{HEADER_SEARCH_ROWS} premières lignes : il faut un en-tête « Code INSEE » (ou code commune, "
+        "COG), « Code postal » (ou CP) ou « Ville » (ou Commune, Localité, Libellé commune)")
+
+
+def _open(source, filename) -> tuple[bytes, str]:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        return path.read_bytes(), filename or path.name
+    name = filename or getattr(source, "name", "") or ""
+    data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return bytes(data), str(name)
+
+
+def _read_table(source, filename=None) -> _Table:
+    data, name = _open(source, filename)
+    if not data.strip():
+        raise PatientFileError("fichier vide")
+    suffix = Path(name).suffix.lower()
+    if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
+        raise PatientFileError("format Excel 97-2003 (.xls) non pris en charge : l'enregistrer en .xlsx ou .csv")
+    if data.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(data)
+    if suffix == ".ods":
+        raise PatientFileError("format .ods non pris en charge : l'enregistrer en .xlsx ou .csv")
+    return _read_csv(data)
+
+
+# -- cell values ------------------------------------------------------------------------------
+def _text(cell) -> str:
+    if _blank(cell):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (dt.datetime, dt.date)):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+_YEAR_PATTERNS = (re.compile(r"^(\d{4})(?:\.0+)?$"), re.compile(r"^(\d{4})-\d{1,2}-\d{1,2}"),
+                  re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{4})"), re.compile(r"^\d{1,2}[/.-](\d{4})$"))
+
+
+def _year(cell) -> int | None:
+    if isinstance(cell, (dt.datetime, dt.date)):
+        return cell.year
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell == cell:
+        year = int(cell)
+        return year if 1900 <= year <= 2100 and year == cell else None
+    text = _text(cell)
+    for pattern in _YEAR_PATTERNS:
+        match = pattern.match(text)
+        if match and 1900 <= int(match.group(1)) <= 2100:
+            return int(match.group(1))
+    return None
+
+
+# -- the import -------------------------------------------------------------------------------
+@dataclasses.dataclass
+class ImportResult:
+    """What :func:`import_patients` found.
+
+    Attributes
+    ----------
+    counts : DataFrame
+        ``code_insee`` (str), ``patients`` (int): one row per unit with patients.
+    rejects : DataFrame
+        ``row``, ``reason`` and the location fields given (``code_insee``,
+        ``code_postal``, ``commune``, those the file has): nothing else.
+    ambiguous : DataFrame
+        Placed lines that fitted several units: ``row``, the location fields
+        given, ``code_insee_retenu``, ``candidats`` (space separated), ``note``.
+    placements : DataFrame
+        One row per placed line: ``row``, ``code_insee``, ``method``,
+        ``ambiguous`` and ``annee``/``service`` when the file has them.
+    summary : dict
+        Counts of lines read, placed, ambiguous, rejected, blank, per method and
+        per reject reason; the columns recognised; how the file was read.
+    """
+
+    counts: pd.DataFrame
+    rejects: pd.DataFrame
+    ambiguous: pd.DataFrame
+    placements: pd.DataFrame
+    summary: dict
+
+    @property
+    def by_options(self) -> list[str]:
+        """Extra grouping columns the file allows (``annee``, ``service``)."""
+        return [c for c in ("annee", "service") if c in self.placements.columns]
+
+    def counts_by(self, by: str | list[str] | None = None) -> pd.DataFrame:
+        """Patients per unit, optionally also per ``annee`` and/or ``service``.
+
+        Raises
+        ------
+        ValueError
+            When a grouping column is not in the file.
+        """
+        by = [by] if isinstance(by, str) else list(by or [])
+        missing = [c for c in by if c not in self.by_options]
+        if missing:
+            raise ValueError(f"by={missing!r}: the file has no such column "
+                             f"(available: {self.by_options or 'none'})")
+        keys = ["code_insee", *by]
+        placed = self.placements.copy()
+        if "annee" in by:
+            placed["annee"] = placed["annee"].astype("Int64")
+        counts = placed.groupby(keys, dropna=False).size().rename("patients").reset_index()
+        counts["patients"] = counts["patients"].astype("int64")
+        return counts.sort_values(keys, ignore_index=True, na_position="last")
+
+    def report(self, examples: int = 10) -> str:
+        """A French text report: totals, methods, reasons and the ambiguous lines."""
+        s = self.summary
+        lines = [
+            f"Lignes lues : {s['rows_read']} (en-tête ligne {s['header_row']}, "
+            f"{s['blank_rows']} lignes vides ignorées)",
+            f"Placées : {s['placed']} dont ambiguës : {s['ambiguous']} ; rejetées : {s['rejected']}",
+            "Par méthode : " + (", ".join(f"{k} {v}" for k, v in s["by_method"].items()) or "aucune"),
+        ]
+        if s["reject_reasons"]:
+            lines.append("Rejets : " + ", ".join(f"{k} {v}" for k, v in s["reject_reasons"].items()))
+        if s["ambiguous"]:
+            lines.append(f"Règle : {AMBIGUITY_RULE}.")
+            given = [c for c in LOCATION_ROLES if c in self.ambiguous.columns]
+            groups = (self.ambiguous.groupby(given + ["code_insee_retenu", "candidats"], dropna=False)
+                      .size().rename("lignes").reset_index().sort_values("lignes", ascending=False))
+            for row in groups.head(examples).itertuples(index=False):
+                fields = " ".join(str(getattr(row, c)) for c in given if str(getattr(row, c)))
+                count = len(row.candidats.split())
+                lines.append(f"  {fields or '(vide)'} → {row.code_insee_retenu} "
+                             f"(parmi {count} communes) : {row.lignes} ligne(s)")
+            if len(groups) > examples:
+                lines.append(f"  ... et {len(groups) - examples} autres cas")
+        return "\n".join(lines)
+
+
+def import_patients(source, filename: str | None = None, *,
+                    progress: ProgressCallback | None = None) -> ImportResult:
+    """Place every line of a hospital export in a sector unit and count patients.
+
+    Parameters
+    ----------
+    source : str, path or file-like
+        The export (CSV or XLSX); a file-like object (e.g. a Streamlit upload)
+        is read in full.
+    filename : str, optional
+        The file's name when ``source`` is file-like (its suffix tells XLSX
+        from CSV; the content is sniffed as well).
+    progress : callable, optional
+        Called with the number of lines processed every
+        :data:`PROGRESS_EVERY` lines and once at the end.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    PatientFileError
+        Empty file, unreadable encoding or workbook, no location column.
+
+    Examples
+    --------
+    >>> result = import_patients("data/demo/export_hopital_demo.csv")  # doctest: +SKIP
+    >>> result.counts.head(2)  # doctest: +SKIP
+    """
+    table = _read_table(source, filename)
+    columns = table.columns
+    g = gazetteer()
+    location = [role for role in LOCATION_ROLES if role in columns]
+    has_year = "annee" in columns or "date" in columns
+    year_column = columns.get("annee", columns.get("date"))
+    service_column = columns.get("service")
+
+    cache: dict[tuple, object] = {}
+    placements: list[tuple] = []
+    rejects: list[dict] = []
+    ambiguous: list[dict] = []
+    methods: Counter = Counter()
+    reasons: Counter = Counter()
+    read = blank = year_unknown = 0
+
+    def cell(cells, role):
+        index = columns.get(role)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    for number, cells in table.records:
+        if all(_blank(c) for c in cells):
+            blank += 1
+            continue
+        read += 1
+        given = {role: _text(cell(cells, role)) for role in location}
+        key = tuple(given.get(role, "") for role in LOCATION_ROLES)
+        result = cache.get(key)
+        if result is None:
+            result = cache[key] = g.match(postal_code=key[1] or None, name=key[2] or None,
+                                          code_insee=key[0] or None)
+        if result.placed:
+            year = None
+            if has_year:
+                year = _year(cells[year_column]) if year_column < len(cells) else None
+                year_unknown += year is None
+            service = _text(cell(cells, "service")) if service_column is not None else None
+            placements.append((number, result.unit, result.method, result.ambiguous, year, service))
+            methods[result.method] += 1
+            if result.ambiguous:
+                ambiguous.append({"row": number, **given, "code_insee_retenu": result.unit,
+                                  "candidats": " ".join(result.units), "note": result.note})
+        else:
+            rejects.append({"row": number, "reason": result.note, **given})
+            reasons[result.note.split(" (")[0]] += 1
+        if progress and read % PROGRESS_EVERY == 0:
+            progress(read)
+    if progress:
+        progress(read)
+
+    placed = pd.DataFrame(placements, columns=["row", "code_insee", "method", "ambiguous", "annee", "service"])
+    if not has_year:
+        placed = placed.drop(columns="annee")
+    if service_column is None:
+        placed = placed.drop(columns="service")
+    rejects_frame = pd.DataFrame(rejects, columns=["row", "reason", *location])
+    ambiguous_frame = pd.DataFrame(ambiguous, columns=["row", *location, "code_insee_retenu", "candidats", "note"])
+    summary = {
+        "rows_read": read,
+        "placed": len(placed),
+        "ambiguous": len(ambiguous_frame),
+        "rejected": len(rejects_frame),
+        "blank_rows": blank,
+        "by_method": {m: methods[m] for m in ("code_insee", "postal_code+name", "postal_code", "name") if methods[m]},
+        "reject_reasons": dict(reasons.most_common()),
+        "patients": len(placed),
+        "units": int(placed["code_insee"].nunique()),
+        "header_row": table.header_row,
+        "columns": {role: _text(table.header[index]) for role, index in sorted(columns.items(), key=lambda x: x[1])},
+        "year_unknown": year_unknown if has_year else None,
+        "ambiguity_rule": AMBIGUITY_RULE,
+        **table.info,
+    }
+    result = ImportResult(pd.DataFrame(), rejects_frame, ambiguous_frame, placed, summary)
+    result.counts = result.counts_by()
+    return result
+
+
+# -- counts files -----------------------------------------------------------------------------
+def write_counts(counts: pd.DataFrame, path, comments: list[str] | None = None) -> Path:
+    """Write a counts file: optional ``# comment`` lines, then ``code_insee,patients[,...]``.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Must have ``code_insee`` and ``patients``; other columns (``annee``,
+        ``service``) are written between them.
+    path : str or path
+    comments : list of str, optional
+        Lines written first, each prefixed with ``# ``.
+    """
+    missing = {"code_insee", "patients"} - set(counts.columns)
+    if missing:
+        raise ValueError(f"counts: missing column(s) {sorted(missing)}; got {list(counts.columns)}")
+    frame = counts.copy()
+    frame["code_insee"] = [normalize_insee_code(c) or str(c) for c in frame["code_insee"]]
+    frame["patients"] = frame["patients"].astype("int64")
+    if "annee" in frame.columns:
+        frame["annee"] = frame["annee"].astype("Int64")
+    order = ["code_insee", *[c for c in frame.columns if c not in ("code_insee", "patients")], "patients"]
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        for line in comments or []:
+            handle.write(f"# {line}\n")
+        frame[order].to_csv(handle, index=False, lineterminator="\n")
+    return path
+
+
+def read_counts(path) -> pd.DataFrame:
+    """Read a counts file into ``code_insee`` (str), ``patients`` (int64), one row per unit.
+
+    Lines starting with ``#`` are comments. Extra columns (``annee``,
+    ``service``) are summed over. Codes that lost their leading zero are
+    restored.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, or codes that are not sector units / counts that are
+        not non-negative integers; the message names them with their lines.
+    """
+    path = Path(path)
+    text, _ = _decode(path.read_bytes())
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ValueError(f"{path.name}: empty counts file (expected a header code_insee,patients)")
+    header_line = lines[0][1]
+    delimiter = max((";", ",", "\t"), key=header_line.count)
+    rows = list(csv.reader([line for _, line in lines], delimiter=delimiter))
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in ("code_insee", "patients") if c not in header]
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {missing} in header line {lines[0][0]} "
+                         f"(found {rows[0]})")
+    i_code, i_patients = header.index("code_insee"), header.index("patients")
+    g = gazetteer()
+    codes, patients, bad = [], [], []
+    for (number, _), cells in zip(lines[1:], rows[1:]):
+        raw_code = cells[i_code].strip() if i_code < len(cells) else ""
+        raw_count = cells[i_patients].strip() if i_patients < len(cells) else ""
+        code = normalize_insee_code(raw_code)
+        if code not in g:
+            hint = " (Lyon: use its arrondissements 69381-69389)" if code == "69123" else ""
+            bad.append(f"line {number}: code {raw_code!r} is not a sector unit{hint}")
+            continue
+        try:
+            count = float(raw_count)
+            if count < 0 or not count.is_integer():
+                raise ValueError
+        except ValueError:
+            bad.append(f"line {number}: patients {raw_count!r} is not a non-negative integer")
+            continue
+        codes.append(code)
+        patients.append(int(count))
+    if bad:
+        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
+        raise ValueError(f"{path.name}: {len(bad)} bad line(s): " + "; ".join(bad[:10]) + more)
+    frame = pd.DataFrame({"code_insee": pd.Series(codes, dtype=str),
+                          "patients": pd.Series(patients, dtype="int64")})
+    frame = frame.groupby("code_insee", as_index=False)["patients"].sum()
+    frame["patients"] = frame["patients"].astype("int64")
+    return frame.sort_values("code_insee", ignore_index=True)
