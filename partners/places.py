@@ -1,0 +1,270 @@
+"""Where a partner is: its sector unit, its position, inside or outside the territory.
+
+:class:`Places` wraps the territory (``geo.territory``) and the commune
+gazetteer (``geo.lookup``) for the partner directory: resolve an INSEE or
+postal code to today's sector unit, find the unit under a point, give a unit's
+reference point (Lambert-93) and tell whether a partner lies outside the 12
+departments.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import shapely
+
+from geo.projections import LAMBERT93, WGS84
+
+#: A point this close to a unit (metres) counts as inside it (slivers between communes).
+POINT_TOLERANCE_M = 100.0
+
+
+class Resolution(tuple):
+    """``(code, note, error)``: the unit code ("" if none), an informative note, an error message."""
+
+    __slots__ = ()
+
+    def __new__(cls, code: str = "", note: str = "", error: str = ""):
+        return super().__new__(cls, (code, note, error))
+
+    code = property(lambda self: self[0])
+    note = property(lambda self: self[1])
+    error = property(lambda self: self[2])
+
+
+class Places:
+    """The territory as the partner directory needs it.
+
+    Parameters
+    ----------
+    units
+        The sector units (``geo.territory.load_units()`` by default).
+    """
+
+    def __init__(self, units=None):
+        from geo.territory import load_units, reference_points
+
+        self.units = load_units() if units is None else units
+        self.codes = self.units["code_insee"].to_numpy()
+        self.index = {code: i for i, code in enumerate(self.codes)}
+        self.reference_xy = reference_points(self.units)
+        self.departements = frozenset(self.units["departement"])
+        self._gazetteer = None
+
+    # -- gazetteer --------------------------------------------------------------
+    @property
+    def gazetteer(self):
+        """``geo.lookup.gazetteer()`` (old codes, postal codes, names)."""
+        if self._gazetteer is None:
+            from geo.lookup import gazetteer
+
+            self._gazetteer = gazetteer()
+        return self._gazetteer
+
+    def by_code(self, code: str) -> list[str]:
+        """Today's units for an INSEE code (old delegated codes and Lyon 69123 included)."""
+        if code in self.index:
+            return [code]
+        return [c for c in self.gazetteer.by_code(code) if c in self.index]
+
+    def by_postal_code(self, postal_code: str) -> list[str]:
+        """Units served by a postal code."""
+        return [c for c in self.gazetteer.by_postal_code(postal_code) if c in self.index]
+
+    # -- resolution -------------------------------------------------------------
+    def in_departements(self, code: str) -> bool:
+        """True when an INSEE code belongs to one of the territory's departments."""
+        return bool(code) and code[:2] in self.departements
+
+    def resolve(self, code_insee: str = "", postal_code: str = "", name: str = "") -> Resolution:
+        """Today's sector unit for a commune given by code, postal code and/or name.
+
+        Parameters
+        ----------
+        code_insee
+            INSEE code (old or current; 69123 is narrowed with the postal code).
+        postal_code, name
+            Used when the code is missing, or to choose among Lyon's arrondissements.
+
+        Returns
+        -------
+        Resolution
+            ``code`` is a unit code, or the code as given for a commune outside
+            the territory's departments; ``error`` is set when the commune is
+            unknown or ambiguous.
+        """
+        if code_insee:
+            if code_insee in self.index:
+                return Resolution(code_insee)
+            if not self.in_departements(code_insee):
+                return Resolution(code_insee, "outside the territory's departments")
+            candidates = self.by_code(code_insee)
+            if len(candidates) > 1 and postal_code:
+                narrowed = [c for c in candidates if c in set(self.by_postal_code(postal_code))]
+                candidates = narrowed or candidates
+            if len(candidates) == 1:
+                return Resolution(candidates[0], f"INSEE code {code_insee} is now {candidates[0]}")
+            if candidates:
+                return Resolution("", "", f"INSEE code {code_insee} covers {len(candidates)} units "
+                                          f"({', '.join(candidates[:9])}); give the postal code or the position")
+            return Resolution("", "", f"unknown commune: INSEE code {code_insee} is not a commune of "
+                                      f"departement {code_insee[:2]}")
+        if postal_code:
+            result = self.gazetteer.match(postal_code, name or "")
+            units = [c for c in result.units if c in self.index]
+            if len(units) == 1:
+                return Resolution(units[0], result.note or "")
+            if len(units) > 1:
+                return Resolution("", "", f"postal code {postal_code} {name!r} matches {len(units)} communes "
+                                          f"({', '.join(units[:6])}); give the INSEE code")
+            if postal_code[:2] not in self.departements:
+                return Resolution("", "outside the territory's departments")
+            return Resolution("", "", f"unknown commune: postal code {postal_code} {name!r}")
+        return Resolution("", "", "no commune: give code_insee, or postal_code and commune name")
+
+    # -- points -----------------------------------------------------------------
+    @functools.cached_property
+    def _tree(self):
+        from geo.territory import units_lambert93
+
+        geoms = units_lambert93(self.units).geometry.to_numpy()
+        return shapely.STRtree(geoms), geoms
+
+    def locate(self, lonlat: np.ndarray) -> np.ndarray:
+        """The unit code under each WGS84 point ("" outside the territory).
+
+        Parameters
+        ----------
+        lonlat
+            Array of shape (n, 2).
+
+        Returns
+        -------
+        numpy.ndarray
+            Object array of unit codes.
+        """
+        xy = to_lambert93(np.asarray(lonlat, dtype=float).reshape(-1, 2))
+        points = shapely.points(xy)
+        tree, geoms = self._tree
+        result = np.full(len(points), "", dtype=object)
+        hits_p, hits_g = tree.query(points, predicate="intersects")
+        result[hits_p] = self.codes[hits_g]
+        missing = np.flatnonzero(result == "")
+        if len(missing):
+            near_p, near_g = tree.query_nearest(points[missing], max_distance=POINT_TOLERANCE_M)
+            result[missing[near_p]] = self.codes[near_g]
+        return result
+
+    def locate_one(self, lon: float, lat: float) -> str:
+        """The unit code under one point ("" outside the territory)."""
+        return str(self.locate(np.array([[lon, lat]]))[0])
+
+    def reference_point(self, code: str) -> np.ndarray:
+        """Lambert-93 reference point (town hall, else interior point) of a unit."""
+        return self.reference_xy[self.index[code]]
+
+    def reference_lonlat(self, code: str) -> tuple[float, float]:
+        """WGS84 reference point of a unit, and whether it is the town hall."""
+        row = self.units.iloc[self.index[code]]
+        return float(row["mairie_lon"]), float(row["mairie_lat"])
+
+    def is_town_hall(self, code: str) -> bool:
+        return self.units["point_source"].iat[self.index[code]] == "mairie"
+
+    def unit_name(self, code: str) -> str:
+        return str(self.units["nom"].iat[self.index[code]]) if code in self.index else ""
+
+
+def locate_partner(partner, places: Places):
+    """Resolve a checked partner's commune and position.
+
+    The unit comes from the INSEE code (old codes and 69123 mapped to today's
+    units), else from the postal code and commune name, else from the position.
+    A partner without position gets its unit's reference point (precision
+    ``commune``, or ``town_hall`` for a CCAS, which sits in the town hall).
+    ``outside_territory`` is set from the point (point in polygon) or, without
+    one, from the commune.
+
+    Parameters
+    ----------
+    partner
+        A :class:`~partners.model.Partner` already through
+        :func:`partners.validation.check_partner`.
+    places
+        The territory.
+
+    Returns
+    -------
+    tuple
+        ``(partner, issues)``.
+    """
+    from partners.model import Issue
+
+    issues = []
+    resolution = places.resolve(partner.code_insee, partner.postal_code, partner.commune)
+    code = resolution.code
+    has_point = partner.lon is not None and partner.lat is not None
+    under_point = places.locate_one(partner.lon, partner.lat) if has_point else ""
+    if resolution.error:
+        if not under_point:
+            issues.append(Issue("error", "code_insee", resolution.error))
+            return partner, issues
+        code = under_point
+        issues.append(Issue("warning", "code_insee",
+                            f"{resolution.error}; commune taken from the position ({under_point})"))
+    elif not code and under_point:
+        code = under_point
+    elif under_point and code in places.index and under_point != code:
+        issues.append(Issue("warning", "lon",
+                            f"position falls in {under_point} {places.unit_name(under_point)}, "
+                            f"not in {code} {places.unit_name(code)}"))
+    changes = {"code_insee": code}
+    if code in places.index:
+        changes["commune"] = partner.commune or places.unit_name(code)
+    if has_point:
+        changes["precision"] = partner.precision or "address"
+        changes["outside_territory"] = not under_point
+    elif code in places.index:
+        lon, lat = places.reference_lonlat(code)
+        town_hall = partner.type == "CCAS" and places.is_town_hall(code)
+        changes.update(lon=round(lon, 6), lat=round(lat, 6),
+                       precision="town_hall" if town_hall else "commune", outside_territory=False)
+    else:
+        changes["outside_territory"] = True
+        issues.append(Issue("warning", "lon", "no position: the partner will not appear in distance searches"))
+    if partner.communes is not None:
+        known, unknown = [], []
+        for c in partner.communes:
+            units = places.by_code(c) if places.in_departements(c) else []
+            (known.extend(units) if units else unknown.append(c))
+        if unknown:
+            issues.append(Issue("warning", "communes", f"zone: unknown communes ignored: {', '.join(unknown[:10])}"))
+        changes["communes"] = tuple(sorted(set(known)))
+    return partner.replace(**changes), issues
+
+
+@functools.lru_cache(maxsize=1)
+def default_places() -> Places:
+    """The shared :class:`Places` of the committed territory."""
+    return Places()
+
+
+@functools.lru_cache(maxsize=4)
+def _transformer(source: str, target: str):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_lambert93(lonlat: np.ndarray) -> np.ndarray:
+    """WGS84 lon/lat (n, 2) to Lambert-93 x/y (n, 2)."""
+    lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    x, y = _transformer(WGS84, LAMBERT93).transform(lonlat[:, 0], lonlat[:, 1])
+    return np.column_stack([x, y])
+
+
+def to_wgs84(xy: np.ndarray, crs: str = LAMBERT93) -> np.ndarray:
+    """Projected x/y (n, 2) in ``crs`` to WGS84 lon/lat (n, 2)."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    lon, lat = _transformer(crs, WGS84).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])

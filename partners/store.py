@@ -1,0 +1,536 @@
+"""The partner directory in the embedded SQLite database, with its history.
+
+Tables (declared with :func:`geo.database.register_schema` at import):
+
+``partners``
+    One row per partner; ``id`` is stable (AUTOINCREMENT: a deleted id is
+    never reused, so an undone delete gets its id back); ``key`` is the natural
+    key imports recognise a partner by.
+``partner_communes``
+    The communes each partner covers (CPTS territory, HAD zone).
+``partner_history``
+    Every change: time, author, action (create, update, delete, undo), the
+    partner before and after (JSON, communes included) and a reason.
+
+Every write runs in one ``BEGIN IMMEDIATE`` transaction together with its
+history row, so concurrent writers queue and nothing is lost.
+
+Public functions
+----------------
+save_partner, delete_partner, set_communes, undo
+    Changes, each recorded in the history.
+get_partner, find_partner, list_partners, partner_history, count_partners
+    Reads.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from geo.database import register_schema, transaction
+from partners.model import Issue, Partner
+from partners.validation import ValidationError, check_partner, normalize_name
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS partners (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_norm TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    code_insee TEXT NOT NULL DEFAULT '',
+    postal_code TEXT NOT NULL DEFAULT '',
+    commune TEXT NOT NULL DEFAULT '',
+    lon REAL,
+    lat REAL,
+    precision TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    website TEXT NOT NULL DEFAULT '',
+    finess TEXT NOT NULL DEFAULT '',
+    rpps TEXT NOT NULL DEFAULT '',
+    adeli TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT '',
+    zone_known INTEGER NOT NULL DEFAULT 0,
+    notes TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    source_date TEXT NOT NULL DEFAULT '',
+    outside_territory INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL DEFAULT '',
+    updated_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS partners_type ON partners(type);
+CREATE INDEX IF NOT EXISTS partners_finess ON partners(finess);
+CREATE INDEX IF NOT EXISTS partners_name ON partners(name_norm, code_insee);
+CREATE TABLE IF NOT EXISTS partner_communes (
+    partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+    code_insee TEXT NOT NULL,
+    PRIMARY KEY (partner_id, code_insee)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS partner_communes_code ON partner_communes(code_insee);
+CREATE TABLE IF NOT EXISTS partner_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    partner_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    action TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    undone_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS partner_history_partner ON partner_history(partner_id);
+"""
+register_schema("partners", SCHEMA)
+
+_COLUMNS = ("id", "key", "type", "name", "address", "code_insee", "postal_code", "commune", "lon", "lat",
+            "precision", "phone", "email", "website", "finess", "rpps", "adeli", "category", "notes",
+            "source", "source_date", "outside_territory", "created_at", "updated_at", "updated_by")
+
+#: Columns of :func:`list_partners`, in order.
+LIST_COLUMNS = ("id", "type", "name", "finess", "code_insee", "lon", "lat", "outside_territory", "precision",
+                "commune", "postal_code", "address", "phone", "email", "website", "rpps", "adeli",
+                "category", "zone_size", "notes", "source", "source_date", "updated_at", "updated_by", "key")
+
+
+class DuplicateError(ValidationError):
+    """The partner would duplicate another one (same FINESS number)."""
+
+
+@dataclass
+class SaveResult:
+    """Outcome of :func:`save_partner`: ``action`` is created, updated or unchanged."""
+
+    id: int
+    action: str
+    partner: Partner
+    issues: list[Issue] = field(default_factory=list)
+    history_id: int | None = None
+
+
+def default_author() -> str:
+    """Who is making the change when nobody says (``$SECTEURS_AUTHOR``, else the login)."""
+    if os.environ.get("SECTEURS_AUTHOR"):
+        return os.environ["SECTEURS_AUTHOR"]
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no login name (some containers)
+        return "inconnu"
+
+
+def now_utc() -> str:
+    """The current UTC time, ISO 8601 to the microsecond."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def partner_key(partner: Partner) -> str:
+    """The natural key of a partner: its given key, FINESS, RPPS, ADELI, else type, commune and name."""
+    if partner.key:
+        return partner.key
+    if partner.finess:
+        return f"FINESS:{partner.finess}"
+    if partner.rpps:
+        return f"RPPS:{partner.rpps}"
+    if partner.adeli:
+        return f"ADELI:{partner.adeli}"
+    return f"NOM:{partner.type}:{partner.code_insee}:{normalize_name(partner.name)}"
+
+
+# ---------------------------------------------------------------------- reads
+
+def _from_row(conn: sqlite3.Connection, row: sqlite3.Row) -> Partner:
+    values = {name: row[name] for name in _COLUMNS}
+    values["outside_territory"] = bool(values["outside_territory"])
+    if row["zone_known"]:
+        codes = conn.execute("SELECT code_insee FROM partner_communes WHERE partner_id = ? ORDER BY code_insee",
+                             (row["id"],)).fetchall()
+        values["communes"] = tuple(r[0] for r in codes)
+    return Partner(**values)
+
+
+def get_partner(conn: sqlite3.Connection, partner_id: int) -> Partner | None:
+    """The partner with this id, or ``None``."""
+    row = conn.execute("SELECT * FROM partners WHERE id = ?", (int(partner_id),)).fetchone()
+    return None if row is None else _from_row(conn, row)
+
+
+def find_partner(conn: sqlite3.Connection, key: str) -> Partner | None:
+    """The partner with this natural key (e.g. ``FINESS:010000024``), or ``None``."""
+    row = conn.execute("SELECT * FROM partners WHERE key = ?", (key,)).fetchone()
+    return None if row is None else _from_row(conn, row)
+
+
+def count_partners(conn: sqlite3.Connection, type: str | None = None) -> int:
+    """Number of partners (of one type)."""
+    if type:
+        return conn.execute("SELECT count(*) FROM partners WHERE type = ?", (type,)).fetchone()[0]
+    return conn.execute("SELECT count(*) FROM partners").fetchone()[0]
+
+
+def list_partners(conn: sqlite3.Connection, type: str | None = None,
+                  include_outside: bool = True) -> pd.DataFrame:
+    """All partners as a table (columns :data:`LIST_COLUMNS`), sorted by type and name.
+
+    Parameters
+    ----------
+    conn
+        Open database.
+    type
+        Keep one partner type only (``"CPTS"``...); comma-separated types allowed.
+    include_outside
+        Keep partners flagged ``outside_territory``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``zone_size`` is the number of communes covered (NaN when unknown).
+    """
+    sql = ("SELECT p.*, (SELECT count(*) FROM partner_communes c WHERE c.partner_id = p.id) AS zone_size "
+           "FROM partners p")
+    where, params = [], []
+    if type:
+        types = [t.strip().upper() for t in str(type).split(",") if t.strip()]
+        where.append(f"p.type IN ({','.join('?' * len(types))})")
+        params.extend(types)
+    if not include_outside:
+        where.append("p.outside_territory = 0")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    frame = pd.read_sql_query(sql + " ORDER BY p.type, p.name_norm, p.id", conn, params=params)
+    frame["outside_territory"] = frame["outside_territory"].astype(bool)
+    frame["zone_size"] = frame["zone_size"].where(frame["zone_known"].astype(bool))
+    return frame[list(LIST_COLUMNS)]
+
+
+def partner_history(conn: sqlite3.Connection, partner_id: int | None = None,
+                    limit: int | None = None) -> pd.DataFrame:
+    """The change history, newest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id, at, author, action, partner_id, name, reason, undone_by,
+        before, after`` (``before``/``after`` are JSON text, empty when absent).
+    """
+    sql = "SELECT * FROM partner_history"
+    params: list = []
+    if partner_id is not None:
+        sql += " WHERE partner_id = ?"
+        params.append(int(partner_id))
+    sql += " ORDER BY id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    frame = pd.read_sql_query(sql, conn, params=params)
+    frame[["before", "after"]] = frame[["before", "after"]].astype(object).where(
+        frame[["before", "after"]].notna(), "")
+
+    def name(row):
+        snapshot = row["after"] or row["before"]
+        return json.loads(snapshot)["name"] if snapshot else ""
+
+    frame["name"] = frame.apply(name, axis=1) if len(frame) else pd.Series(dtype=str)
+    frame["undone_by"] = frame["undone_by"].astype("Int64")
+    return frame[["id", "at", "author", "action", "partner_id", "name", "reason", "undone_by", "before", "after"]]
+
+
+# ---------------------------------------------------------------------- writes
+
+def _write(conn: sqlite3.Connection, partner: Partner, insert: bool) -> int:
+    values = partner.to_dict()
+    values["name_norm"] = normalize_name(partner.name)
+    values["zone_known"] = int(partner.communes is not None)
+    values["outside_territory"] = int(partner.outside_territory)
+    columns = [c for c in _COLUMNS if c != "id" or partner.id is not None] + ["name_norm", "zone_known"]
+    if insert:
+        cursor = conn.execute(
+            f"INSERT INTO partners ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", values)
+        partner_id = partner.id if partner.id is not None else cursor.lastrowid
+    else:
+        assignments = ", ".join(f"{c} = :{c}" for c in columns if c != "id")
+        conn.execute(f"UPDATE partners SET {assignments} WHERE id = :id", values)
+        partner_id = partner.id
+    conn.execute("DELETE FROM partner_communes WHERE partner_id = ?", (partner_id,))
+    if partner.communes:
+        conn.executemany("INSERT INTO partner_communes (partner_id, code_insee) VALUES (?, ?)",
+                         [(partner_id, code) for code in sorted(set(partner.communes))])
+    return int(partner_id)
+
+
+def _record(conn, partner_id: int, action: str, before: Partner | None, after: Partner | None,
+            author: str, reason: str, at: str) -> int:
+    cursor = conn.execute(
+        "INSERT INTO partner_history (partner_id, at, author, action, before, after, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (partner_id, at, author, action,
+         None if before is None else json.dumps(before.to_dict(), ensure_ascii=False),
+         None if after is None else json.dumps(after.to_dict(), ensure_ascii=False), reason))
+    return int(cursor.lastrowid)
+
+
+def duplicate_issues(conn: sqlite3.Connection, partner: Partner, own_id: int | None) -> list[Issue]:
+    """Other partners this one would duplicate.
+
+    Same FINESS number: an error. Same normalised name in the same commune: a
+    warning (two services may share a name). Both messages name the two partners.
+    """
+    issues = []
+    own = -1 if own_id is None else int(own_id)
+    if partner.finess:
+        row = conn.execute("SELECT id, name, key FROM partners WHERE finess = ? AND id != ?",
+                           (partner.finess, own)).fetchone()
+        if row:
+            issues.append(Issue("error", "finess",
+                                f"duplicate: FINESS {partner.finess} of {partner.name!r} already belongs to "
+                                f"partner #{row['id']} {row['name']!r} ({row['key']})"))
+    if partner.code_insee:
+        row = conn.execute("SELECT id, name, type FROM partners WHERE name_norm = ? AND code_insee = ? AND id != ?",
+                           (normalize_name(partner.name), partner.code_insee, own)).fetchone()
+        if row:
+            issues.append(Issue("warning", "name",
+                                f"likely duplicate: {partner.name!r} ({partner.type}) has the same name and "
+                                f"commune {partner.code_insee} as partner #{row['id']} {row['name']!r} ({row['type']})"))
+    return issues
+
+
+def save_checked(conn: sqlite3.Connection, partner: Partner, *, author: str, reason: str = "",
+                 merge: bool = True, at: str | None = None) -> SaveResult:
+    """Create or update a partner already checked and located; call inside a transaction.
+
+    Parameters
+    ----------
+    conn
+        Open database, inside ``BEGIN IMMEDIATE``.
+    partner
+        The partner; found again by ``id`` when set, else by :func:`partner_key`.
+    author, reason
+        Recorded in the history.
+    merge
+        Imports merge (empty incoming fields keep the stored value); an edit
+        replaces every field.
+    at
+        Time of the change (default: now).
+
+    Returns
+    -------
+    SaveResult
+
+    Raises
+    ------
+    DuplicateError
+        Another partner has the same FINESS number.
+    """
+    at = at or now_utc()
+    key = partner_key(partner)
+    partner = partner.replace(key=key)
+    existing = get_partner(conn, partner.id) if partner.id is not None else find_partner(conn, key)
+    if partner.id is not None and existing is None:
+        raise ValidationError("id", partner.id, f"partner #{partner.id} does not exist (deleted?)")
+    issues = duplicate_issues(conn, partner, existing.id if existing else None)
+    errors = [i for i in issues if i.level == "error"]
+    if errors:
+        raise DuplicateError(errors[0].field, partner.finess, errors[0].message)
+    if existing is None:
+        new = partner.replace(id=None, created_at=at, updated_at=at, updated_by=author)
+        new_id = _write(conn, new, insert=True)
+        new = new.replace(id=new_id)
+        history_id = _record(conn, new_id, "create", None, new, author, reason, at)
+        return SaveResult(new_id, "created", new, issues, history_id)
+    if partner.source_date and existing.source_date and partner.source_date < existing.source_date:
+        issues.append(Issue("warning", "source_date",
+                            f"{partner.name!r}: record dated {partner.source_date} is older than the stored one "
+                            f"({existing.source_date}); kept the stored one"))
+        return SaveResult(existing.id, "unchanged", existing, issues)
+    if merge:
+        candidate = existing.merged_with(partner)
+    else:
+        candidate = partner.replace(id=existing.id, created_at=existing.created_at)
+    candidate = candidate.replace(key=existing.key if merge else key)
+    if candidate.data() == existing.data() and candidate.key == existing.key:
+        return SaveResult(existing.id, "unchanged", existing, issues)
+    candidate = candidate.replace(id=existing.id, created_at=existing.created_at, updated_at=at, updated_by=author)
+    _write(conn, candidate, insert=False)
+    history_id = _record(conn, existing.id, "update", existing, candidate, author, reason, at)
+    return SaveResult(existing.id, "updated", candidate, issues, history_id)
+
+
+def prepare_partner(partner: Partner, places=None) -> tuple[Partner, list[Issue]]:
+    """Check, normalise and locate a partner (see :func:`partners.places.locate_partner`).
+
+    Returns
+    -------
+    tuple
+        ``(partner, issues)``; the partner must not be saved if an issue is an error.
+    """
+    from partners.places import default_places, locate_partner
+
+    partner, issues = check_partner(partner)
+    if any(i.level == "error" for i in issues):
+        return partner, issues
+    partner, more = locate_partner(partner, places or default_places())
+    return partner, issues + more
+
+
+def save_partner(conn: sqlite3.Connection, partner: Partner, *, author: str | None = None,
+                 reason: str = "", places=None, merge: bool = False) -> SaveResult:
+    """Check, locate and save one partner (its own transaction), recording the change.
+
+    Parameters
+    ----------
+    conn
+        Open database (``geo.database.connect``).
+    partner
+        New partner (``id`` None) or edited one (``id`` set: every field replaced).
+    author
+        Who makes the change (default :func:`default_author`).
+    reason
+        Free text kept in the history.
+    places
+        The territory (:class:`partners.places.Places`; the committed one by default).
+    merge
+        Keep stored values for empty fields (what imports do).
+
+    Returns
+    -------
+    SaveResult
+
+    Raises
+    ------
+    ValidationError
+        The first error found (its message names the field and the value).
+    DuplicateError
+        Same FINESS as another partner.
+
+    Examples
+    --------
+    >>> from geo.database import connect
+    >>> conn = connect(":memory:")  # doctest: +SKIP
+    >>> save_partner(conn, Partner(type="CCAS", name="CCAS de Lyon 3e", code_insee="69383"))  # doctest: +SKIP
+    """
+    partner, issues = prepare_partner(partner, places)
+    errors = [i for i in issues if i.level == "error"]
+    if errors:
+        raise ValidationError(errors[0].field, getattr(partner, errors[0].field, None),
+                              "; ".join(e.message for e in errors))
+    result = transaction(conn, lambda c: save_checked(c, partner, author=author or default_author(),
+                                                      reason=reason, merge=merge))
+    result.issues = issues + result.issues
+    return result
+
+
+def set_communes(conn: sqlite3.Connection, partner_id: int, codes, *, author: str | None = None,
+                 reason: str = "") -> str:
+    """Replace the communes a partner covers (history kept); returns updated or unchanged.
+
+    Raises
+    ------
+    ValidationError
+        No partner with this id.
+    """
+    def work(c):
+        current = get_partner(c, partner_id)
+        if current is None:
+            raise ValidationError("id", partner_id, f"partner #{partner_id} does not exist")
+        return save_checked(c, current.replace(communes=tuple(sorted(set(codes)))),
+                            author=author or default_author(), reason=reason, merge=True).action
+
+    return transaction(conn, work)
+
+
+def delete_partner(conn: sqlite3.Connection, partner_id: int, *, author: str | None = None,
+                   reason: str = "") -> int:
+    """Delete a partner; the history keeps it, :func:`undo` brings it back.
+
+    Returns
+    -------
+    int
+        The history id of the deletion.
+
+    Raises
+    ------
+    ValidationError
+        No partner with this id.
+    """
+    def work(c):
+        current = get_partner(c, partner_id)
+        if current is None:
+            raise ValidationError("id", partner_id, f"partner #{partner_id} does not exist")
+        c.execute("DELETE FROM partners WHERE id = ?", (current.id,))
+        return _record(c, current.id, "delete", current, None, author or default_author(), reason, now_utc())
+
+    return transaction(conn, work)
+
+
+def undo(conn: sqlite3.Connection, change_id: int | None = None, *, author: str | None = None) -> dict:
+    """Undo one change (the latest not yet undone by default): a delete is restored with its id.
+
+    Parameters
+    ----------
+    conn
+        Open database.
+    change_id
+        History id to undo.
+    author
+        Who undoes it (recorded as an ``undo`` change).
+
+    Returns
+    -------
+    dict
+        ``{"undone": change_id, "history_id": ..., "partner_id": ..., "action": ...}``.
+
+    Raises
+    ------
+    ValidationError
+        Nothing to undo, the change was already undone, or the partner changed
+        since (undo the later changes first).
+    """
+    def work(c):
+        if change_id is None:
+            row = c.execute("SELECT * FROM partner_history WHERE undone_by IS NULL AND action != 'undo' "
+                            "ORDER BY id DESC LIMIT 1").fetchone()
+            if row is None:
+                raise ValidationError("change", None, "nothing to undo")
+        else:
+            row = c.execute("SELECT * FROM partner_history WHERE id = ?", (int(change_id),)).fetchone()
+            if row is None:
+                raise ValidationError("change", change_id, f"change #{change_id} does not exist")
+            if row["undone_by"] is not None:
+                raise ValidationError("change", change_id,
+                                      f"change #{change_id} was already undone by change #{row['undone_by']}")
+        before = Partner.from_dict(json.loads(row["before"])) if row["before"] else None
+        after = Partner.from_dict(json.loads(row["after"])) if row["after"] else None
+        current = get_partner(c, row["partner_id"])
+        same = (current is None and after is None) or (
+            current is not None and after is not None and current.data() == after.data())
+        if not same:
+            raise ValidationError("change", row["id"],
+                                  f"cannot undo change #{row['id']} ({row['action']} of partner "
+                                  f"#{row['partner_id']}): the partner changed since; undo the later changes first")
+        if before is not None and current is None:
+            clash = find_partner(c, before.key)
+            if clash is not None:
+                raise ValidationError("change", row["id"],
+                                      f"cannot restore partner #{before.id}: its key {before.key} is now used by "
+                                      f"partner #{clash.id} {clash.name!r}")
+        at = now_utc()
+        who = author or default_author()
+        if before is None:
+            c.execute("DELETE FROM partners WHERE id = ?", (row["partner_id"],))
+            restored = None
+        else:
+            restored = before.replace(updated_at=at, updated_by=who)
+            _write(c, restored, insert=current is None)
+        history_id = _record(c, row["partner_id"], "undo", current, restored, who,
+                             f"undo of change #{row['id']} ({row['action']})", at)
+        c.execute("UPDATE partner_history SET undone_by = ? WHERE id = ?", (history_id, row["id"]))
+        return {"undone": int(row["id"]), "history_id": history_id, "partner_id": int(row["partner_id"]),
+                "action": row["action"]}
+
+    return transaction(conn, work)
