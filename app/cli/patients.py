@@ -1,0 +1,85 @@
+"""``secteurs patients import|check``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+BY_CHOICES = ("annee", "service")
+
+
+def register(subparsers) -> None:
+    patients = subparsers.add_parser("patients", help="import a hospital export, check a counts file")
+    actions = patients.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    imp = actions.add_parser(
+        "import", help="count patients per unit from a hospital export (CSV or XLSX)",
+        description="Place each line of a hospital export in a sector unit and write the counts. "
+                    "Only location, service and year columns are read; identifying columns are ignored.")
+    imp.add_argument("file", type=Path, help="the export (CSV in UTF-8/Windows-1252, ; , or tab; or XLSX)")
+    imp.add_argument("--out", type=Path, required=True, help="counts file to write (code_insee,patients)")
+    imp.add_argument("--rejects", type=Path, default=None,
+                     help="lines that could not be placed (row, reason, location fields); "
+                          "default: <out>_rejets.csv when there are any")
+    imp.add_argument("--ambiguous", type=Path, default=None,
+                     help="also write the ambiguous lines (row, location fields, unit chosen, candidates)")
+    imp.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
+                     help="also split the counts by year and/or service (repeatable)")
+    imp.add_argument("--json", action="store_true", help="print the summary as JSON instead of the report")
+    imp.set_defaults(handler=_import)
+
+    check = actions.add_parser("check", help="validate a counts file and print its totals")
+    check.add_argument("file", type=Path)
+    check.set_defaults(handler=_check)
+
+
+def _progress(rows: int) -> None:
+    print(f"\r{rows:>9,} lines processed".replace(",", " "), end="", file=sys.stderr, flush=True)
+
+
+def _import(args) -> int:
+    from app.cli import CommandError
+    from geo.patients import PatientFileError, import_patients, write_counts
+
+    try:
+        result = import_patients(args.file, progress=_progress)
+    except PatientFileError as exc:
+        raise CommandError(f"{args.file}: {exc}") from None
+    finally:
+        print(file=sys.stderr)
+    try:
+        counts = result.counts_by(args.by)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    write_counts(counts, args.out, comments=[f"Import de {args.file.name} : {result.summary['placed']} "
+                                             f"patients placés, {result.summary['rejected']} rejetés"])
+    rejects = args.rejects
+    if rejects is None and len(result.rejects):
+        rejects = args.out.with_name(f"{args.out.stem}_rejets.csv")
+    if rejects is not None:
+        result.rejects.to_csv(rejects, index=False, encoding="utf-8-sig")
+    if args.ambiguous is not None:
+        result.ambiguous.to_csv(args.ambiguous, index=False, encoding="utf-8-sig")
+
+    if args.json:
+        print(json.dumps(result.summary, indent=2, ensure_ascii=False))
+    else:
+        print(result.report())
+    print(f"counts: {args.out} ({len(counts)} rows)", file=sys.stderr)
+    if rejects is not None:
+        print(f"rejects: {rejects} ({len(result.rejects)} rows)", file=sys.stderr)
+    return 0
+
+
+def _check(args) -> int:
+    from geo.lookup import gazetteer
+    from geo.patients import read_counts
+
+    counts = read_counts(args.file)
+    g = gazetteer()
+    per_dept = counts.assign(dep=[g.unit(c)["departement"] for c in counts["code_insee"]])
+    print(json.dumps({
+        "file": str(args.file), "units": int(len(counts)), "patients": int(counts["patients"].sum()),
+        "by_departement": {k: int(v) for k, v in per_dept.groupby("dep")["patients"].sum().items()},
+    }, indent=2, ensure_ascii=False))
+    return 0
