@@ -58,6 +58,7 @@ _ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE", "STS": "SAINTS", "STES": "SAIN
 _TRAILING_ARTICLE = re.compile(r"^(.*?)\s*\(\s*(LE|LA|LES|L'?)\s*\)\s*$")
 _LYON_ARRONDISSEMENT = re.compile(r"^LYON 0?([1-9]) ?(ER|ERE|E|EME|IEME)?( ARRONDISSEMENT| ARRT?)?$")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_EMBEDDED_POSTAL_CODE = re.compile(r"^\s*(?:(\d{5})\s+(\D.*?)|(\D.*?)\s*\(?\s*(\d{5})\s*\)?)\s*$")
 #: Minimum similarity for a misspelt name among the communes of one postal code.
 FUZZY_CUTOFF = 0.85
 
@@ -413,6 +414,12 @@ class Gazetteer:
         -------
         LookupResult
         """
+        if not _clean_code(postal_code) and not _is_missing(name):
+            # "69003 LYON" or "Lyon (69003)" typed in the town column.
+            embedded = _EMBEDDED_POSTAL_CODE.match(str(name))
+            if embedded:
+                postal_code = embedded.group(1) or embedded.group(4)
+                name = embedded.group(2) or embedded.group(3)
         has_name = bool(normalize_name(name))
         notes: list[str] = []
         given_code = _clean_code(code_insee)

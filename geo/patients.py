@@ -203,13 +203,22 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise PatientFileError(
-            "encodage non reconnu : le fichier n'est ni en UTF-8 ni en Windows-1252 "
-            f"(octet 0x{data[exc.start]:02X} à la position {exc.start}) ; "
-            "l'enregistrer en CSV UTF-8 ou en XLSX") from None
+    # Windows-1252, line by line: a file pasted together from two sources may mix both.
+    lines, encodings = [], set()
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            lines.append(line.decode("utf-8"))
+            encodings.add("utf-8" if not line.isascii() else "ascii")
+        except UnicodeDecodeError:
+            try:
+                lines.append(line.decode("cp1252"))
+                encodings.add("cp1252")
+            except UnicodeDecodeError as exc:
+                raise PatientFileError(
+                    "encodage non reconnu : le fichier n'est ni en UTF-8 ni en Windows-1252 "
+                    f"(ligne {number}, octet 0x{line[exc.start]:02X}) ; "
+                    "l'enregistrer en CSV UTF-8 ou en XLSX") from None
+    return "\n".join(lines), "utf-8+cp1252" if "utf-8" in encodings else "cp1252"
 
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
@@ -324,6 +333,10 @@ def _year(cell) -> int | None:
         match = pattern.match(text)
         if match and 1900 <= int(match.group(1)) <= 2100:
             return int(match.group(1))
+    short = re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{2})(?:\s|$)", text)  # 01/03/25
+    if short:
+        year = 2000 + int(short.group(1))
+        return year if year <= dt.date.today().year + 1 else year - 100
     return None
 
 
@@ -489,7 +502,9 @@ def import_patients(source, filename: str | None = None, *,
         progress(read)
 
     placed = pd.DataFrame(placements, columns=["row", "code_insee", "method", "ambiguous", "annee", "service"])
-    if not has_year:
+    if has_year:
+        placed["annee"] = placed["annee"].astype("Int64")
+    else:
         placed = placed.drop(columns="annee")
     if service_column is None:
         placed = placed.drop(columns="service")
@@ -581,7 +596,11 @@ def read_counts(path) -> pd.DataFrame:
         raw_count = cells[i_patients].strip() if i_patients < len(cells) else ""
         code = normalize_insee_code(raw_code)
         if code not in g:
-            hint = " (Lyon: use its arrondissements 69381-69389)" if code == "69123" else ""
+            hint = ""
+            if code == "69123":
+                hint = " (Lyon: use its arrondissements 69381-69389)"
+            elif code and g.by_code(code):
+                hint = f" (old commune, now {', '.join(g.by_code(code))})"
             bad.append(f"line {number}: code {raw_code!r} is not a sector unit{hint}")
             continue
         try:

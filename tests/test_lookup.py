@@ -113,6 +113,8 @@ def test_unit(g):
     (dict(postal_code="69003", name="LYON"), "69383", "postal_code+name", False),
     (dict(postal_code="69100", name="Vileurbanne"), "69266", "postal_code+name", False),  # misspelt
     (dict(postal_code="69400", name="Villefranche s/ Saône"), "69264", "postal_code+name", False),
+    (dict(name="69003 LYON"), "69383", "postal_code+name", False),  # postal code typed in the town
+    (dict(name="Chambéry (73000)"), "73065", "postal_code+name", False),
     (dict(postal_code="69003"), "69383", "postal_code", False),
     (dict(postal_code="26400"), None, "postal_code", True),
     (dict(name="Villeurbanne"), "69266", "name", False),

@@ -241,6 +241,19 @@ def test_lyon_without_arrondissement_is_ambiguous(tmp_path):
     assert AMBIGUITY_RULE in result.report()
 
 
+def test_mixed_encodings_and_odd_spellings(tmp_path):
+    path = tmp_path / "e.csv"
+    lines = ["Ville;CP;Date", "Chambéry;73000;01/03/25", "69003 LYON;;2025-03-01", "Lyon (69008);;03/2024",
+             "Saint-Égrève;38120;sans date"]
+    data = b"\r\n".join(line.encode("utf-8" if i % 2 else "cp1252") for i, line in enumerate(lines))
+    path.write_bytes(data)
+    result = import_patients(path)
+    assert result.summary["encoding"] == "utf-8+cp1252"
+    assert result.summary["rejected"] == 0 and result.summary["year_unknown"] == 1
+    assert list(result.placements["code_insee"]) == ["73065", "69383", "69388", "38382"]
+    assert result.placements["annee"].fillna(0).tolist() == [2025, 2025, 2024, 0]
+
+
 # -- bad files --------------------------------------------------------------------------------
 @pytest.mark.parametrize("content, message", [
     (b"", "fichier vide"),
@@ -291,6 +304,7 @@ def test_read_counts_tolerates_lost_zeros_and_extra_columns(tmp_path):
 @pytest.mark.parametrize("body, message", [
     ("code_insee,patients\n69123,4\n", r"line 2: code '69123' is not a sector unit \(Lyon"),
     ("# c\ncode_insee,patients\n01001,1\n99999,2\nxyz,1\n", r"2 bad line\(s\): line 4: code '99999'.*line 5: code 'xyz'"),
+    ("code_insee,patients\n69101,4\n", r"line 2: code '69101' is not a sector unit \(old commune, now 69114\)"),
     ("code_insee,patients\n01001,-1\n", r"line 2: patients '-1'"),
     ("code_insee,patients\n01001,1.5\n", r"line 2: patients '1.5'"),
     ("code,nb\n01001,1\n", r"missing column\(s\) \['code_insee', 'patients'\]"),
