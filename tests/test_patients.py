@@ -275,6 +275,9 @@ def test_bad_xlsx(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(PatientFileError, match="XLSX illisible"):
         import_patients(path)
+    openpyxl.Workbook().save(path)
+    with pytest.raises(PatientFileError, match="classeur vide"):
+        import_patients(path)
     book = openpyxl.Workbook()
     book.active.append(["Nom", "Prénom"])
     book.active.append(["Zorglubovitch", "Pénélopiane"])
