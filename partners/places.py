@@ -220,7 +220,7 @@ def locate_partner(partner, places: Places):
                             f"not in {code} {places.unit_name(code)}"))
     changes = {"code_insee": code}
     if code in places.index:
-        changes["commune"] = partner.commune or places.unit_name(code)
+        changes["commune"] = places.unit_name(code)
     if has_point:
         changes["precision"] = partner.precision or "address"
         changes["outside_territory"] = not under_point

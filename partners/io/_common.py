@@ -1,0 +1,155 @@
+"""Shared reading helpers: encoding detection, delimited text and XLSX tables."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from partners.model import Issue
+
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-8 (with or without BOM) if it decodes, else Windows-1252.
+
+    Older public extracts (FINESS before 2022) are Windows-1252, newer ones UTF-8;
+    a Windows-1252 file almost never decodes as UTF-8 by accident.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(header_line: str, candidates: str = ";|,\t") -> str:
+    """The delimiter that splits the header line into the most fields."""
+    return max(candidates, key=lambda c: header_line.count(c))
+
+
+def read_table(path: str | Path, delimiters: str = ";|,\t") -> tuple[list[str], list[tuple[int, dict]]]:
+    """Read a CSV/TXT (delimiter sniffed) or XLSX (first sheet) table with a header row.
+
+    Returns
+    -------
+    tuple
+        ``(header, rows)`` where each row is ``(line_number, {column: text})``;
+        line numbers are 1-based and count the header (line 1). Empty rows and
+        rows whose first cell starts with ``#`` (comments) are left out.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        records = _read_xlsx(path)
+    else:
+        text, _ = read_text(path)
+        first = text.split("\n", 1)[0]
+        reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(first, delimiters))
+        records = [(n, row) for n, row in enumerate(reader, start=1)]
+    if not records:
+        raise ValueError(f"{path}: empty file; expected a header row")
+    header = [str(h or "").strip() for h in records[0][1]]
+    rows = []
+    for number, values in records[1:]:
+        cells = ["" if v is None else str(v).strip() for v in values]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        rows.append((number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}))
+    return header, rows
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    records = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        records.append((number, [_cell_text(v) for v in values]))
+    workbook.close()
+    return records
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and hasattr(value, "isoformat"):
+        return value.date().isoformat() if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def pick_column(header: list[str], aliases: tuple[str, ...]) -> str | None:
+    """The first header matching one of ``aliases`` (case, accents and spaces ignored)."""
+    from partners.validation import normalize_name
+
+    normalised = {normalize_name(h).replace(" ", "_"): h for h in header}
+    for alias in aliases:
+        key = normalize_name(alias).replace(" ", "_")
+        if key in normalised:
+            return normalised[key]
+    return None
+
+
+def error(row: int, message: str) -> tuple[int, Issue]:
+    return row, Issue("error", "row", message)
+
+
+def iso_date(text: str) -> str:
+    """``2020-02-04`` or ``04/02/2020`` (or ``20200204``) as ISO ``2020-02-04``; ``""`` otherwise."""
+    import re
+
+    text = (text or "").strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?", text):
+        return "-".join(m.groups())
+    if m := re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", text):
+        return f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
+    if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text):
+        return "-".join(m.groups())
+    return ""
+
+
+from dataclasses import dataclass, field  # noqa: E402
+
+from partners.model import PartnerRecord  # noqa: E402
+
+
+@dataclass
+class ZoneRecord:
+    """One row of a zone table: ``partner`` is an id, a FINESS number or a name."""
+
+    row: int
+    type: str
+    partner: str
+    code_insee: str
+
+
+@dataclass
+class ReadResult:
+    """What a reader found in a file.
+
+    Attributes
+    ----------
+    records
+        Partners read (not yet validated).
+    zones
+        Zone rows (``zones`` format only).
+    rejects
+        ``(row, Issue)`` for rows that could not be read.
+    skipped
+        Rows left out on purpose, counted by reason (e.g. other FINESS categories).
+    encoding
+        Detected text encoding.
+    source_date
+        Date of the extract when the file says it (ISO).
+    """
+
+    format: str
+    records: list[PartnerRecord] = field(default_factory=list)
+    zones: list[ZoneRecord] = field(default_factory=list)
+    rejects: list[tuple[int, Issue]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    encoding: str = ""
+    source_date: str = ""
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
