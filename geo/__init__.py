@@ -6,7 +6,8 @@ Modules
 -------
 territory    load_units, load_departements, reference_points, territory_info
 adjacency    unit_edges, neighbours, adjacency_components
-lookup       by INSEE code (old codes too), postal code, normalised name
+lookup       gazetteer, normalize_name, normalize_postal_code: by INSEE code (old codes too), postal code, name
+patients     import_patients, read_counts, write_counts: hospital exports to counts per unit
 display      simplified display geometry and GeoJSON for the map
 projections  LAMBERT93, WGS84, to_lambert93
 database     the embedded SQLite file
