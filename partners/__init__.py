@@ -1,17 +1,31 @@
 """Partner directory: CPTS, HAD, ERC, psychologists, DAC, SSIAD, CCAS.
 
-For any patient's commune, the local services a social worker can call on.
+For any patient's commune, the local services a social worker can call on:
+the CPTS and HAD whose zones cover it, the nearest ERC, psychologists, DAC,
+SSIAD and CCAS.
 
 Modules
 -------
 model       Partner, PARTNER_TYPES, register_partner_type, ZONE_TYPES, PRECISIONS
 validation  validate_finess, validate_rpps, validate_adeli, normalize_phone, validate_email,
             validate_position, check_partner, ValidationError
-places      Places (sector units, postal/INSEE resolution, point in territory), locate_partner
-store       the SQLite tables and their history: save_partner, delete_partner, set_communes,
-            undo, get_partner, find_partner, list_partners, partner_history
+places      Places: sector units, INSEE/postal resolution, point in territory; locate_partner
+store       SQLite tables with history: save_partner, delete_partner, set_communes, undo,
+            get_partner, find_partner, list_partners, partner_history, count_partners
+io          read_partners(path, format) for finess, rpps, zones, csv; write_template
+importer    import_partners(conn, path, format, ...) -> ImportReport (idempotent, reject report)
+query       NearestIndex (batch k-d tree), nearest, covering, nearest_for_units
+demo        the FICTITIOUS demo directory: build_demo_directory, load_demo_directory,
+            ensure_demo_directory
+
+The template's columns are documented in ``partners/TEMPLATE.md``.
 """
+from partners.demo import build_demo_directory, ensure_demo_directory, load_demo_directory
+from partners.importer import ImportReport, import_partners
+from partners.io import read_partners, write_template
 from partners.model import PARTNER_TYPES, PRECISIONS, ZONE_TYPES, Issue, Partner, register_partner_type
+from partners.places import Places
+from partners.query import NearestIndex, covering, nearest, nearest_for_units
 from partners.store import (DuplicateError, SaveResult, count_partners, delete_partner, find_partner,
                             get_partner, list_partners, partner_history, save_partner, set_communes, undo)
 from partners.validation import (ValidationError, check_partner, normalize_phone, validate_adeli,
@@ -19,8 +33,12 @@ from partners.validation import (ValidationError, check_partner, normalize_phone
 
 __all__ = [
     "PARTNER_TYPES", "PRECISIONS", "ZONE_TYPES", "Issue", "Partner", "register_partner_type",
-    "DuplicateError", "SaveResult", "count_partners", "delete_partner", "find_partner", "get_partner",
-    "list_partners", "partner_history", "save_partner", "set_communes", "undo",
     "ValidationError", "check_partner", "normalize_phone", "validate_adeli", "validate_email",
     "validate_finess", "validate_position", "validate_rpps",
+    "Places",
+    "DuplicateError", "SaveResult", "count_partners", "delete_partner", "find_partner", "get_partner",
+    "list_partners", "partner_history", "save_partner", "set_communes", "undo",
+    "read_partners", "write_template", "ImportReport", "import_partners",
+    "NearestIndex", "covering", "nearest", "nearest_for_units",
+    "build_demo_directory", "ensure_demo_directory", "load_demo_directory",
 ]

@@ -13,6 +13,7 @@ import sys
 COMMAND_MODULES = (
     "app.cli.territory",
     "app.cli.patients",
+    "app.cli.partners",
 )
 
 

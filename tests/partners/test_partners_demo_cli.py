@@ -1,0 +1,108 @@
+"""The fictitious demo directory and the ``secteurs partners`` commands."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+from conftest import FINESS_2019, ZONES
+
+from app.cli import main
+from partners.demo import DEMO_SOURCE, build_demo_directory, ensure_demo_directory, load_demo_directory
+from partners.model import PARTNER_TYPES
+from partners.store import count_partners, delete_partner, list_partners
+
+
+def test_demo_is_fictitious_seeded_and_contiguous(places, edges):
+    demo = build_demo_directory(places=places)
+    again = build_demo_directory(places=places)
+    assert [p.to_dict() for p in demo] == [p.to_dict() for p in again]
+    assert {p.type for p in demo} == set(PARTNER_TYPES) - {"AUTRE"}
+    assert {p.code_insee[:2] for p in demo} == set(places.departements)
+    for partner in demo:
+        assert partner.source == DEMO_SOURCE and "FICTIF" in partner.notes
+        assert "fictif" in partner.name or "fictive" in partner.name
+        assert not (partner.finess or partner.rpps or partner.adeli)
+        assert partner.phone.startswith("04 65 71") and partner.email.endswith("@example.org")
+    from geo.adjacency import component_labels
+
+    zoned = [p for p in demo if p.type in ("CPTS", "HAD")]
+    disconnected = [p.name for p in zoned
+                    if component_labels(edges, len(places.codes), [places.index[c] for c in p.communes])[0] > 1]
+    assert len(disconnected) <= 2, disconnected  # only enclaves without a neighbour in their department
+    for type_ in ("CPTS", "HAD"):
+        covered = sorted(c for p in zoned if p.type == type_ for c in p.communes)
+        assert covered == sorted(places.codes)  # zones of one type tile the territory
+
+
+def test_ensure_demo_directory_only_fills_a_new_directory(conn, places):
+    created = ensure_demo_directory(conn, places=places)
+    assert created == count_partners(conn) > 300
+    assert ensure_demo_directory(conn, places=places) == 0
+    assert load_demo_directory(conn, places=places) == {"created": 0, "updated": 0, "unchanged": created}
+    for partner_id in list_partners(conn)["id"]:
+        delete_partner(conn, int(partner_id), author="t")
+    assert ensure_demo_directory(conn, places=places) == 0 and count_partners(conn) == 0
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_import_list_nearest_history_undo(capsys, tmp_path):
+    db = str(tmp_path / "cli.sqlite")
+    report = tmp_path / "rejects.csv"
+    code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db,
+                       "--report", str(report), "--author", "alice")
+    assert code == 0
+    assert "created 6, updated 0, unchanged 0, rejected 6" in out
+    assert "outside the territory (imported, flagged outside_territory): 2" in out
+    assert "skipped (other FINESS category): 1" in out
+    assert report.exists()
+    code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db)
+    assert "created 0, updated 0, unchanged 6, rejected 6" in out
+    run(capsys, "partners", "import", str(ZONES), "--format", "zones", "--db", db)
+
+    code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:8] == ["id", "type", "name", "finess", "code_insee", "lon", "lat", "outside_territory"]
+    assert len(rows) == 6
+
+    code, out, _ = run(capsys, "partners", "nearest", "--commune", "69383", "--type", "HAD", "--k", "2",
+                       "--db", db, "--format", "json")
+    found = json.loads(out)
+    assert found[0]["finess"] == "690001128" and found[0]["covers"] is True and found[0]["distance_km"] < 2
+    assert "distance_km" in found[0] and len(found) == 2
+
+    code, out, _ = run(capsys, "partners", "covering", "--commune", "69266", "--db", db, "--format", "json")
+    assert sorted(p["finess"] for p in json.loads(out)) == ["690001128", "690001177"]
+
+    had_id = str(found[0]["id"])
+    code, out, _ = run(capsys, "partners", "delete", had_id, "--db", db, "--author", "bob")
+    assert f"deleted partner #{had_id}" in out
+    code, out, _ = run(capsys, "partners", "undo", "--db", db)
+    assert f"delete of partner #{had_id}" in out
+    code, out, _ = run(capsys, "partners", "history", "--db", db, "--id", had_id)
+    actions = [r["action"] for r in csv.DictReader(io.StringIO(out))]
+    assert actions == ["undo", "delete", "update", "create"]
+
+    code, _, err = run(capsys, "partners", "undo", "--change", "1", "--db", db)
+    assert code == 2 and "cannot undo change #1" in err
+
+
+def test_cli_template_and_demo(capsys, tmp_path):
+    db = str(tmp_path / "demo.sqlite")
+    code, out, _ = run(capsys, "partners", "template", "--out", str(tmp_path / "modele.csv"))
+    assert code == 0 and (tmp_path / "modele.csv").read_text(encoding="utf-8-sig").startswith("type;nom;")
+    code, out, _ = run(capsys, "partners", "demo", "--db", db)
+    assert code == 0 and "FICTITIOUS demo directory: created" in out
+    code, out, _ = run(capsys, "partners", "nearest", "--postal-code", "74000", "--type", "CCAS", "--k", "1",
+                       "--db", db)
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert row["code_insee"] == "74010" and float(row["distance_km"]) < 0.01 and "fictif" in row["name"]
+    code, _, err = run(capsys, "partners", "nearest", "--lonlat", "abc", "--type", "HAD", "--db", db)
+    assert code == 2 and "expected LON,LAT" in err
+    np.testing.assert_equal(code, 2)
