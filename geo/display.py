@@ -1,0 +1,327 @@
+"""Display geometry: the units simplified once, without gaps, for the map.
+
+The source boundaries are far too detailed to send to a browser. They are
+simplified as a *coverage* (:func:`shapely.coverage_simplify` on the
+Lambert-93 polygons): every shared border is simplified once, so neighbours
+keep touching and no gap opens between them. The coverage is first cleaned
+(:func:`shapely.coverage_clean`, shapely >= 2.2) because the source leaves
+slivers and overlaps of a few metres between some neighbours.
+
+The simplification tolerance is not fixed: it is the smallest one whose
+GeoJSON fits :data:`TARGET_BYTES`, found by bisection. The result is cached
+on disk in ``cache_dir()/display`` keyed by the territory fingerprint (and in
+memory), so it is computed once per territory and per user.
+
+Public functions
+----------------
+units_geojson
+    All units as a GeoJSON FeatureCollection string (code_insee, nom,
+    departement, population).
+departements_geojson
+    The department outlines, dissolved from the simplified units.
+departement_labels
+    A label point (lon, lat) and name per department.
+display_units
+    The simplified units as a GeoDataFrame (EPSG:4326), in ``load_units()`` order.
+dissolve_geojson
+    Outlines of groups of units (e.g. sectors) from the simplified units.
+units_geojson_path, departements_geojson_path, display_cache_dir
+    Where the cached files live (the app serves them to the browser).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.paths import cache_dir, departements_dir
+from geo.projections import LAMBERT93, WGS84
+from geo.territory import DEPARTEMENT_NAMES, load_units, territory_fingerprint
+
+__all__ = [
+    "MAX_BYTES", "TARGET_BYTES", "COORD_DECIMALS", "UNIT_PROPERTIES",
+    "units_geojson", "departements_geojson", "departement_labels", "display_units",
+    "dissolve_geojson", "units_geojson_path", "departements_geojson_path",
+    "display_cache_dir", "build_display", "DisplayBuild",
+]
+
+#: Hard cap on the units GeoJSON (bytes, UTF-8).
+MAX_BYTES = 1_200_000
+#: Size the tolerance search aims at (a margin under the cap for the page budget).
+TARGET_BYTES = 1_150_000
+#: Decimals kept on lon/lat. 1e-4 degree is 8-11 m here, two orders of magnitude
+#: below the simplification (about 1 km): a fifth decimal would cost ~8 % of the
+#: budget in vertices for no visible gain.
+COORD_DECIMALS = 4
+#: Gaps narrower than this (metres) between source polygons are closed before simplifying.
+GAP_WIDTH_M = 50.0
+#: Properties each unit feature carries: what the map shows in its tooltips.
+UNIT_PROPERTIES = ("code_insee", "nom", "departement", "population")
+#: Bumped when the output format changes, so old caches are ignored.
+FORMAT_VERSION = 1
+
+_TOLERANCE_RANGE_M = (300.0, 5000.0)
+_SEARCH_STEPS = 7  # final bracket within ~2 % of the best tolerance
+
+
+@dataclass(frozen=True)
+class DisplayBuild:
+    """What :func:`build_display` produced."""
+
+    units: str
+    departements: str
+    tolerance_m: float
+    coordinates: int
+    seconds: float
+
+
+def display_cache_dir() -> Path:
+    """Directory holding only the display GeoJSON files (the app serves it as is)."""
+    path = cache_dir() / "display"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _key(directory: Path | str | None) -> str:
+    return f"{territory_fingerprint(_directory(directory))}-v{FORMAT_VERSION}"
+
+
+def _directory(directory: Path | str | None) -> Path:
+    return Path(directory or departements_dir()).resolve()
+
+
+def units_geojson_path(directory: Path | str | None = None) -> Path:
+    """Cached units GeoJSON file, built if missing."""
+    path = display_cache_dir() / f"units-{_key(directory)}.geojson"
+    if not path.exists():
+        _build_and_store(str(_directory(directory)))
+    return path
+
+
+def departements_geojson_path(directory: Path | str | None = None) -> Path:
+    """Cached department outlines GeoJSON file, built if missing."""
+    path = display_cache_dir() / f"departements-{_key(directory)}.geojson"
+    if not path.exists():
+        _build_and_store(str(_directory(directory)))
+    return path
+
+
+def units_geojson(directory: Path | str | None = None) -> str:
+    """All units as a compact GeoJSON FeatureCollection (at most :data:`MAX_BYTES`).
+
+    Features are in ``load_units()`` order; properties are :data:`UNIT_PROPERTIES`.
+
+    Examples
+    --------
+    >>> import json
+    >>> collection = json.loads(units_geojson())
+    >>> len(collection["features"])
+    4033
+    """
+    return _read_cached("units", str(_directory(directory)))
+
+
+def departements_geojson(directory: Path | str | None = None) -> str:
+    """Department outlines as GeoJSON (properties ``departement``, ``nom``)."""
+    return _read_cached("departements", str(_directory(directory)))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(kind: str, directory: str) -> str:
+    path = display_cache_dir() / f"{kind}-{_key(directory)}.geojson"
+    if not path.exists():
+        _build_and_store(directory)
+    return path.read_text(encoding="utf-8")
+
+
+def _build_and_store(directory: str) -> None:
+    built = build_display(directory)
+    key = _key(directory)
+    for kind, text in (("units", built.units), ("departements", built.departements)):
+        path = display_cache_dir() / f"{kind}-{key}.geojson"
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+
+
+def build_display(directory: Path | str | None = None, max_bytes: int = TARGET_BYTES,
+                  decimals: int = COORD_DECIMALS) -> DisplayBuild:
+    """Simplify the territory's coverage to the smallest tolerance that fits ``max_bytes``.
+
+    Parameters
+    ----------
+    directory
+        Department files (default: the committed territory).
+    max_bytes
+        Size the units GeoJSON must not exceed.
+    decimals
+        Decimals kept on longitude and latitude.
+
+    Returns
+    -------
+    DisplayBuild
+
+    Raises
+    ------
+    ValueError
+        If even the coarsest tolerance searched does not fit ``max_bytes``
+        (the message gives the size reached).
+    """
+    started = time.perf_counter()
+    units = load_units(directory)
+    geoms = units.to_crs(LAMBERT93).geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise ValueError(f"{int(missing.sum())} units have no geometry "
+                         f"(e.g. {units.loc[missing, 'code_insee'].iloc[0]}); rebuild the territory")
+    coverage = _clean(geoms)
+    properties = _unit_properties(units)
+
+    low, high = _TOLERANCE_RANGE_M
+    best = None
+    text, simplified = _encode(coverage, high, properties, decimals)
+    if len(text.encode()) > max_bytes:
+        raise ValueError(f"units GeoJSON is {len(text.encode()):,} bytes at the coarsest tolerance "
+                         f"({high:g} m); max_bytes={max_bytes:,}")
+    best = (high, text, simplified)
+    for _ in range(_SEARCH_STEPS):  # geometric bisection: sizes vary smoothly with log(tolerance)
+        middle = float(np.sqrt(low * high))
+        text, simplified = _encode(coverage, middle, properties, decimals)
+        if len(text.encode()) <= max_bytes:
+            high, best = middle, (middle, text, simplified)
+        else:
+            low = middle
+    tolerance, text, simplified = best
+    departements = _departements_geojson(units, simplified, decimals)
+    return DisplayBuild(units=text, departements=departements, tolerance_m=round(tolerance, 1),
+                        coordinates=int(shapely.get_num_coordinates(simplified).sum()),
+                        seconds=time.perf_counter() - started)
+
+
+def _clean(geoms: np.ndarray) -> np.ndarray:
+    """Close slivers and remove overlaps so the units form a valid coverage."""
+    if hasattr(shapely, "coverage_clean"):  # shapely >= 2.2 with GEOS >= 3.14
+        cleaned = shapely.coverage_clean(geoms, gap_width=GAP_WIDTH_M)
+        lost = shapely.is_empty(cleaned)
+        if not lost.any():
+            return cleaned
+        cleaned[lost] = geoms[lost]  # a unit swallowed by cleaning keeps its own shape
+        return cleaned
+    return shapely.make_valid(geoms)  # simplified as is: slivers stay, still no new gap
+
+
+def _unit_properties(units: pd.DataFrame) -> list[dict]:
+    frame = units[list(UNIT_PROPERTIES)].copy()
+    frame["population"] = frame["population"].astype("int64")
+    return frame.to_dict("records")
+
+
+def _simplify_to_wgs84(coverage: np.ndarray, tolerance_m: float, decimals: int) -> np.ndarray:
+    simplified = shapely.coverage_simplify(coverage, tolerance_m)
+    lonlat = gpd.GeoSeries(simplified, crs=LAMBERT93).to_crs(WGS84).to_numpy()
+    # Shared vertices round to the same values, so neighbours stay edge-matched.
+    return shapely.transform(lonlat, lambda xy: np.round(xy, decimals))
+
+
+def _encode(coverage: np.ndarray, tolerance_m: float, properties: list[dict],
+            decimals: int) -> tuple[str, np.ndarray]:
+    simplified = _simplify_to_wgs84(coverage, tolerance_m, decimals)
+    return _feature_collection(simplified, properties), simplified
+
+
+def _feature_collection(geoms, properties: list[dict]) -> str:
+    features = [{"type": "Feature", "properties": props, "geometry": _geometry(geom)}
+                for props, geom in zip(properties, geoms)]
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def _geometry(geom) -> dict:
+    return shapely.geometry.mapping(geom)  # nested tuples of floats: json writes them as arrays
+
+
+def _departements_geojson(units: pd.DataFrame, simplified: np.ndarray, decimals: int) -> str:
+    codes = units["departement"].to_numpy()
+    features = []
+    for code in sorted(set(codes)):
+        outline = shapely.coverage_union_all(simplified[codes == code])
+        outline = shapely.transform(outline, lambda xy: np.round(xy, decimals))
+        features.append({"type": "Feature",
+                         "properties": {"departement": code, "nom": DEPARTEMENT_NAMES.get(code, code)},
+                         "geometry": _geometry(outline)})
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=4)
+def _display_units_cached(directory: str) -> gpd.GeoDataFrame:
+    collection = json.loads(_read_cached("units", directory))
+    frame = gpd.GeoDataFrame.from_features(collection["features"], crs=WGS84)
+    return frame[list(UNIT_PROPERTIES) + ["geometry"]]
+
+
+def display_units(directory: Path | str | None = None) -> gpd.GeoDataFrame:
+    """The simplified units (EPSG:4326), same order as ``load_units()``. Shared: copy before changing."""
+    return _display_units_cached(str(_directory(directory)))
+
+
+@functools.lru_cache(maxsize=4)
+def _labels_cached(directory: str) -> tuple[tuple[str, str, float, float], ...]:
+    units = load_units(directory)
+    geoms = units.to_crs(LAMBERT93).geometry.to_numpy()
+    codes = units["departement"].to_numpy()
+    rows = []
+    for code in sorted(set(codes)):
+        outline = shapely.union_all(shapely.buffer(geoms[codes == code], 1.0))
+        # the centre of the largest inscribed circle is well inside, even for odd shapes
+        centre = shapely.get_coordinates(shapely.maximum_inscribed_circle(outline, 500.0))[0]
+        lon, lat = gpd.GeoSeries(gpd.points_from_xy([centre[0]], [centre[1]]), crs=LAMBERT93) \
+            .to_crs(WGS84).get_coordinates().to_numpy()[0]
+        rows.append((code, DEPARTEMENT_NAMES.get(code, code), round(float(lon), 4), round(float(lat), 4)))
+    return tuple(rows)
+
+
+def departement_labels(directory: Path | str | None = None) -> list[dict]:
+    """One label per department: ``{"departement", "nom", "lon", "lat"}`` (a point well inside)."""
+    return [dict(zip(("departement", "nom", "lon", "lat"), row))
+            for row in _labels_cached(str(_directory(directory)))]
+
+
+def dissolve_geojson(labels, properties: dict | None = None,
+                     directory: Path | str | None = None) -> str:
+    """Outlines of groups of units, from the simplified (gap-free) units.
+
+    Parameters
+    ----------
+    labels
+        One group label per unit, in ``load_units()`` order (e.g. a sector
+        number); units labelled ``None``/NaN are left out.
+    properties
+        Optional extra properties per label: ``{label: {...}}``.
+
+    Returns
+    -------
+    str
+        A FeatureCollection with one feature per label (property ``label``).
+    """
+    shapes = display_units(directory).geometry.to_numpy()
+    labels = pd.Series(list(labels))
+    if len(labels) != len(shapes):
+        raise ValueError(f"labels has {len(labels)} values; expected one per unit ({len(shapes)})")
+    properties = properties or {}
+    features = []
+    for label, positions in labels.dropna().groupby(labels.dropna()).groups.items():
+        outline = shapely.coverage_union_all(shapes[np.asarray(list(positions))])
+        value = label.item() if hasattr(label, "item") else label
+        features.append({"type": "Feature",
+                         "properties": {"label": value, **properties.get(label, {})},
+                         "geometry": _geometry(outline)})
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      separators=(",", ":"), ensure_ascii=False)
