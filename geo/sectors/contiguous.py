@@ -1,0 +1,149 @@
+"""Contiguous balanced p-median: the default sector method.
+
+1. Balanced p-median without contiguity (transportation LP + medoid updates,
+   several k-means++ starts) places the sector bases and assigns the units
+   that have patients.
+2. Units without patients are grown from the assigned ones over the graph;
+   detached pieces of a sector are regrown into their neighbours.
+3. Load is shifted along chains of adjacent sectors until every sector is
+   within tolerance.
+4. Border flips lower the patient-weighted distance to the bases (with the
+   department and keep penalties) under balance and contiguity.
+
+With several groups, the territory is first cut into one region per group
+(targets: the groups' summed FTE, a quarter of the tolerance), then each
+region into its group's sectors.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from geo.sectors._graph import pieces_per_sector
+from geo.sectors.base import SectorMethod
+from geo.sectors.pmedian import balanced_pmedian, medoids
+from geo.sectors.problem import Problem, SectorError
+from geo.sectors.tools import balance, fill_unassigned, local_search, repair_contiguity, exact_balance
+
+
+class ContiguousPMedian(SectorMethod):
+    """Contiguous, balanced sectors close to their patients.
+
+    Parameters
+    ----------
+    seed
+        Random seed (the result is deterministic for a seed).
+    restarts
+        k-means++ starts of the p-median stage.
+    iterations
+        LP/medoid alternations per start.
+    polish_rounds
+        Maximum rounds of border flips.
+    """
+
+    name = "contiguous-pmedian"
+    contiguous = True
+
+    def __init__(self, seed: int | None = 0, restarts: int = 4, iterations: int = 12, polish_rounds: int = 40):
+        super().__init__(seed, restarts=restarts, iterations=iterations, polish_rounds=polish_rounds)
+
+    def _solve(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
+        groups = np.unique(problem.groups)
+        if len(groups) > 1:
+            return self._solve_groups(problem, rng, groups)
+        return self._solve_one(problem, rng)
+
+    def _solve_one(self, problem: Problem, rng: np.random.Generator, depth: int = 0) -> np.ndarray:
+        p = self.params
+        restarts = p["restarts"] if depth == 0 else max(1, p["restarts"] // 2)
+        seeds = balanced_pmedian(problem, rng, restarts, p["iterations"])
+        if depth == 0:
+            self.info_.setdefault("pmedian_mean_km", seeds["mean_km"])
+        labels = seeds["labels"].copy()
+        locked = problem.locked >= 0
+        labels[locked] = problem.locked[locked]
+        centres = seeds["centres"]
+        labels = fill_unassigned(problem, labels, centres)
+        labels = repair_contiguity(problem, labels, centres)
+        labels = local_search(problem, labels, rng, max_rounds=3)
+        labels = self._balance(problem, labels, rng)
+        labels = local_search(problem, labels, rng, max_rounds=p["polish_rounds"])
+        labels = self._balance(problem, labels, rng)
+        if depth == 0:
+            labels = self._recut(problem, labels, rng)
+        if not (pieces_per_sector(labels, problem.edges, problem.k) == 1).all():
+            raise SectorError("internal error: a sector is not contiguous")  # pragma: no cover
+        return labels
+
+    def _recut(self, problem: Problem, labels: np.ndarray, rng: np.random.Generator,
+               tries: int = 12) -> np.ndarray:
+        """Re-cut the worst out-of-tolerance sector with its neighbours until all are within tolerance.
+
+        Heavy units (a city close to a sector's target) can leave a few
+        sectors that no short chain of moves balances; solving that small
+        cluster again from other starts usually finds a balanced layout.
+        """
+        from geo.sectors.tools import _sector_graph
+
+        for attempt in range(tries):
+            loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+            viol = np.maximum(loads - problem.upper, problem.lower - loads) / problem.targets
+            if viol.max() <= 1e-9:
+                break
+            s = int(np.argmax(viol))
+            adj = _sector_graph(labels, problem.edges, problem.k)
+            cluster = {s} | adj[s]
+            if attempt >= tries // 2:
+                cluster |= {t for c in list(cluster) for t in adj[c]}
+            cluster = np.array(sorted(cluster))
+            members = np.flatnonzero(np.isin(labels, cluster))
+            ratio = problem.load[members].sum() / problem.targets[cluster].sum()
+            tol = problem.tolerance - abs(ratio - 1)
+            if tol <= 0 or len(cluster) < 2:
+                continue
+            try:
+                sub, members = problem.subproblem(members, cluster, problem.targets[cluster], tol)
+                sublabels = self._solve_one(sub, rng, depth=1)
+            except SectorError:
+                continue
+            trial = labels.copy()
+            trial[members] = cluster[sublabels]
+            new = np.bincount(trial, weights=problem.load, minlength=problem.k)
+            new_viol = np.maximum(new - problem.upper, problem.lower - new) / problem.targets
+            if np.maximum(new_viol, 0).sum() < np.maximum(viol, 0).sum() - 1e-12:
+                labels = trial
+        return labels
+
+    @staticmethod
+    def _balance(problem: Problem, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+        if ((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all():
+            return labels
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+        loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+        if ((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all():
+            return labels
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels))
+        return labels
+
+    def _solve_groups(self, problem: Problem, rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
+        k = problem.k
+        gindex = np.searchsorted(groups, problem.groups)
+        g_of = lambda arr: np.where(arr >= 0, gindex[np.maximum(arr, 0)], -1)  # noqa: E731
+        gtargets = np.array([problem.targets[gindex == g].sum() for g in range(len(groups))])
+        gproblem = Problem(
+            xy=problem.xy, load=problem.load, edges=problem.edges, targets=gtargets,
+            tolerance=problem.tolerance / 4, locked=g_of(problem.locked), departement=problem.departement,
+            previous=g_of(problem.previous), department_penalty=problem.department_penalty,
+            keep_weight=problem.keep_weight, unit_names=problem.unit_names,
+            names=tuple(f"group {g}" for g in groups.tolist()))
+        glabels = self._solve_one(gproblem, rng)
+        labels = np.full(problem.n, -1, dtype=np.int64)
+        for g in range(len(groups)):
+            members = np.flatnonzero(glabels == g)
+            sectors = np.flatnonzero(gindex == g)
+            dev = abs(problem.load[members].sum() / gtargets[g] - 1)
+            inner = max((1 + problem.tolerance) / (1 + dev) - 1, 0.0)
+            sub, members = problem.subproblem(members, sectors, problem.targets[sectors], inner)
+            labels[members] = sectors[self._solve_one(sub, rng)]
+        assert (labels >= 0).all() and len(np.unique(labels)) == k
+        return labels

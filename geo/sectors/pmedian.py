@@ -1,0 +1,210 @@
+"""Balanced p-median without contiguity: capacitated assignment (transportation LP) + medoid updates.
+
+It is both the seeding stage of :class:`~geo.sectors.contiguous.ContiguousPMedian`
+and a reference: its objective (mean patient distance to the sector's medoid, with
+exact balance and no contiguity) is the yardstick contiguous plans are compared to.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from geo.sectors.base import SectorMethod
+from geo.sectors.problem import Problem, SectorError
+
+#: Above this many sectors, each unit only considers its nearest centres in the LP.
+_DENSE_SECTORS = 24
+_NEAREST = 16
+
+
+def kmeanspp(problem: Problem, rng: np.random.Generator) -> np.ndarray:
+    """Initial centres (positions): fixed bases, then load-weighted k-means++ picks."""
+    load = problem.load
+    centres = problem.bases.copy()
+    chosen = [int(c) for c in centres if c >= 0]
+    best = np.full(problem.n, np.inf)
+    for c in chosen:
+        best = np.minimum(best, np.hypot(*(problem.xy - problem.xy[c]).T))
+    for s in range(problem.k):
+        if centres[s] >= 0:
+            continue
+        if not chosen:
+            p = load / load.sum()
+        else:
+            p = load * best ** 2
+            p = p / p.sum() if p.sum() > 0 else load / load.sum()
+        c = int(rng.choice(problem.n, p=p))
+        centres[s] = c
+        chosen.append(c)
+        best = np.minimum(best, np.hypot(*(problem.xy - problem.xy[c]).T))
+    return centres
+
+
+def assignment_costs(problem: Problem, units: np.ndarray, dist_km: np.ndarray) -> np.ndarray:
+    """Cost of giving each of ``units`` to each sector: load x km, plus the keep penalty."""
+    w = problem.load[units]
+    cost = w[:, None] * dist_km
+    prev = problem.previous[units]
+    if problem.keep_weight and np.any(prev >= 0):
+        moved = (prev[:, None] >= 0) & (prev[:, None] != np.arange(problem.k)[None, :])
+        cost = cost + problem.keep_weight * w[:, None] * moved
+    return cost
+
+
+def lp_assign(problem: Problem, centres: np.ndarray, slack: float) -> tuple[np.ndarray, float, float]:
+    """Assign the units with load to sectors around ``centres`` with balanced loads.
+
+    Solves the transportation LP (fractions of units, each sector's load within
+    ``slack`` of its target, locks respected) with HiGHS, then gives each unit to
+    the sector holding its largest fraction.
+
+    Returns
+    -------
+    labels
+        (n,) sector per unit, -1 for units without load.
+    objective
+        The LP's cost (load x km plus keep penalties).
+    mean_km
+        The LP's load-weighted mean distance (km), a reference without contiguity.
+    """
+    units = np.flatnonzero(problem.load > 0)
+    k = problem.k
+    dist = problem.distances_km(centres)[units]
+    cost = assignment_costs(problem, units, dist)
+    locked = problem.locked[units]
+    for attempt in range(2):
+        if k > _DENSE_SECTORS and attempt == 0:
+            near = np.argpartition(dist, _NEAREST, axis=1)[:, :_NEAREST]
+            allowed = np.zeros((len(units), k), dtype=bool)
+            np.put_along_axis(allowed, near, True, axis=1)
+            prev = problem.previous[units]
+            allowed[np.flatnonzero(prev >= 0), prev[prev >= 0]] = True
+        else:
+            allowed = np.ones((len(units), k), dtype=bool)
+        allowed[locked >= 0] = False
+        allowed[np.flatnonzero(locked >= 0), locked[locked >= 0]] = True
+        rows, cols = np.nonzero(allowed)
+        nvar = len(rows)
+        w = problem.load[units]
+        a_eq = sparse.csr_matrix((np.ones(nvar), (rows, np.arange(nvar))), shape=(len(units), nvar))
+        cap = sparse.csr_matrix((w[rows], (cols, np.arange(nvar))), shape=(k, nvar))
+        a_ub = sparse.vstack([cap, -cap]).tocsr()
+        b_ub = np.concatenate([problem.targets * (1 + slack), -problem.targets * (1 - slack)])
+        res = linprog(cost[rows, cols], A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(len(units)),
+                      bounds=(0, 1), method="highs")
+        if res.status == 0:
+            break
+    else:
+        raise SectorError(f"no balanced assignment of {len(units)} units with load to {k} sectors "
+                          f"(LP status {res.status}: {res.message})")
+    x = res.x
+    frac = np.zeros((len(units), k))
+    frac[rows, cols] = x
+    labels = np.full(problem.n, -1, dtype=np.int64)
+    labels[units] = np.argmax(frac, axis=1)
+    mean_km = float((frac * dist * w[:, None]).sum() / w.sum())
+    return labels, float(res.fun), mean_km
+
+
+def medoids(problem: Problem, labels: np.ndarray, candidates: np.ndarray | None = None,
+            weights: np.ndarray | None = None) -> np.ndarray:
+    """Each sector's base: its fixed base, else its load-weighted medoid.
+
+    The medoid is the member (among ``candidates`` if given, a boolean mask)
+    minimising the load-weighted sum of distances to the sector's members. A
+    sector without load takes its geometric medoid; an empty sector gets -1.
+    """
+    weights = problem.load if weights is None else weights
+    out = problem.bases.copy()
+    order = np.argsort(labels, kind="stable")
+    splits = np.searchsorted(labels[order], np.arange(problem.k + 1))
+    for s in range(problem.k):
+        if out[s] >= 0:
+            continue
+        members = order[splits[s]:splits[s + 1]]
+        if len(members) == 0:
+            continue
+        cand = members if candidates is None else members[candidates[members]]
+        if len(cand) == 0:
+            cand = members
+        w = weights[members]
+        heavy = members[w > 0]
+        if len(heavy) == 0:
+            heavy, wh = members, np.ones(len(members))
+        else:
+            wh = weights[heavy]
+        out[s] = _weighted_medoid(problem.xy, cand, heavy, wh)
+    return out
+
+
+def _weighted_medoid(xy, cand, heavy, wh) -> int:
+    best, best_cost = -1, np.inf
+    step = max(1, 4_000_000 // max(1, len(heavy)))
+    for start in range(0, len(cand), step):
+        c = cand[start:start + step]
+        d = np.hypot(xy[c, None, 0] - xy[None, heavy, 0], xy[c, None, 1] - xy[None, heavy, 1])
+        costs = d @ wh
+        j = int(np.argmin(costs))
+        if costs[j] < best_cost:
+            best, best_cost = int(c[j]), float(costs[j])
+    return best
+
+
+def balanced_pmedian(problem: Problem, rng: np.random.Generator, restarts: int = 4,
+                     iterations: int = 12, slack: float | None = None) -> dict:
+    """Best of ``restarts`` runs of (LP assignment, medoid update) until the centres settle.
+
+    Returns a dict with ``labels`` (-1 for units without load), ``centres``,
+    ``objective`` and ``mean_km`` of the best run.
+    """
+    slack = problem.tolerance / 2 if slack is None else slack
+    best = None
+    heavy = problem.load > 0
+    for _ in range(max(1, restarts)):
+        centres = kmeanspp(problem, rng)
+        seen = set()
+        for _ in range(iterations):
+            labels, objective, mean_km = lp_assign(problem, centres, slack)
+            new = medoids(problem, labels, candidates=heavy)
+            new = np.where(new >= 0, new, centres)
+            key = tuple(new.tolist())
+            if np.array_equal(new, centres) or key in seen:
+                break
+            seen.add(key)
+            centres = new
+        labels, objective, mean_km = lp_assign(problem, centres, slack)
+        if best is None or objective < best["objective"] - 1e-9:
+            best = {"labels": labels, "centres": centres, "objective": objective, "mean_km": mean_km}
+    return best
+
+
+class BalancedPMedian(SectorMethod):
+    """Balanced p-median without contiguity (the reference bound).
+
+    Parameters
+    ----------
+    seed
+        Random seed of the k-means++ starts.
+    restarts, iterations
+        Number of starts, and of LP/medoid alternations per start.
+
+    Units without load go to the nearest centre; sectors may be in pieces.
+    """
+
+    name = "pmedian"
+    contiguous = False
+
+    def __init__(self, seed: int | None = 0, restarts: int = 4, iterations: int = 12):
+        super().__init__(seed, restarts=restarts, iterations=iterations)
+
+    def _solve(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
+        result = balanced_pmedian(problem, rng, self.params["restarts"], self.params["iterations"],
+                                  slack=0.0)
+        labels = result["labels"].copy()
+        zero = labels < 0
+        dist = problem.distances_km(result["centres"])
+        labels[zero] = np.argmin(dist[zero], axis=1)
+        self.info_ = {"objective": result["objective"], "mean_km": result["mean_km"],
+                      "centres": result["centres"]}
+        return labels
