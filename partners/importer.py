@@ -20,8 +20,12 @@ from partners.store import (DuplicateError, default_author, find_partner, get_pa
                             prepare_partner, save_checked)
 from partners.validation import ValidationError, normalize_name, validate_finess
 
-#: What to do with establishments outside the 12 departments.
+#: What to do with partners outside the 12 departments.
 OUTSIDE_CHOICES = ("flag", "skip")
+#: Default per format: FINESS establishments are kept and flagged (a HAD across the border may
+#: still serve a patient); the national Annuaire Santé lists every psychologist of France, only
+#: those of the territory are wanted (and those outside would have no position).
+DEFAULT_OUTSIDE = {"finess": "flag", "rpps": "skip", "csv": "flag", "zones": "flag"}
 
 
 @dataclass
@@ -97,7 +101,7 @@ class ImportReport:
 
 
 def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, author: str | None = None,
-                    places=None, categories=None, outside: str = "flag", report: str | Path | None = None,
+                    places=None, categories=None, outside: str | None = None, report: str | Path | None = None,
                     batch_size: int = 200) -> ImportReport:
     """Import a partner file into the directory.
 
@@ -117,7 +121,8 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
         FINESS categories to import (default 127 HAD, 604 CPTS, 606 DAC, 354 SSIAD).
     outside
         ``flag`` imports partners outside the 12 departments flagged
-        ``outside_territory``; ``skip`` leaves them out (counted).
+        ``outside_territory``; ``skip`` leaves them out (counted). Default:
+        :data:`DEFAULT_OUTSIDE` (flag, except skip for ``rpps``).
     report
         Where to write the rejected rows (CSV), if given.
     batch_size
@@ -134,6 +139,8 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
     """
     from partners.places import default_places
 
+    if format in DEFAULT_OUTSIDE and outside is None:
+        outside = DEFAULT_OUTSIDE[format]
     if outside not in OUTSIDE_CHOICES:
         raise ValueError(f"outside {outside!r}: expected one of {', '.join(OUTSIDE_CHOICES)}")
     if batch_size < 1:
@@ -158,7 +165,12 @@ def _import_records(conn, records, result: ImportReport, places, author, reason,
     ready: list[tuple[int, Partner, list[Issue]]] = []
     seen: dict[str, int] = {}
     for record in records:
-        partner, issues = prepare_partner(record.partner, places)
+        raw = record.partner
+        if (outside == "skip" and raw.lon in (None, "") and raw.code_insee
+                and not places.in_departements(str(raw.code_insee).strip().upper().zfill(5))):
+            result.skipped["outside territory"] = result.skipped.get("outside territory", 0) + 1
+            continue
+        partner, issues = prepare_partner(raw, places)
         errors = [i for i in issues if i.level == "error"]
         label = record.partner.name
         if errors:

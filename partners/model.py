@@ -116,7 +116,7 @@ class Partner:
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as a JSON-ready dict (``communes`` as a list or ``None``)."""
-        data = dataclasses.asdict(self)
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["communes"] = None if self.communes is None else list(self.communes)
         return data
 
@@ -133,8 +133,7 @@ class Partner:
 
     def data(self) -> dict[str, Any]:
         """The fields that matter for change detection (see :data:`DATA_FIELDS`)."""
-        full = self.to_dict()
-        return {name: full[name] for name in DATA_FIELDS}
+        return {name: getattr(self, name) for name in DATA_FIELDS}
 
     def replace(self, **changes) -> "Partner":
         """A copy with some fields changed."""
@@ -158,6 +157,9 @@ class Partner:
             elif value not in (None, ""):
                 changes[name] = value
         return dataclasses.replace(self, **changes)
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Partner))
 
 
 @dataclass(frozen=True)

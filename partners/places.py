@@ -49,6 +49,9 @@ class Places:
         self.index = {code: i for i, code in enumerate(self.codes)}
         self.reference_xy = reference_points(self.units)
         self.departements = frozenset(self.units["departement"])
+        self.mairie_lonlat = self.units[["mairie_lon", "mairie_lat"]].to_numpy(dtype=float)
+        self.names = self.units["nom"].to_numpy()
+        self.town_hall = (self.units["point_source"] == "mairie").to_numpy()
         self._gazetteer = None
 
     # -- gazetteer --------------------------------------------------------------
@@ -165,14 +168,16 @@ class Places:
 
     def reference_lonlat(self, code: str) -> tuple[float, float]:
         """WGS84 reference point of a unit, and whether it is the town hall."""
-        row = self.units.iloc[self.index[code]]
-        return float(row["mairie_lon"]), float(row["mairie_lat"])
+        lon, lat = self.mairie_lonlat[self.index[code]]
+        return float(lon), float(lat)
 
     def is_town_hall(self, code: str) -> bool:
-        return self.units["point_source"].iat[self.index[code]] == "mairie"
+        """True when the unit's reference point is its town hall."""
+        return bool(self.town_hall[self.index[code]])
 
     def unit_name(self, code: str) -> str:
-        return str(self.units["nom"].iat[self.index[code]]) if code in self.index else ""
+        """The unit's name ("" for a code outside the territory)."""
+        return str(self.names[self.index[code]]) if code in self.index else ""
 
 
 def locate_partner(partner, places: Places):
@@ -214,6 +219,10 @@ def locate_partner(partner, places: Places):
                             f"{resolution.error}; commune taken from the position ({under_point})"))
     elif not code and under_point:
         code = under_point
+    elif has_point and not under_point and code in places.index:
+        issues.append(Issue("warning", "lon",
+                            f"position (lon {partner.lon:g}, lat {partner.lat:g}) is outside the territory but "
+                            f"commune {code} {places.unit_name(code)} is inside; check the coordinates"))
     elif under_point and code in places.index and under_point != code:
         issues.append(Issue("warning", "lon",
                             f"position falls in {under_point} {places.unit_name(under_point)}, "

@@ -19,8 +19,9 @@ def register(subparsers) -> None:
     imp.add_argument("--report", help="write rejected rows and warnings to this CSV file")
     imp.add_argument("--author", help="recorded in the history (default: $SECTEURS_AUTHOR or the login)")
     imp.add_argument("--categories", help="FINESS categories to import, e.g. 127,604,606,354 (the default)")
-    imp.add_argument("--outside", choices=("flag", "skip"), default="flag",
-                     help="partners outside the 12 departments: import them flagged (default) or skip them")
+    imp.add_argument("--outside", choices=("flag", "skip"), default=None,
+                     help="partners outside the 12 departments: import them flagged outside_territory, or skip "
+                          "them (default: flag, except skip for rpps)")
     add_db_argument(imp)
     imp.set_defaults(handler=_import)
 

@@ -21,6 +21,18 @@ def read_text(path: str | Path) -> tuple[str, str]:
         return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
+def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
+    """``utf-8`` if the first megabyte decodes as UTF-8, else ``cp1252`` (for files too big to read whole)."""
+    with open(path, "rb") as handle:
+        sample = handle.read(sample_bytes)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut at the end of the sample
+            return "cp1252"
+    return "utf-8"
+
+
 def sniff_delimiter(header_line: str, candidates: str = ";|,\t") -> str:
     """The delimiter that splits the header line into the most fields."""
     return max(candidates, key=lambda c: header_line.count(c))

@@ -21,10 +21,11 @@ A practitioner working in two communes gives two partners (key
 """
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
-from partners.io._common import ReadResult, error, iso_date, read_table
+from partners.io._common import ReadResult, detect_encoding, error, iso_date
 from partners.model import Partner, PartnerRecord
 
 #: ``source`` of the partners read.
@@ -36,6 +37,13 @@ DEFAULT_PROFESSIONS = {"93": "PSY"}
 COL_ID_TYPE = "Type d'identifiant PP"
 COL_ID = "Identifiant PP"
 COL_PROFESSION = "Code profession"
+#: Every column read.
+USED = frozenset((COL_ID_TYPE, COL_ID, COL_PROFESSION, "Nom d'exercice", "Prénom d'exercice", "Libellé savoir-faire",
+                  "Raison sociale site", "Numéro Voie (coord. structure)", "Indice répétition voie (coord. structure)",
+                  "Libellé type de voie (coord. structure)", "Libellé Voie (coord. structure)",
+                  "Mention distribution (coord. structure)", "Code postal (coord. structure)",
+                  "Code commune (coord. structure)", "Libellé commune (coord. structure)",
+                  "Téléphone (coord. structure)", "Adresse e-mail (coord. structure)"))
 REQUIRED = (COL_ID_TYPE, COL_ID, COL_PROFESSION, "Nom d'exercice", "Prénom d'exercice",
             "Code postal (coord. structure)", "Code commune (coord. structure)")
 
@@ -63,53 +71,67 @@ def read_rpps(path: str | Path, professions=None) -> ReadResult:
     mapping = dict(DEFAULT_PROFESSIONS) if professions is None else (
         {str(k): v for k, v in professions.items()} if isinstance(professions, dict)
         else {str(c): DEFAULT_PROFESSIONS.get(str(c), "AUTRE") for c in professions})
-    header, rows = read_table(path, delimiters="|")
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ValueError(f"{path}: not an Annuaire Santé 'Personne activité' extract; missing columns: "
-                         f"{', '.join(missing)}")
-    result = ReadResult(format="rpps", encoding="utf-8")
+    encoding = detect_encoding(path)
+    result = ReadResult(format="rpps", encoding=encoding)
     if m := re.search(r"_(\d{8})\d*\.\w+$", Path(path).name):
         result.source_date = iso_date(m.group(1))
-    for number, row in rows:
-        profession = row.get(COL_PROFESSION, "")
-        if profession not in mapping:
-            result.skip("other profession")
-            continue
-        id_type, identifier = row.get(COL_ID_TYPE, ""), row.get(COL_ID, "")
-        if id_type == "8":
-            ids = {"rpps": identifier}
-        elif id_type == "0":
-            ids = {"adeli": identifier}
-        else:
-            result.rejects.append(error(number, f"{COL_ID_TYPE} {id_type!r}: expected 8 (RPPS) or 0 (ADELI)"))
-            continue
-        code = row.get("Code commune (coord. structure)", "")
-        postal_code = row.get("Code postal (coord. structure)", "")
-        place = code or postal_code
-        name = " ".join(v for v in (row.get("Prénom d'exercice", "").title(), row.get("Nom d'exercice", "")) if v)
-        address = " ".join(v for v in (row.get("Numéro Voie (coord. structure)", ""),
-                                       row.get("Indice répétition voie (coord. structure)", ""),
-                                       row.get("Libellé type de voie (coord. structure)", ""),
-                                       row.get("Libellé Voie (coord. structure)", "")) if v)
-        extra = [v for v in (row.get("Raison sociale site", ""), row.get("Mention distribution (coord. structure)", ""))
-                 if v]
-        partner = Partner(
-            type=mapping[profession],
-            name=name,
-            key=f"{'RPPS' if 'rpps' in ids else 'ADELI'}:{identifier}:{place}" if identifier else "",
-            address=", ".join([address] + extra if address else extra),
-            code_insee=code,
-            postal_code=postal_code,
-            commune=row.get("Libellé commune (coord. structure)", ""),
-            precision="commune",
-            phone=row.get("Téléphone (coord. structure)", ""),
-            email=row.get("Adresse e-mail (coord. structure)", ""),
-            category=profession,
-            notes=row.get("Libellé savoir-faire", ""),
-            source=SOURCE,
-            source_date=result.source_date,
-            **ids,
-        )
-        result.records.append(PartnerRecord(number, partner))
+    # The national extract has ~2 million lines: stream it, keep only the wanted professions.
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter="|", quoting=csv.QUOTE_NONE)
+        header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise ValueError(f"{path}: not an Annuaire Santé 'Personne activité' extract; missing columns: "
+                             f"{', '.join(missing)}")
+        profession_at = header.index(COL_PROFESSION)
+        wanted = [(i, h) for i, h in enumerate(header) if h in USED]
+        for number, cells in enumerate(reader, start=2):
+            if len(cells) <= profession_at or not any(cells):
+                continue
+            profession = cells[profession_at].strip()
+            if profession not in mapping:
+                result.skip("other profession")
+                continue
+            row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in wanted}
+            _add_row(result, number, row, mapping[profession], profession)
     return result
+
+
+def _add_row(result: ReadResult, number: int, row: dict, type_: str, profession: str) -> None:
+    """Turn one wanted line into a partner record (or a reject)."""
+    id_type, identifier = row.get(COL_ID_TYPE, ""), row.get(COL_ID, "")
+    if id_type == "8":
+        ids = {"rpps": identifier}
+    elif id_type == "0":
+        ids = {"adeli": identifier}
+    else:
+        result.rejects.append(error(number, f"{COL_ID_TYPE} {id_type!r}: expected 8 (RPPS) or 0 (ADELI)"))
+        return
+    code = row.get("Code commune (coord. structure)", "")
+    postal_code = row.get("Code postal (coord. structure)", "")
+    place = code or postal_code
+    name = " ".join(v for v in (row.get("Prénom d'exercice", "").title(), row.get("Nom d'exercice", "")) if v)
+    address = " ".join(v for v in (row.get("Numéro Voie (coord. structure)", ""),
+                                   row.get("Indice répétition voie (coord. structure)", ""),
+                                   row.get("Libellé type de voie (coord. structure)", ""),
+                                   row.get("Libellé Voie (coord. structure)", "")) if v)
+    extra = [v for v in (row.get("Raison sociale site", ""), row.get("Mention distribution (coord. structure)", ""))
+             if v]
+    partner = Partner(
+        type=type_,
+        name=name,
+        key=f"{'RPPS' if 'rpps' in ids else 'ADELI'}:{identifier}:{place}" if identifier else "",
+        address=", ".join([address] + extra if address else extra),
+        code_insee=code,
+        postal_code=postal_code,
+        commune=row.get("Libellé commune (coord. structure)", ""),
+        precision="commune",
+        phone=row.get("Téléphone (coord. structure)", ""),
+        email=row.get("Adresse e-mail (coord. structure)", ""),
+        category=profession,
+        notes=row.get("Libellé savoir-faire", ""),
+        source=SOURCE,
+        source_date=result.source_date,
+        **ids,
+    )
+    result.records.append(PartnerRecord(number, partner))

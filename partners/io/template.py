@@ -128,6 +128,11 @@ def read_template(path: str | Path) -> ReadResult:
             result.rejects.append(error(number, f"id {partner_id!r}: expected the directory's number, or empty"))
             continue
         communes = values.pop("communes", "")
+        # Spreadsheets drop leading zeros of numbers typed in cells: 472112233 was 04 72 11 22 33.
+        if re.fullmatch(r"[1-9]\d{8}", values.get("phone", "")):
+            values["phone"] = "0" + values["phone"]
+        if re.fullmatch(r"\d{8}", values.get("finess", "")):
+            values["finess"] = "0" + values["finess"]
         values["lon"] = values.get("lon") or None
         values["lat"] = values.get("lat") or None
         partner = Partner(

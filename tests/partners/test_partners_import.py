@@ -102,6 +102,15 @@ def test_rpps_identifiers_and_positions(conn, places):
     assert by_key.loc["RPPS:10000000017:42218", "code_insee"] == "42218"   # same person, second practice
 
 
+def test_rpps_outside_territory_skipped_by_default(conn, places):
+    report = import_partners(conn, RPPS_2024, "rpps", author="a", places=places)
+    assert report.skipped == {"other profession": 1, "outside territory": 1}
+    flagged = import_partners(conn, RPPS_2024, "rpps", author="a", places=places, outside="flag")
+    assert flagged.created == 1 and flagged.outside_territory == 1
+    paris = list_partners(conn).set_index("adeli").loc["759300015"]
+    assert paris["outside_territory"] and paris["code_insee"] == "75115"
+
+
 def test_zones_set_the_communes_covered(conn, places):
     import_partners(conn, FINESS_2019, "finess", author="a", places=places)
     report = import_partners(conn, ZONES, "zones", author="a", places=places)
