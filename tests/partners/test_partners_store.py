@@ -130,3 +130,28 @@ def test_concurrent_writers_lose_nothing(conn, db_path):
     assert len(history) == 2 * workers * count
     assert history.groupby("action").size().to_dict() == {"create": workers * count, "update": workers * count}
     assert history.groupby("author").size().eq(2 * count).all()
+
+
+def _importer(db_path: str, path: str, worker: int) -> None:
+    from geo.database import connect
+    from partners.importer import import_partners
+
+    conn = connect(db_path)
+    import_partners(conn, path, "finess", author=f"importer{worker}", batch_size=2)
+    conn.close()
+
+
+def test_concurrent_imports_of_the_same_file_create_each_partner_once(conn, db_path):
+    from conftest import FINESS_2019
+
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_importer, args=(str(db_path), str(FINESS_2019), w)) for w in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    frame = list_partners(conn)
+    assert len(frame) == 6 and frame["finess"].is_unique
+    history = partner_history(conn)
+    assert list(history["action"]) == ["create"] * 6
