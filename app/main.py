@@ -1,0 +1,23 @@
+"""secteurs: the Streamlit app (``secteurs app`` runs it).
+
+Each page is one file of ``app/pages/``; adding a page is one line of PAGES.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+#: (file in app/pages/, French label, icon, URL path); the first is the home page.
+PAGES = [
+    ("accueil.py", "Accueil", ":material/home:", "accueil"),
+]
+
+st.set_page_config(layout="wide", page_title="secteurs")
+navigation = st.navigation([
+    st.Page(PAGES_DIR / name, title=title, icon=icon, url_path=url, default=(i == 0))
+    for i, (name, title, icon, url) in enumerate(PAGES)
+])
+navigation.run()

@@ -1,0 +1,373 @@
+"""The region map every page shares: folium drawn by streamlit-folium, no internet needed.
+
+Offline Leaflet
+---------------
+streamlit-folium does not bundle Leaflet: its component loads every URL in
+the map's ``default_js``/``default_css`` with ``<script src>``/``<link href>``
+inside its iframe, and folium points those at CDNs (Leaflet, jQuery,
+Bootstrap, Awesome Markers...). :class:`OfflineMap` keeps only Leaflet 1.9.4
+and points it at the files of the installed ``django-js-lib-leaflet``
+package. Streamlit serves them itself: a component declared with a ``path``
+has every file of that directory served at ``/component/<name>/<file>``, so
+declaring one on the package's static directory (and one on the per-user
+display cache) serves Leaflet and the GeoJSON from the app's own server,
+with nothing copied into the source tree. URLs are relative to the
+streamlit-folium iframe (``/component/streamlit_folium.st_folium/``), so a
+``server.baseUrlPath`` keeps working.
+
+What is sent on each rerun
+--------------------------
+The 4,033 units and the department outlines are not in the map's script:
+the browser fetches the cached GeoJSON files once per page (gzip-compressed
+by Streamlit). The map's script is a few kilobytes and stays the same from
+one rerun to the next, so streamlit-folium keeps the map mounted; what
+changes (fill colours, tooltips' extra line, selection, legend) goes in
+``feature_group_to_add`` as one small :class:`Paint` that restyles the
+units already drawn. ``returned_objects`` is ``["last_active_drawing"]``:
+panning and zooming never rerun the script, a click on a unit does.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import folium
+import numpy as np
+import pandas as pd
+import streamlit as st
+from branca.element import MacroElement
+from jinja2 import Template
+from streamlit_folium import st_folium
+
+from geo import display
+
+#: Environment variable with an XYZ tile URL template for a background (none by default).
+TILES_ENV = "SECTEURS_TILES"
+#: Its attribution text (shown at the bottom right of the map).
+TILES_ATTRIBUTION_ENV = "SECTEURS_TILES_ATTRIBUTION"
+#: What the map returns to Python: the clicked feature only (no rerun on pan/zoom).
+RETURNED_OBJECTS = ["last_active_drawing"]
+#: Sequential palette for choropleths (light to dark, colour-blind safe).
+PALETTE = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")
+#: One colour per partner type.
+PARTNER_COLOURS = {"CPTS": "#1b9e77", "HAD": "#d95f02", "ERC": "#7570b3", "PSY": "#e7298a",
+                   "DAC": "#66a61e", "SSIAD": "#e6ab02", "CCAS": "#a6761d", "AUTRE": "#666666"}
+#: The region's bounds (south-west, north-east), lat/lon.
+REGION_BOUNDS = [[44.1, 1.9], [46.9, 7.2]]
+
+
+def _leaflet_dir() -> Path:
+    import js_lib_leaflet
+
+    return Path(js_lib_leaflet.__file__).resolve().parent / "static" / "js_lib_leaflet"
+
+
+@functools.lru_cache(maxsize=1)
+def served_urls() -> dict[str, str]:
+    """URLs of Leaflet and the display GeoJSON, served by Streamlit (relative to the map iframe).
+
+    Declares two file-serving components (their directories are served as is):
+    the installed Leaflet package and the per-user display cache.
+    """
+    import streamlit.components.v1 as components
+
+    units_file = display.units_geojson_path()
+    outlines_file = display.departements_geojson_path()
+    leaflet = components.declare_component("leaflet", path=str(_leaflet_dir()))
+    data = components.declare_component("display_data", path=str(display.display_cache_dir()))
+    base = "../{}/{}".format
+    return {
+        "leaflet_js": base(leaflet.name, "leaflet.js"),
+        "leaflet_css": base(leaflet.name, "leaflet.css"),
+        "units": base(data.name, units_file.name),
+        "departements": base(data.name, outlines_file.name),
+    }
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose only scripts and styles are Leaflet's, served by the app."""
+
+    def __init__(self, urls: dict[str, str], **kwargs):
+        self.default_js = [("leaflet", urls["leaflet_js"])]
+        self.default_css = [("leaflet_css", urls["leaflet_css"])]
+        super().__init__(**kwargs)
+
+
+_REGION_JS = """
+{% macro script(this, kwargs) %}
+(function (map) {
+  var S = window.secteurs = window.secteurs || {};
+  S.paint = S.paint || {};
+  S.map = map;
+  var esc = function (s) { return String(s).replace(/[&<>"]/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); };
+  map.getContainer().style.background = {{ this.background|tojson }};
+  var outlinePane = map.createPane("secteursOutlines");
+  outlinePane.style.zIndex = 450;
+  outlinePane.style.pointerEvents = "none";
+  var base = {{ this.unit_style|tojson }};
+  S.style = function (feature) {
+    var p = S.paint, code = feature.properties.code_insee, s = Object.assign({}, base);
+    if (p.fill && p.fill[code] !== undefined) {
+      s.fillColor = p.palette[p.fill[code]]; s.fillOpacity = p.fill_opacity;
+    }
+    if (p.selected && p.selected.indexOf(code) >= 0) { Object.assign(s, p.selected_style); }
+    return s;
+  };
+  S.tip = function (feature) {
+    var pr = feature.properties, extra = S.paint.tips && S.paint.tips[pr.code_insee];
+    return "<b>" + esc(pr.nom) + "</b> (" + pr.code_insee + ")<br>"
+      + pr.population.toLocaleString("fr-FR") + " hab." + (extra ? "<br>" + esc(extra) : "");
+  };
+  S.legend = L.control({position: "bottomright"});
+  S.legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "secteurs-legend");
+    div.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;"
+      + "box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif;";
+    return div;
+  };
+  S.legend.addTo(map);
+  S.apply = function () {
+    var lg = S.paint.legend, div = S.legend.getContainer();
+    div.style.display = lg ? "block" : "none";
+    if (lg) {
+      div.innerHTML = "<b>" + esc(lg.title) + "</b><br>" + lg.items.map(function (it) {
+        return '<i style="display:inline-block;width:12px;height:12px;margin-right:4px;'
+          + 'border:1px solid #999;background:' + it[0] + '"></i>' + esc(it[1]);
+      }).join("<br>");
+    }
+    if (!S.units) { return; }
+    S.units.eachLayer(function (layer) {
+      layer.setStyle(S.style(layer.feature));
+      layer.setTooltipContent(S.tip(layer.feature));
+    });
+    S.units.eachLayer(function (layer) {
+      if (S.paint.selected && S.paint.selected.indexOf(layer.feature.properties.code_insee) >= 0) {
+        layer.bringToFront();
+      }
+    });
+  };
+  var units = L.geoJSON(null, {
+    style: S.style,
+    onEachFeature: function (feature, layer) {
+      layer.bindTooltip(S.tip(feature), {sticky: true});
+    }
+  }).addTo(map);
+  var outlines = L.geoJSON(null, {pane: "secteursOutlines", interactive: false,
+                                  style: {{ this.outline_style|tojson }}}).addTo(map);
+  var load = function (url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
+      return r.json();
+    });
+  };
+  load({{ this.units_url|tojson }}).then(function (data) {
+    units.addData(data);
+    S.units = units;
+    S.apply();
+    map.getContainer().setAttribute("data-units", String(units.getLayers().length));
+  }).catch(function (e) { console.error("secteurs: units", e); });
+  load({{ this.outlines_url|tojson }}).then(function (data) { outlines.addData(data); })
+    .catch(function (e) { console.error("secteurs: departements", e); });
+  {{ this.labels|tojson }}.forEach(function (d) {
+    L.marker([d.lat, d.lon], {interactive: false, keyboard: false, icon: L.divIcon({
+      className: "secteurs-dep-label", iconSize: null,
+      html: '<span style="font:bold 13px sans-serif;color:#333;white-space:nowrap;'
+        + 'text-shadow:0 0 3px #fff,0 0 3px #fff;position:relative;left:-50%;">'
+        + esc(d.nom) + "</span>"})}).addTo(map);
+  });
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+
+
+class RegionLayers(MacroElement):
+    """Units (fetched GeoJSON, styled by the current :class:`Paint`), outlines and department names."""
+
+    _template = Template(_REGION_JS)
+
+    def __init__(self, urls: dict[str, str]):
+        super().__init__()
+        self._name = "RegionLayers"
+        self.units_url = urls["units"]
+        self.outlines_url = urls["departements"]
+        self.labels = display.departement_labels()
+        self.background = "#f4f2ee"
+        self.unit_style = {"color": "#9a9a9a", "weight": 0.4, "opacity": 0.8,
+                           "fillColor": "#ffffff", "fillOpacity": 0.0}
+        self.outline_style = {"color": "#333333", "weight": 1.6, "fill": False}
+
+
+_PARTNERS_JS = """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function (map) {
+  var group = L.featureGroup().addTo(map);
+  var colours = {{ this.colours|tojson }};
+  {{ this.rows|tojson }}.forEach(function (r) {
+    var marker = L.circleMarker([r[1], r[2]], {radius: 4, weight: 1, color: "#ffffff",
+      fillColor: colours[r[3]] || "#666666", fillOpacity: 0.95});
+    marker.feature = {type: "Feature", properties: {partner_id: r[0], type: r[3], name: r[4]}};
+    marker.bindTooltip(r[3] + " : " + r[4].replace(/</g, "&lt;"));
+    group.addLayer(marker);
+  });
+  return group;
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+
+
+class PartnerMarkers(MacroElement):
+    """Partners as small coloured dots (compact rows, one JS loop; no folium marker per partner)."""
+
+    _template = Template(_PARTNERS_JS)
+
+    def __init__(self, partners: pd.DataFrame):
+        super().__init__()
+        self._name = "PartnerMarkers"
+        located = partners.dropna(subset=["lon", "lat"])
+        self.rows = [[int(i), round(float(lat), 5), round(float(lon), 5), str(t), str(n)]
+                     for i, lat, lon, t, n in located[["id", "lat", "lon", "type", "name"]].itertuples(index=False)]
+        self.colours = PARTNER_COLOURS
+
+
+@dataclass
+class Paint:
+    """What changes on the units from one rerun to the next.
+
+    Attributes
+    ----------
+    fill
+        ``{code_insee: class index}`` into ``palette``; units absent stay unfilled.
+    palette
+        Fill colours.
+    tips
+        ``{code_insee: text}``: an extra line in the unit's tooltip.
+    selected
+        Units drawn with ``selected_style`` (e.g. the clicked commune).
+    legend
+        ``(title, [(colour, label), ...])`` drawn at the bottom right, or ``None``.
+    """
+
+    fill: dict[str, int] = field(default_factory=dict)
+    palette: tuple[str, ...] = PALETTE
+    tips: dict[str, str] = field(default_factory=dict)
+    selected: list[str] = field(default_factory=list)
+    legend: tuple[str, list[tuple[str, str]]] | None = None
+    fill_opacity: float = 0.75
+    selected_style: dict = field(default_factory=lambda: {"color": "#08306b", "weight": 3, "opacity": 1})
+
+    def to_json(self) -> dict:
+        legend = None
+        if self.legend:
+            legend = {"title": self.legend[0], "items": [list(item) for item in self.legend[1]]}
+        return {"fill": self.fill, "palette": list(self.palette), "tips": self.tips,
+                "selected": list(self.selected), "legend": legend, "fill_opacity": self.fill_opacity,
+                "selected_style": self.selected_style}
+
+
+_PAINT_JS = """
+{% macro script(this, kwargs) %}
+(function () {
+  var S = window.secteurs = window.secteurs || {};
+  S.paint = {{ this.paint|tojson }};
+  if (S.apply) { S.apply(); }
+})();
+{% endmacro %}
+"""
+
+
+class _PaintElement(MacroElement):
+    _template = Template(_PAINT_JS)
+
+    def __init__(self, paint: Paint):
+        super().__init__()
+        self._name = "Paint"
+        self.paint = paint.to_json()
+
+
+def classify(values: pd.Series, bounds: list[float], unit: str = "") -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Put positive values in classes ``[bounds[i], bounds[i+1])`` (last class open-ended).
+
+    Parameters
+    ----------
+    values
+        Indexed by ``code_insee``; zeros and NaN stay unfilled.
+    bounds
+        Increasing lower bounds of the classes (at most ``len(PALETTE)``).
+    unit
+        Appended to the legend labels.
+
+    Returns
+    -------
+    (dict, list)
+        ``{code_insee: class}`` and the legend items ``[(colour, label), ...]``.
+    """
+    if not 0 < len(bounds) <= len(PALETTE):
+        raise ValueError(f"bounds has {len(bounds)} classes; allowed 1 to {len(PALETTE)}")
+    values = values[values.fillna(0) > 0]
+    classes = np.searchsorted(np.asarray(bounds, dtype=float), values.to_numpy(dtype=float), side="right") - 1
+    classes = np.clip(classes, 0, len(bounds) - 1)
+    palette = PALETTE[len(PALETTE) - len(bounds):]
+    labels = []
+    for i, low in enumerate(bounds):
+        high = bounds[i + 1] - 1 if i + 1 < len(bounds) else None
+        text = f"{low:g}" if high == low else (f"{low:g} à {high:g}" if high is not None else f"{low:g} et plus")
+        labels.append((palette[i], f"{text}{unit}"))
+    shift = len(PALETTE) - len(bounds)
+    return {str(code): int(c) + shift for code, c in zip(values.index, classes)}, labels
+
+
+def tile_layer() -> folium.TileLayer | None:
+    """The optional background from ``$SECTEURS_TILES`` (an XYZ URL template)."""
+    url = os.environ.get(TILES_ENV, "").strip()
+    if not url:
+        return None
+    attribution = os.environ.get(TILES_ATTRIBUTION_ENV) or "Fond de carte : voir " + url.split("/")[2]
+    return folium.TileLayer(tiles=url, attr=attribution, name="fond", overlay=False, control=False)
+
+
+def build_map(partners: pd.DataFrame | None = None) -> OfflineMap:
+    """The base map: outlines, names, units and partners; the same from one rerun to the next."""
+    urls = served_urls()
+    fmap = OfflineMap(urls, location=[45.5, 4.6], zoom_start=8, tiles=None, min_zoom=6,
+                      max_zoom=14, control_scale=True)
+    tiles = tile_layer()
+    if tiles is not None:
+        tiles.add_to(fmap)
+    RegionLayers(urls).add_to(fmap)
+    if partners is not None and len(partners):
+        PartnerMarkers(partners).add_to(fmap)
+    fmap.fit_bounds(REGION_BOUNDS)
+    return fmap
+
+
+def show_map(paint: Paint | None = None, *, key: str, partners: pd.DataFrame | None = None,
+             height: int = 620) -> dict | None:
+    """Draw the region map; returns the last clicked feature (``{"properties": {...}}``) or ``None``.
+
+    The returned feature is also kept in ``st.session_state[key]``.
+    """
+    fmap = build_map(partners)
+    group = folium.FeatureGroup(name="paint", control=False)
+    _PaintElement(paint or Paint()).add_to(group)
+    st_folium(fmap, key=key, height=height, use_container_width=True,
+              returned_objects=RETURNED_OBJECTS, feature_group_to_add=group)
+    return clicked_feature(key)
+
+
+def clicked_feature(key: str) -> dict | None:
+    """The feature last clicked on the map drawn with ``key`` (a unit or a partner), or ``None``."""
+    value = st.session_state.get(key) or {}
+    feature = value.get("last_active_drawing") if isinstance(value, dict) else None
+    if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
+        return None
+    return feature
+
+
+def clicked_unit(key: str) -> str | None:
+    """INSEE code of the unit last clicked on the map ``key``, or ``None``."""
+    feature = clicked_feature(key)
+    return feature["properties"].get("code_insee") if feature else None
+

@@ -1,0 +1,72 @@
+"""Cached loaders and shared resources of the app (one place for every page).
+
+``st.cache_resource`` holds what is shared as is between sessions (the
+territory frame, the SQLite connection, the map's served URLs);
+``st.cache_data`` holds small tables each session gets a copy of.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.paths import demo_dir
+
+#: The fictitious demo counts shown until real counts are imported.
+DEMO_PATIENTS_FILE = "patients_demo.csv"
+
+
+@st.cache_resource(show_spinner=False)
+def units() -> gpd.GeoDataFrame:
+    """The 4,033 sector units (shared: do not mutate)."""
+    from geo.territory import load_units
+
+    return load_units()
+
+
+@st.cache_resource(show_spinner=False)
+def connection() -> sqlite3.Connection:
+    """The SQLite database (``--db`` / ``$SECTEURS_DB`` / per-user file), shared across threads.
+
+    A directory that never had a partner gets the FICTITIOUS demo directory,
+    so the maps have something to show before the first real import.
+    """
+    from geo.database import connect
+    import partners
+
+    conn = connect(check_same_thread=False)
+    partners.ensure_demo_directory(conn)
+    return conn
+
+
+def partner_table() -> pd.DataFrame:
+    """Every partner (columns of ``partners.list_partners``); read afresh, it is a few milliseconds."""
+    import partners
+
+    return partners.list_partners(connection())
+
+
+def partners_are_demo(table: pd.DataFrame) -> bool:
+    """Whether the directory still holds fictitious demo partners."""
+    from partners.demo import DEMO_SOURCE
+
+    return bool(len(table)) and bool((table["source"] == DEMO_SOURCE).any())
+
+
+def demo_patients_path() -> Path:
+    return demo_dir() / DEMO_PATIENTS_FILE
+
+
+@st.cache_data(show_spinner=False)
+def patient_counts() -> pd.DataFrame | None:
+    """Patients per unit (``code_insee``, ``patients``) from the FICTITIOUS demo file, or ``None``."""
+    from geo.patients import read_counts
+
+    path = demo_patients_path()
+    if not path.exists():
+        return None
+    return read_counts(path)
+
