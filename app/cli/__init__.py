@@ -12,6 +12,7 @@ import sys
 #: Modules that register subcommands, in the order ``secteurs --help`` lists them.
 COMMAND_MODULES = (
     "app.cli.territory",
+    "app.cli.app_command",
     "app.cli.patients",
     "app.cli.partners",
 )
