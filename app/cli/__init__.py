@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "app.cli.app_command",
     "app.cli.patients",
     "app.cli.partners",
+    "app.cli.sectors",
 )
 
 

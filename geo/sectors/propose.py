@@ -1,0 +1,214 @@
+"""Geo-level entry points: propose a plan, rebalance after hand edits, compare two assignments.
+
+These take INSEE codes and worker names, build the numeric
+:class:`~geo.sectors.problem.Problem`, run a method and return a
+:class:`~geo.sectors.plan.Plan`.
+"""
+from __future__ import annotations
+
+import time
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from geo.sectors.context import SectorContext, build_context
+from geo.sectors.plan import Plan
+from geo.sectors.problem import (DEFAULT_DEPARTMENT_PENALTY, DEFAULT_KEEP_WEIGHT, DEFAULT_TOLERANCE, Problem,
+                                 SectorError)
+from geo.sectors.team import Team
+
+
+def _team(team) -> Team:
+    if isinstance(team, Team):
+        return team
+    if isinstance(team, (int, np.integer)):
+        return Team.of_size(int(team))
+    if isinstance(team, pd.DataFrame):
+        from geo.sectors.team import team_from_frame
+        return team_from_frame(team)
+    raise SectorError(f"team must be a Team, a workers table or a number of sectors, got {type(team).__name__}")
+
+
+def _assignment_names(context: SectorContext, previous) -> np.ndarray | None:
+    """Sector name per unit position from a Plan, a ``code_insee, sector`` table or a mapping."""
+    if previous is None:
+        return None
+    if isinstance(previous, Plan):
+        return np.array(previous.names, dtype=object)[previous.assignment]
+    if isinstance(previous, Mapping):
+        previous = pd.DataFrame({"code_insee": list(previous), "sector": list(previous.values())})
+    frame = previous
+    missing = [c for c in ("code_insee", "sector") if c not in frame.columns]
+    if missing:
+        raise SectorError(f"the previous plan needs columns code_insee and sector; missing {missing}")
+    out = np.full(context.n, None, dtype=object)
+    out[context.positions(frame["code_insee"].astype(str))] = frame["sector"].astype(str).to_numpy()
+    return out
+
+
+def _locks(context: SectorContext, names: tuple[str, ...], locked) -> np.ndarray:
+    out = np.full(context.n, -1, dtype=np.int64)
+    if not locked:
+        return out
+    index = {n: s for s, n in enumerate(names)}
+    items = locked.items() if isinstance(locked, Mapping) else locked
+    for code, sector in items:
+        if str(sector) not in index:
+            raise SectorError(f"unit {code} is locked to {sector!r}, which is not a sector "
+                              f"({', '.join(names)})")
+        out[context.positions([code])[0]] = index[str(sector)]
+    return out
+
+
+def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFAULT_TOLERANCE,
+                  locked=None, previous=None, department_penalty: float = DEFAULT_DEPARTMENT_PENALTY,
+                  keep_weight: float = DEFAULT_KEEP_WEIGHT) -> Problem:
+    """The numeric problem for a team on a context (codes and names resolved to positions)."""
+    names = team.names
+    bases = np.full(len(team), -1, dtype=np.int64)
+    if team.bases is not None:
+        for s, code in enumerate(team.bases):
+            if code:
+                bases[s] = context.positions([code])[0]
+    groups = None
+    if team.groups is not None:
+        _, groups = np.unique(np.asarray(team.groups, dtype=str), return_inverse=True)
+    prev_names = _assignment_names(context, previous)
+    prev = np.full(context.n, -1, dtype=np.int64)
+    if prev_names is not None:
+        index = {n: s for s, n in enumerate(names)}
+        prev = np.array([index.get(x, -1) if x is not None else -1 for x in prev_names], dtype=np.int64)
+    return Problem(
+        xy=context.xy, load=context.load, edges=context.edges, targets=np.asarray(team.fte, dtype=float),
+        tolerance=tolerance, locked=_locks(context, names, locked), bases=bases,
+        departement=context.departement_index, groups=groups, previous=prev,
+        department_penalty=department_penalty, keep_weight=keep_weight if prev_names is not None else 0.0,
+        names=names, unit_names=tuple(f"{c} ({n})" for c, n in zip(context.codes, context.names)))
+
+
+def propose(counts, team, *, context: SectorContext | None = None, tolerance: float = DEFAULT_TOLERANCE,
+            seed: int | None = 0, locked=None, previous=None, weights=None,
+            department_penalty: float = DEFAULT_DEPARTMENT_PENALTY, keep_weight: float = DEFAULT_KEEP_WEIGHT,
+            method=None) -> Plan:
+    """Propose a plan: one contiguous sector per worker, balanced to ``tolerance``.
+
+    Parameters
+    ----------
+    counts
+        Patient counts: DataFrame ``code_insee, patients`` (or a Series/mapping by code).
+    team
+        A :class:`Team`, a workers table, or a number of sectors (named S01..).
+    context
+        Territory arrays (default: the committed territory with ``counts``).
+    tolerance
+        Allowed relative deviation of each sector's load from its target.
+    seed
+        Random seed; the plan is deterministic for a seed.
+    locked
+        Mapping INSEE code -> sector name of units that must stay in that sector.
+    previous
+        The current plan (Plan, ``code_insee, sector`` table or mapping): keep as
+        many patients as the new balance allows with their current sector.
+    weights
+        Optional per-unit multiplier of the patients (the workload).
+    department_penalty
+        Cost (patient x km) of each extra (sector, department) pair.
+    keep_weight
+        Cost (km per patient) of moving a patient away from ``previous``.
+    method
+        A :class:`~geo.sectors.base.SectorMethod` instance (default ContiguousPMedian).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    SectorError
+        Unknown codes, zero workload, more sectors than units with patients,
+        locks that make balance impossible; the message carries the numbers.
+    """
+    from geo.sectors.contiguous import ContiguousPMedian
+
+    start = time.perf_counter()
+    team = _team(team)
+    if context is None:
+        context = build_context(counts, weights=weights)
+    elif counts is not None:
+        context = context.with_counts(counts, weights)
+    problem = build_problem(context, team, tolerance=tolerance, locked=locked, previous=previous,
+                            department_penalty=department_penalty, keep_weight=keep_weight)
+    method = method or ContiguousPMedian(seed=seed)
+    method.solve(problem)
+    info = {"method": method.name, "seed": -1 if seed is None else int(seed),
+            "seconds": round(time.perf_counter() - start, 3)}
+    if "pmedian_mean_km" in method.info_:
+        info["pmedian_mean_km"] = round(float(method.info_["pmedian_mean_km"]), 3)
+    return Plan(context, method.labels_, team.names, problem.targets, problem.bases, tolerance, info=info)
+
+
+def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tuple[Plan, pd.DataFrame]:
+    """Restore contiguity and balance after hand edits, moving as few units as possible.
+
+    Parameters
+    ----------
+    plan
+        The edited plan.
+    locked
+        Codes of units that must not move (kept in their current sector), or a
+        mapping code -> sector they must be in.
+
+    Returns
+    -------
+    (Plan, DataFrame)
+        The repaired plan and the moves: ``code_insee, nom, from, to, patients``.
+    """
+    from geo.sectors.pmedian import medoids
+    from geo.sectors.tools import balance, exact_balance, repair_contiguity
+
+    ctx = plan.context
+    if not isinstance(locked, Mapping):
+        locked = {str(code): plan.sector_of(str(code)) for code in locked}
+    lock = _locks(ctx, plan.names, locked)
+    labels = plan.assignment.copy()
+    conflict = np.flatnonzero((lock >= 0) & (lock != labels))
+    labels[conflict] = lock[conflict]
+    problem = Problem(xy=ctx.xy, load=ctx.load, edges=ctx.edges, targets=plan.targets, tolerance=plan.tolerance,
+                      locked=lock, bases=plan.fixed_bases, departement=ctx.departement_index,
+                      keep_weight=0.0, names=plan.names,
+                      unit_names=tuple(f"{c} ({n})" for c, n in zip(ctx.codes, ctx.names)))
+    centres = medoids(problem, labels)
+    labels = repair_contiguity(problem, labels, centres)
+
+    def balanced(lab):
+        loads = np.bincount(lab, weights=ctx.load, minlength=plan.k)
+        return bool(((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all())
+
+    if not balanced(labels):
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    if not balanced(labels):
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    new = plan.with_assignment(labels)
+    moved = np.flatnonzero(labels != plan.assignment)
+    names = np.array(plan.names, dtype=object)
+    moves = pd.DataFrame({"code_insee": ctx.codes[moved], "nom": ctx.names[moved],
+                          "from": names[plan.assignment[moved]], "to": names[labels[moved]],
+                          "patients": ctx.patients[moved].astype(int)})
+    return new, moves
+
+
+def changes(before, after: Plan) -> dict:
+    """What changes from ``before`` (plan, table or mapping) to ``after``: units and patients changing sector."""
+    old = _assignment_names(after.context, before)
+    new = np.array(after.names, dtype=object)[after.assignment]
+    moved = np.flatnonzero(old != new)
+    patients = after.context.patients
+    return {
+        "units_changed": int(len(moved)),
+        "patients_changed": int(round(patients[moved].sum())),
+        "patients_kept": int(round(patients.sum() - patients[moved].sum())),
+        "patients": int(round(patients.sum())),
+        "moved_codes": after.context.codes[moved].tolist(),
+    }
