@@ -14,7 +14,7 @@ store       SQLite tables with history: save_partner, delete_partner, set_commun
             get_partner, find_partner, list_partners, partner_history, count_partners
 io          read_partners(path, format) for finess, rpps, zones, csv; write_template
 importer    import_partners(conn, path, format, ...) -> ImportReport (idempotent, reject report)
-query       NearestIndex (batch k-d tree), nearest, covering, nearest_for_units
+query       NearestIndex (batch k-d tree), nearest, covering, local_services, nearest_for_units
 demo        the FICTITIOUS demo directory: build_demo_directory, load_demo_directory,
             ensure_demo_directory
 
@@ -25,7 +25,7 @@ from partners.importer import ImportReport, import_partners
 from partners.io import read_partners, write_template
 from partners.model import PARTNER_TYPES, PRECISIONS, ZONE_TYPES, Issue, Partner, register_partner_type
 from partners.places import Places
-from partners.query import NearestIndex, covering, nearest, nearest_for_units
+from partners.query import NearestIndex, covering, local_services, nearest, nearest_for_units
 from partners.store import (DuplicateError, SaveResult, count_partners, delete_partner, find_partner,
                             get_partner, list_partners, partner_history, save_partner, set_communes, undo)
 from partners.validation import (ValidationError, check_partner, normalize_phone, validate_adeli,
@@ -39,6 +39,6 @@ __all__ = [
     "DuplicateError", "SaveResult", "count_partners", "delete_partner", "find_partner", "get_partner",
     "list_partners", "partner_history", "save_partner", "set_communes", "undo",
     "read_partners", "write_template", "ImportReport", "import_partners",
-    "NearestIndex", "covering", "nearest", "nearest_for_units",
+    "NearestIndex", "covering", "local_services", "nearest", "nearest_for_units",
     "build_demo_directory", "ensure_demo_directory", "load_demo_directory",
 ]

@@ -210,6 +210,11 @@ def locate_partner(partner, places: Places):
     code = resolution.code
     has_point = partner.lon is not None and partner.lat is not None
     under_point = places.locate_one(partner.lon, partner.lat) if has_point else ""
+    if (has_point and partner.precision in ("commune", "town_hall") and code in places.index
+            and under_point != code):
+        # A position that only stood for the commune follows the commune when it changes.
+        partner = partner.replace(lon=None, lat=None, precision="")
+        has_point, under_point = False, ""
     if resolution.error:
         if not under_point:
             issues.append(Issue("error", "code_insee", resolution.error))

@@ -298,3 +298,60 @@ def nearest_for_units(conn: sqlite3.Connection, type: str, k: int = 1, places: P
     names = np.where(ok, frame["name"].to_numpy()[np.clip(flat, 0, None)] if len(frame) else "", "")
     return pd.DataFrame({"code_insee": np.repeat(places.codes, k), "rank": ranks, "id": ids, "name": names,
                          "distance_km": np.round(distances.ravel() / 1000.0, 2)})[ok].reset_index(drop=True)
+
+
+def local_services(conn: sqlite3.Connection, commune: str, k: int = 3, types=None,
+                   places: Places | None = None) -> pd.DataFrame:
+    """Everything a social worker needs for one patient's commune, in one table.
+
+    For each type (all of :data:`~partners.model.PARTNER_TYPES` by default):
+    the ``k`` nearest partners; for CPTS and HAD, the partners whose zone
+    covers the commune come first (``covers`` True), whatever their distance.
+
+    Parameters
+    ----------
+    conn
+        Open database.
+    commune
+        INSEE code of the patient's commune (old codes and 69123 accepted).
+    k
+        Partners per type.
+    types
+        Types to list (default: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`NEAREST_COLUMNS`, grouped by type in :data:`PARTNER_TYPES` order;
+        ``rank`` restarts at 1 for each type. ``attrs`` holds the origin.
+
+    Examples
+    --------
+    >>> local_services(conn, "69383", k=2)  # doctest: +SKIP
+    """
+    places = places or default_places()
+    types = list(PARTNER_TYPES) if types is None else [_check_type(t) for t in types]
+    frames = []
+    attrs = {}
+    for type_ in types:
+        frame = nearest(conn, type_, commune=commune, k=k, places=places)
+        attrs = dict(frame.attrs)
+        if type_ in ZONE_TYPES and attrs.get("code_insee"):
+            cover = covering(conn, attrs["code_insee"], types=[type_], places=places)
+            extra = cover[~cover["id"].isin(frame["id"])]
+            if len(extra):
+                far = nearest(conn, type_, commune=commune, k=int(len(frame) + len(extra) + 50), places=places)
+                frame = pd.concat([frame, far[far["id"].isin(extra["id"])]], ignore_index=True)
+            frame = frame.sort_values(["covers", "distance_km"], ascending=[False, True], key=_covers_key,
+                                      kind="stable").reset_index(drop=True)
+        frame["rank"] = np.arange(1, len(frame) + 1)
+        frames.append(frame)
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(NEAREST_COLUMNS))
+    result.attrs.update(attrs)
+    return result
+
+
+def _covers_key(column: pd.Series) -> pd.Series:
+    if column.name == "covers":
+        return column.map({True: 1, False: 0}).fillna(0)
+    return column

@@ -1,4 +1,4 @@
-"""``secteurs partners import|list|nearest|covering|history|undo|delete|template|demo``."""
+"""``secteurs partners import|list|nearest|covering|services|history|undo|delete|template|demo``."""
 from __future__ import annotations
 
 import json
@@ -47,6 +47,13 @@ def register(subparsers) -> None:
     _add_output(cov)
     add_db_argument(cov)
     cov.set_defaults(handler=_covering)
+
+    svc = actions.add_parser("services", help="every type of partner for a patient's commune (covering first)")
+    svc.add_argument("--commune", required=True, help="INSEE code")
+    svc.add_argument("--k", type=int, default=3, help="partners per type (default 3)")
+    _add_output(svc)
+    add_db_argument(svc)
+    svc.set_defaults(handler=_services)
 
     hist = actions.add_parser("history", help="the change history, newest first")
     hist.add_argument("--id", type=int, help="only this partner")
@@ -156,6 +163,15 @@ def _covering(args) -> int:
     from partners.query import covering
 
     return _emit(covering(_connect(args), args.commune), args)
+
+
+def _services(args) -> int:
+    from partners.query import local_services
+
+    frame = local_services(_connect(args), args.commune, k=args.k)
+    if frame.attrs.get("note"):
+        print(frame.attrs["note"], file=sys.stderr)
+    return _emit(frame, args)
 
 
 def _history(args) -> int:

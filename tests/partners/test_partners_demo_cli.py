@@ -103,6 +103,10 @@ def test_cli_template_and_demo(capsys, tmp_path):
                        "--db", db)
     row = next(csv.DictReader(io.StringIO(out)))
     assert row["code_insee"] == "74010" and float(row["distance_km"]) < 0.01 and "fictif" in row["name"]
+    code, out, _ = run(capsys, "partners", "services", "--commune", "69383", "--k", "1", "--db", db, "--format", "json")
+    services = json.loads(out)
+    assert {s["type"] for s in services} == {"CPTS", "HAD", "ERC", "PSY", "DAC", "SSIAD", "CCAS"}
+    assert all("fictif" in s["name"] or "fictive" in s["name"] for s in services)
     code, _, err = run(capsys, "partners", "nearest", "--lonlat", "abc", "--type", "HAD", "--db", db)
     assert code == 2 and "expected LON,LAT" in err
     np.testing.assert_equal(code, 2)

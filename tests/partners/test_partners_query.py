@@ -99,3 +99,31 @@ def test_nearest_for_every_unit(directory, places):
     frame = nearest_for_units(directory, "PSY", k=1, places=places)
     assert len(frame) == len(places.codes)
     assert frame.set_index("code_insee").loc["69383", "name"] == "Cabinet test Lyon 3e"
+
+
+def test_local_services_lists_covering_partners_first(directory, places):
+    from partners.query import local_services
+
+    frame = local_services(directory, "69266", k=1, places=places)
+    from partners.model import PARTNER_TYPES
+
+    present = list(dict.fromkeys(frame["type"]))
+    assert present == [t for t in PARTNER_TYPES if t in present] and "ERC" not in present
+    cpts = frame[frame["type"] == "CPTS"]
+    assert cpts.iloc[0]["finess"] == "690001177" and cpts.iloc[0]["covers"] is True
+    had = frame[frame["type"] == "HAD"]
+    assert had.iloc[0]["finess"] == "690001128" and had.iloc[0]["covers"] is True
+    assert frame[frame["type"] == "PSY"]["rank"].tolist() == [1]
+    assert frame[frame["type"] == "ERC"].empty
+
+
+def test_local_services_adds_a_distant_covering_partner(directory, places):
+    from partners.query import local_services
+    from partners.store import find_partner, set_communes
+
+    paris = find_partner(directory, "FINESS:750001166")
+    set_communes(directory, paris.id, ["38185"], author="t")
+    had = local_services(directory, "38185", k=1, types=["HAD"], places=places)
+    assert list(had["finess"]) == ["750001166", "380001248"]
+    assert had.iloc[0]["covers"] is True and pd_isna(had.iloc[1]["covers"])
+    assert list(had["rank"]) == [1, 2]

@@ -155,3 +155,11 @@ def test_concurrent_imports_of_the_same_file_create_each_partner_once(conn, db_p
     assert len(frame) == 6 and frame["finess"].is_unique
     history = partner_history(conn)
     assert list(history["action"]) == ["create"] * 6
+
+
+def test_commune_level_position_follows_an_edited_commune(conn, places):
+    saved = save_partner(conn, ccas(name="CCAS test", code="69383"), author="a", places=places).partner
+    moved = save_partner(conn, saved.replace(code_insee="69266", commune=""), author="a", places=places)
+    assert moved.partner.code_insee == "69266" and moved.partner.commune == "Villeurbanne"
+    assert (moved.partner.lon, moved.partner.lat) == tuple(round(v, 6) for v in places.reference_lonlat("69266"))
+    assert not moved.issues
