@@ -57,6 +57,7 @@ def register_partner_type(code: str, label: str) -> None:
     >>> register_partner_type("EMSP", "Équipe mobile de soins palliatifs")
     >>> "EMSP" in PARTNER_TYPES
     True
+    >>> del PARTNER_TYPES["EMSP"]
     """
     if not isinstance(code, str) or not code.isalnum() or code.upper() != code:
         raise ValueError(f"partner type code: got {code!r}; expected an upper-case word such as 'EMSP'")

@@ -250,7 +250,10 @@ def locate_partner(partner, places: Places):
         known, unknown = [], []
         for c in partner.communes:
             units = places.by_code(c) if places.in_departements(c) else []
-            (known.extend(units) if units else unknown.append(c))
+            if units:
+                known.extend(units)
+            else:
+                unknown.append(c)
         if unknown:
             issues.append(Issue("warning", "communes", f"zone: unknown communes ignored: {', '.join(unknown[:10])}"))
         changes["communes"] = tuple(sorted(set(known)))
