@@ -171,3 +171,14 @@ def test_importing_never_pulls_streamlit():
            "print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("separator", [";", "|", ","])
+def test_zone_tables_in_every_separator(separator, conn, places, tmp_path):
+    import_partners(conn, FINESS_2019, "finess", author="a", places=places)
+    path = tmp_path / f"zones{ord(separator)}.csv"
+    lines = ["type;partner;code_insee", "CPTS;690001177;69266", "CPTS;690001177;69259"]
+    path.write_text("\n".join(line.replace(";", separator) for line in lines) + "\n", encoding="utf-8")
+    report = import_partners(conn, path, "zones", author="a", places=places)
+    assert (report.updated, report.rejected) == (1, 0)
+    assert find_partner(conn, "FINESS:690001177").communes == ("69259", "69266")
