@@ -35,7 +35,7 @@ def register(subparsers) -> None:
     where = near.add_mutually_exclusive_group(required=True)
     where.add_argument("--commune", help="INSEE code of the patient's commune")
     where.add_argument("--postal-code", help="postal code of the patient's commune")
-    where.add_argument("--lonlat", help="WGS84 position as LON,LAT")
+    where.add_argument("--lonlat", help="WGS84 position as LON,LAT (write --lonlat=-1.55,47.2 for a negative longitude)")
     near.add_argument("--type", required=True, help="partner type (CPTS, HAD, ERC, PSY, DAC, SSIAD, CCAS, AUTRE)")
     near.add_argument("--k", type=int, default=5, help="how many partners (default 5)")
     _add_output(near)
