@@ -1,0 +1,47 @@
+"""Sector fixtures: demo counts on the real territory, one 11-sector plan, a small grid."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geo.paths import demo_dir
+
+
+@pytest.fixture(scope="session")
+def demo_counts():
+    from geo.sectors.io import read_counts
+
+    return read_counts(demo_dir() / "patients_demo.csv")
+
+
+@pytest.fixture(scope="session")
+def context(demo_counts):
+    from geo.sectors.context import build_context
+
+    return build_context(demo_counts)
+
+
+@pytest.fixture(scope="session")
+def plan11(context):
+    """The default 11-sector plan of the demo patients (seed 0)."""
+    from geo.sectors.propose import propose
+
+    return propose(None, 11, context=context, seed=0)
+
+
+@pytest.fixture
+def grid():
+    """A 4 x 4 grid of units (1 km apart), one patient each, rook adjacency."""
+    side = 4
+    xy = np.array([(1000.0 * (i % side), 1000.0 * (i // side)) for i in range(side * side)])
+    edges = [(i, i + 1) for i in range(side * side) if i % side < side - 1]
+    edges += [(i, i + side) for i in range(side * (side - 1))]
+    return xy, np.ones(side * side), np.array(edges)
+
+
+@pytest.fixture
+def sector_error():
+    """``sector_error(match)``: pytest.raises for a SectorError whose message matches."""
+    from geo.sectors.problem import SectorError
+
+    return lambda match: pytest.raises(SectorError, match=match)
