@@ -12,6 +12,11 @@ Public names
 import_patients
     Read an export (path, or file-like object with its file name) into an
     :class:`ImportResult`: counts, rejects, ambiguous lines, summary.
+read_table, place_rows, cell_text
+    The reading and placement steps of :func:`import_patients`, for other
+    row-by-row uses of an export (routing a list of referrals): the file as a
+    :class:`Table` (header, recognised columns, rows), then each row with its
+    :class:`~geo.lookup.LookupResult`.
 read_counts, write_counts
     The ``code_insee,patients`` file used by the rest of the application
     (``#`` lines are comments).
@@ -60,7 +65,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import pandas as pd
 
@@ -68,7 +73,7 @@ from geo.lookup import gazetteer, normalize_insee_code, normalize_name
 
 __all__ = [
     "import_patients", "ImportResult", "PatientFileError", "read_counts", "write_counts",
-    "AMBIGUITY_RULE", "LOCATION_ROLES",
+    "AMBIGUITY_RULE", "LOCATION_ROLES", "Table", "PlacedRow", "read_table", "place_rows", "cell_text",
 ]
 
 #: The rule applied to ambiguous lines, as shown in import reports.
@@ -160,7 +165,24 @@ def _recognise(header: list) -> dict[str, int]:
 
 # -- reading the file -------------------------------------------------------------------------
 @dataclasses.dataclass
-class _Table:
+class Table:
+    """A hospital export as read: where its header is, which columns were recognised, its rows.
+
+    Attributes
+    ----------
+    header_row : int
+        Line (CSV) or sheet row (XLSX) of the header, first = 1.
+    columns : dict
+        Column index of each recognised role (``code_insee``, ``code_postal``,
+        ``commune``, ``service``, ``annee``, ``date``).
+    header : list
+        The header cells as read.
+    records : iterator
+        ``(row number, cells)`` after the header, read lazily (once).
+    info : dict
+        How the file was read (format, encoding, delimiter or sheet).
+    """
+
     header_row: int
     columns: dict[str, int]
     header: list
@@ -229,7 +251,7 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
         previous = reader.line_num
 
 
-def _read_csv(data: bytes) -> _Table:
+def _read_csv(data: bytes) -> Table:
     text, encoding = _decode(data)
     if not text.strip():
         raise PatientFileError("fichier vide")
@@ -251,10 +273,10 @@ def _read_csv(data: bytes) -> _Table:
     _, delimiter, _ = best
     rows = _csv_rows(text, delimiter)
     number, header, roles = _find_header(rows)
-    return _Table(number, roles, header, rows, {"format": "csv", "encoding": encoding, "delimiter": delimiter})
+    return Table(number, roles, header, rows, {"format": "csv", "encoding": encoding, "delimiter": delimiter})
 
 
-def _read_xlsx(data: bytes) -> _Table:
+def _read_xlsx(data: bytes) -> Table:
     import openpyxl
 
     try:
@@ -267,7 +289,7 @@ def _read_xlsx(data: bytes) -> _Table:
         found = _find_header(rows)
         if found:
             number, header, roles = found
-            return _Table(number, roles, header, rows, {"format": "xlsx", "sheet": sheet.title})
+            return Table(number, roles, header, rows, {"format": "xlsx", "sheet": sheet.title})
         empty = empty and (sheet.max_row or 0) <= 1 and (sheet.max_column or 0) <= 1
     if empty:
         raise PatientFileError("classeur vide")
@@ -293,7 +315,25 @@ def _open(source, filename) -> tuple[bytes, str]:
     return bytes(data), str(name)
 
 
-def _read_table(source, filename=None) -> _Table:
+def read_table(source, filename: str | None = None) -> Table:
+    """Read a hospital export's header and recognise its columns (rows are read lazily).
+
+    Parameters
+    ----------
+    source : str, path or file-like
+        CSV (any of the encodings and separators above) or XLSX.
+    filename : str, optional
+        The file's name when ``source`` is file-like.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    PatientFileError
+        Empty file, unreadable encoding or workbook, no location column.
+    """
     data, name = _open(source, filename)
     if not data.strip():
         raise PatientFileError("fichier vide")
@@ -308,7 +348,8 @@ def _read_table(source, filename=None) -> _Table:
 
 
 # -- cell values ------------------------------------------------------------------------------
-def _text(cell) -> str:
+def cell_text(cell) -> str:
+    """A cell as text: blank -> ``""``, ``69003.0`` -> ``"69003"``, dates in ISO form, stripped."""
     if _blank(cell):
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -328,7 +369,7 @@ def _year(cell) -> int | None:
     if isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell == cell:
         year = int(cell)
         return year if 1900 <= year <= 2100 and year == cell else None
-    text = _text(cell)
+    text = cell_text(cell)
     for pattern in _YEAR_PATTERNS:
         match = pattern.match(text)
         if match and 1900 <= int(match.group(1)) <= 2100:
@@ -338,6 +379,53 @@ def _year(cell) -> int | None:
         year = 2000 + int(short.group(1))
         return year if year <= dt.date.today().year + 1 else year - 100
     return None
+
+
+# -- placement --------------------------------------------------------------------------------
+class PlacedRow(NamedTuple):
+    """One row of a :class:`Table` and where it goes.
+
+    ``given`` (the location fields as text, by role) and ``result`` are
+    ``None`` for a blank row.
+    """
+
+    row: int
+    cells: list
+    given: dict | None
+    result: object | None
+
+
+def place_rows(table: Table, g=None) -> Iterator[PlacedRow]:
+    """Place every row of a table with :meth:`geo.lookup.Gazetteer.match` (cached per location).
+
+    Parameters
+    ----------
+    table : Table
+        From :func:`read_table`; its rows are consumed.
+    g : Gazetteer, optional
+        Default: :func:`geo.lookup.gazetteer`.
+
+    Yields
+    ------
+    PlacedRow
+        In file order, blank rows included (``given`` None).
+    """
+    g = g or gazetteer()
+    columns = table.columns
+    location = [role for role in LOCATION_ROLES if role in columns]
+    cache: dict[tuple, object] = {}
+    for number, cells in table.records:
+        if all(_blank(c) for c in cells):
+            yield PlacedRow(number, cells, None, None)
+            continue
+        given = {role: cell_text(cells[columns[role]]) if columns[role] < len(cells) else ""
+                 for role in location}
+        key = tuple(given.get(role, "") for role in LOCATION_ROLES)
+        result = cache.get(key)
+        if result is None:
+            result = cache[key] = g.match(postal_code=key[1] or None, name=key[2] or None,
+                                          code_insee=key[0] or None)
+        yield PlacedRow(number, cells, given, result)
 
 
 # -- the import -------------------------------------------------------------------------------
@@ -451,7 +539,7 @@ def import_patients(source, filename: str | None = None, *,
     >>> result = import_patients("data/demo/export_hopital_demo.csv")  # doctest: +SKIP
     >>> result.counts.head(2)  # doctest: +SKIP
     """
-    table = _read_table(source, filename)
+    table = read_table(source, filename)
     columns = table.columns
     g = gazetteer()
     location = [role for role in LOCATION_ROLES if role in columns]
@@ -459,7 +547,6 @@ def import_patients(source, filename: str | None = None, *,
     year_column = columns.get("annee", columns.get("date"))
     service_column = columns.get("service")
 
-    cache: dict[tuple, object] = {}
     placements: list[tuple] = []
     rejects: list[dict] = []
     ambiguous: list[dict] = []
@@ -471,23 +558,17 @@ def import_patients(source, filename: str | None = None, *,
         index = columns.get(role)
         return cells[index] if index is not None and index < len(cells) else None
 
-    for number, cells in table.records:
-        if all(_blank(c) for c in cells):
+    for number, cells, given, result in place_rows(table, g):
+        if given is None:
             blank += 1
             continue
         read += 1
-        given = {role: _text(cell(cells, role)) for role in location}
-        key = tuple(given.get(role, "") for role in LOCATION_ROLES)
-        result = cache.get(key)
-        if result is None:
-            result = cache[key] = g.match(postal_code=key[1] or None, name=key[2] or None,
-                                          code_insee=key[0] or None)
         if result.placed:
             year = None
             if has_year:
                 year = _year(cells[year_column]) if year_column < len(cells) else None
                 year_unknown += year is None
-            service = _text(cell(cells, "service")) if service_column is not None else None
+            service = cell_text(cell(cells, "service")) if service_column is not None else None
             placements.append((number, result.unit, result.method, result.ambiguous, year, service))
             methods[result.method] += 1
             if result.ambiguous:
@@ -521,7 +602,7 @@ def import_patients(source, filename: str | None = None, *,
         "patients": len(placed),
         "units": int(placed["code_insee"].nunique()),
         "header_row": table.header_row,
-        "columns": {role: _text(table.header[index]) for role, index in sorted(columns.items(), key=lambda x: x[1])},
+        "columns": {role: cell_text(table.header[index]) for role, index in sorted(columns.items(), key=lambda x: x[1])},
         "year_unknown": year_unknown if has_year else None,
         "ambiguity_rule": AMBIGUITY_RULE,
         **table.info,
