@@ -55,7 +55,7 @@ PALETTE = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")
 PARTNER_COLOURS = {"CPTS": "#1b9e77", "HAD": "#d95f02", "ERC": "#7570b3", "PSY": "#e7298a",
                    "DAC": "#66a61e", "SSIAD": "#e6ab02", "CCAS": "#a6761d", "AUTRE": "#666666"}
 #: The region's bounds (south-west, north-east), lat/lon.
-REGION_BOUNDS = [[44.1, 1.9], [46.9, 7.2]]
+REGION_BOUNDS = [[44.11, 2.06], [46.81, 7.19]]
 
 
 def _leaflet_dir() -> Path:
@@ -110,6 +110,7 @@ _REGION_JS = """
   var base = {{ this.unit_style|tojson }};
   S.style = function (feature) {
     var p = S.paint, code = feature.properties.code_insee, s = Object.assign({}, base);
+    s.className = "secteurs-unit u-" + code;  // set when the path is created (tests find units by code)
     if (p.fill && p.fill[code] !== undefined) {
       s.fillColor = p.palette[p.fill[code]]; s.fillOpacity = p.fill_opacity;
     }
@@ -332,7 +333,7 @@ def build_map(partners: pd.DataFrame | None = None) -> OfflineMap:
     """The base map: outlines, names, units and partners; the same from one rerun to the next."""
     urls = served_urls()
     fmap = OfflineMap(urls, location=[45.5, 4.6], zoom_start=8, tiles=None, min_zoom=6,
-                      max_zoom=14, control_scale=True)
+                      max_zoom=14, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     tiles = tile_layer()
     if tiles is not None:
         tiles.add_to(fmap)
