@@ -133,12 +133,19 @@ def test_concurrent_writers_lose_nothing(conn, db_path):
 
 
 def _importer(db_path: str, path: str, worker: int) -> None:
-    from geo.database import connect
-    from partners.importer import import_partners
+    import traceback
+    from pathlib import Path
 
-    conn = connect(db_path)
-    import_partners(conn, path, "finess", author=f"importer{worker}", batch_size=2)
-    conn.close()
+    try:
+        from geo.database import connect
+        from partners.importer import import_partners
+
+        conn = connect(db_path)
+        import_partners(conn, path, "finess", author=f"importer{worker}", batch_size=2)
+        conn.close()
+    except BaseException:
+        Path(db_path).with_name(f"importer{worker}.err").write_text(traceback.format_exc())
+        raise
 
 
 def test_concurrent_imports_of_the_same_file_create_each_partner_once(conn, db_path):
@@ -148,9 +155,10 @@ def test_concurrent_imports_of_the_same_file_create_each_partner_once(conn, db_p
     processes = [context.Process(target=_importer, args=(str(db_path), str(FINESS_2019), w)) for w in range(3)]
     for process in processes:
         process.start()
-    for process in processes:
-        process.join(60)
-        assert process.exitcode == 0
+    for worker, process in enumerate(processes):
+        process.join(120)
+        error = db_path.with_name(f"importer{worker}.err")
+        assert process.exitcode == 0, error.read_text() if error.exists() else f"exit code {process.exitcode}"
     frame = list_partners(conn)
     assert len(frame) == 6 and frame["finess"].is_unique
     history = partner_history(conn)
