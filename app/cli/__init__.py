@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "app.cli.patients",
     "app.cli.partners",
     "app.cli.sectors",
+    "app.cli.route",
 )
 
 

@@ -1,0 +1,89 @@
+"""``secteurs route FILE --plan plan.csv --out routed.csv``: route a list of referrals."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli import CommandError, add_db_argument
+
+DESCRIPTION = """\
+Route every row of a list of referrals (CSV or XLSX, read as `secteurs patients import` reads
+hospital exports: any encoding and separator, French headers such as Code INSEE, CP, Ville)
+to its unit, sector, referent social worker and group, with the nearest partner of each type.
+
+The output keeps the file's own columns as they are and adds:
+  code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km, erc, erc_km, psy, psy_km,
+  dac, dac_km, ssiad, ssiad_km, ccas, ccas_km, remarque
+(a partner column holds the nearest partner's name, its _km column the straight-line distance;
+for CPTS and HAD a partner whose zone covers the commune comes first). Rows that cannot be
+placed keep their columns, get empty added columns and their reason in `remarque`; they are
+also listed on the standard output and, with --rejects, written with their row number, reason
+and location fields only. Nothing is stored.
+
+Who holds a sector: the referent is the sector's name (plans proposed from a workers table name
+sectors after their worker) unless plan.csv has a `referent` column; the group comes from a
+`groupe` column of plan.csv, else from --workers (a workers.csv whose `name`/`nom` matches the
+referent or the sector, and its `group`/`groupe`), else it is left empty.
+"""
+
+
+def register(subparsers) -> None:
+    route = subparsers.add_parser("route", help="route a list of referrals to sectors, referents and partners",
+                                  description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    route.add_argument("file", type=Path, help="the list (CSV or XLSX) with a location column")
+    route.add_argument("--plan", type=Path, required=True,
+                       help="plan file code_insee,sector[,referent][,groupe]")
+    route.add_argument("--out", type=Path, required=True,
+                       help="routed file to write (.xlsx for a workbook, else CSV with the input's separator)")
+    route.add_argument("--workers", type=Path, help="workers.csv giving each referent's group (name/nom, groupe)")
+    route.add_argument("--rejects", type=Path,
+                       help="also write the rows that could not be placed (row, reason, location fields)")
+    add_db_argument(route)
+    route.set_defaults(handler=_route)
+
+
+def _progress(rows: int) -> None:
+    print(f"\r{rows:>9,} lines processed".replace(",", " "), end="", file=sys.stderr, flush=True)
+
+
+def _route(args) -> int:
+    from geo.database import connect
+    from geo.patients import PatientFileError
+    from geo.routing import Routing, nearest_partners, read_plan_people, route_file
+    from geo.sectors.problem import SectorError
+    from geo.sectors.team import read_workers
+    import partners
+    from partners.demo import DEMO_SOURCE
+
+    if not args.file.exists():
+        raise CommandError(f"{args.file}: no such file")
+    try:
+        plan = read_plan_people(args.plan)
+        team = read_workers(args.workers) if args.workers else None
+    except SectorError as exc:
+        raise CommandError(str(exc)) from None
+    conn = connect(args.db)
+    directory = partners.list_partners(conn)
+    routing = Routing.from_plan(plan, team=team, partners=nearest_partners(conn))
+    for warning in routing.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not len(directory):
+        print("warning: the partner directory is empty: partner columns left blank "
+              "(secteurs partners import ...)", file=sys.stderr)
+    elif (directory["source"] == DEMO_SOURCE).any():
+        print("warning: the partner directory holds FICTITIOUS demo partners", file=sys.stderr)
+    try:
+        batch = route_file(args.file, routing, progress=_progress)
+    except PatientFileError as exc:
+        raise CommandError(f"{args.file}: {exc}") from None
+    finally:
+        print(file=sys.stderr)
+    batch.write(args.out)
+    if args.rejects is not None:
+        batch.unplaced.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+    print(batch.report(examples=len(batch.unplaced)))
+    print(f"routed: {args.out} ({len(batch.frame)} rows)", file=sys.stderr)
+    if args.rejects is not None:
+        print(f"rejects: {args.rejects} ({len(batch.unplaced)} rows)", file=sys.stderr)
+    return 0
