@@ -749,7 +749,9 @@ def mask_table(table: pd.DataFrame, protection: Protection, level=None, column: 
         A unit, grouping or cross table whose key column(s) are those of a
         published level (``code_insee``; the grouping's name, e.g.
         ``departement``; both names for a cross table). A row whose key is
-        ``"Total"`` takes the region total's display.
+        ``"Total"`` takes the region total's display; in a cross table
+        ``(d, "Total")`` and ``("Total", s)`` take the margins' (see
+        :func:`geo.coverage.tables.cross_table`).
     protection : Protection
         From :func:`protect_counts` over the same counts.
     level : optional
@@ -783,9 +785,14 @@ def mask_table(table: pd.DataFrame, protection: Protection, level=None, column: 
     positions = []
     for row in table[list(columns)].itertuples(index=False):
         key = row[0] if len(columns) == 1 else tuple(row)
-        if (key == TOTAL_LABEL) or (isinstance(key, tuple) and TOTAL_LABEL in key and all(
-                k == TOTAL_LABEL or k != k for k in key)):
+        if key == TOTAL_LABEL or (isinstance(key, tuple) and all(k == TOTAL_LABEL for k in key)):
             positions.append(lookup[(TOTAL, TOTAL_LABEL)])
+        elif isinstance(key, tuple) and isinstance(level, tuple) and TOTAL_LABEL in key:
+            margin = level[1] if key[0] == TOTAL_LABEL else level[0]     # (d, Total) -> department d
+            other = key[1] if key[0] == TOTAL_LABEL else key[0]
+            if (margin, other) not in lookup:
+                raise ValueError(f"table: margin {key!r} is not a cell of level {margin!r}")
+            positions.append(lookup[(margin, other)])
         elif (level, key) in lookup:
             positions.append(lookup[(level, key)])
         else:
