@@ -14,6 +14,8 @@ store       SQLite tables with history: save_partner, delete_partner, set_commun
             get_partner, find_partner, list_partners, partner_history, count_partners
 io          read_partners(path, format) for finess, rpps, zones, csv; write_template
 importer    import_partners(conn, path, format, ...) -> ImportReport (idempotent, reject report)
+preview     preview_import(conn, path, format, ...): the same report from a dry run, nothing written
+export      export_frame, export_bytes(conn, "csv" | "xlsx" | "geojson"): the directory (template columns)
 query       NearestIndex (batch k-d tree), nearest, covering, local_services, nearest_for_units
 demo        the FICTITIOUS demo directory: build_demo_directory, load_demo_directory,
             ensure_demo_directory
@@ -21,10 +23,12 @@ demo        the FICTITIOUS demo directory: build_demo_directory, load_demo_direc
 The template's columns are documented in ``partners/TEMPLATE.md``.
 """
 from partners.demo import build_demo_directory, ensure_demo_directory, load_demo_directory
+from partners.export import EXPORT_FORMATS, export_bytes, export_frame
 from partners.importer import ImportReport, import_partners
 from partners.io import read_partners, write_template
 from partners.model import PARTNER_TYPES, PRECISIONS, ZONE_TYPES, Issue, Partner, register_partner_type
 from partners.places import Places
+from partners.preview import preview_import
 from partners.query import NearestIndex, covering, local_services, nearest, nearest_for_units
 from partners.store import (DuplicateError, SaveResult, count_partners, delete_partner, find_partner,
                             get_partner, list_partners, partner_history, save_partner, set_communes, undo)
@@ -38,7 +42,8 @@ __all__ = [
     "Places",
     "DuplicateError", "SaveResult", "count_partners", "delete_partner", "find_partner", "get_partner",
     "list_partners", "partner_history", "save_partner", "set_communes", "undo",
-    "read_partners", "write_template", "ImportReport", "import_partners",
+    "read_partners", "write_template", "ImportReport", "import_partners", "preview_import",
+    "EXPORT_FORMATS", "export_bytes", "export_frame",
     "NearestIndex", "covering", "local_services", "nearest", "nearest_for_units",
     "build_demo_directory", "ensure_demo_directory", "load_demo_directory",
 ]

@@ -1,0 +1,48 @@
+"""A dry run of an import: the report :func:`partners.import_partners` would give, nothing written.
+
+The import runs on an in-memory copy of the database (SQLite's online backup),
+so the report is exactly the real one (created, updated, unchanged, rejected
+with reasons, warnings) and the directory is left untouched. A user sees it,
+then commits with :func:`partners.import_partners` on the real database.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from partners.importer import ImportReport, import_partners
+
+
+def preview_import(conn: sqlite3.Connection, path: str | Path, format: str, **options) -> ImportReport:
+    """Import ``path`` into a throw-away copy of the database and return the report.
+
+    Parameters
+    ----------
+    conn
+        Open database (only read).
+    path, format
+        As for :func:`partners.import_partners`.
+    **options
+        Other :func:`partners.import_partners` options (``author``,
+        ``categories``, ``outside``, ``places``); ``report`` is not allowed.
+
+    Returns
+    -------
+    ImportReport
+
+    Raises
+    ------
+    ValueError
+        As :func:`partners.import_partners`, or a ``report`` option.
+    """
+    if options.get("report"):
+        raise ValueError("report: a preview writes nothing; import for real to write the report")
+    options.pop("report", None)
+    scratch = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        conn.backup(scratch)
+        scratch.row_factory = sqlite3.Row
+        scratch.execute("PRAGMA foreign_keys=ON")
+        return import_partners(scratch, path, format, **options)
+    finally:
+        scratch.close()
