@@ -13,6 +13,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 #: (file in app/pages/, French label, icon, URL path); the first is the home page.
 PAGES = [
     ("accueil.py", "Accueil", "🏠", "accueil"),
+    ("secteurs.py", "Secteurs", "🗺️", "secteurs"),
 ]
 
 st.set_page_config(layout="wide", page_title="secteurs")

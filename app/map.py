@@ -54,6 +54,10 @@ PALETTE = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")
 #: One colour per partner type.
 PARTNER_COLOURS = {"CPTS": "#1b9e77", "HAD": "#d95f02", "ERC": "#7570b3", "PSY": "#e7298a",
                    "DAC": "#66a61e", "SSIAD": "#e6ab02", "CCAS": "#a6761d", "AUTRE": "#666666"}
+#: Categorical palette for sectors (20 distinct colours; sector i gets colour i mod 20).
+SECTOR_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                  "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
+                  "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#393b79")
 #: The region's bounds (south-west, north-east), lat/lon.
 REGION_BOUNDS = [[44.11, 2.06], [46.81, 7.19]]
 
@@ -114,13 +118,17 @@ _REGION_JS = """
     if (p.fill && p.fill[code] !== undefined) {
       s.fillColor = p.palette[p.fill[code]]; s.fillOpacity = p.fill_opacity;
     }
+    if (p.outlined && p.outlined.indexOf(code) >= 0) { Object.assign(s, p.outlined_style); }
     if (p.selected && p.selected.indexOf(code) >= 0) { Object.assign(s, p.selected_style); }
     return s;
   };
   S.tip = function (feature) {
-    var pr = feature.properties, extra = S.paint.tips && S.paint.tips[pr.code_insee];
+    var p = S.paint, pr = feature.properties, extra = p.tips && p.tips[pr.code_insee];
+    var cls = p.class_names && p.fill && p.fill[pr.code_insee] !== undefined
+      ? p.class_names[p.fill[pr.code_insee]] : null;
     return "<b>" + esc(pr.nom) + "</b> (" + pr.code_insee + ")<br>"
-      + pr.population.toLocaleString("fr-FR") + " hab." + (extra ? "<br>" + esc(extra) : "");
+      + pr.population.toLocaleString("fr-FR") + " hab."
+      + (cls ? "<br>" + esc(p.class_title || "") + esc(cls) : "") + (extra ? "<br>" + esc(extra) : "");
   };
   S.legend = L.control({position: "bottomright"});
   S.legend.onAdd = function () {
@@ -130,7 +138,7 @@ _REGION_JS = """
     return div;
   };
   S.legend.addTo(map);
-  S.apply = function () {
+  S.drawLegend = function () {
     var lg = S.paint.legend, div = S.legend.getContainer();
     div.style.display = lg ? "block" : "none";
     if (lg) {
@@ -139,21 +147,28 @@ _REGION_JS = """
           + 'border:1px solid #999;background:' + it[0] + '"></i>' + esc(it[1]);
       }).join("<br>");
     }
+  };
+  S.raiseSelected = function () {
+    (S.paint.selected || []).forEach(function (code) {
+      var layer = S.byCode[code];
+      if (layer) { layer.bringToFront(); }
+    });
+  };
+  S.byCode = {};
+  S.apply = function () {
+    S.drawLegend();
     if (!S.units) { return; }
     S.units.eachLayer(function (layer) {
       layer.setStyle(S.style(layer.feature));
       layer.setTooltipContent(S.tip(layer.feature));
     });
-    S.units.eachLayer(function (layer) {
-      if (S.paint.selected && S.paint.selected.indexOf(layer.feature.properties.code_insee) >= 0) {
-        layer.bringToFront();
-      }
-    });
+    S.raiseSelected();
   };
   var units = L.geoJSON(null, {
     style: S.style,
     onEachFeature: function (feature, layer) {
       layer.bindTooltip(S.tip(feature), {sticky: true});
+      S.byCode[feature.properties.code_insee] = layer;
     }
   }).addTo(map);
   var outlines = L.geoJSON(null, {pane: "secteursOutlines", interactive: false,
@@ -165,10 +180,13 @@ _REGION_JS = """
     });
   };
   load({{ this.units_url|tojson }}).then(function (data) {
-    units.addData(data);
+    performance.mark("secteurs-units-fetched");
+    units.addData(data);  // styled and tooltipped with the current paint as they are created
     S.units = units;
-    S.apply();
+    S.drawLegend();
+    S.raiseSelected();
     map.getContainer().setAttribute("data-units", String(units.getLayers().length));
+    performance.mark("secteurs-units-drawn");
   }).catch(function (e) { console.error("secteurs: units", e); });
   load({{ this.outlines_url|tojson }}).then(function (data) { outlines.addData(data); })
     .catch(function (e) { console.error("secteurs: departements", e); });
@@ -249,6 +267,13 @@ class Paint:
         Units drawn with ``selected_style`` (e.g. the clicked commune).
     legend
         ``(title, [(colour, label), ...])`` drawn at the bottom right, or ``None``.
+    labels
+        ``[(lat, lon, text), ...]`` drawn on the map (e.g. sector names).
+    outlined
+        Units drawn with ``outlined_style`` (e.g. locked units).
+    class_names
+        A name per fill class, shown in the tooltip after ``class_title``
+        (e.g. the sector; cheaper than one tip per unit).
     """
 
     fill: dict[str, int] = field(default_factory=dict)
@@ -258,6 +283,12 @@ class Paint:
     legend: tuple[str, list[tuple[str, str]]] | None = None
     fill_opacity: float = 0.75
     selected_style: dict = field(default_factory=lambda: {"color": "#08306b", "weight": 3, "opacity": 1})
+    labels: list[tuple[float, float, str]] = field(default_factory=list)
+    outlined: list[str] = field(default_factory=list)
+    outlined_style: dict = field(default_factory=lambda: {"color": "#000000", "weight": 2, "opacity": 1,
+                                                          "dashArray": "4 3"})
+    class_names: tuple[str, ...] | None = None
+    class_title: str = ""
 
     def to_json(self) -> dict:
         legend = None
@@ -265,7 +296,11 @@ class Paint:
             legend = {"title": self.legend[0], "items": [list(item) for item in self.legend[1]]}
         return {"fill": self.fill, "palette": list(self.palette), "tips": self.tips,
                 "selected": list(self.selected), "legend": legend, "fill_opacity": self.fill_opacity,
-                "selected_style": self.selected_style}
+                "selected_style": self.selected_style,
+                "labels": [[round(float(a), 4), round(float(b), 4), str(t)] for a, b, t in self.labels],
+                "outlined": list(self.outlined), "outlined_style": self.outlined_style,
+                "class_names": list(self.class_names) if self.class_names is not None else None,
+                "class_title": self.class_title}
 
 
 _PAINT_JS = """

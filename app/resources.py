@@ -70,3 +70,36 @@ def patient_counts() -> pd.DataFrame | None:
         return None
     return read_counts(path)
 
+
+
+@st.cache_resource(show_spinner=False)
+def sector_context():
+    """The sector engine's arrays of the territory, without patients (shared: use ``with_counts``)."""
+    from geo.sectors.context import build_context
+
+    return build_context(None)
+
+
+@st.cache_resource(show_spinner=False)
+def unit_label_points() -> tuple:
+    """(lat, lon) arrays of a point per unit for labels: the town hall, else a point inside."""
+    import numpy as np
+
+    table = units()
+    inside = table.geometry.representative_point()
+    lat = table["mairie_lat"].to_numpy(dtype=float)
+    lon = table["mairie_lon"].to_numpy(dtype=float)
+    lat = np.where(np.isfinite(lat), lat, inside.y.to_numpy())
+    lon = np.where(np.isfinite(lon), lon, inside.x.to_numpy())
+    return lat, lon
+
+
+@st.cache_resource(show_spinner=False)
+def epci_table() -> pd.DataFrame:
+    """EPCIs of the territory: ``epci_code, epci_nom, departement`` (of most of its units), ``units``."""
+    table = units()
+    grouped = table.groupby("epci_code", dropna=True)
+    out = pd.DataFrame({"epci_nom": grouped["epci_nom"].first(),
+                        "departement": grouped["departement"].agg(lambda s: s.mode().iloc[0]),
+                        "units": grouped.size()}).reset_index()
+    return out.sort_values(["epci_nom", "epci_code"], ignore_index=True)

@@ -1,0 +1,462 @@
+"""Secteurs: propose sectors, edit them on the map with live metrics, version, compare and export.
+
+The page keeps, in its session: an undo/redo :class:`~geo.sectors.edit.History`
+of plans, the locked units and the patient counts (counts only: an uploaded
+file goes through the patient importer and nothing else of it is kept).
+Every change goes through a callback, so the map and the metrics drawn after
+it already show the new plan.
+"""
+from __future__ import annotations
+
+import time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
+from app.ui import FICTITIOUS, fictitious_notice, fr_int
+from geo.display import DEPARTEMENT_NAMES
+from geo.sectors import export, store
+from geo.sectors.edit import History, broken_sectors, locks_in, move_units, remeasure, restore_plan, sector_table
+from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
+from geo.sectors.propose import propose, rebalance
+from geo.sectors.team import Team, team_from_frame
+
+MAP_KEY = "secteurs_map"
+HISTORY, LOCKED, TEAM, COUNTS, FLASH = ("secteurs_history", "secteurs_locked", "secteurs_team",
+                                        "secteurs_counts", "secteurs_flash")
+MOVES, COMPARE, UPLOADS = "secteurs_last_moves", "secteurs_compare", "secteurs_upload_n"
+#: Department penalty when departments should be kept whole (a strong preference, not a rule).
+WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
+DEFAULT_TEAM = pd.DataFrame({"Nom": [f"AS {i + 1}" for i in range(11)], "ETP": [1.0] * 11,
+                             "Groupe": [""] * 11, "Commune de base": [""] * 11})
+
+state = st.session_state
+state.setdefault(HISTORY, History())
+state.setdefault(LOCKED, {})
+state.setdefault(UPLOADS, 0)
+history: History = state[HISTORY]
+units = resources.units()
+
+
+def _flash(kind: str, text: str) -> None:
+    state[FLASH] = (kind, text)
+
+
+def _counts() -> tuple[pd.DataFrame | None, bool]:
+    """Patient counts in use and whether they are the fictitious demo ones."""
+    if state.get(COUNTS) is not None:
+        return state[COUNTS]["counts"], False
+    return resources.patient_counts(), True
+
+
+def _context():
+    counts, _ = _counts()
+    return resources.sector_context().with_counts(counts)
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}".replace(".", ",")
+
+
+def _km(x: float) -> str:
+    return f"{x:.1f} km".replace(".", ",")
+
+
+# -- callbacks (run before the script, so what follows draws the new plan) ----------------
+def _move(codes: list[str], target: str, label: str) -> None:
+    plan = history.current
+    new, moved, skipped = move_units(plan, codes, target, state[LOCKED])
+    if moved:
+        history.push(new, label)
+        state[MOVES] = None
+    if skipped:
+        _flash("warning", f"{len(skipped)} commune(s) verrouillée(s) non déplacée(s).")
+    elif not moved:
+        _flash("info", f"Déjà dans le secteur {target} : rien à déplacer.")
+
+
+def _move_selected(code: str) -> None:
+    name = history.current.context.names[history.current.unit_position(code)]
+    target = state["secteurs_target"]
+    _move([code], target, f"{name} → {target}")
+
+
+def _move_bulk(codes: list[str], what: str) -> None:
+    target = state["secteurs_bulk_target"]
+    _move(codes, target, f"{what} → {target}")
+
+
+def _toggle_lock(code: str) -> None:
+    locked = dict(state[LOCKED])
+    if code in locked:
+        del locked[code]
+    else:
+        locked[code] = history.current.sector_of(code)
+    state[LOCKED] = locked
+
+
+def _unlock_all() -> None:
+    state[LOCKED] = {}
+
+
+def _undo() -> None:
+    history.undo()
+    state[MOVES] = None
+
+
+def _redo() -> None:
+    history.redo()
+    state[MOVES] = None
+
+
+def _rebalance() -> None:
+    plan = history.current
+    new, moves = rebalance(plan, locks_in(plan, state[LOCKED]))
+    state[MOVES] = moves
+    if len(moves):
+        history.push(new, f"rééquilibrage ({len(moves)} commune(s))")
+    else:
+        _flash("info", "Rééquilibrage : aucune commune à déplacer.")
+
+
+def _save() -> None:
+    name = (state.get("secteurs_save_name") or "").strip()
+    if not name:
+        _flash("error", "Donnez un nom à la version.")
+        return
+    version = store.save_plan(resources.connection(), name, history.current, note=state.get("secteurs_save_note", ""))
+    _flash("success", f"Version {version} de « {name} » enregistrée.")
+
+
+def _load(choice) -> None:
+    name, version = choice
+    frame = store.load_plan(resources.connection(), name, version)
+    try:
+        plan = restore_plan(_context(), frame, state.get(TEAM), state.get("secteurs_tolerance", 2) / 100)
+    except SectorError as error:
+        _flash("error", f"Version illisible : {error}")
+        return
+    history.push(plan, f"version chargée : {name} v{version}")
+    state[LOCKED] = locks_in(plan, state[LOCKED])
+    state[MOVES] = None
+
+
+def _compare(a, b) -> None:
+    result = store.compare_plans(resources.connection(), a[0], a[1], b[1], other=b[0])
+    state[COMPARE] = result
+
+
+# -- header ------------------------------------------------------------------------------
+st.title("Secteurs")
+st.caption("Un secteur par assistante sociale : proposer un découpage équilibré, l'ajuster sur la carte, "
+           "enregistrer et comparer des versions, l'exporter.")
+if FLASH in state:
+    kind, text = state.pop(FLASH)
+    getattr(st, kind)(text)
+
+# -- patients ------------------------------------------------------------------------------
+counts, demo = _counts()
+with st.expander("Patients : " + ("démo fictive" if demo else state[COUNTS]["label"]), expanded=counts is None):
+    if demo and counts is not None:
+        fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel). "
+                          "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
+    upload = st.file_uploader("Export patients de l'hôpital (CSV ou Excel)", type=["csv", "txt", "xlsx"],
+                              key=f"secteurs_upload_{state[UPLOADS]}",
+                              help="Seuls le code postal, la commune ou le code INSEE sont lus ; "
+                                   "le fichier n'est ni conservé ni affiché, seuls les comptages par commune restent.")
+    if upload is not None:
+        from geo.patients import PatientFileError, import_patients
+
+        try:
+            with st.spinner("Lecture et placement des patients…"):
+                result = import_patients(upload, upload.name)
+        except PatientFileError as error:
+            st.error(f"Fichier illisible : {error}")
+        else:
+            state[COUNTS] = {"counts": result.counts[["code_insee", "patients"]].copy(),
+                             "label": f"{upload.name} ({fr_int(result.summary['patients'])} patients)",
+                             "report": result.report()}
+            del result
+            state[UPLOADS] += 1  # a new uploader: the file itself is dropped
+            if history.current is not None:
+                history.push(remeasure(history.current, _context()), "nouveaux comptages de patients")
+            st.rerun()
+    if not demo:
+        st.success(f"Comptages importés : {state[COUNTS]['label']}.")
+        st.text(state[COUNTS]["report"])
+        if st.button("Revenir aux patients de démonstration"):
+            state[COUNTS] = None
+            if history.current is not None:
+                history.push(remeasure(history.current, _context()), "patients de démonstration")
+            st.rerun()
+
+if counts is None:
+    st.info("Aucun comptage de patients : importez l'export de l'hôpital ci-dessus.")
+    st.stop()
+
+# -- propose or load -------------------------------------------------------------------------
+with st.expander("Proposer un découpage ou charger une version", expanded=history.current is None):
+    mode = st.radio("Secteurs", ["Nombre de secteurs", "Équipe (tableau)"], horizontal=True, key="secteurs_mode")
+    if mode == "Nombre de secteurs":
+        n_sectors = st.number_input("Nombre de secteurs", min_value=1, max_value=40, value=11, step=1,
+                                    key="secteurs_n")
+        team_frame = None
+    else:
+        st.caption("Une ligne par assistante sociale : nom, ETP (la charge visée est proportionnelle), "
+                   "groupe (facultatif, ex. A/B) et code INSEE de la commune de base (facultatif).")
+        team_frame = st.data_editor(DEFAULT_TEAM, num_rows="dynamic", key="secteurs_team_table",
+                                    width="stretch", hide_index=True)
+    cols = st.columns(3)
+    tolerance = cols[0].slider("Tolérance d'équilibre (± %)", 1, 10, 2, key="secteurs_tolerance")
+    whole = cols[1].checkbox("Garder les départements entiers autant que possible", key="secteurs_whole")
+    seed = cols[2].number_input("Variante (graine)", 0, 999, 0, key="secteurs_seed",
+                                help="Une autre graine donne une autre proposition équivalente.")
+    keep_locks = bool(state[LOCKED]) and st.checkbox(f"Respecter les {len(state[LOCKED])} commune(s) verrouillée(s)",
+                                                     value=True, key="secteurs_keep_locks")
+    if st.button("Proposer", type="primary", key="secteurs_propose"):
+        try:
+            team = team_from_frame(team_frame) if team_frame is not None else Team.of_size(int(n_sectors))
+            locked = {c: s for c, s in state[LOCKED].items() if s in team.names} if keep_locks else None
+            with st.status("Calcul du découpage…", expanded=True) as status:
+                started = time.perf_counter()
+                status.write(f"{len(team)} secteurs, {fr_int(counts['patients'].sum())} patients, "
+                             f"tolérance ± {tolerance} % : placement des centres, contiguïté, équilibre…")
+                plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
+                               locked=locked, department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
+                               else DEFAULT_DEPARTMENT_PENALTY)
+                status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
+                              state="complete", expanded=False)
+        except SectorError as error:
+            st.error(f"Impossible de proposer ce découpage : {error}")
+        else:
+            state[TEAM] = team
+            state[LOCKED] = locks_in(plan, state[LOCKED])
+            state[MOVES] = None
+            history.push(plan, f"proposition ({len(team)} secteurs)")
+    saved = store.list_plans(resources.connection())
+    if saved:
+        choices = [(p["name"], p["version"]) for p in saved]
+        labels = {(p["name"], p["version"]): f"{p['name']} — v{p['version']} ({p['created_at'][:16].replace('T', ' ')}"
+                  f", {p['sectors']} secteurs)" for p in saved}
+        pick = st.selectbox("Version enregistrée", choices, index=len(choices) - 1, format_func=labels.get,
+                            key="secteurs_load_choice")
+        st.button("Charger cette version", on_click=_load, args=(pick,), key="secteurs_load")
+
+plan = history.current
+if plan is None:
+    st.info("Proposez un découpage (ou chargez une version enregistrée) pour l'afficher sur la carte.")
+    st.stop()
+
+# -- the current plan: map, selection, metrics ----------------------------------------------------
+names = plan.names
+codes = plan.context.codes
+locked = locks_in(plan, state[LOCKED])
+palette = tuple(SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i in range(plan.k))
+selected = clicked_unit(MAP_KEY)
+if selected is not None and selected not in plan.context.position:
+    selected = None
+
+bulk_kind = state.get("secteurs_bulk_kind", "EPCI")
+bulk_values = state.get("secteurs_bulk_epci" if bulk_kind == "EPCI" else "secteurs_bulk_dep") or []
+bulk_column = "epci_code" if bulk_kind == "EPCI" else "departement"
+bulk_codes = units.loc[units[bulk_column].isin(bulk_values), "code_insee"].tolist() if bulk_values else []
+
+comparison = state.get(COMPARE)
+view = "Plan courant"
+if comparison:
+    view = st.radio("Carte", ["Plan courant", "Comparaison de versions"], horizontal=True, key="secteurs_view")
+
+lat, lon = resources.unit_label_points()
+bases = plan["bases"]
+if view == "Plan courant":
+    paint = Paint(fill=dict(zip(codes.tolist(), plan.assignment.tolist())), palette=palette,
+                  class_names=names, class_title="Secteur ",
+                  labels=[(lat[b], lon[b], names[s]) for s, b in enumerate(bases) if b >= 0],
+                  outlined=list(locked), tips={c: "verrouillée" for c in locked},
+                  selected=([selected] if selected else []) + bulk_codes,
+                  legend=("Secteurs", [(palette[s], names[s]) for s in range(plan.k)]))
+else:
+    moves = pd.DataFrame(comparison["moves"])
+    targets = sorted(moves["to"].astype(str).unique()) if len(moves) else []
+    moved_palette = tuple(SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i in range(len(targets)))
+    index = {t: i for i, t in enumerate(targets)}
+    paint = Paint(fill={c: index[t] for c, t in zip(moves.get("code_insee", []), moves.get("to", []))},
+                  palette=moved_palette, class_names=tuple(targets), class_title="Vers ",
+                  tips={c: f"de {f}" for c, f in zip(moves.get("code_insee", []), moves.get("from", []))},
+                  legend=("Communes déplacées (secteur d'arrivée)",
+                          [(moved_palette[i], t) for i, t in enumerate(targets)]))
+
+toolbar = st.columns([1, 1, 1.4, 3])
+toolbar[0].button("↩ Annuler", on_click=_undo, disabled=not history.can_undo, key="secteurs_undo",
+                  help=f"Annuler : {history.undo_label}" if history.can_undo else None, width="stretch")
+toolbar[1].button("↪ Rétablir", on_click=_redo, disabled=not history.can_redo, key="secteurs_redo",
+                  help=f"Rétablir : {history.redo_label}" if history.can_redo else None, width="stretch")
+toolbar[2].button("⚖️ Rééquilibrer", on_click=_rebalance, key="secteurs_rebalance", width="stretch",
+                  help="Rétablit la contiguïté et l'équilibre en déplaçant le moins de communes possible "
+                       "(les communes verrouillées ne bougent pas).")
+toolbar[3].caption(f"Étape : {history.label}" + (" — " + FICTITIOUS.lower() if demo else ""))
+
+moves = state.get(MOVES)
+if moves is not None and len(moves):
+    st.success(f"Rééquilibrage : {len(moves)} commune(s) déplacée(s), "
+               f"{fr_int(moves['patients'].sum())} patient(s) changent de secteur.")
+    st.dataframe(moves.rename(columns={"code_insee": "Code INSEE", "nom": "Commune", "from": "De", "to": "Vers",
+                                       "patients": "Patients"}), hide_index=True, width="stretch")
+
+left, right = st.columns([3, 2])
+with left:
+    show_map(paint, key=MAP_KEY, height=640)
+with right:
+    st.subheader("Sélection")
+    if selected:
+        i = plan.context.position[selected]
+        current = plan.sector_of(selected)
+        st.markdown(f"**{plan.context.names[i]}** ({selected}) — secteur **{current}**, "
+                    f"{fr_int(plan.context.patients[i])} patient(s)" + (" — 🔒 verrouillée" if selected in locked else ""))
+        move_cols = st.columns([2, 1, 1])
+        move_cols[0].selectbox("Déplacer vers", names, index=names.index(current), key="secteurs_target",
+                               label_visibility="collapsed")
+        move_cols[1].button("Déplacer", on_click=_move_selected, args=(selected,), key="secteurs_move",
+                            disabled=selected in locked, width="stretch")
+        move_cols[2].button("Déverrouiller" if selected in locked else "Verrouiller", on_click=_toggle_lock,
+                            args=(selected,), key="secteurs_lock", width="stretch")
+    else:
+        st.caption("Cliquez sur une commune de la carte pour la déplacer ou la verrouiller.")
+
+    table = sector_table(plan)
+    previous = history.previous
+    figures = st.columns(3)
+    figures[0].metric("Écart max à la cible", f"{plan.max_deviation:.1%}".replace(".", ","),
+                      delta=(f"{plan.max_deviation - previous.max_deviation:+.1%}".replace(".", ",")
+                             if previous is not None and previous.k == plan.k else None),
+                      delta_color="inverse", help=f"Tolérance : ± {plan.tolerance:.0%}")
+    figures[1].metric("Distance moyenne", _km(plan.mean_distance),
+                      help="Distance à vol d'oiseau patient – commune de base du secteur, moyenne.")
+    figures[2].metric("Distance max", _km(float(table["max_km"].max())))
+    for name in broken_sectors(plan):
+        st.warning(f"Le secteur **{name}** n'est plus d'un seul tenant (contiguïté rompue).", icon="⚠️")
+    outside = table[table["deviation"].abs() > plan.tolerance + 1e-9]
+    if len(outside):
+        st.warning("Hors tolérance : " + ", ".join(f"{s} ({_pct(d)})" for s, d in
+                                                   zip(outside["sector"], outside["deviation"])))
+    chart_data = table.assign(ecart=table["deviation"].map(_pct))
+    bars = alt.Chart(chart_data).mark_bar().encode(
+        x=alt.X("sector:N", title=None, sort=list(names)),
+        y=alt.Y("load:Q", title="Patients (charge)"),
+        color=alt.Color("sector:N", scale=alt.Scale(domain=list(names), range=list(palette)), legend=None),
+        tooltip=[alt.Tooltip("sector:N", title="Secteur"), alt.Tooltip("load:Q", title="Charge", format=".0f"),
+                 alt.Tooltip("target:Q", title="Cible", format=".1f"), alt.Tooltip("ecart:N", title="Écart")])
+    ticks = alt.Chart(chart_data).mark_tick(color="black", thickness=2, size=28).encode(
+        x=alt.X("sector:N", sort=list(names)), y="target:Q")
+    st.altair_chart(bars + ticks, width="stretch")
+    st.caption("Barres : charge de chaque secteur ; trait noir : cible (proportionnelle à l'ETP).")
+    with st.expander("Détail par secteur"):
+        st.dataframe(pd.DataFrame({
+            "Secteur": table["sector"], "Patients": table["patients"], "Cible": table["target"].round(1),
+            "Écart": table["deviation"].map(_pct), "Communes": table["units"],
+            "Dist. moy. (km)": table["mean_km"].round(1), "Dist. max (km)": table["max_km"].round(1),
+            "D'un seul tenant": table["contiguous"].map({True: "oui", False: "non"})}),
+            hide_index=True, width="stretch")
+
+# -- several units, versions, export ---------------------------------------------------------------
+tabs = st.tabs(["Déplacer plusieurs communes", "Verrous", "Versions", "Exporter"])
+with tabs[0]:
+    kind = st.radio("Choisir par", ["EPCI", "Département"], horizontal=True, key="secteurs_bulk_kind")
+    if kind == "EPCI":
+        epcis = resources.epci_table()
+        epci_names = dict(zip(epcis["epci_code"], epcis["epci_nom"] + " (" + epcis["departement"] + ")"))
+        st.multiselect("EPCI", list(epci_names), format_func=epci_names.get, key="secteurs_bulk_epci",
+                       placeholder="Choisir un ou plusieurs EPCI")
+    else:
+        deps = sorted(units["departement"].unique())
+        st.multiselect("Départements", deps, format_func=lambda d: f"{d} {DEPARTEMENT_NAMES.get(d, d)}",
+                       key="secteurs_bulk_dep", placeholder="Choisir un ou plusieurs départements")
+    if bulk_codes:
+        free = [c for c in bulk_codes if c not in locked]
+        st.write(f"{fr_int(len(bulk_codes))} commune(s) surlignée(s) sur la carte, "
+                 f"{fr_int(plan.context.patients[plan.context.positions(bulk_codes)].sum())} patient(s)"
+                 + (f", dont {len(bulk_codes) - len(free)} verrouillée(s) qui ne bougeront pas" if len(free) < len(bulk_codes) else "")
+                 + ".")
+        bulk_cols = st.columns([2, 1])
+        bulk_cols[0].selectbox("Vers le secteur", names, key="secteurs_bulk_target")
+        bulk_cols[1].button("Déplacer la sélection", on_click=_move_bulk,
+                            args=(bulk_codes, f"{len(bulk_codes)} communes ({kind})"), key="secteurs_bulk_move")
+
+with tabs[1]:
+    if locked:
+        st.write(f"{len(locked)} commune(s) verrouillée(s) (contour pointillé sur la carte) : elles ne bougent "
+                 "ni au rééquilibrage ni à une nouvelle proposition.")
+        positions = plan.context.positions(list(locked))
+        st.dataframe(pd.DataFrame({"Code INSEE": list(locked), "Commune": plan.context.names[positions],
+                                   "Secteur": list(locked.values())}), hide_index=True, width="stretch")
+        st.button("Tout déverrouiller", on_click=_unlock_all, key="secteurs_unlock_all")
+    else:
+        st.caption("Aucune commune verrouillée : cliquez sur une commune puis « Verrouiller ».")
+
+with tabs[2]:
+    save_cols = st.columns([2, 3, 1])
+    save_cols[0].text_input("Nom", value="Plan", key="secteurs_save_name")
+    save_cols[1].text_input("Note", key="secteurs_save_note", placeholder="ex. après le départ de …")
+    save_cols[2].button("Enregistrer", on_click=_save, key="secteurs_save", width="stretch")
+    saved = store.list_plans(resources.connection())
+    if saved:
+        st.dataframe(pd.DataFrame({
+            "Nom": [p["name"] for p in saved], "Version": [p["version"] for p in saved],
+            "Date": [p["created_at"][:16].replace("T", " ") for p in saved], "Note": [p["note"] for p in saved],
+            "Secteurs": [p["sectors"] for p in saved],
+            "Écart max": [_pct(p["max_deviation"]) if p["max_deviation"] is not None else "" for p in saved],
+            "Dist. moy. (km)": [p["mean_km"] for p in saved]}), hide_index=True, width="stretch")
+        choices = [(p["name"], p["version"]) for p in saved]
+        label = lambda c: f"{c[0]} — v{c[1]}"  # noqa: E731
+        pick = st.columns(3)
+        a = pick[0].selectbox("Version A", choices, index=max(len(choices) - 2, 0), format_func=label,
+                              key="secteurs_cmp_a")
+        b = pick[1].selectbox("Version B", choices, index=len(choices) - 1, format_func=label, key="secteurs_cmp_b")
+        pick[2].button("Comparer", on_click=_compare, args=(a, b), key="secteurs_compare",
+                       width="stretch")
+        if comparison:
+            old, new = comparison["old"], comparison["new"]
+            st.markdown(f"**{old['name']} v{old['version']} → {new['name']} v{new['version']}** : "
+                        f"{fr_int(comparison['units_moved'])} commune(s) changent de secteur, "
+                        f"{fr_int(comparison['patients_changing_referent'])} patient(s) sur "
+                        f"{fr_int(comparison['patients'])} changent de référente. "
+                        "Choisissez « Comparaison de versions » au-dessus de la carte pour les voir.")
+            deltas = comparison["metric_deltas"]
+            wanted = {"max_deviation": "Écart max", "mean_km": "Distance moyenne (km)", "max_km": "Distance max (km)",
+                      "cut_edges": "Frontières entre secteurs", "departements_split": "Départements partagés",
+                      "mean_polsby_popper": "Compacité moyenne"}
+            if deltas:
+                st.dataframe(pd.DataFrame([{"Mesure": text, "A": deltas[k]["old"], "B": deltas[k]["new"],
+                                            "Différence": deltas[k]["delta"]}
+                                           for k, text in wanted.items() if k in deltas]),
+                             hide_index=True, width="stretch")
+            sector_deltas = comparison["sector_deltas"]
+            if sector_deltas:
+                st.dataframe(pd.DataFrame([{"Secteur": s, **({"Patients": d.get("patients"),
+                                                              "Charge": d.get("load"), "Communes": d.get("units"),
+                                                              "Dist. moy. (km)": d.get("mean_km")}
+                                                             if "status" not in d else {"État": d["status"]})}
+                                           for s, d in sector_deltas.items()]),
+                             hide_index=True, width="stretch")
+    else:
+        st.caption("Aucune version enregistrée.")
+
+with tabs[3]:
+    st.caption("Le plan courant : CSV (code_insee,sector, relu par « secteurs plan »), GeoJSON (WGS84) ou "
+               "GeoPackage (couches communes et secteurs, s'ouvre dans QGIS).")
+    full_units = units
+    export_cols = st.columns(4)
+    export_cols[0].download_button("CSV", data=lambda p=plan: export.plan_csv(p), file_name="secteurs.csv",
+                                   mime="text/csv", on_click="ignore", key="secteurs_dl_csv")
+    export_cols[1].download_button("GeoJSON communes", data=lambda p=plan: export.plan_geojson(p, full_units),
+                                   file_name="secteurs_communes.geojson", mime="application/geo+json",
+                                   on_click="ignore", key="secteurs_dl_geojson")
+    export_cols[2].download_button("GeoJSON secteurs", data=lambda p=plan: export.plan_geojson(p, full_units, dissolve=True),
+                                   file_name="secteurs.geojson", mime="application/geo+json",
+                                   on_click="ignore", key="secteurs_dl_geojson_sectors")
+    export_cols[3].download_button("GeoPackage", data=lambda p=plan: export.plan_geopackage(p, full_units),
+                                   file_name="secteurs.gpkg", mime="application/geopackage+sqlite3",
+                                   on_click="ignore", key="secteurs_dl_gpkg")
