@@ -155,8 +155,19 @@ _REGION_JS = """
     });
   };
   S.byCode = {};
+  S.drawLabels = function () {  // e.g. sector names, redrawn from each paint
+    if (S.labelLayer) { S.labelLayer.remove(); }
+    S.labelLayer = L.layerGroup((S.paint.labels || []).map(function (d) {
+      return L.marker([d[0], d[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+        className: "secteurs-label", iconSize: null,
+        html: '<span style="font:bold 12px sans-serif;color:#111;white-space:nowrap;'
+          + 'background:rgba(255,255,255,.8);padding:0 3px;border-radius:3px;position:relative;left:-50%;">'
+          + esc(d[2]) + "</span>"})});
+    })).addTo(map);
+  };
   S.apply = function () {
     S.drawLegend();
+    S.drawLabels();
     if (!S.units) { return; }
     S.units.eachLayer(function (layer) {
       layer.setStyle(S.style(layer.feature));
