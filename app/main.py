@@ -14,6 +14,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 PAGES = [
     ("accueil.py", "Accueil", "🏠", "accueil"),
     ("secteurs.py", "Secteurs", "🗺️", "secteurs"),
+    ("orientation.py", "Orientation", "🧭", "orientation"),
 ]
 
 st.set_page_config(layout="wide", page_title="secteurs")

@@ -103,3 +103,50 @@ def epci_table() -> pd.DataFrame:
                         "departement": grouped["departement"].agg(lambda s: s.mode().iloc[0]),
                         "units": grouped.size()}).reset_index()
     return out.sort_values(["epci_nom", "epci_code"], ignore_index=True)
+
+
+# -- partners' nearest per unit, sector plans (Orientation, Partenaires) ---------------------------
+def directory_version() -> tuple[int, int]:
+    """(partners, last change id): changes whenever the directory does (cache key)."""
+    row = connection().execute("SELECT (SELECT count(*) FROM partners), "
+                               "(SELECT coalesce(max(id), 0) FROM partner_history)").fetchone()
+    return int(row[0]), int(row[1])
+
+
+@st.cache_data(show_spinner="Calcul des partenaires les plus proches…", max_entries=4)
+def nearest_by_unit(version: tuple[int, int]) -> dict:
+    """``{type: {code_insee: (name, km)}}`` for the directory at ``version`` (see :func:`directory_version`)."""
+    from geo.routing import nearest_partners
+
+    return nearest_partners(connection())
+
+
+def saved_plans() -> list[dict]:
+    """The latest version of each saved sector plan, newest first."""
+    from geo.sectors.store import list_plans
+
+    latest: dict[str, dict] = {}
+    for row in list_plans(connection()):
+        if row["name"] not in latest or row["version"] > latest[row["name"]]["version"]:
+            latest[row["name"]] = row
+    return sorted(latest.values(), key=lambda r: r["created_at"], reverse=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def saved_plan(name: str, version: int) -> pd.DataFrame:
+    """A saved plan version ``code_insee, sector``."""
+    from geo.sectors.store import load_plan
+
+    return load_plan(connection(), name, version)[["code_insee", "sector"]]
+
+
+#: Sectors of the demo plan proposed on the FICTITIOUS patients.
+DEMO_PLAN_SECTORS = 12
+
+
+@st.cache_data(show_spinner="Proposition d'un plan de démonstration (quelques secondes)…")
+def demo_plan() -> pd.DataFrame:
+    """A plan of :data:`DEMO_PLAN_SECTORS` sectors proposed on the FICTITIOUS demo patients."""
+    from geo.sectors.propose import propose
+
+    return propose(patient_counts(), DEMO_PLAN_SECTORS, seed=0).to_frame()

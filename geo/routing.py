@@ -30,6 +30,9 @@ nearest_partners
     (CPTS and HAD whose zone covers the unit first).
 summary_text
     The plain-text summary of one referral the hub copies into a message.
+suggest, unit_label
+    Units for what a user types (name, postal code, INSEE code or
+    "69003 Lyon"), and how to show one in a list.
 
 Who holds a sector
 ------------------
@@ -56,7 +59,7 @@ from geo.patients import LOCATION_ROLES, cell_text, place_rows, read_table
 
 __all__ = [
     "Routing", "Referral", "RoutedBatch", "route_file", "read_plan_people", "nearest_partners",
-    "summary_text", "added_columns", "BASE_COLUMNS", "DEFAULT_TYPES",
+    "summary_text", "added_columns", "suggest", "unit_label", "BASE_COLUMNS", "DEFAULT_TYPES",
 ]
 
 #: Columns added to every routed row before the partners' (then ``remarque`` last).
@@ -494,6 +497,37 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
         **table.info,
     }
     return RoutedBatch(frame, unplaced_frame, summary)
+
+
+# -- what a user types -----------------------------------------------------------------------------
+def suggest(text, limit: int = 10) -> list[str]:
+    """Units matching what a user types, best first.
+
+    A name (case, accents, hyphens, "ST"/"STE", old commune names do not
+    matter), a postal code or its beginning, an INSEE code, or a postal code
+    and a name together ("69003 Lyon", "Lyon (69003)").
+
+    Examples
+    --------
+    >>> suggest("ste foy les lyon")[:1], suggest("69003 lyon")
+    (['69202'], ['69383'])
+    """
+    g = gazetteer()
+    found = g.search(text, limit)
+    if found or not str(text or "").strip():
+        return found
+    return g.match(name=str(text)).units[:limit]
+
+
+def unit_label(code: str) -> str:
+    """``"Lyon 3e Arrondissement (69003) — 69"``: name, postal code(s), department."""
+    g = gazetteer()
+    if code not in g:
+        return str(code)
+    unit = g.unit(code)
+    postal = [c.strip() for c in str(unit.get("codes_postaux") or "").split(",") if c.strip()]
+    shown = ", ".join(postal[:2]) + ("…" if len(postal) > 2 else "")
+    return f"{unit['nom']} ({shown or code}) — {unit['departement']}"
 
 
 # -- the summary the hub copies ---------------------------------------------------------------------

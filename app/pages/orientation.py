@@ -1,0 +1,102 @@
+"""Orientation: the hub's desk. One referral, or a whole list, to its sector, referent and partners."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+import partners
+from app import resources
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, plan_picker, show_services
+from geo.patients import PatientFileError
+from geo.routing import Routing, route_file, suggest, summary_text, unit_label
+
+#: Partners per type listed for one referral.
+SERVICES_PER_TYPE = 3
+
+st.title("Orientation")
+st.caption("Le poste d'orientation : d'une commune (ou d'un code postal) au secteur, "
+           "à la référente ou au référent et aux partenaires les plus proches.")
+
+with st.expander("Plan de secteurs utilisé", expanded=not resources.saved_plans()):
+    plan, team, plan_label, plan_is_demo = plan_picker("orientation")
+if plan is None:
+    st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
+            "ou proposez un plan de démonstration (ci-dessus).")
+    st.stop()
+
+directory = resources.partner_table()
+routing = Routing.from_plan(plan, team=team, partners=resources.nearest_by_unit(resources.directory_version()))
+st.caption(f"Plan : {plan_label}")
+if plan_is_demo:
+    fictitious_notice("le plan est proposé sur des patients tirés au hasard ; référents S01, S02… fictifs.")
+if resources.partners_are_demo(directory):
+    fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé.")
+for warning in routing.warnings:
+    st.warning(warning)
+
+one, batch = st.tabs(["Une orientation", "Une liste"])
+
+with one:
+    query = st.text_input("Commune ou code postal", key="orientation_query",
+                          placeholder="ex. 69003, Lyon 3e, St Priest, 38100 Grenoble")
+    codes = suggest(query) if query.strip() else []
+    if query.strip() and not codes:
+        result = routing.route(name=query) if not query.strip().isdigit() else routing.route(postal_code=query)
+        st.warning(f"Aucune commune du territoire pour « {query} » : {result.reason}.")
+    if codes:
+        code = st.selectbox("Commune", codes, format_func=unit_label, key="orientation_commune",
+                            help="Les communes qui correspondent à la saisie, la plus probable d'abord.")
+        referral = routing.unit(code)
+        figures = st.columns(3)
+        figures[0].metric("Secteur", referral.sector or "—")
+        figures[1].metric("Référent·e", referral.referent or "—")
+        figures[2].metric("Groupe", referral.groupe or "—")
+        if not referral.routed:
+            st.error(f"{referral.commune} : {referral.reason}.")
+        services = partners.local_services(resources.connection(), code, k=SERVICES_PER_TYPE)
+        st.subheader("Résumé à copier")
+        st.caption("Le bouton en haut à droite du cadre copie le texte.")
+        st.code(summary_text(referral, services, partners.PARTNER_TYPES), language=None)
+        st.subheader("Partenaires")
+        show_services(services, partners.PARTNER_TYPES)
+
+with batch:
+    st.write("Une liste d'orientations (CSV ou XLSX, par exemple un export du logiciel hospitalier) : "
+             "chaque ligne reçoit son secteur, sa référente ou son référent, son groupe et le partenaire "
+             "le plus proche de chaque type. Les colonnes reconnues : « Code INSEE », « Code postal » (CP), "
+             "« Ville » (Commune, Localité).")
+    st.caption("Rien n'est enregistré : le fichier est traité en mémoire et le résultat n'existe que dans "
+               "le fichier que vous téléchargez. Il ne contient que vos colonnes, telles quelles, et les "
+               "colonnes ajoutées.")
+    upload = st.file_uploader("Liste d'orientations", type=["csv", "txt", "xlsx"], key="orientation_list")
+    if upload is not None:
+        try:
+            routed = route_file(upload, routing, filename=upload.name)
+        except PatientFileError as exc:
+            st.error(f"{upload.name} : {exc}")
+            routed = None
+        if routed is not None:
+            s = routed.summary
+            figures = st.columns(4)
+            figures[0].metric("Lignes", fr_int(s["rows"]))
+            figures[1].metric("Orientées", fr_int(s["routed"]))
+            figures[2].metric("Ambiguës", fr_int(s["ambiguous"]),
+                              help="Plusieurs communes possibles : la plus peuplée est retenue (voir « remarque »).")
+            figures[3].metric("Non placées", fr_int(s["unplaced"]))
+            stem = Path(upload.name).stem
+            buttons = st.columns(2)
+            buttons[0].download_button("Télécharger (CSV)", routed.to_csv_bytes(), f"{stem}_orientation.csv",
+                                       "text/csv", key="orientation_csv")
+            buttons[1].download_button("Télécharger (XLSX)", routed.to_xlsx_bytes(), f"{stem}_orientation.xlsx",
+                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                       key="orientation_xlsx")
+            if len(routed.unplaced):
+                st.subheader("Lignes non placées")
+                st.dataframe(routed.unplaced.rename(columns={"row": "Ligne", "reason": "Motif",
+                                                             "code_insee": "Code INSEE", "code_postal": "Code postal",
+                                                             "commune": "Commune"}), hide_index=True)
+            st.subheader("Lignes orientées")
+            st.dataframe(routed.frame, hide_index=True)
+            if plan_is_demo or resources.partners_are_demo(directory):
+                st.caption(f"{FICTITIOUS} : plan ou partenaires inventés.")
