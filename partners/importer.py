@@ -180,13 +180,17 @@ def _import_records(conn, records, result: ImportReport, places, author, reason,
             result.skipped["outside territory"] = result.skipped.get("outside territory", 0) + 1
             continue
         key = partner_key(partner)
-        first = seen.get(key) or (seen.get(f"FINESS:{partner.finess}") if partner.finess else None)
-        if first is not None:
-            result.reject(record.row, f"duplicate of row {first} (same {_what(key, partner)})", label, key)
+        finess_key = f"FINESS:{partner.finess}" if partner.finess else None
+        if key in seen:
+            result.reject(record.row, f"duplicate of row {seen[key]} (same {_what(key)})", label, key)
+            continue
+        if finess_key in seen:
+            result.reject(record.row, f"duplicate of row {seen[finess_key]} (same FINESS {partner.finess})",
+                          label, key)
             continue
         seen[key] = record.row
-        if partner.finess:
-            seen.setdefault(f"FINESS:{partner.finess}", record.row)
+        if finess_key:
+            seen.setdefault(finess_key, record.row)
         ready.append((record.row, partner.replace(key=key), issues))
 
     for start in range(0, len(ready), batch_size):
@@ -194,9 +198,9 @@ def _import_records(conn, records, result: ImportReport, places, author, reason,
                                                                                         reason))
 
 
-def _what(key: str, partner: Partner) -> str:
-    if partner.finess and (key.startswith("FINESS:") or key != f"FINESS:{partner.finess}"):
-        return f"FINESS {partner.finess}"
+def _what(key: str) -> str:
+    if key.startswith("FINESS:"):
+        return f"FINESS {key[7:]}"
     if key.startswith(("RPPS:", "ADELI:")):
         return f"practitioner and commune, {key}"
     return f"type, commune and name, {key}"

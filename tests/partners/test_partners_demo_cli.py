@@ -6,7 +6,7 @@ import io
 import json
 
 import numpy as np
-from conftest import FINESS_2019, ZONES
+from partner_files import FINESS_2019, ZONES
 
 from app.cli import main
 from partners.demo import DEMO_SOURCE, build_demo_directory, ensure_demo_directory, load_demo_directory

@@ -5,7 +5,7 @@ import io
 import json
 
 import pandas as pd
-from conftest import FINESS_2019, TEMPLATE, ZONES
+from partner_files import FINESS_2019, TEMPLATE, ZONES
 
 from partners.export import export_bytes, export_frame
 from partners.importer import import_partners

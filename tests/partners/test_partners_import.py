@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FINESS_2019, FINESS_2024, RPPS_2024, TEMPLATE, ZONES
+from partner_files import FINESS_2019, FINESS_2024, RPPS_2024, TEMPLATE, ZONES
 
 from partners.importer import import_partners
 from partners.io import read_partners, write_template

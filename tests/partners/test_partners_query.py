@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FINESS_2024, ZONES
+from partner_files import FINESS_2024, ZONES
 
 from partners.importer import import_partners
 from partners.model import Partner

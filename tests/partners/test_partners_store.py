@@ -149,7 +149,7 @@ def _importer(db_path: str, path: str, worker: int) -> None:
 
 
 def test_concurrent_imports_of_the_same_file_create_each_partner_once(conn, db_path):
-    from conftest import FINESS_2019
+    from partner_files import FINESS_2019
 
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=_importer, args=(str(db_path), str(FINESS_2019), w)) for w in range(3)]
