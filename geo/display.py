@@ -65,7 +65,7 @@ GAP_WIDTH_M = 50.0
 #: Properties each unit feature carries: what the map shows in its tooltips.
 UNIT_PROPERTIES = ("code_insee", "nom", "departement", "population")
 #: Bumped when the output format changes, so old caches are ignored.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _TOLERANCE_RANGE_M = (300.0, 5000.0)
 _SEARCH_STEPS = 7  # final bracket within ~2 % of the best tolerance
@@ -129,7 +129,7 @@ def units_geojson(directory: Path | str | None = None) -> str:
 
 
 def departements_geojson(directory: Path | str | None = None) -> str:
-    """Department outlines as GeoJSON (properties ``departement``, ``nom``)."""
+    """Department outlines as GeoJSON (properties ``departement``, ``nom``, ``label_lon``, ``label_lat``)."""
     return _read_cached("departements", str(_directory(directory)))
 
 
@@ -249,15 +249,32 @@ def _geometry(geom) -> dict:
 
 def _departements_geojson(units: pd.DataFrame, simplified: np.ndarray, decimals: int) -> str:
     codes = units["departement"].to_numpy()
+    labels = {row[0]: row for row in _label_points(units)}
     features = []
     for code in sorted(set(codes)):
         outline = shapely.coverage_union_all(simplified[codes == code])
         outline = shapely.transform(outline, lambda xy: np.round(xy, decimals))
+        _, name, lon, lat = labels[code]
         features.append({"type": "Feature",
-                         "properties": {"departement": code, "nom": DEPARTEMENT_NAMES.get(code, code)},
+                         "properties": {"departement": code, "nom": name, "label_lon": lon, "label_lat": lat},
                          "geometry": _geometry(outline)})
     return json.dumps({"type": "FeatureCollection", "features": features},
                       separators=(",", ":"), ensure_ascii=False)
+
+
+def _label_points(units: pd.DataFrame) -> list[tuple[str, str, float, float]]:
+    """Per department: code, name and the centre of its largest inscribed circle (lon, lat)."""
+    geoms = units.to_crs(LAMBERT93).geometry.to_numpy()
+    codes = units["departement"].to_numpy()
+    rows = []
+    for code in sorted(set(codes)):
+        outline = shapely.union_all(shapely.buffer(geoms[codes == code], 1.0))
+        # the centre of the largest inscribed circle is well inside, even for odd shapes
+        centre = shapely.get_coordinates(shapely.maximum_inscribed_circle(outline, 500.0))[0]
+        lon, lat = gpd.GeoSeries(gpd.points_from_xy([centre[0]], [centre[1]]), crs=LAMBERT93) \
+            .to_crs(WGS84).get_coordinates().to_numpy()[0]
+        rows.append((code, DEPARTEMENT_NAMES.get(code, code), round(float(lon), 4), round(float(lat), 4)))
+    return rows
 
 
 @functools.lru_cache(maxsize=4)
@@ -272,26 +289,11 @@ def display_units(directory: Path | str | None = None) -> gpd.GeoDataFrame:
     return _display_units_cached(str(_directory(directory)))
 
 
-@functools.lru_cache(maxsize=4)
-def _labels_cached(directory: str) -> tuple[tuple[str, str, float, float], ...]:
-    units = load_units(directory)
-    geoms = units.to_crs(LAMBERT93).geometry.to_numpy()
-    codes = units["departement"].to_numpy()
-    rows = []
-    for code in sorted(set(codes)):
-        outline = shapely.union_all(shapely.buffer(geoms[codes == code], 1.0))
-        # the centre of the largest inscribed circle is well inside, even for odd shapes
-        centre = shapely.get_coordinates(shapely.maximum_inscribed_circle(outline, 500.0))[0]
-        lon, lat = gpd.GeoSeries(gpd.points_from_xy([centre[0]], [centre[1]]), crs=LAMBERT93) \
-            .to_crs(WGS84).get_coordinates().to_numpy()[0]
-        rows.append((code, DEPARTEMENT_NAMES.get(code, code), round(float(lon), 4), round(float(lat), 4)))
-    return tuple(rows)
-
-
 def departement_labels(directory: Path | str | None = None) -> list[dict]:
     """One label per department: ``{"departement", "nom", "lon", "lat"}`` (a point well inside)."""
-    return [dict(zip(("departement", "nom", "lon", "lat"), row))
-            for row in _labels_cached(str(_directory(directory)))]
+    features = json.loads(departements_geojson(directory))["features"]
+    return [{"departement": f["properties"]["departement"], "nom": f["properties"]["nom"],
+             "lon": f["properties"]["label_lon"], "lat": f["properties"]["label_lat"]} for f in features]
 
 
 def dissolve_geojson(labels, properties: dict | None = None,

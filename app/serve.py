@@ -1,0 +1,44 @@
+"""The app's server process: ``streamlit run`` with the heavy imports preloaded.
+
+Streamlit runs a page's script only when a browser connects, so the first
+visitor would wait for folium, streamlit-folium, geopandas and the partner
+package to import (about 2.5 s) and the territory to load. This entry point
+starts that work in a background thread, then hands over to Streamlit's own
+command line: by the time the first browser connects, it is done.
+
+Usage: ``python -m app.serve app/main.py [streamlit options]`` (what
+``secteurs app`` runs).
+"""
+from __future__ import annotations
+
+import sys
+import threading
+
+
+def preload() -> None:
+    """Import and load what every page needs (errors are left for the page to report)."""
+    # Not streamlit_folium nor app.map: a component declared outside a script run
+    # is not registered, and its iframe would then find nothing to load.
+    try:
+        import branca  # noqa: F401
+        import folium.plugins  # noqa: F401
+        import partners  # noqa: F401
+        from geo.display import departement_labels, units_geojson
+        from geo.territory import load_units
+
+        load_units()
+        units_geojson()
+        departement_labels()
+    except Exception:  # pragma: no cover - the page shows the error with its context
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    threading.Thread(target=preload, name="secteurs-preload", daemon=True).start()
+    from streamlit.web import cli
+
+    cli.main(args=["run", *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()
