@@ -27,7 +27,7 @@ from geo.sectors.team import Team, team_from_frame
 MAP_KEY = "secteurs_map"
 HISTORY, LOCKED, TEAM, COUNTS, FLASH = ("secteurs_history", "secteurs_locked", "secteurs_team",
                                         "secteurs_counts", "secteurs_flash")
-MOVES, COMPARE, UPLOADS = "secteurs_last_moves", "secteurs_compare", "secteurs_upload_n"
+MOVES, COMPARE, UPLOADS = "secteurs_last_moves", "secteurs_comparison", "secteurs_upload_n"
 #: Department penalty when departments should be kept whole (a strong preference, not a rule).
 WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
 DEFAULT_TEAM = pd.DataFrame({"Nom": [f"AS {i + 1}" for i in range(11)], "ETP": [1.0] * 11,
@@ -131,8 +131,8 @@ def _save() -> None:
     _flash("success", f"Version {version} de « {name} » enregistrée.")
 
 
-def _load(choice) -> None:
-    name, version = choice
+def _load() -> None:
+    name, version = state["secteurs_load_choice"]
     frame = store.load_plan(resources.connection(), name, version)
     try:
         plan = restore_plan(_context(), frame, state.get(TEAM), state.get("secteurs_tolerance", 2) / 100)
@@ -144,9 +144,9 @@ def _load(choice) -> None:
     state[MOVES] = None
 
 
-def _compare(a, b) -> None:
-    result = store.compare_plans(resources.connection(), a[0], a[1], b[1], other=b[0])
-    state[COMPARE] = result
+def _compare() -> None:
+    a, b = state["secteurs_cmp_a"], state["secteurs_cmp_b"]
+    state[COMPARE] = store.compare_plans(resources.connection(), a[0], a[1], b[1], other=b[0])
 
 
 # -- header ------------------------------------------------------------------------------
@@ -241,9 +241,9 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
         choices = [(p["name"], p["version"]) for p in saved]
         labels = {(p["name"], p["version"]): f"{p['name']} — v{p['version']} ({p['created_at'][:16].replace('T', ' ')}"
                   f", {p['sectors']} secteurs)" for p in saved}
-        pick = st.selectbox("Version enregistrée", choices, index=len(choices) - 1, format_func=labels.get,
-                            key="secteurs_load_choice")
-        st.button("Charger cette version", on_click=_load, args=(pick,), key="secteurs_load")
+        st.selectbox("Version enregistrée", choices, index=len(choices) - 1, format_func=labels.get,
+                     key="secteurs_load_choice")
+        st.button("Charger cette version", on_click=_load, key="secteurs_load")
 
 plan = history.current
 if plan is None:
@@ -412,10 +412,10 @@ with tabs[2]:
         choices = [(p["name"], p["version"]) for p in saved]
         label = lambda c: f"{c[0]} — v{c[1]}"  # noqa: E731
         pick = st.columns(3)
-        a = pick[0].selectbox("Version A", choices, index=max(len(choices) - 2, 0), format_func=label,
+        pick[0].selectbox("Version A", choices, index=max(len(choices) - 2, 0), format_func=label,
                               key="secteurs_cmp_a")
-        b = pick[1].selectbox("Version B", choices, index=len(choices) - 1, format_func=label, key="secteurs_cmp_b")
-        pick[2].button("Comparer", on_click=_compare, args=(a, b), key="secteurs_compare",
+        pick[1].selectbox("Version B", choices, index=len(choices) - 1, format_func=label, key="secteurs_cmp_b")
+        pick[2].button("Comparer", on_click=_compare, key="secteurs_compare",
                        width="stretch")
         if comparison:
             old, new = comparison["old"], comparison["new"]
