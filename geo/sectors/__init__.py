@@ -7,6 +7,12 @@ base         SectorMethod (spopt-style base: parameters in, ``solve()`` sets ``l
 pmedian      BalancedPMedian (no contiguity; the reference bound)
 contiguous   ContiguousPMedian (the default method)
 tools        fill_unassigned, repair_contiguity, balance, exact_balance, local_search
+
+Hand edits and files (used by the Secteurs page)
+------------------------------------------------
+edit         History (undo/redo), move_units (respecting locks), locks_in, remeasure,
+             restore_plan, sector_table, broken_sectors
+export       plan_csv, plan_geojson, plan_geopackage (CSV, GeoJSON, GeoPackage as bytes)
 """
 from geo.sectors.base import SectorMethod
 from geo.sectors.contiguous import ContiguousPMedian
