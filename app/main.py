@@ -14,6 +14,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 PAGES = [
     ("accueil.py", "Accueil", "🏠", "accueil"),
     ("secteurs.py", "Secteurs", "🗺️", "secteurs"),
+    ("partenaires.py", "Partenaires", "🤝", "partenaires"),
     ("orientation.py", "Orientation", "🧭", "orientation"),
 ]
 

@@ -1,0 +1,214 @@
+"""The Partenaires page run with AppTest on the real territory and the demo directory (no browser).
+
+One app session, in order: search with accents and abbreviations, a map click, the form's
+validation errors next to their fields, add / edit / delete with confirmation / undo, the
+history, filters, exports, and an import previewed before it is committed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streamlit.testing.v1 import AppTest
+
+MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+MAP_KEY = "partenaires_map"
+TEMPLATE = Path(__file__).resolve().parents[1] / "partners" / "data" / "partenaires_manuels.csv"
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _metrics(at: AppTest) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def _form_key(at: AppTest, field: str) -> str:
+    """The key of a form field (it depends on the partner shown and on the form round)."""
+    keys = [w.key for w in at.text_input if w.key and w.key.startswith("pf_") and w.key.endswith(f"_{field}")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def _fill(at: AppTest, **values) -> AppTest:
+    for field, value in values.items():
+        at.text_input(key=_form_key(at, field)).input(value)
+    at.get("form_submit_button")[0].click().run()
+    return at
+
+
+def _directory(at: AppTest):
+    return next(d.value for d in at.dataframe if "Modifié le" in d.value.columns)
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
+    at.switch_page("pages/partenaires.py").run()
+    return at
+
+
+def test_page_runs_with_demo_notice(app):
+    _ok(app)
+    assert app.title[0].value == "Partenaires"
+    assert any("annuaire de démonstration" in w.value for w in app.warning)
+
+
+@pytest.mark.parametrize("typed, code", [("ste foy les lyon", "69202"), ("ST ETIENNE", "42218"),
+                                         ("Vénissieux", "69259"), ("venissieux", "69259"), ("69003", "69383"),
+                                         ("38100 Grenoble", "38185")])
+def test_find_with_accents_abbreviations_and_postal_codes(app, typed, code):
+    app.text_input(key="partenaires_query").input(typed).run()
+    _ok(app)
+    assert app.selectbox(key="partenaires_commune").value == code
+    text = _markdown(app)
+    assert "Zones qui couvrent la commune" in text
+    assert "Hospitalisation à domicile" in text and "Centre communal d'action sociale" in text
+
+
+def test_find_shows_covering_zones_and_distances(app):
+    app.text_input(key="partenaires_query").input("Lyon 3e").run()
+    app.multiselect(key="partenaires_types").set_value(["HAD", "CPTS"]).run()
+    app.slider(key="partenaires_k").set_value(2).run()
+    _ok(app)
+    assert "**Zones qui couvrent la commune** : CPTS" in _markdown(app)
+    tables = [d.value for d in app.dataframe if "Distance (km)" in d.value.columns]
+    assert len(tables) == 2 and all(len(t) >= 2 for t in tables)
+    assert (tables[0]["Zone"].iloc[0] == "couvre la commune")
+    app.multiselect(key="partenaires_types").set_value(["CPTS", "HAD", "ERC", "PSY", "DAC", "SSIAD", "CCAS"]).run()
+
+
+def test_unknown_place(app):
+    app.text_input(key="partenaires_query").input("Paris 75013").run()
+    assert any("Aucune commune du territoire" in w.value for w in app.warning)
+
+
+def test_map_click_picks_the_commune(app):
+    app.session_state[MAP_KEY] = {"last_active_drawing": {
+        "type": "Feature", "geometry": None, "properties": {"code_insee": "01053", "nom": "Bourg-en-Bresse"}}}
+    app.run()
+    _ok(app)
+    assert app.text_input(key="partenaires_query").value == "Bourg-en-Bresse (01000)"
+    assert app.selectbox(key="partenaires_commune").value == "01053"
+    assert any(s.value.startswith("Bourg-en-Bresse") for s in app.subheader)
+
+
+def test_form_shows_each_error_next_to_its_field(app):
+    _fill(app, name="", phone="04 72", email="x@", finess="690001129")
+    errors = [e.value for e in app.error]
+    assert any(e.startswith("Nom : name: empty") for e in errors)
+    assert any(e.startswith("Téléphone : phone '04 72'") for e in errors)
+    assert any(e.startswith("E-mail : e-mail 'x@'") for e in errors)
+    assert any(e.startswith("FINESS : FINESS '690001129': wrong check digit") for e in errors)
+    # each error sits right after its field in the form
+    flat = []
+
+    def walk(node):
+        if getattr(node, "type", "") in ("text_input", "error"):
+            flat.append(node)
+        children = getattr(node, "children", None)
+        for child in (children.values() if isinstance(children, dict) else []):
+            walk(child)
+
+    walk(app.get("form")[0])
+    for i, node in enumerate(flat):
+        if node.type == "error":
+            assert node.value.startswith(flat[i - 1].label + " :"), (flat[i - 1].label, node.value)
+    _fill(app, name="CCAS de test", phone="0472112233", email="ccas@example.org", finess="", code_insee="69999")
+    assert [e.value for e in app.error] == [
+        "Code INSEE : unknown commune: INSEE code 69999 is not a commune of departement 69"]
+
+
+def test_add_edit_history_delete_undo(app):
+    _fill(app, code_insee="69383")
+    _ok(app)
+    assert any("« CCAS de test » créé" in s.value for s in app.success)
+    new_id = app.selectbox(key="partenaires_selected").value
+    assert new_id > 0
+    assert _directory(app)["N°"].tolist().count(new_id) == 1
+    history = app.dataframe[-1].value
+    assert history["Action"].tolist() == ["création"]
+
+    _fill(app, phone="04 78 00 00 01")
+    _ok(app)
+    assert any("« CCAS de test » enregistré" in s.value for s in app.success)
+    assert app.dataframe[-1].value["Action"].tolist() == ["modification", "création"]
+
+    app.button(key=f"partenaires_delete_{new_id}").click().run()
+    assert any("Supprimer « CCAS de test »" in w.value for w in app.warning)
+    app.button(key=f"partenaires_confirm_no_{new_id}").click().run()
+    assert not any("Supprimer « CCAS de test »" in w.value for w in app.warning)
+    app.button(key=f"partenaires_delete_{new_id}").click().run()
+    app.button(key=f"partenaires_confirm_yes_{new_id}").click().run()
+    _ok(app)
+    assert any("supprimé" in s.value for s in app.success)
+    assert new_id not in _directory(app)["N°"].tolist()
+
+    app.button(key="partenaires_undo").click().run()
+    _ok(app)
+    assert any("(suppression) annulée" in s.value for s in app.success)
+    assert new_id in _directory(app)["N°"].tolist()
+
+
+def test_directory_filters_and_exports(app):
+    app.multiselect(key="partenaires_filter_types").set_value(["HAD"]).run()
+    app.multiselect(key="partenaires_filter_deps").set_value(["42"]).run()
+    _ok(app)
+    table = _directory(app)
+    assert len(table) > 0 and set(table["Type"]) == {"HAD"}
+    app.multiselect(key="partenaires_filter_types").set_value([])
+    app.multiselect(key="partenaires_filter_deps").set_value([])
+    app.text_input(key="partenaires_search").input("venissieux").run()
+    found = _directory(app)
+    assert len(found) > 0 and all("Vénissieux" in f"{n} {c}" for n, c in zip(found["Nom"], found["Commune"]))
+    labels = {b.label for b in app.get("download_button")}
+    assert {"CSV", "XLSX", "GeoJSON", "Télécharger le modèle (CSV)", "Télécharger le modèle (XLSX)"} <= labels
+    app.text_input(key="partenaires_search").input("")
+    app.multiselect(key="partenaires_filter_types").set_value([])
+    app.multiselect(key="partenaires_filter_deps").set_value([]).run()
+
+
+def test_sector_filter_with_a_plan(app, units):
+    frame = units[["code_insee"]].assign(sector="S" + units["departement"].astype(str))
+    app.selectbox(key="partenaires_plan_choice").select("Fichier plan.csv").run()
+    app.file_uploader(key="partenaires_plan_file").set_value(
+        ("plan.csv", frame.to_csv(index=False).encode(), "text/csv")).run()
+    _ok(app)
+    app.selectbox(key="partenaires_filter_sector").select("S73").run()
+    table = _directory(app)
+    assert len(table) > 0 and set(table["Secteur"]) == {"S73"}
+    app.selectbox(key="partenaires_filter_sector").select("(tous)").run()
+
+
+def test_import_is_previewed_then_committed(app):
+    before = len(_directory(app))
+    app.selectbox(key="partenaires_import_format").select("csv").run()
+    app.file_uploader(key="partenaires_import_file").set_value(
+        ("partenaires_manuels.csv", TEMPLATE.read_bytes(), "text/csv")).run()
+    _ok(app)
+    metrics = _metrics(app)
+    assert (metrics["À créer"], metrics["Rejetés"]) == ("3", "3")
+    rejects = next(d.value for d in app.dataframe if "Motif" in d.value.columns and "Niveau" in d.value.columns)
+    assert (rejects["Niveau"] == "rejet").sum() == 3
+    assert len(_directory(app)) == before  # nothing written by the preview
+    app.button(key="partenaires_import_commit").click().run()
+    _ok(app)
+    assert any("3 créés" in s.value for s in app.success)
+    assert len(_directory(app)) == before + 3
+    assert _metrics(app)["À créer"] == "0"  # the same file again would change nothing
+    assert app.button(key="partenaires_import_commit").disabled
+
+
+def test_import_of_a_wrong_file(app):
+    app.selectbox(key="partenaires_import_format").select("finess").run()
+    app.file_uploader(key="partenaires_import_file").set_value(("x.csv", b"a;b\n1;2\n", "text/csv")).run()
+    assert app.error and "x.csv" in app.error[0].value
+    app.file_uploader(key="partenaires_import_file").set_value(None).run()
+    _ok(app)
