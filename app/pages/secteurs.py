@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -342,16 +341,24 @@ with right:
     if len(outside):
         st.warning("Hors tolérance : " + ", ".join(f"{s} ({_pct(d)})" for s, d in
                                                    zip(outside["sector"], outside["deviation"])))
-    chart_data = table.assign(ecart=table["deviation"].map(_pct))
-    bars = alt.Chart(chart_data).mark_bar().encode(
-        x=alt.X("sector:N", title=None, sort=list(names)),
-        y=alt.Y("load:Q", title="Patients (charge)"),
-        color=alt.Color("sector:N", scale=alt.Scale(domain=list(names), range=list(palette)), legend=None),
-        tooltip=[alt.Tooltip("sector:N", title="Secteur"), alt.Tooltip("load:Q", title="Charge", format=".0f"),
-                 alt.Tooltip("target:Q", title="Cible", format=".1f"), alt.Tooltip("ecart:N", title="Écart")])
-    ticks = alt.Chart(chart_data).mark_tick(color="black", thickness=2, size=28).encode(
-        x=alt.X("sector:N", sort=list(names)), y="target:Q")
-    st.altair_chart(bars + ticks, width="stretch")
+    # a plain Vega-Lite spec: building it with altair costs ~75 ms per rerun
+    x = {"field": "sector", "type": "nominal", "sort": list(names), "title": None}
+    st.vega_lite_chart(spec={
+        "data": {"values": [{"sector": s, "load": round(float(l), 2), "target": round(float(t), 2), "ecart": _pct(d)}
+                            for s, l, t, d in zip(table["sector"], table["load"], table["target"],
+                                                  table["deviation"])]},
+        "layer": [
+            {"mark": "bar", "encoding": {
+                "x": x, "y": {"field": "load", "type": "quantitative", "title": "Patients (charge)"},
+                "color": {"field": "sector", "type": "nominal", "legend": None,
+                          "scale": {"domain": list(names), "range": list(palette)}},
+                "tooltip": [{"field": "sector", "title": "Secteur"},
+                            {"field": "load", "title": "Charge", "format": ".0f"},
+                            {"field": "target", "title": "Cible", "format": ".1f"},
+                            {"field": "ecart", "title": "Écart"}]}},
+            {"mark": {"type": "tick", "color": "black", "thickness": 2, "size": 28},
+             "encoding": {"x": x, "y": {"field": "target", "type": "quantitative"}}}]},
+        width="stretch")
     st.caption("Barres : charge de chaque secteur ; trait noir : cible (proportionnelle à l'ETP).")
     with st.expander("Détail par secteur"):
         st.dataframe(pd.DataFrame({
