@@ -9,9 +9,11 @@ The rule (symbols shown to users)
   not a disclosure about a person, and maps of patients stay readable. Shown
   zeros are exact information, and the protection below takes them into
   account (an attacker knows those cells exactly). When a primary cell cannot
-  be protected otherwise (every other cell of its lines already hidden or 0),
-  zeros of its lines are shown as ``"< 11"`` too (true: 0 < 11); the
-  attacker model then assumes ``"< 11"`` means 0-10 instead of 1-10.
+  be protected otherwise (every other cell of its lines already hidden or 0,
+  e.g. 10 communes with one patient each and a total of 10), the zeros of
+  one of its lines are shown as ``"< 11"`` too (true: 0 < 11). The audit
+  then lets ``"< 11"`` mean 0-10 for every cell of a line that shows no
+  number at all (the only lines where this can happen), 1-10 elsewhere.
 * **Secondary suppression.** A count of 11 or more hidden so that no
   ``"< 11"`` cell can be recovered from totals or differences is shown as
   ``"s"`` (:data:`SECONDARY_SYMBOL`, "secret"). Zero cells are never chosen
@@ -431,16 +433,37 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
             return protected
         changed = False
         for cell in audit.disclosed["cell"].tolist():
-            changed |= _hide_one_more(cell, lines, lines_of_cell, order, values, status)
+            changed |= _hide_one_more(cell, audit.binding.get(cell, []), lines, lines_of_cell, order, values,
+                                      status)
         if not changed:
             break
     raise RuntimeError(f"protect_counts: {len(audit.disclosed)} cell(s) still recoverable after {round_} "
                        f"round(s), e.g. {audit.disclosed[['level', 'key']].head(3).to_dict('records')}")
 
 
-def _hide_one_more(cell, lines, lines_of_cell, order, values, status) -> bool:
-    """One more suppression for a cell the audit found recoverable: the smallest shown non-zero cell of
-    its smallest line that has one; else the zeros of its smallest line that has shown zeros."""
+def _hide_one_more(cell, binding, lines, lines_of_cell, order, values, status) -> bool:
+    """One more suppression for a cell the audit found recoverable.
+
+    First choice: the smallest shown non-zero cell among those the attacker's
+    derivation used (binding constraints of the audit's LPs). Else the zeros
+    of the smallest line of a binding "< 11" total (the "ten ones adding up
+    to at most 10" case). Else the smallest shown non-zero cell of the cell's
+    smallest line that has one; else the zeros of its smallest line.
+    """
+    binding = np.asarray(binding, dtype=np.int64)
+    if len(binding):
+        candidates = binding[(status[binding] == SHOWN) & (values[binding] > 0)]
+        if len(candidates):
+            status[candidates[np.lexsort((candidates, values[candidates]))[0]]] = SECONDARY
+            return True
+        small_totals = set(binding[status[binding] == PRIMARY].tolist())
+        for i in sorted((i for i, (total, _) in enumerate(lines) if total in small_totals),
+                        key=lambda i: (order[i], i)):
+            members = lines[i][1]
+            zeros = members[(status[members] == SHOWN) & (values[members] == 0)]
+            if len(zeros) and not ((status[members] == SHOWN) & (values[members] > 0)).any():
+                status[zeros] = PRIMARY
+                return True
     line_ids = sorted(lines_of_cell.get(cell, []), key=lambda i: (order[i], i))
     for i in line_ids:
         members = np.append(lines[i][1], lines[i][0])
@@ -449,20 +472,20 @@ def _hide_one_more(cell, lines, lines_of_cell, order, values, status) -> bool:
             status[candidates[np.lexsort((candidates, values[candidates]))[0]]] = SECONDARY
             return True
     for i in line_ids:
-        members = lines[i][1]
+        total, members = lines[i]
         zeros = members[(status[members] == SHOWN) & (values[members] == 0)]
-        if len(zeros):
-            status[zeros] = PRIMARY
+        if len(zeros) and status[total] != SHOWN and not ((status[members] == SHOWN) & (values[members] > 0)).any():
+            status[zeros] = PRIMARY      # the line then shows no number: "< 11" may mean 0 there
             return True
     return False
 
 
 def _floors(status_or_kind, lines, n_cells) -> np.ndarray:
-    """Lowest value an attacker can assume for each "< 11" cell: 0 when the cell belongs to a line whose
-    total is "< 11" and which shows no number at all (where the rule may have masked zeros), else 1."""
+    """Lowest value an attacker can assume for each "< 11" cell: 0 when the cell belongs to a line that
+    shows no number at all (the only lines where the rule may have masked zeros), else 1."""
     floors = np.ones(n_cells)
     for total_cell, members in lines:
-        if status_or_kind[total_cell] == PRIMARY and (status_or_kind[members] != SHOWN).all():
+        if status_or_kind[total_cell] != SHOWN and (status_or_kind[members] != SHOWN).all():
             floors[members] = 0.0
     return floors
 
@@ -505,9 +528,9 @@ def _line_pass(lines, values, status, threshold, protection) -> None:
                 status[total_cell] = SECONDARY
             else:
                 zeros = members[(status[members] == SHOWN) & (values[members] == 0)]
-                if not len(zeros):
+                if not len(zeros) or status[total_cell] == SHOWN:
                     continue   # nothing left in this line; the audit will decide
-                status[zeros] = PRIMARY
+                status[zeros] = PRIMARY      # the line then shows no number: "< 11" may mean 0 there
             changed = True
             floors = _floors(status, lines, len(status))
 
@@ -556,12 +579,16 @@ class AuditResult:
         The rows of ``ranges`` whose range is narrower than ``protection``.
     lps : int
         Linear programs solved.
+    binding : dict
+        For each disclosed cell, the published cells whose constraints bind
+        in the linear programs that pin it down (what the attacker used).
     """
 
     ok: bool
     ranges: pd.DataFrame
     disclosed: pd.DataFrame
     lps: int
+    binding: dict = field(default_factory=dict)
 
 
 def verify_no_disclosure(protection: Protection, min_width: int | None = None, seed: int = 0) -> AuditResult:
@@ -647,6 +674,8 @@ def verify_no_disclosure(protection: Protection, min_width: int | None = None, s
         x_true = np.asarray(protection.unit_values, dtype=float)[free]
         _check_feasible(x_true, a_eq, b_eq, a_ub, b_ub, bounds)
 
+    last = {}
+
     def solve(objective):
         nonlocal lps
         lps += 1
@@ -659,7 +688,21 @@ def verify_no_disclosure(protection: Protection, min_width: int | None = None, s
             raise ValueError("verify_no_disclosure: the published cells are inconsistent (no unit counts fit them)")
         if result.status != 0:
             raise RuntimeError(f"verify_no_disclosure: linear program failed ({result.message})")
+        last["result"] = result
         return result.x
+
+    agg_rows = np.concatenate([prim, prim, sec])
+
+    def binding_cells():
+        result = last.get("result")
+        if result is None or len(free) == 0:
+            return set()
+        used = set()
+        if a_eq.shape[0]:
+            used |= set(eq[np.abs(result.eqlin.marginals) > 1e-9].tolist())
+        if a_ub.shape[0]:
+            used |= set(agg_rows[np.abs(result.ineqlin.marginals) > 1e-9].tolist())
+        return used
 
     def record(x):
         observed = np.asarray(t_matrix @ x).ravel() + t_const
@@ -669,6 +712,7 @@ def verify_no_disclosure(protection: Protection, min_width: int | None = None, s
     def width(i):
         return np.floor(seen_max[i] + _EPS) - np.ceil(seen_min[i] - _EPS)
 
+    binding: dict = {}
     if len(targets):
         if x_true is not None:
             record(x_true)
@@ -684,15 +728,21 @@ def verify_no_disclosure(protection: Protection, min_width: int | None = None, s
                 continue
             row = t_matrix[i].toarray().ravel()
             record(solve(-row))
+            used = binding_cells()
             if width(i) < min_width:
                 record(solve(row))
+                used |= binding_cells()
+            if width(i) < min_width and np.floor(seen_max[i] + _EPS) >= 1:
+                binding[int(targets[i])] = sorted(used)
 
     ranges = pd.DataFrame({"cell": targets, "level": cells["level"].to_numpy()[targets],
                            "key": cells["key"].to_numpy()[targets], "lower": np.round(seen_min, 6),
                            "upper": np.round(seen_max, 6)})
     widths = np.array([width(i) for i in range(len(targets))]) if len(targets) else np.zeros(0)
-    disclosed = ranges[widths < min_width].reset_index(drop=True)
-    return AuditResult(bool(len(disclosed) == 0), ranges, disclosed, lps)
+    # a "< 11" cell pinned to 0 reveals that nobody lives there, which zeros shown as 0 say anyway
+    pinned_to_zero = np.floor(seen_max + _EPS) < 1 if len(targets) else np.zeros(0, bool)
+    disclosed = ranges[(widths < min_width) & ~pinned_to_zero].reset_index(drop=True)
+    return AuditResult(bool(len(disclosed) == 0), ranges, disclosed, lps, binding)
 
 
 def _check_feasible(x, a_eq, b_eq, a_ub, b_ub, bounds) -> None:

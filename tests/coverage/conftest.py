@@ -102,11 +102,11 @@ def unit_tab(units, patients, distances, coverage, test_plan, test_partners, poi
 
 
 @pytest.fixture(scope="session")
-def protection(units, patients, test_plan, flags):
-    """One pattern for every ARS table: units, departments, sectors, department x sector, white zones."""
-    from geo.coverage import protect_counts, white_zone_groupings
+def protection(units, patients, test_plan):
+    """One pattern for the ARS tables: units, departments, sectors, department x sector."""
+    from geo.coverage import protect_counts
 
-    groupings = {"departement": "departement", "secteur": test_plan, **white_zone_groupings(flags)}
+    groupings = {"departement": "departement", "secteur": test_plan}
     return protect_counts(patients, groupings, units=units, cross=[("departement", "secteur")])
 
 
