@@ -34,9 +34,11 @@ count is >= 0. These are linear constraints on the unknown unit counts.
 under those constraints. A cell is protected when at least two integers
 (``protection`` = 1, the default: its feasible range is at least 1 wide) are
 possible; its exact value then cannot be derived by any combination of sums
-and differences. Bounds come from the LP relaxation, which is exact for
+and differences. A masked zero pinned to 0 is not a disclosure (zeros are
+public anyway). Bounds come from the LP relaxation, which is exact for
 hierarchical and two-way tables (their constraint matrices are totally
-unimodular).
+unimodular); with overlapping groupings (white-zone criteria) the LP range
+may be wider than the integer one.
 
 :func:`protect_counts` chooses the cells to hide:
 
@@ -49,9 +51,16 @@ unimodular).
    shown non-zero cell of the line is hidden (``"s"``), or the line's total
    when no such cell is left; repeated over all lines to a fixed point, so it
    crosses levels both ways;
-3. audit: :func:`verify_no_disclosure` on the whole system; any cell still
-   recoverable gets one more secondary suppression in one of its lines, and
-   steps 2-3 repeat until the audit passes.
+3. audit: :func:`verify_no_disclosure` on the whole system; for any cell
+   still recoverable, the smallest shown cell among those the attacker's
+   derivation used (the binding constraints of the audit's linear programs)
+   is hidden too, and steps 2-3 repeat until the audit passes.
+
+Each published grouping adds equations. Departments, sectors and their cross
+table need few secondary cells on the demo data (about 12 units, a few
+departments and sectors); adding the four overlapping white-zone criteria as
+well hides much more (the region total included) and masks zeros: publish
+white-zone patients per criterion only when they are needed.
 
 Public names
 ------------
@@ -781,6 +790,8 @@ def _exchanges(reduced, x, bounds, targets, is_unit, free, membership, seen_min,
 
 # -- tables -----------------------------------------------------------------------------------
 def _detect_level(table: pd.DataFrame, protection: Protection):
+    if UNIT in protection.levels and "code_insee" in table.columns:
+        return UNIT
     for level, columns in sorted(protection.levels.items(), key=lambda kv: -len(kv[1])):
         if level != TOTAL and all(c in table.columns for c in columns):
             return level

@@ -49,6 +49,10 @@ def test_revealing_the_secondary_cell_is_caught():
     audit = verify_no_disclosure(tampered)
     assert not audit.ok
     assert audit.disclosed[["key", "lower", "upper"]].values.tolist() == [["a", 3.0, 3.0]]
+    # the same without the true counts (the audit then starts from LP solutions only)
+    blind = Protection(cells, p.membership, p.units, p.lines, p.levels)
+    assert verify_no_disclosure(blind).disclosed["key"].tolist() == ["a"]
+    assert verify_no_disclosure(Protection(p.cells, p.membership, p.units, p.lines, p.levels)).ok
 
 
 def test_small_total_is_masked_and_protected():
@@ -99,7 +103,7 @@ def masked(unit_tab, protection, flags):
     secs = sector_table(unit_tab)
     cross = cross_table(unit_tab)
     return {
-        "units": mask_table(unit_tab, protection, level="unit"),
+        "units": mask_table(unit_tab, protection),
         "departements": mask_table(deps, protection),
         "secteurs": mask_table(secs, protection),
         "cross": mask_table(cross, protection, level=("departement", "secteur")),
@@ -272,3 +276,12 @@ def test_white_zone_patients_masked_with_the_departments(units, patients, flags)
             assert display == PRIMARY_SYMBOL
         else:
             assert display in (SECONDARY_SYMBOL, str(row["patients"]))
+
+
+def test_importing_coverage_pulls_no_streamlit():
+    import subprocess
+    import sys
+
+    code = "import sys, geo.coverage; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
