@@ -54,10 +54,11 @@ def unit_points(units: pd.DataFrame, points=None) -> np.ndarray:
 
 
 def check_partners(partners, types=None) -> pd.DataFrame:
-    """Partners frame checked: ``type``, ``lon``, ``lat`` (+ ``capacity`` default 1), with ``x``/``y``.
+    """Partners frame checked: ``type`` (upper-cased), ``lon``, ``lat``, ``capacity`` (default 1), plus
+    Lambert-93 ``x``/``y``; only ``types`` when given.
 
-    Rows without a position are dropped with a warning by the caller's choice:
-    here they raise, since a partner without position cannot be placed.
+    A partner without a position raises (the caller drops such rows first:
+    a distance to an unknown place would be meaningless).
     """
     if not isinstance(partners, pd.DataFrame):
         raise TypeError(f"partners: expected a DataFrame with columns type, lon, lat "

@@ -43,7 +43,14 @@ Default catchments and weights (:data:`DEFAULT_BANDS`), as ``(upper_km, weight)`
   patients accept longer trips): the same weights on bands twice as wide,
   0-20 km W=1, 20-40 km W=0.68, 40-60 km W=0.22, beyond 60 km W=0.
 
-Other types have no default: pass ``bands``. Bands are closed on the right:
+Other types have no default: pass ``bands``.
+
+**Edges.** Demand outside the 12 departments is not modelled: a supplier
+near the regional border (or outside it, if the directory lists one) gives
+all its capacity to the territory's side, which overstates accessibility
+along the border; and neighbouring regions' suppliers are missing unless the
+directory lists them, which understates it. APL has the same issue at
+national borders. Bands are closed on the right:
 a distance of exactly 10 km is in the first band.
 
 Public names

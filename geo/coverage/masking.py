@@ -327,8 +327,16 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
     ValueError
         Bad counts or groupings (message names the value and what is allowed).
     RuntimeError
-        When no pattern protects every cell (cannot happen with zeros masked
-        as a last resort, unless a total is itself the only cell of a line).
+        When ``max_rounds`` rounds do not reach a protected pattern, or no
+        cell is left to hide; the message names cells still recoverable.
+
+    Notes
+    -----
+    On the demo data (1,350 patients, 610 units) with departments, 33
+    sectors and their cross table this takes about 2 s (a few hundred small
+    linear programs). Cache the result: every table and export of one
+    session must use the same :class:`Protection`, or differences between
+    two patterns could reveal cells.
 
     Examples
     --------
