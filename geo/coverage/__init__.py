@@ -12,7 +12,8 @@ e2sfca       accessibility (per 100,000 inhabitants), e2sfca (numeric core), DEF
              ERC 20/40/60 km, weights 1/0.68/0.22)
 white_zones  white_zones (outside every CPTS, or farther than max_km from a type), white_zone_summary,
              white_zone_groupings
-tables       unit_table, department_table, sector_table, summary_by, cross_table, french_columns
+tables       unit_table, department_table, sector_table, summary_by, cross_table, ars_tables,
+             french_columns
 masking      protect_counts (primary "< 11", secondary "s"), Protection, mask_table, ars_mode, mask_counts,
              verify_no_disclosure (LP audit)
 """
@@ -23,7 +24,7 @@ from geo.coverage.e2sfca import (DEFAULT_BANDS, PER_DEFAULT, E2SFCAResult, acces
 from geo.coverage.masking import (PRIMARY_SYMBOL, SECONDARY_SYMBOL, THRESHOLD, TOTAL_LABEL, AuditResult,
                                   Protection, ars_mode, mask_counts, mask_table, parse_display, protect_counts,
                                   verify_no_disclosure)
-from geo.coverage.tables import (FRENCH_LABELS, cross_table, department_table, french_columns, plan_series,
+from geo.coverage.tables import (FRENCH_LABELS, ars_tables, cross_table, department_table, french_columns, plan_series,
                                  sector_table, summary_by, unit_table)
 from geo.coverage.white_zones import ANY_LABEL, white_zone_groupings, white_zone_summary, white_zones
 
@@ -33,7 +34,7 @@ __all__ = [
     "DEFAULT_BANDS", "PER_DEFAULT", "E2SFCAResult", "accessibility", "accessibility_column", "check_bands", "e2sfca",
     "PRIMARY_SYMBOL", "SECONDARY_SYMBOL", "THRESHOLD", "TOTAL_LABEL", "AuditResult", "Protection", "ars_mode",
     "mask_counts", "mask_table", "parse_display", "protect_counts", "verify_no_disclosure",
-    "FRENCH_LABELS", "cross_table", "department_table", "french_columns", "plan_series", "sector_table",
+    "FRENCH_LABELS", "ars_tables", "cross_table", "department_table", "french_columns", "plan_series", "sector_table",
     "summary_by", "unit_table",
     "ANY_LABEL", "white_zone_groupings", "white_zone_summary", "white_zones",
 ]

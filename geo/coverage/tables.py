@@ -14,6 +14,9 @@ department_table, sector_table, summary_by
 cross_table
     Patients per department x sector in long form with both margins and the
     grand total (``"Total"`` keys), ready for :func:`~geo.coverage.masking.mask_table`.
+ars_tables
+    Every table of the ARS export (units, departments, sectors, department x
+    sector) masked with one shared pattern, and that pattern.
 french_columns
     The columns renamed with French labels for display.
 
@@ -30,8 +33,8 @@ import pandas as pd
 from geo.coverage._common import as_unit_series, check_units
 from geo.coverage.masking import TOTAL_LABEL
 
-__all__ = ["unit_table", "summary_by", "department_table", "sector_table", "cross_table", "french_columns",
-           "FRENCH_LABELS", "plan_series"]
+__all__ = ["unit_table", "summary_by", "department_table", "sector_table", "cross_table", "ars_tables",
+           "french_columns", "FRENCH_LABELS", "plan_series"]
 
 #: French labels of the fixed columns (per-type columns are labelled by pattern).
 FRENCH_LABELS = {
@@ -243,3 +246,45 @@ def cross_table(table: pd.DataFrame, rows: str = "departement", columns: str = "
         out = pd.concat([out, by_row[out.columns], by_col[out.columns], grand], ignore_index=True)
     out[value] = out[value].astype("int64")
     return out
+
+
+def ars_tables(table: pd.DataFrame, protection=None, *, cross: bool = True) -> tuple[dict, object]:
+    """The ARS export's tables, masked consistently.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`unit_table` (with ``secteur`` when a plan was given).
+    protection : Protection, optional
+        A pattern already computed for these counts (e.g. cached by the app);
+        default: :func:`~geo.coverage.masking.protect_counts` over
+        departments, sectors (if any) and their cross table.
+    cross : bool
+        Include the department x sector table.
+
+    Returns
+    -------
+    (tables, protection)
+        ``tables`` maps ``"communes"``, ``"departements"``, ``"secteurs"``
+        (when the table has sectors) and ``"departements_x_secteurs"`` to
+        frames whose ``patients`` column holds display strings (``"< 11"``,
+        ``"s"``, numbers); every other column is unchanged.
+    """
+    from geo.coverage.masking import mask_table, protect_counts
+
+    has_sectors = "secteur" in table.columns and table["secteur"].notna().any()
+    if protection is None:
+        groupings = {"departement": table.set_index("code_insee")["departement"]}
+        if has_sectors:
+            groupings["secteur"] = table.set_index("code_insee")["secteur"].dropna()
+        counts = table.set_index("code_insee")["patients"]
+        protection = protect_counts(counts, groupings,
+                                    cross=[("departement", "secteur")] if has_sectors and cross else ())
+    tables = {"communes": mask_table(table, protection),
+              "departements": mask_table(department_table(table), protection)}
+    if has_sectors:
+        tables["secteurs"] = mask_table(sector_table(table), protection)
+        if cross:
+            tables["departements_x_secteurs"] = mask_table(cross_table(table), protection,
+                                                           level=("departement", "secteur"))
+    return tables, protection

@@ -285,3 +285,17 @@ def test_importing_coverage_pulls_no_streamlit():
     code = "import sys, geo.coverage; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_ars_tables_bundle(unit_tab, protection):
+    from geo.coverage import ars_tables
+
+    tables, shared = ars_tables(unit_tab)
+    assert set(tables) == {"communes", "departements", "secteurs", "departements_x_secteurs"}
+    for name, frame in tables.items():
+        assert not any(1 <= v <= 10 for v in _numbers(frame["patients"])), name
+    assert verify_no_disclosure(shared).ok
+    # with the session's pattern, the same strings as mask_table
+    again, _ = ars_tables(unit_tab, protection)
+    assert again["departements"]["patients"].tolist() == mask_table(department_table(unit_tab),
+                                                                     protection)["patients"].tolist()
