@@ -25,9 +25,7 @@ ARS goes through :mod:`geo.coverage.masking` first.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 from geo.coverage._common import as_unit_series, check_units

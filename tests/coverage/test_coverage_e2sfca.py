@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage import DEFAULT_BANDS, accessibility, check_bands, e2sfca, nearest_distances
+from geo.coverage import DEFAULT_BANDS, accessibility, check_bands, e2sfca
 
 KM = 1000.0
 
