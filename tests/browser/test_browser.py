@@ -215,3 +215,57 @@ def test_clicking_a_commune_on_the_map(browser_page, server, screenshots):
     # the map stayed mounted: still every unit, the clicked one highlighted
     assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS
     page.screenshot(path=str(screenshots / "accueil_clic.png"), full_page=True)
+
+
+# -- Partenaires and Orientation (issue 6) ----------------------------------------------------------
+def test_partenaires_search_then_map_click(browser_page, server, screenshots):
+    page = browser_page.page
+    page.goto(server + "partenaires")
+    _wait_idle(page)
+    _wait_for_units(page)
+    box = page.get_by_label("Commune ou code postal")
+    box.fill("ste foy les lyon")
+    box.press("Enter")
+    page.get_by_text("Sainte-Foy-lès-Lyon (69110) — 69").first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    _wait_for_units(page)
+    _assert_no_error(page, "Partenaires après une recherche")
+    page.frame_locator("iframe[title='streamlit_folium.st_folium']").first.locator(
+        "path.u-74056").click(force=True)  # a large commune: at the region's zoom a small one is a few pixels
+    page.get_by_text("Chamonix-Mont-Blanc (74400) — 74").first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_label("Commune ou code postal").input_value() == "Chamonix-Mont-Blanc (74400)"
+    _assert_no_error(page, "Partenaires après un clic")
+    page.screenshot(path=str(screenshots / "partenaires_clic.png"), full_page=True)
+    assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
+
+
+def test_orientation_demo_plan_one_referral_and_a_list(browser_page, server, screenshots, tmp_path):
+    page = browser_page.page
+    page.goto(server + "orientation")
+    _wait_idle(page)
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Plan de secteurs").click()
+    page.get_by_role("option", name="Plan de démonstration (démo fictive)").click()
+    _wait_idle(page)
+    page.get_by_role("button", name="Proposer un plan de démonstration").click()
+    page.get_by_text("Plan : plan de démonstration").wait_for(timeout=120_000)
+    _wait_idle(page)
+    box = page.get_by_label("Commune ou code postal")
+    box.fill("St Priest")
+    box.press("Enter")
+    summary = page.locator("[data-testid=stCode]").filter(has_text="Référent·e")
+    summary.wait_for(timeout=30_000)
+    assert "Saint-Priest (69290)" in summary.inner_text()
+    _assert_no_error(page, "Orientation, une orientation")
+
+    page.get_by_role("tab", name="Une liste").click()
+    listing = tmp_path / "liste.csv"
+    listing.write_bytes("Dossier;CP;Ville\nA1;69003;LYON\nA2;75013;PARIS\nA3;42100;ST ETIENNE\n".encode("cp1252"))
+    page.locator("[data-testid=stFileUploader]").filter(has_text="Liste d'orientations").locator(
+        "input[type=file]").set_input_files(str(listing))
+    page.get_by_text("Lignes non placées").wait_for(timeout=30_000)
+    _wait_idle(page)
+    _assert_no_error(page, "Orientation, une liste")
+    assert page.get_by_role("button", name="Télécharger (CSV)").count() == 1
+    page.screenshot(path=str(screenshots / "orientation_liste.png"), full_page=True)
+    assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
