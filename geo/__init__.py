@@ -7,7 +7,9 @@ Modules
 territory    load_units, load_departements, reference_points, territory_info
 adjacency    unit_edges, neighbours, adjacency_components
 lookup       gazetteer, normalize_name, normalize_postal_code: by INSEE code (old codes too), postal code, name
-patients     import_patients, read_counts, write_counts: hospital exports to counts per unit
+patients     import_patients, read_counts, write_counts: hospital exports to counts per unit;
+             read_table, place_rows: its reading and placement steps
+routing      Routing, route_file, summary_text: referrals to sector, referent, group and nearest partners
 display      simplified display geometry and GeoJSON for the map
 projections  LAMBERT93, WGS84, to_lambert93
 database     the embedded SQLite file
