@@ -439,6 +439,8 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
 
     audit = None
     order = {i: len(members) for i, (_, members) in enumerate(lines)}
+    # the cost of hiding a cell: its count, and the region total only as a last resort
+    cost = values + np.where(np.array(level_names, dtype=object) == TOTAL, 10**12, 0)
     for round_ in range(1, max_rounds + 1):
         _line_pass(lines, values, status, threshold, protection)
         protected = _protection_from(cells, status, membership, unit_index, lines, levels, threshold,
@@ -451,14 +453,14 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
         changed = False
         for cell in audit.disclosed["cell"].tolist():
             changed |= _hide_one_more(cell, audit.binding.get(cell, []), lines, lines_of_cell, order, values,
-                                      status)
+                                      status, cost)
         if not changed:
             break
     raise RuntimeError(f"protect_counts: {len(audit.disclosed)} cell(s) still recoverable after {round_} "
                        f"round(s), e.g. {audit.disclosed[['level', 'key']].head(3).to_dict('records')}")
 
 
-def _hide_one_more(cell, binding, lines, lines_of_cell, order, values, status) -> bool:
+def _hide_one_more(cell, binding, lines, lines_of_cell, order, values, status, cost) -> bool:
     """One more suppression for a cell the audit found recoverable.
 
     First choice: the smallest shown non-zero cell among those the attacker's
@@ -471,7 +473,7 @@ def _hide_one_more(cell, binding, lines, lines_of_cell, order, values, status) -
     if len(binding):
         candidates = binding[(status[binding] == SHOWN) & (values[binding] > 0)]
         if len(candidates):
-            status[candidates[np.lexsort((candidates, values[candidates]))[0]]] = SECONDARY
+            status[candidates[np.lexsort((candidates, cost[candidates]))[0]]] = SECONDARY
             return True
         small_totals = set(binding[status[binding] == PRIMARY].tolist())
         for i in sorted((i for i, (total, _) in enumerate(lines) if total in small_totals),
@@ -486,7 +488,7 @@ def _hide_one_more(cell, binding, lines, lines_of_cell, order, values, status) -
         members = np.append(lines[i][1], lines[i][0])
         candidates = members[(status[members] == SHOWN) & (values[members] > 0)]
         if len(candidates):
-            status[candidates[np.lexsort((candidates, values[candidates]))[0]]] = SECONDARY
+            status[candidates[np.lexsort((candidates, cost[candidates]))[0]]] = SECONDARY
             return True
     for i in line_ids:
         total, members = lines[i]
