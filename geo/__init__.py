@@ -10,6 +10,8 @@ lookup       gazetteer, normalize_name, normalize_postal_code: by INSEE code (ol
 patients     import_patients, read_counts, write_counts: hospital exports to counts per unit;
              read_table, place_rows: its reading and placement steps
 routing      Routing, route_file, summary_text: referrals to sector, referent, group and nearest partners
+coverage     distances, zone coverage, E2SFCA accessibility, white zones, tables by department/sector, ARS masking
+sectors      the sector engine: propose, Plan (incremental metrics), rebalance, versions, exports
 display      simplified display geometry and GeoJSON for the map
 projections  LAMBERT93, WGS84, to_lambert93
 database     the embedded SQLite file
