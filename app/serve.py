@@ -1,10 +1,12 @@
-"""The app's server process: ``streamlit run`` with the heavy imports preloaded.
+"""The app's server process: ``streamlit run`` with the first page's work done in advance.
 
 Streamlit runs a page's script only when a browser connects, so the first
-visitor would wait for folium, streamlit-folium, geopandas and the partner
-package to import (about 2.5 s) and the territory to load. This entry point
-starts that work in a background thread, then hands over to Streamlit's own
-command line: by the time the first browser connects, it is done.
+visitor would wait for folium, geopandas and the partner package to import
+(about 2.5 s), the territory to load and, on a first start, the display
+geometry to be built and the FICTITIOUS demo directory to be loaded into an
+empty database. This entry point starts that work in a background thread
+while Streamlit's own command line starts the server: by the time the first
+browser connects, it is done (or the page waits for the rest of it).
 
 Usage: ``python -m app.serve app/main.py [streamlit options]`` (what
 ``secteurs app`` runs).
@@ -22,13 +24,19 @@ def preload() -> None:
     try:
         import branca  # noqa: F401
         import folium.plugins  # noqa: F401
-        import partners  # noqa: F401
+        import partners
+        from geo.database import connect
         from geo.display import departement_labels, units_geojson
         from geo.territory import load_units
 
         load_units()
         units_geojson()
         departement_labels()
+        conn = connect()  # $SECTEURS_DB, set by ``secteurs app --db``
+        try:
+            partners.ensure_demo_directory(conn)  # what the app does on its first connection
+        finally:
+            conn.close()
     except Exception:  # pragma: no cover - the page shows the error with its context
         pass
 

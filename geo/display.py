@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,12 +143,23 @@ def _read_cached(kind: str, directory: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 def _build_and_store(directory: str) -> None:
+    # One build per process at a time: the app's preload thread and a page may both ask.
+    with _BUILD_LOCK:
+        key = _key(directory)
+        if all((display_cache_dir() / f"{kind}-{key}.geojson").exists() for kind in ("units", "departements")):
+            return
+        _build_and_store_unlocked(directory, key)
+
+
+def _build_and_store_unlocked(directory: str, key: str) -> None:
     built = build_display(directory)
-    key = _key(directory)
     for kind, text in (("units", built.units), ("departements", built.departements)):
         path = display_cache_dir() / f"{kind}-{key}.geojson"
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # another process may be writing too
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -32,37 +33,26 @@ def streamlit_command(port: int, address: str = "localhost") -> list[str]:
             "--global.developmentMode=false"]
 
 
-def warm_up(db: str | None) -> None:
-    """Build the on-disk caches the first page needs, so it opens fast.
-
-    The display geometry, the adjacency graph and, for a directory that never
-    had a partner, the FICTITIOUS demo directory (as the app itself would).
-    """
-    import partners
-    from geo.adjacency import unit_edges
-    from geo.database import connect
-    from geo.display import departement_labels, units_geojson
-
-    units_geojson()
-    departement_labels()
-    unit_edges()
-    conn = connect(db)
-    try:
-        partners.ensure_demo_directory(conn)
-    finally:
-        conn.close()
-
-
 def _run(args) -> int:
     from geo.paths import DB_ENV, resolve_db_path
 
     env = dict(os.environ)
     if args.db:
         env[DB_ENV] = str(resolve_db_path(args.db).resolve())
-    print("secteurs: préparation de la carte et de l'annuaire...", flush=True)
-    warm_up(env.get(DB_ENV))
     print(f"secteurs: http://{args.address}:{args.port}", flush=True)
+    server = subprocess.Popen(streamlit_command(args.port, args.address), env=env)
+
+    def forward(signum, _frame):  # stopping `secteurs app` stops the server it started
+        server.send_signal(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), forward)
     try:
-        return subprocess.call(streamlit_command(args.port, args.address), env=env)
-    except KeyboardInterrupt:
+        return server.wait()
+    except KeyboardInterrupt:  # Ctrl+C reached the server too (same process group)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
         return 0
