@@ -30,13 +30,16 @@ else:
     figures[2].metric("Patients", "—", help="Aucun comptage de patients importé.")
 figures[3].metric("Partenaires", fr_int(len(partner_table)))
 
+demo = []
 if counts is not None:
-    fictitious_notice("les patients par commune sont tirés au hasard (aucun patient réel).")
+    demo.append("les patients par commune sont tirés au hasard (aucun patient réel)")
+if resources.partners_are_demo(partner_table):
+    demo.append("l'annuaire des partenaires est inventé (ne pas y orienter de patient)")
+if demo:
+    fictitious_notice(" ; ".join(demo) + ".")
 if len(partner_table) == 0:
     st.info("L'annuaire des partenaires est vide : importez-les depuis la page Partenaires.")
 else:
-    if resources.partners_are_demo(partner_table):
-        fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé.")
     by_type = partner_table["type"].value_counts()
     columns = st.columns(len(by_type))
     for column, (kind, number) in zip(columns, by_type.items()):
