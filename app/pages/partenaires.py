@@ -140,7 +140,8 @@ with directory:
             _flash("success", f"Modification n° {done['undone']} ({ACTIONS.get(done['action'], done['action'])}) "
                               f"annulée.")
         except ValidationError as exc:
-            _flash("error", f"Rien à annuler : {exc}")
+            _flash("info" if str(exc) == "nothing to undo" else "error",
+                   "Rien à annuler." if str(exc) == "nothing to undo" else f"Annulation impossible : {exc}")
         st.rerun()
 
     with st.expander("Secteurs (pour filtrer par secteur)"):
@@ -277,7 +278,7 @@ with directory:
 # -- Import ----------------------------------------------------------------------------------------
 with importing:
     fmt = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="partenaires_import_format")
-    upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx", "zip"], key="partenaires_import_file")
+    upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx"], key="partenaires_import_file")
     if upload is not None:
         token = (upload.file_id, fmt)
         if st.session_state.get("partenaires_preview_token") != token:
