@@ -10,7 +10,7 @@ import streamlit as st
 import partners
 from app import resources
 from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map
-from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, plan_picker, show_services
+from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, french, plan_picker, show_services
 from geo.lookup import gazetteer
 from geo.routing import suggest, unit_label
 from partners.validation import ValidationError
@@ -235,10 +235,10 @@ with directory:
         for issue in errors:
             slot = slots.get(issue.field, general)
             label = LABELS.get(issue.field)
-            slot.error(f"{label} : {issue.message}" if label else issue.message)
+            slot.error(f"{label} : {french(issue.message)}" if label else french(issue.message))
         if not errors:
             verb = {"created": "créé", "updated": "enregistré", "unchanged": "inchangé"}[saved.action]
-            warnings = "".join(f"\n- {i.message}" for i in saved.issues if i.level == "warning")
+            warnings = "".join(f"\n- {french(i.message)}" for i in saved.issues if i.level == "warning")
             _flash("success", f"Partenaire n° {saved.id} « {saved.partner.name} » {verb}." + warnings)
             st.session_state["partenaires_form_round"] = st.session_state.get("partenaires_form_round", 0) + 1
             st.session_state["partenaires_pending"] = {
@@ -262,7 +262,7 @@ with directory:
                     partners.delete_partner(conn, current.id, reason="suppression dans l'application")
                     _flash("success", f"Partenaire n° {current.id} « {current.name} » supprimé.")
                 except ValidationError as exc:
-                    _flash("error", str(exc))
+                    _flash("error", french(str(exc)))
                 st.session_state["partenaires_pending"] = {"partenaires_selected": None}
                 st.rerun()
             if no.button("Annuler", key=f"partenaires_confirm_no_{current.id}"):
@@ -306,7 +306,7 @@ with importing:
                 st.caption("Laissés de côté : " + ", ".join(f"{k} {fr_int(v)}" for k, v in report.skipped.items()))
             if report.rejects:
                 st.dataframe(pd.DataFrame([{"Ligne": r.row, "Niveau": "rejet" if r.level == "error" else "avertissement",
-                                            "Motif": r.reason, "Nom": r.name} for r in report.rejects]),
+                                            "Motif": french(r.reason), "Nom": r.name} for r in report.rejects]),
                              hide_index=True)
             if st.button("Importer dans l'annuaire", type="primary", key="partenaires_import_commit",
                          disabled=not (report.created or report.updated)):

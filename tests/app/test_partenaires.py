@@ -103,10 +103,10 @@ def test_map_click_picks_the_commune(app):
 def test_form_shows_each_error_next_to_its_field(app):
     _fill(app, name="", phone="04 72", email="x@", finess="690001129")
     errors = [e.value for e in app.error]
-    assert any(e.startswith("Nom : name: empty") for e in errors)
-    assert any(e.startswith("Téléphone : phone '04 72'") for e in errors)
-    assert any(e.startswith("E-mail : e-mail 'x@'") for e in errors)
-    assert any(e.startswith("FINESS : FINESS '690001129': wrong check digit") for e in errors)
+    assert "Nom : vide : chaque partenaire a besoin d'un nom" in errors
+    assert any(e.startswith("Téléphone : téléphone '04 72' : numéro français de 10 chiffres") for e in errors)
+    assert any(e.startswith("E-mail : e-mail 'x@' : adresse attendue") for e in errors)
+    assert "FINESS : FINESS '690001129' : clé de contrôle 9 fausse (la clé de 69000112 est 8)" in errors
     # each error sits right after its field in the form
     flat = []
 
@@ -123,7 +123,7 @@ def test_form_shows_each_error_next_to_its_field(app):
             assert node.value.startswith(flat[i - 1].label + " :"), (flat[i - 1].label, node.value)
     _fill(app, name="CCAS de test", phone="0472112233", email="ccas@example.org", finess="", code_insee="69999")
     assert [e.value for e in app.error] == [
-        "Code INSEE : unknown commune: INSEE code 69999 is not a commune of departement 69"]
+        "Code INSEE : commune inconnue : le code INSEE 69999 n'est pas une commune du département 69"]
 
 
 def test_add_edit_history_delete_undo(app):
@@ -212,3 +212,30 @@ def test_import_of_a_wrong_file(app):
     assert app.error and "x.csv" in app.error[0].value
     app.file_uploader(key="partenaires_import_file").set_value(None).run()
     _ok(app)
+
+
+@pytest.mark.parametrize("function, value", [
+    ("validate_finess", "010000025"), ("validate_finess", "01000002"), ("validate_finess", "01A000024"),
+    ("normalize_phone", "04 72 11 22"), ("validate_email", "contact@"), ("validate_rpps", "10001045368"),
+    ("validate_rpps", "123"), ("validate_adeli", "12"), ("validate_website", "zz"), ("validate_code_insee", "693x8"),
+    ("validate_postal_code", "690"),
+])
+def test_validation_messages_are_shown_in_french(function, value):
+    import partners.validation as validation
+    from app.ui import french
+
+    with pytest.raises(validation.ValidationError) as caught:
+        getattr(validation, function)(value)
+    message = french(str(caught.value))
+    assert message != str(caught.value) and "expected" not in message
+
+
+def test_position_messages_in_french():
+    import partners.validation as validation
+    from app.ui import french
+
+    for lon, lat in (("4,8", ""), ("x", "y"), (45.7, 4.8)):
+        with pytest.raises(validation.ValidationError) as caught:
+            validation.validate_position(lon, lat)
+        assert french(str(caught.value)).startswith("position (")
+        assert "expected" not in french(str(caught.value)) and "give both" not in french(str(caught.value))
