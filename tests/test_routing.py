@@ -206,3 +206,13 @@ def test_cli_route(tmp_path, plan, capsys):
     # errors are one line, no traceback
     assert main(["route", str(tmp_path / "absent.csv"), "--plan", str(plan_path), "--out", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_route_help_documents_columns_and_people(capsys):
+    from app.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["route", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km" in text
+    assert "the referent is the sector's name" in text and "--workers" in text and "Nothing is stored" in text
