@@ -97,7 +97,8 @@ with find:
                                format_func=_type_label, key="partenaires_types")
         k = st.slider("Partenaires par type", 1, 10, 3, key="partenaires_k")
     paint = Paint(palette=("#b8e186", "#fdb863", "#c2a5cf"), fill_opacity=0.45)
-    shown = table
+    # the markers depend on the types only, so a new commune repaints the map without redrawing it
+    shown = table[table["type"].isin(types)] if types else table
     services = None
     with left:
         if clicked_props.get("partner_id") is not None:
@@ -122,7 +123,6 @@ with find:
             paint.legend = ("Zones couvrant la commune", [("#b8e186", "CPTS"), ("#fdb863", "HAD"),
                                                           ("#c2a5cf", "CPTS et HAD")]) if zones else None
             if services is not None:
-                shown = table[table["id"].isin(services["id"])]
                 show_services(services, partners.PARTNER_TYPES)
     with right:
         show_map(paint, key=MAP_KEY, partners=shown)

@@ -236,6 +236,8 @@ def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     _wait_idle(page)
     assert page.get_by_label("Commune ou code postal").input_value() == "Chamonix-Mont-Blanc (74400)"
     _assert_no_error(page, "Partenaires après un clic")
+    _wait_for_units(page)
+    assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS
     page.screenshot(path=str(screenshots / "partenaires_clic.png"), full_page=True)
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
 
