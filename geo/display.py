@@ -7,8 +7,8 @@ keep touching and no gap opens between them. The coverage is first cleaned
 (:func:`shapely.coverage_clean`, shapely >= 2.2) because the source leaves
 slivers and overlaps of a few metres between some neighbours.
 
-The simplification tolerance is not fixed: it is the smallest one whose
-GeoJSON fits :data:`TARGET_BYTES`, found by bisection. The result is cached
+The simplification tolerance is not fixed: it is (nearly) the smallest one
+whose GeoJSON fits :data:`TARGET_BYTES`, found by a bracketed secant search. The result is cached
 on disk in ``cache_dir()/display`` keyed by the territory fingerprint (and in
 memory), so it is computed once per territory and per user.
 
@@ -69,8 +69,11 @@ UNIT_PROPERTIES = ("code_insee", "nom", "departement", "population")
 #: Bumped when the output format changes, so old caches are ignored.
 FORMAT_VERSION = 2
 
-_TOLERANCE_RANGE_M = (300.0, 5000.0)
-_SEARCH_STEPS = 7  # final bracket within ~2 % of the best tolerance
+_TOLERANCE_RANGE_M = (100.0, 20000.0)
+_INITIAL_TOLERANCE_M = 1500.0
+_SEARCH_STEPS = 10
+#: Good enough once the GeoJSON is within this fraction under the target.
+_SLACK = 0.005
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,8 @@ def build_display(directory: Path | str | None = None, max_bytes: int = TARGET_B
     Raises
     ------
     ValueError
-        If even the coarsest tolerance searched does not fit ``max_bytes``
-        (the message gives the size reached).
+        If even the coarsest tolerance searched (20 km) does not fit
+        ``max_bytes`` (the message gives the size reached).
     """
     started = time.perf_counter()
     units = load_units(directory)
@@ -197,25 +200,54 @@ def build_display(directory: Path | str | None = None, max_bytes: int = TARGET_B
     coverage = _clean(geoms)
     properties = _unit_properties(units)
 
-    low, high = _TOLERANCE_RANGE_M
-    best = None
-    text, simplified = _encode(coverage, high, properties, decimals)
-    if len(text.encode()) > max_bytes:
-        raise ValueError(f"units GeoJSON is {len(text.encode()):,} bytes at the coarsest tolerance "
-                         f"({high:g} m); max_bytes={max_bytes:,}")
-    best = (high, text, simplified)
-    for _ in range(_SEARCH_STEPS):  # geometric bisection: sizes vary smoothly with log(tolerance)
-        middle = float(np.sqrt(low * high))
-        text, simplified = _encode(coverage, middle, properties, decimals)
-        if len(text.encode()) <= max_bytes:
-            high, best = middle, (middle, text, simplified)
-        else:
-            low = middle
-    tolerance, text, simplified = best
+    tolerance, text, simplified = _fit(coverage, properties, decimals, max_bytes)
     departements = _departements_geojson(units, simplified, decimals)
     return DisplayBuild(units=text, departements=departements, tolerance_m=round(tolerance, 1),
                         coordinates=int(shapely.get_num_coordinates(simplified).sum()),
                         seconds=time.perf_counter() - started)
+
+
+def _fit(coverage: np.ndarray, properties: list[dict], decimals: int,
+         max_bytes: int) -> tuple[float, str, np.ndarray]:
+    """The smallest tolerance whose GeoJSON fits ``max_bytes`` (to within :data:`_SLACK`).
+
+    Size falls smoothly as the tolerance grows, so a bracketed secant on
+    log(size) against log(tolerance) gets there in three or four tries.
+    """
+    tried: dict[float, tuple[int, str, np.ndarray]] = {}
+    smallest, largest = _TOLERANCE_RANGE_M
+    tolerance = _INITIAL_TOLERANCE_M
+    for _ in range(_SEARCH_STEPS):
+        text, simplified = _encode(coverage, tolerance, properties, decimals)
+        tried[tolerance] = (len(text.encode("utf-8")), text, simplified)
+        fits = sorted(t for t, (size, *_) in tried.items() if size <= max_bytes)
+        too_big = sorted(t for t, (size, *_) in tried.items() if size > max_bytes)
+        high = fits[0] if fits else None  # the finest tolerance that fits
+        low = too_big[-1] if too_big else None  # the coarsest one that does not
+        if high is not None and tried[high][0] >= (1 - _SLACK) * max_bytes:
+            break
+        if high is None:
+            if tolerance >= largest:
+                raise ValueError(f"units GeoJSON is {tried[tolerance][0]:,} bytes at the coarsest tolerance "
+                                 f"({largest:g} m); max_bytes={max_bytes:,}")
+            tolerance = min(tolerance * 2, largest)
+        elif low is None:
+            if tolerance <= smallest:
+                break
+            tolerance = max(tolerance / 2, smallest)
+        else:
+            if high / low < 1.01:
+                break
+            size_low, size_high = np.log(tried[low][0]), np.log(tried[high][0])
+            goal = np.log((1 - _SLACK / 2) * max_bytes)
+            fraction = (goal - size_high) / (size_low - size_high)
+            guess = float(np.exp(np.log(high) + fraction * (np.log(low) - np.log(high))))
+            tolerance = min(max(guess, low * 1.005), high / 1.005)
+    fits = sorted(t for t, (size, *_) in tried.items() if size <= max_bytes)
+    if not fits:
+        raise ValueError(f"no tolerance in {_TOLERANCE_RANGE_M} m fits max_bytes={max_bytes:,}")
+    _, text, simplified = tried[fits[0]]
+    return fits[0], text, simplified
 
 
 def _clean(geoms: np.ndarray) -> np.ndarray:
