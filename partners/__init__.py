@@ -15,6 +15,7 @@ store       SQLite tables with history: save_partner, delete_partner, set_commun
 io          read_partners(path, format) for finess, rpps, zones, csv; write_template
 importer    import_partners(conn, path, format, ...) -> ImportReport (idempotent, reject report)
 preview     preview_import(conn, path, format, ...): the same report from a dry run, nothing written
+directory   filter_partners, form_values, from_form, form_errors: the directory as the app shows and edits it
 export      export_frame, export_bytes(conn, "csv" | "xlsx" | "geojson"): the directory (template columns)
 query       NearestIndex (batch k-d tree), nearest, covering, local_services, nearest_for_units
 demo        the FICTITIOUS demo directory: build_demo_directory, load_demo_directory,

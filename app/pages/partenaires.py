@@ -13,6 +13,7 @@ from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map
 from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, french, plan_picker, show_services
 from geo.lookup import gazetteer
 from geo.routing import suggest, unit_label
+from partners.directory import filter_partners, form_errors, form_values, from_form
 from partners.validation import ValidationError
 
 MAP_KEY = "partenaires_map"
@@ -154,23 +155,9 @@ with directory:
     sector = filters[3].selectbox("Secteur", ["(tous)"] + sectors, key="partenaires_filter_sector",
                                   disabled=plan is None,
                                   help=None if plan is not None else "Choisir un plan de secteurs ci-dessus.")
-    view = table.copy()
-    view["departement"] = view["code_insee"].str[:2]
-    if plan is not None:
-        view["sector"] = view["code_insee"].map(dict(zip(plan["code_insee"], plan["sector"]))).fillna("")
-    if text.strip():
-        from geo.lookup import normalize_name
-
-        needle = normalize_name(text)
-        haystack = (view["name"] + " " + view["commune"] + " " + view["finess"] + " " + view["rpps"] + " "
-                    + view["postal_code"]).map(normalize_name)
-        view = view[haystack.str.contains(needle, regex=False)]
-    if kinds:
-        view = view[view["type"].isin(kinds)]
-    if departements:
-        view = view[view["departement"].isin(departements)]
-    if plan is not None and sector != "(tous)":
-        view = view[view["sector"] == sector]
+    view = filter_partners(table, text, kinds, departements,
+                           dict(zip(plan["code_insee"], plan["sector"])) if plan is not None else None,
+                           sector if plan is not None and sector != "(tous)" else None)
     columns = ["id", "type", "name", "commune", "postal_code", "phone", "email", "finess", "source", "updated_at"]
     if plan is not None:
         columns.insert(4, "sector")
@@ -201,41 +188,28 @@ with directory:
                             format_func=_type_label, key=prefix + "type")
         slots = {"type": st.empty()}
         values = {}
+        shown_values = form_values(base)
         grid = st.columns(2)
         for i, (field, label, help_text) in enumerate(FIELDS):
             with grid[i % 2]:
-                value = getattr(base, field)
-                if field in ("lon", "lat"):
-                    value = "" if value is None else f"{value:g}".replace(".", ",")
-                elif field == "communes":
-                    value = " ".join(value or ())
-                values[field] = st.text_input(label, value=str(value or ""), key=prefix + field,
+                values[field] = st.text_input(label, value=shown_values[field], key=prefix + field,
                                               help=help_text or None)
                 slots[field] = st.empty()
         general = st.empty()
         submitted = st.form_submit_button("Enregistrer", type="primary")
     if submitted:
-        lon, lat = values.pop("lon").strip(), values.pop("lat").strip()
-        zone = values.pop("communes").split()
-        moved = (lon, lat) != (("" if base.lon is None else f"{base.lon:g}".replace(".", ",")),
-                               ("" if base.lat is None else f"{base.lat:g}".replace(".", ",")))
-        candidate = base.replace(type=kind, lon=lon or None, lat=lat or None,
-                                 precision=("address" if lon or lat else "") if moved else base.precision,
-                                 communes=tuple(zone) if zone else (None if base.communes is None else ()),
-                                 **{f: v.strip() for f, v in values.items()})
+        candidate = from_form(base, kind, values)
         if current is None:
             candidate = candidate.replace(source="saisie manuelle")
-        checked, issues = partners.store.prepare_partner(candidate)
-        errors = [i for i in issues if i.level == "error"]
+        errors = form_errors(candidate)
         if not errors:
             try:
                 saved = partners.save_partner(conn, candidate, reason="saisie dans l'application")
             except ValidationError as exc:  # a duplicate FINESS, or a partner deleted meanwhile
-                errors = [partners.Issue("error", exc.field if exc.field in slots else "", str(exc))]
-        for issue in errors:
-            slot = slots.get(issue.field, general)
-            label = LABELS.get(issue.field)
-            slot.error(f"{label} : {french(issue.message)}" if label else french(issue.message))
+                errors = {exc.field if exc.field in slots else "": [str(exc)]}
+        for field, messages in errors.items():
+            text = " ; ".join(french(m) for m in messages)
+            slots.get(field, general).error(f"{LABELS[field]} : {text}" if field in LABELS else text)
         if not errors:
             verb = {"created": "créé", "updated": "enregistré", "unchanged": "inchangé"}[saved.action]
             warnings = "".join(f"\n- {french(i.message)}" for i in saved.issues if i.level == "warning")
