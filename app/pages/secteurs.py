@@ -305,6 +305,18 @@ if moves is not None and len(moves):
     st.dataframe(moves.rename(columns={"code_insee": "Code INSEE", "nom": "Commune", "from": "De", "to": "Vers",
                                        "patients": "Patients"}), hide_index=True, width="stretch")
 
+table = sector_table(plan)
+previous = history.previous
+figures = st.columns(4)
+figures[0].metric("Écart max à la cible", f"{plan.max_deviation:.1%}".replace(".", ","),
+                  delta=(f"{plan.max_deviation - previous.max_deviation:+.1%}".replace(".", ",")
+                         if previous is not None and previous.k == plan.k else None),
+                  delta_color="inverse", help=f"Tolérance : ± {plan.tolerance:.0%}")
+figures[1].metric("Distance moyenne", _km(plan.mean_distance),
+                  help="Distance à vol d'oiseau patient – commune de base du secteur, moyenne.")
+figures[2].metric("Distance max", _km(float(table["max_km"].max())))
+figures[3].metric("Secteurs d'un seul tenant", f"{int(table['contiguous'].sum())} / {plan.k}")
+
 left, right = st.columns([3, 2])
 with left:
     show_map(paint, key=MAP_KEY, height=640)
@@ -325,16 +337,6 @@ with right:
     else:
         st.caption("Cliquez sur une commune de la carte pour la déplacer ou la verrouiller.")
 
-    table = sector_table(plan)
-    previous = history.previous
-    figures = st.columns(3)
-    figures[0].metric("Écart max à la cible", f"{plan.max_deviation:.1%}".replace(".", ","),
-                      delta=(f"{plan.max_deviation - previous.max_deviation:+.1%}".replace(".", ",")
-                             if previous is not None and previous.k == plan.k else None),
-                      delta_color="inverse", help=f"Tolérance : ± {plan.tolerance:.0%}")
-    figures[1].metric("Distance moyenne", _km(plan.mean_distance),
-                      help="Distance à vol d'oiseau patient – commune de base du secteur, moyenne.")
-    figures[2].metric("Distance max", _km(float(table["max_km"].max())))
     for name in broken_sectors(plan):
         st.warning(f"Le secteur **{name}** n'est plus d'un seul tenant (contiguïté rompue).", icon="⚠️")
     outside = table[table["deviation"].abs() > plan.tolerance + 1e-9]

@@ -1,0 +1,90 @@
+"""The Secteurs page in Debian's Chromium, offline: propose, the map by sector, click a unit, move it.
+
+Reuses the server and browser fixtures of ``test_browser.py`` (its own app
+instance and fresh database). Checks: no error element, every unit drawn and
+coloured by sector with one label per sector, a click selects the unit, a
+move updates the metrics, and the bytes sent for the page stay under budget.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from test_browser import (CHROMIUM, PAGE_PAYLOAD_BUDGET, UNITS, _assert_no_error, _map_frames,  # noqa: F401
+                          _wait_for_units, _wait_idle, browser_page, screenshots, server)
+
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
+
+MAP = "iframe[title='streamlit_folium.st_folium']"
+
+
+def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
+    page = browser_page.page
+    page.goto(server)
+    _wait_idle(page)
+    page.locator("[data-testid=stSidebarNavLink], [data-testid=stTopNavLink]").filter(has_text="Secteurs").first.click()
+    page.wait_for_url("**/secteurs", timeout=30_000)
+    page.get_by_role("button", name="Proposer").wait_for(timeout=60_000)
+    _wait_idle(page)
+    _assert_no_error(page, "Secteurs")
+    assert browser_page.blocked == [], browser_page.blocked[:5]
+    received_before = browser_page.received["ws"]
+
+    page.get_by_role("button", name="Proposer").click()
+    _wait_for_units(page, timeout_ms=180_000)
+    _wait_idle(page, timeout_ms=180_000)
+    _assert_no_error(page, "Secteurs après « Proposer »")
+    frame = _map_frames(page)[0]
+    assert frame.locator("path.secteurs-unit").count() == UNITS
+    # every unit filled with its sector's colour; one label per sector; the legend lists them
+    fills = frame.evaluate("Array.from(document.querySelectorAll('path.secteurs-unit'))"
+                           ".map(p => p.getAttribute('fill'))")
+    assert len(fills) == UNITS and len(set(fills)) == 11 and "#ffffff" not in fills
+    frame.locator(".secteurs-label").nth(10).wait_for(state="attached", timeout=30_000)
+    assert frame.locator(".secteurs-label").count() == 11
+    assert "S01" in frame.locator(".secteurs-legend").inner_text()
+    resources = frame.evaluate("performance.getEntriesByType('resource').map(e => [e.name, e.transferSize])")
+    assert not [name for name, _ in resources if not name.startswith(server)]
+    sent = sum(size for _, size in resources) + browser_page.received["ws"] - received_before
+    print(f"\nSecteurs after propose: {sent / 1e6:.2f} MB sent (map frame and websocket)")
+    assert sent <= PAGE_PAYLOAD_BUDGET
+    page.screenshot(path=str(screenshots / "secteurs_plan.png"), full_page=True)
+
+    # click a unit on the map (Grenoble, large enough to hit): the page shows it with its sector
+    # (centred first: near the bottom edge of the window, clicks do not reach the map's units)
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
+    selection = page.get_by_text(re.compile(r"\(\w{5}\) — secteur S\d\d"))
+    try:
+        selection.wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(screenshots / "secteurs_click_failed.png"), full_page=True)
+        raise
+    _wait_idle(page)
+    code, current = re.search(r"\((\w{5})\) — secteur (S\d\d)", selection.inner_text()).groups()
+    target = "S01" if current != "S01" else "S02"
+    deviation_before = page.locator("[data-testid=stMetric]").first.inner_text()
+
+    # move it to another sector: metrics and warnings update, the map stays mounted
+    before = browser_page.received["ws"]
+    box = page.get_by_label("Déplacer vers")
+    box.click()
+    box.fill(target)
+    page.get_by_role("option", name=target, exact=True).click()
+    _wait_idle(page)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Déplacer", exact=True).click()
+    page.get_by_text(re.compile(rf"\({code}\) — secteur {target}")).wait_for(timeout=30_000)
+    _wait_idle(page)
+    seconds = time.perf_counter() - started
+    _assert_no_error(page, "Secteurs après un déplacement")
+    assert page.get_by_text("Hors tolérance").count() >= 1
+    assert page.locator("[data-testid=stMetric]").first.inner_text() != deviation_before
+    moved = browser_page.received["ws"] - before
+    print(f"move: metrics redrawn in {seconds:.2f} s (browser round trip), {moved / 1e3:.0f} kB sent")
+    assert moved < 400_000
+    assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS
+    assert browser_page.blocked == [], browser_page.blocked[:5]
+    page.screenshot(path=str(screenshots / "secteurs_move.png"), full_page=True)
