@@ -112,8 +112,11 @@ def browser_page(server):
 
         context.route("**/*", only_localhost)
         page = context.new_page()
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload))))
+        def watch(ws):
+            ws.on("framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload)))
+            ws.on("framesent", lambda payload: received.__setitem__("sent", received.get("sent", 0) + 1))
+
+        page.on("websocket", watch)
         yield Browsing(page, blocked, received)
         browser.close()
 
@@ -204,10 +207,11 @@ def test_clicking_a_commune_on_the_map(browser_page, server, screenshots):
     page.goto(server)
     _wait_for_units(page)
     _wait_idle(page)
-    before = browser_page.received["ws"]
+    before, asked = browser_page.received["ws"], browser_page.received.get("sent", 0)
     page.frame_locator("iframe[title='streamlit_folium.st_folium']").first.locator(
         "path.u-69383").click(force=True)
     page.get_by_text("Lyon 3e Arrondissement (69383)").wait_for(timeout=30_000)
+    assert browser_page.received.get("sent", 0) > asked  # the click asked for a rerun
     _assert_no_error(page, "Accueil après un clic")
     sent = browser_page.received["ws"] - before
     print(f"\nclick: {sent / 1e3:.0f} kB sent to the browser")
@@ -218,6 +222,21 @@ def test_clicking_a_commune_on_the_map(browser_page, server, screenshots):
 
 
 # -- Partenaires and Orientation (issue 6) ----------------------------------------------------------
+def test_panning_and_zooming_do_not_rerun(browser_page, server):
+    page = browser_page.page
+    page.goto(server)
+    _wait_for_units(page)
+    _wait_idle(page)
+    page.wait_for_timeout(1000)
+    before = browser_page.received.get("sent", 0)
+    frame = _map_frames(page)[0]
+    frame.evaluate("window.secteurs.map.panBy([200, 120], {animate: false})")
+    frame.evaluate("window.secteurs.map.zoomIn(1, {animate: false})")
+    page.wait_for_timeout(1500)  # more than streamlit-folium's 250 ms debounce
+    assert browser_page.received.get("sent", 0) == before, "the browser asked for a rerun"
+    assert page.locator("[data-testid=stApp][data-test-script-state=notRunning]").count() == 1
+
+
 def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     page = browser_page.page
     page.goto(server + "partenaires")
