@@ -367,8 +367,11 @@ with right:
             "Secteur": table["sector"], "Patients": table["patients"], "Cible": table["target"].round(1),
             "Écart": table["deviation"].map(_pct), "Communes": table["units"],
             "Dist. moy. (km)": table["mean_km"].round(1), "Dist. max (km)": table["max_km"].round(1),
-            "D'un seul tenant": table["contiguous"].map({True: "oui", False: "non"})}),
+            "D'un seul tenant": table["contiguous"].map({True: "oui", False: "non"}),
+            "Départements": [", ".join(d) for d in plan.departements_spanned()]}),
             hide_index=True, width="stretch")
+        shared = int(((plan["departements"] > 0).sum(axis=0) > 1).sum())
+        st.caption(f"{shared} département(s) partagé(s) entre plusieurs secteurs.")
 
 # -- several units, versions, export ---------------------------------------------------------------
 tabs = st.tabs(["Déplacer plusieurs communes", "Verrous", "Versions", "Exporter"])

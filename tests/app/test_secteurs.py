@@ -213,6 +213,18 @@ def test_a_rerun_after_a_click_is_fast(app):
     _ok(app)
 
 
+def test_propose_from_the_team_table(app):
+    app.radio(key="secteurs_mode").set_value("Équipe (tableau)").run()
+    app.button(key="secteurs_propose").click().run()
+    _ok(app)
+    plan = _plan(app)
+    assert plan.names[:2] == ("AS 1", "AS 2") and plan.k == 11
+    assert plan.max_deviation <= plan.tolerance + 1e-9
+    assert app.session_state["secteurs_locked"] == {}  # locks to sectors S01.. no longer apply
+    assert app.session_state["secteurs_history"].label == "proposition (11 secteurs)"
+    app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
+
+
 def test_upload_keeps_counts_only(app):
     secret = "Zorglubovitch"
     content = ("Nom;Prénom;Date de naissance;CP;Ville\n"
