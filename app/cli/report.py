@@ -130,7 +130,10 @@ def _fiche(args) -> int:
         raise CommandError(f"--sector: {args.sector!r} is not a sector of {args.plan.name}; sectors are "
                            f"{', '.join(sectors[:20])}{' ...' if len(sectors) > 20 else ''}")
     conn = _directory(args.db)
-    sheet = build_sheet(conn, plan, args.sector, patients=counts, plan_label=args.plan.name)
+    from geo.reports.ars import fictitious_file
+
+    sheet = build_sheet(conn, plan, args.sector, patients=counts, plan_label=args.plan.name,
+                        demo_patients=counts is not None and fictitious_file(args.patients))
     if sheet.demo:
         print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)

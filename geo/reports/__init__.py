@@ -13,6 +13,7 @@ ars            build_ars_report -> ArsReport (masked tables with French headers;
                method_notes
 fiche          build_sheet -> SectorSheet (communes, partners in and around with contacts, CPTS/HAD,
                neighbouring sectors and referents, hub contact; pdf_bytes, html), hub_contact
+               ($SECTEURS_HUB_CONTACT), neighbour_sectors
 _pdf, _maps    private: the A4 document (fpdf2, matplotlib's DejaVu font) and static maps (matplotlib)
 
 Masking
@@ -25,9 +26,12 @@ produced. The sector sheet is internal to the team (it shows true counts).
 """
 from geo.reports.ars import (ARS_TITLE, FILE_STEM, TABLE_TITLES, ArsReport, DisclosureError, build_ars_report,
                              check_export, method_notes)
+from geo.reports.fiche import (AROUND_KM, DEFAULT_HUB_CONTACT, HUB_CONTACT_ENV, SHEET_SECTIONS, SectorSheet,
+                               build_sheet, hub_contact, neighbour_sectors)
 from geo.reports.coverage_data import (ACCESS_TYPES, DEFAULT_MAX_KM, DISTANCE_TYPES, Coverage, compute_coverage,
                                        partner_inputs)
 
 __all__ = ["ARS_TITLE", "FILE_STEM", "TABLE_TITLES", "ArsReport", "DisclosureError", "build_ars_report",
            "check_export", "method_notes", "ACCESS_TYPES", "DEFAULT_MAX_KM", "DISTANCE_TYPES", "Coverage",
-           "compute_coverage", "partner_inputs"]
+           "compute_coverage", "partner_inputs", "AROUND_KM", "DEFAULT_HUB_CONTACT", "HUB_CONTACT_ENV",
+           "SHEET_SECTIONS", "SectorSheet", "build_sheet", "hub_contact", "neighbour_sectors"]

@@ -130,7 +130,8 @@ def draw(colours: pd.Series | dict, *, title: str = "", legend: Sequence[tuple[s
 
     figure = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.01, 0.12 if legend else 0.02, 0.98, 0.8 if legend else 0.9))
+    has_legend = bool(legend) or (points is not None and len(points) > 0)
+    axes = figure.add_axes((0.01, 0.12 if has_legend else 0.02, 0.98, 0.8 if has_legend else 0.9))
     axes.add_collection(PolyCollection(rings, facecolors=list(face), edgecolors="#ffffff", linewidths=0.1))
     axes.add_collection(LineCollection(_department_lines(), colors="#404040", linewidths=0.5))
     if outline is not None and len(outline):

@@ -146,7 +146,7 @@ class Document(FPDF):
         self.set_font(FONT, "", size)
         total = sum(widths)
         if total > self.epw:
-            widths = [w * self.epw / total for w in widths]
+            widths = [w * (self.epw - 0.01) / total for w in widths]
         return widths
 
     def png(self, data: bytes, width: float, x: float | None = None, y: float | None = None) -> None:
