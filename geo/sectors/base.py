@@ -31,6 +31,13 @@ class SectorMethod:
         self.problem_: Problem | None = None
         self.info_: dict = {}
 
+    #: Optional ``callable(stage)`` told when a solve enters a stage (e.g. ``"seeds"``, ``"balance"``).
+    progress = None
+
+    def _step(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage)
+
     def solve(self, problem: Problem) -> "SectorMethod":
         self.problem_ = problem
         self.labels_ = np.asarray(self._solve(problem, np.random.default_rng(self.seed)), dtype=np.int64)

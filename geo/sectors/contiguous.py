@@ -55,6 +55,7 @@ class ContiguousPMedian(SectorMethod):
     def _solve_one(self, problem: Problem, rng: np.random.Generator, depth: int = 0) -> np.ndarray:
         p = self.params
         restarts = p["restarts"] if depth == 0 else max(1, p["restarts"] // 2)
+        self._step("seeds")
         seeds = balanced_pmedian(problem, rng, restarts, p["iterations"])
         if depth == 0:
             self.info_.setdefault("pmedian_mean_km", seeds["mean_km"])
@@ -62,13 +63,17 @@ class ContiguousPMedian(SectorMethod):
         locked = problem.locked >= 0
         labels[locked] = problem.locked[locked]
         centres = seeds["centres"]
+        self._step("contiguity")
         labels = fill_unassigned(problem, labels, centres)
         labels = repair_contiguity(problem, labels, centres)
         labels = local_search(problem, labels, rng, max_rounds=3)
+        self._step("balance")
         labels = self._balance(problem, labels, rng)
+        self._step("polish")
         labels = local_search(problem, labels, rng, max_rounds=p["polish_rounds"])
         labels = self._balance(problem, labels, rng)
         if depth == 0:
+            self._step("recut")
             labels = self._recut(problem, labels, rng)
         if not (pieces_per_sector(labels, problem.edges, problem.k) == 1).all():
             raise SectorError("internal error: a sector is not contiguous")  # pragma: no cover

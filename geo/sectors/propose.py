@@ -90,7 +90,7 @@ def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFA
 def propose(counts, team, *, context: SectorContext | None = None, tolerance: float = DEFAULT_TOLERANCE,
             seed: int | None = 0, locked=None, previous=None, weights=None,
             department_penalty: float = DEFAULT_DEPARTMENT_PENALTY, keep_weight: float = DEFAULT_KEEP_WEIGHT,
-            method=None) -> Plan:
+            method=None, progress=None) -> Plan:
     """Propose a plan: one contiguous sector per worker, balanced to ``tolerance``.
 
     Parameters
@@ -118,6 +118,10 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
         Cost (km per patient) of moving a patient away from ``previous``.
     method
         A :class:`~geo.sectors.base.SectorMethod` instance (default ContiguousPMedian).
+    progress
+        Optional ``callable(stage)`` called as the method enters each stage
+        (``"seeds"``, ``"contiguity"``, ``"balance"``, ``"polish"``, ``"recut"``;
+        once per group when the team has groups), for a progress display.
 
     Returns
     -------
@@ -140,6 +144,8 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     problem = build_problem(context, team, tolerance=tolerance, locked=locked, previous=previous,
                             department_penalty=department_penalty, keep_weight=keep_weight)
     method = method or ContiguousPMedian(seed=seed)
+    if progress is not None:
+        method.progress = progress
     method.solve(problem)
     info = {"method": method.name, "seed": -1 if seed is None else int(seed),
             "seconds": round(time.perf_counter() - start, 3)}
