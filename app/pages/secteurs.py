@@ -29,6 +29,10 @@ HISTORY, LOCKED, TEAM, COUNTS, FLASH = ("secteurs_history", "secteurs_locked", "
 MOVES, COMPARE, UPLOADS = "secteurs_last_moves", "secteurs_comparison", "secteurs_upload_n"
 #: Department penalty when departments should be kept whole (a strong preference, not a rule).
 WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
+#: Progress shown for each stage the sector method reports (fraction, French text).
+STAGES = {"seeds": (0.1, "Placement des centres des secteurs…"), "contiguity": (0.35, "Secteurs d'un seul tenant…"),
+          "balance": (0.5, "Équilibrage des charges…"), "polish": (0.65, "Ajustement des frontières…"),
+          "recut": (0.85, "Dernières retouches…")}
 DEFAULT_TEAM = pd.DataFrame({"Nom": [f"AS {i + 1}" for i in range(11)], "ETP": [1.0] * 11,
                              "Groupe": [""] * 11, "Commune de base": [""] * 11})
 
@@ -222,10 +226,18 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
             with st.status("Calcul du découpage…", expanded=True) as status:
                 started = time.perf_counter()
                 status.write(f"{len(team)} secteurs, {fr_int(counts['patients'].sum())} patients, "
-                             f"tolérance ± {tolerance} % : placement des centres, contiguïté, équilibre…")
+                             f"tolérance ± {tolerance} %.")
+                bar = st.progress(0.0, text="Préparation…")
+
+                def progress(stage: str) -> None:
+                    fraction, text = STAGES.get(stage, (None, stage))
+                    if fraction is not None:
+                        bar.progress(fraction, text=text)
+
                 plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
                                locked=locked, department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
-                               else DEFAULT_DEPARTMENT_PENALTY)
+                               else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
+                bar.progress(1.0, text="Terminé")
                 status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
                               state="complete", expanded=False)
         except SectorError as error:

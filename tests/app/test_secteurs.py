@@ -72,6 +72,7 @@ def test_propose_draws_plan_and_metrics(app):
     assert {"Écart max à la cible", "Distance moyenne", "Distance max"} <= set(metrics)
     assert metrics["Distance moyenne"].endswith("km")
     assert not any("seul tenant" in w.value for w in app.warning)
+    assert app.status[0].label.startswith("Découpage proposé en")  # the progress display, completed
 
 
 def test_click_selects_a_unit(app):
