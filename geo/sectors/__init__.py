@@ -10,7 +10,7 @@ tools        fill_unassigned, repair_contiguity, balance, exact_balance, local_s
 
 Hand edits and files (used by the Secteurs page)
 ------------------------------------------------
-edit         History (undo/redo), move_units (respecting locks), locks_in, remeasure,
+edit         History (undo/redo), move_units (respecting locks), forget_ancestors, locks_in, remeasure,
              restore_plan, sector_table, broken_sectors
 export       plan_csv, plan_geojson, plan_geopackage (CSV, GeoJSON, GeoPackage as bytes)
 """

@@ -143,6 +143,18 @@ def move_units(plan, codes: Iterable[str], sector: str, locked: Mapping[str, str
     return child, moving, skipped
 
 
+def forget_ancestors(plan) -> None:
+    """Drop the link from ``plan``'s parent to its own parent.
+
+    A child plan only needs its parent (whose metrics it updates incrementally);
+    without this, a long editing session keeps every plan of the chain alive.
+    Metrics stay correct: a plan whose parent is gone computes them in full.
+    """
+    parent = plan.parent
+    if parent is not None:
+        parent.parent = None
+
+
 def locks_in(plan, locked: Mapping[str, str]) -> dict[str, str]:
     """The locks that still make sense for ``plan``: codes of its units, sectors it has."""
     names = set(plan.names)

@@ -92,9 +92,6 @@ def repair_contiguity(problem: Problem, labels: np.ndarray, centres: np.ndarray)
     return labels
 
 
-_DEBUG = False
-
-
 class _State:
     """Mutable working state of a labelling for the move-based steps (plain lists: fast loops)."""
 
@@ -285,8 +282,6 @@ def balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, max_round
         adj = _sector_graph(st.labels(), problem.edges, k)
         band = problem.tolerance * (0.5 if round_ < max_rounds // 2 else 0.8)
         flows = _balancing_flows(st, adj, band)
-        if _DEBUG:
-            print('round', round_, [round(st.loads[s] - st.targets[s], 1) for s in range(k)], [(a, b, round(f, 1)) for a, b, f in flows])
         if not flows:
             break
         # carry out flows leaving sectors that receive nothing first
@@ -354,67 +349,6 @@ def local_search(problem: Problem, labels: np.ndarray, rng: np.random.Generator,
             break
     assert k == len(st.centres)
     return st.labels()
-
-
-def tabu_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rng: np.random.Generator,
-                 max_iters: int = 4000, tenure: int = 12) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-    """Tabu search on the balance violation, for the cases shifting along flows cannot solve.
-
-    Each step makes the best single border flip touching an out-of-tolerance
-    sector (least total violation, then least cost), even a worsening one;
-    a unit that moved may not move again for a few steps. This finds the short
-    chains of moves needed around heavy units (a city alone close to a sector's
-    target). Returns the best labelling seen and the moves that lead to it.
-    """
-    st = _State(problem, labels, centres)
-    k = problem.k
-    viol = lambda s, load: st.violation(s, load)  # noqa: E731
-    total = sum(viol(s, st.loads[s]) for s in range(k))
-    best = (total, st.labels(), 0)
-    tabu: dict[int, int] = {}
-    for it in range(max_iters):
-        if total <= 1e-9:
-            break
-        hot = [s for s in range(k) if viol(s, st.loads[s]) > 1e-9]
-        cands: list[tuple[float, int, int, int]] = []
-        seen = set()
-        for s in hot:
-            over = st.loads[s] > st.hi[s]
-            for i in st.members[s]:
-                for j in st.nbrs[i]:
-                    b = st.lab[j]
-                    if b == s:
-                        continue
-                    # over: give i to b; under: take j from b
-                    unit, a, to = (i, s, b) if over else (j, b, s)
-                    if (unit, to) in seen:
-                        continue
-                    seen.add((unit, to))
-                    if st.locked[unit] >= 0 or unit == st.centres[a] or st.sizes[a] <= 1:
-                        continue
-                    w = st.w[unit]
-                    dv = (viol(a, st.loads[a] - w) + viol(to, st.loads[to] + w)
-                          - viol(a, st.loads[a]) - viol(to, st.loads[to]))
-                    if tabu.get(unit, -1) >= it and total + dv >= best[0] - 1e-9:
-                        continue
-                    score = dv + 1e-3 * (st.cost(unit, to) - st.cost(unit, a)) + 1e-6 * rng.random()
-                    cands.append((score, unit, a, to))
-        cands.sort()
-        moved = False
-        for score, unit, a, to in cands:
-            if stays_connected_without(unit, a, st.lab, st.nbrs):
-                w = st.w[unit]
-                total += (viol(a, st.loads[a] - w) + viol(to, st.loads[to] + w)
-                          - viol(a, st.loads[a]) - viol(to, st.loads[to]))
-                st.move(unit, to)
-                tabu[unit] = it + tenure + int(rng.integers(0, tenure))
-                moved = True
-                break
-        if not moved:
-            break
-        if total < best[0] - 1e-9:
-            best = (total, st.labels(), len(st.moved))
-    return best[1], st.moved[:best[2]]
 
 
 def _articulation_points(members: set[int], nbrs: list[list[int]]) -> set[int]:
@@ -570,10 +504,6 @@ def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rou
                 break
             pending = left
         after = sum(st.violation(s, st.loads[s]) for s in range(k))
-        if _DEBUG:
-            print([('lab' if st.lab[i] != a else 'adj' if not any(st.lab[j] == b for j in st.nbrs[i]) else 'cut', st.w[i]) for i, a, b in pending])
-            print('milp round', len(var), 'vars', 'status', res.status, 'obj viol', float(res.x[nv:].sum()),
-                  'chosen', len(chosen), 'failed', len(pending), 'before', round(before, 2), 'after', round(after, 2))
         if after >= before - 1e-9:
             # undo this round and forbid the moves that could not be made
             for i, a, b in reversed(st.moved[mark:]):
