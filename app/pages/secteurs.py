@@ -18,7 +18,8 @@ from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
 from app.ui import FICTITIOUS, fictitious_notice, fr_int
 from geo.display import DEPARTEMENT_NAMES
 from geo.sectors import export, store
-from geo.sectors.edit import History, broken_sectors, locks_in, move_units, remeasure, restore_plan, sector_table
+from geo.sectors.edit import (History, broken_sectors, forget_ancestors, locks_in, move_units, remeasure, restore_plan,
+                              sector_table)
 from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
 from geo.sectors.propose import propose, rebalance
 from geo.sectors.team import Team, team_from_frame
@@ -74,6 +75,7 @@ def _move(codes: list[str], target: str, label: str) -> None:
     new, moved, skipped = move_units(plan, codes, target, state[LOCKED])
     if moved:
         history.push(new, label)
+        forget_ancestors(new)
         state[MOVES] = None
     if skipped:
         _flash("warning", f"{len(skipped)} commune(s) verrouillée(s) non déplacée(s).")
@@ -168,8 +170,8 @@ with st.expander("Patients : " + ("démo fictive" if demo else state[COUNTS]["la
                           "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
     upload = st.file_uploader("Export patients de l'hôpital (CSV ou Excel)", type=["csv", "txt", "xlsx"],
                               key=f"secteurs_upload_{state[UPLOADS]}",
-                              help="Seuls le code postal, la commune ou le code INSEE sont lus ; "
-                                   "le fichier n'est ni conservé ni affiché, seuls les comptages par commune restent.")
+                              help="Seuls le code postal, la commune ou le code INSEE sont lus ; le fichier "
+                                   "n'est ni conservé ni affiché, seuls les comptages par commune restent.")
     if upload is not None:
         from geo.patients import PatientFileError, import_patients
 
@@ -250,8 +252,8 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
     saved = store.list_plans(resources.connection())
     if saved:
         choices = [(p["name"], p["version"]) for p in saved]
-        labels = {(p["name"], p["version"]): f"{p['name']} — v{p['version']} ({p['created_at'][:16].replace('T', ' ')}"
-                  f", {p['sectors']} secteurs)" for p in saved}
+        labels = {(p["name"], p["version"]): f"{p['name']} — v{p['version']} "
+                  f"({p['created_at'][:16].replace('T', ' ')}, {p['sectors']} secteurs)" for p in saved}
         st.selectbox("Version enregistrée", choices, index=len(choices) - 1, format_func=labels.get,
                      key="secteurs_load_choice")
         st.button("Charger cette version", on_click=_load, key="secteurs_load")
@@ -338,7 +340,8 @@ with right:
         i = plan.context.position[selected]
         current = plan.sector_of(selected)
         st.markdown(f"**{plan.context.names[i]}** ({selected}) — secteur **{current}**, "
-                    f"{fr_int(plan.context.patients[i])} patient(s)" + (" — 🔒 verrouillée" if selected in locked else ""))
+                    f"{fr_int(plan.context.patients[i])} patient(s)"
+                    + (" — 🔒 verrouillée" if selected in locked else ""))
         move_cols = st.columns([2, 1, 1])
         move_cols[0].selectbox("Déplacer vers", names, index=names.index(current), key="secteurs_target",
                                label_visibility="collapsed")
@@ -402,7 +405,8 @@ with tabs[0]:
         free = [c for c in bulk_codes if c not in locked]
         st.write(f"{fr_int(len(bulk_codes))} commune(s) surlignée(s) sur la carte, "
                  f"{fr_int(plan.context.patients[plan.context.positions(bulk_codes)].sum())} patient(s)"
-                 + (f", dont {len(bulk_codes) - len(free)} verrouillée(s) qui ne bougeront pas" if len(free) < len(bulk_codes) else "")
+                 + (f", dont {len(bulk_codes) - len(free)} verrouillée(s) qui ne bougeront pas"
+                    if len(free) < len(bulk_codes) else "")
                  + ".")
         bulk_cols = st.columns([2, 1])
         bulk_cols[0].selectbox("Vers le secteur", names, key="secteurs_bulk_target")
@@ -478,7 +482,8 @@ with tabs[3]:
     export_cols[1].download_button("GeoJSON communes", data=lambda p=plan: export.plan_geojson(p, full_units),
                                    file_name="secteurs_communes.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson")
-    export_cols[2].download_button("GeoJSON secteurs", data=lambda p=plan: export.plan_geojson(p, full_units, dissolve=True),
+    export_cols[2].download_button("GeoJSON secteurs",
+                                   data=lambda p=plan: export.plan_geojson(p, full_units, dissolve=True),
                                    file_name="secteurs.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson_sectors")
     export_cols[3].download_button("GeoPackage", data=lambda p=plan: export.plan_geopackage(p, full_units),

@@ -117,16 +117,14 @@ def test_moving_a_piece_out_names_the_broken_sector(app):
     inner = next(i for i in range(plan.context.n) if plan.context.patients[i] == 0 and len(nbrs[i]) >= 3
                  and all(a[j] == a[i] for j in nbrs[i]) and all(a[k] == a[i] for j in nbrs[i] for k in nbrs[j]))
     code = plan.context.codes[inner]
-    # move its neighbours, leaving it alone: its sector is no longer one piece
+    # move its neighbours (as a multi-unit move would), leaving it alone: its sector is no longer one piece
     far = next(n for n in plan.names if n != plan.names[a[inner]])
     ring = [plan.context.codes[j] for j in nbrs[inner]]
     _click(app, code)
     app.run()
-    state = app.session_state
-    state["secteurs_bulk_kind"] = "EPCI"
     from geo.sectors.edit import move_units
 
-    history = state["secteurs_history"]
+    history = app.session_state["secteurs_history"]
     child, moved, _ = move_units(plan, ring, far)
     history.push(child, "test")
     app.run()

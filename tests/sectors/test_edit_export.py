@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from geo.sectors import export
-from geo.sectors.edit import (History, broken_sectors, locks_in, move_units, remeasure, restore_plan,
-                              sector_table)
+from geo.sectors.edit import (History, broken_sectors, forget_ancestors, locks_in, move_units, remeasure,
+                              restore_plan, sector_table)
 
 
 def test_history_undo_redo_and_branching():
@@ -120,3 +120,15 @@ def test_export_checks_the_units(plan11, units):
     with pytest.raises(ValueError, match="units has 10 rows; the plan has 4033 units"):
         export.units_frame(plan11, units.head(10))
 
+
+
+def test_forget_ancestors_keeps_metrics_right(plan11):
+    codes = plan11.context.codes
+    a = plan11.flip({codes[0]: plan11.names[1]})
+    a.metrics()
+    b = a.flip({codes[1]: plan11.names[2]})
+    forget_ancestors(b)
+    assert b.parent is a and a.parent is None
+    c = b.flip({codes[2]: plan11.names[3]})
+    fresh = c.with_assignment(c.assignment)
+    assert c.metrics()["sectors"] == fresh.metrics()["sectors"]
