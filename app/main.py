@@ -16,6 +16,8 @@ PAGES = [
     ("secteurs.py", "Secteurs", "🗺️", "secteurs"),
     ("partenaires.py", "Partenaires", "🤝", "partenaires"),
     ("orientation.py", "Orientation", "🧭", "orientation"),
+    ("couverture.py", "Couverture", "📊", "couverture"),
+    ("fiche_secteur.py", "Fiche secteur", "📄", "fiche-secteur"),
 ]
 
 st.set_page_config(layout="wide", page_title="secteurs")

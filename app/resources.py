@@ -150,3 +150,33 @@ def demo_plan() -> pd.DataFrame:
     from geo.sectors.propose import propose
 
     return propose(patient_counts(), DEMO_PLAN_SECTORS, seed=0).to_frame()
+
+
+# -- coverage and reports (Couverture, Fiche secteur) ---------------------------------------------
+@st.cache_resource(show_spinner="Calcul de la couverture (distances, zones, accessibilité, zones blanches)…",
+                   max_entries=4)
+def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int]):
+    """:class:`geo.reports.Coverage` for a plan, counts, white-zone distances and directory ``version``.
+
+    Shared (a resource): its tables are read, never changed; the masking
+    pattern is computed on first use and kept.
+    """
+    from geo.reports import compute_coverage, partner_inputs
+
+    partner_frame, zones, _ = partner_inputs(connection())
+    return compute_coverage(units(), partner_frame, zones, counts, plan[["code_insee", "sector"]],
+                            max_km=dict(max_km))
+
+
+@st.cache_resource(show_spinner="Masquage des effectifs (secret statistique)…", max_entries=4)
+def ars_report(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int],
+               plan_label: str, demo_patients: bool, patients_label: str):
+    """The masked ARS report (:func:`geo.reports.build_ars_report`) for the same inputs as :func:`coverage`."""
+    from geo.reports import build_ars_report, partner_inputs
+    from geo.reports.ars import sources_lines
+
+    partner_frame, _, demo_partners = partner_inputs(connection())
+    result = coverage(plan, counts, max_km, version)
+    sources = sources_lines(patients=patients_label, demo_patients=demo_patients, partners=partner_frame,
+                            demo_partners=demo_partners, plan=plan_label)
+    return build_ars_report(result, sources=sources, demo=demo_partners or demo_patients, plan_label=plan_label)

@@ -156,3 +156,26 @@ def french(message: str) -> str:
         if re.match(pattern, message):
             return re.sub(pattern, replacement, message)
     return message
+
+
+# -- choosing the patient counts (Couverture, Fiche secteur) ------------------------------------
+def counts_picker(key: str):
+    """Patients per unit: the FICTITIOUS demo counts, or an uploaded counts file; returns ``(counts, label, demo)``.
+
+    The file is ``code_insee, patients`` (what ``secteurs patients import`` writes); only the
+    counts are kept in memory.
+    """
+    from app import resources
+    from geo.patients import read_counts
+
+    upload = st.file_uploader("Effectifs par commune (CSV : code_insee, patients ; par défaut la démo fictive)",
+                              type=["csv", "txt"], key=f"{key}_counts_file")
+    if upload is not None:
+        try:
+            counts = _read_uploaded(upload, read_counts)
+            return counts, f"{upload.name} ({fr_int(counts['patients'].sum())} patients)", False
+        except (ValueError, OSError) as exc:
+            st.error(f"Effectifs illisibles : {exc}")
+    counts = resources.patient_counts()
+    label = f"démo fictive ({fr_int(counts['patients'].sum())} patients)" if counts is not None else ""
+    return counts, label, counts is not None

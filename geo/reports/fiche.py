@@ -140,7 +140,7 @@ class SectorSheet:
             out.append(f"{_FICTIF} : les patients par commune sont tirés au hasard (fictifs).")
         return out
 
-    def _tables(self) -> dict[str, pd.DataFrame]:
+    def tables(self) -> dict[str, pd.DataFrame]:
         """The sheet's tables with French headers and formatted values, by section title."""
         neighbours = self.neighbours.rename(columns={"secteur": "Secteur", "referent": "Référent·e",
                                                      "groupe": "Groupe", "frontieres": "Communes limitrophes"})
@@ -160,7 +160,7 @@ class SectorSheet:
             SHEET_SECTIONS[6]: communes,
         }
 
-    def _uncovered_text(self) -> list[str]:
+    def uncovered_text(self) -> list[str]:
         out = []
         for type_, names in self.uncovered.items():
             if names:
@@ -185,11 +185,11 @@ class SectorSheet:
         doc.section(SHEET_SECTIONS[1])
         if self.map_png:
             doc.png(self.map_png, width=min(doc.epw, 150))
-        tables = self._tables()
+        tables = self.tables()
         for title, table in tables.items():
             doc.section(title)
             if title == SHEET_SECTIONS[3]:
-                doc.bullets(self._uncovered_text(), size=8)
+                doc.bullets(self.uncovered_text(), size=8)
             if title == SHEET_SECTIONS[5]:
                 doc.paragraph(f"Partenaires situés hors du secteur à moins de {_fr(self.around_km)} km d'une de ses "
                               "communes, et le plus proche de chaque type absent (distance à vol d'oiseau).",
@@ -214,10 +214,10 @@ class SectorSheet:
         if self.map_png:
             data = base64.b64encode(self.map_png).decode("ascii")
             parts.append(f"<img class='map' alt='Carte du secteur {esc(self.sector)}' src='data:image/png;base64,{data}'>")
-        for title, table in self._tables().items():
+        for title, table in self.tables().items():
             parts.append(f"<section><h2>{esc(title)}</h2>")
             if title == SHEET_SECTIONS[3]:
-                parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in self._uncovered_text()) + "</ul>")
+                parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in self.uncovered_text()) + "</ul>")
             if table.empty:
                 parts.append("<p><em>(aucune ligne)</em></p>")
             else:

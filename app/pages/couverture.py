@@ -1,0 +1,202 @@
+"""Couverture: maps by unit, white zones, tables by department and sector, the ARS report (masked)."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from app.map import Paint, classify, show_map
+from app.ui import counts_picker, fictitious_notice, fr_int, plan_picker
+from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
+from geo.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
+
+MAP_KEY = "couverture_map"
+#: Indicators on the map (French label -> kind, column).
+PATIENTS = "Patients par commune"
+WHITE = "Zones blanches"
+DISTANCE_BOUNDS = [0, 5, 10, 20, 30, 45]
+PATIENT_BOUNDS = [1, 2, 3, 5, 10, 20]
+#: Masked classes in ARS mode: (label, colour).
+MASKED_CLASSES = (("0", None), (PRIMARY_SYMBOL, "#fdd0a2"), ("11 à 19", "#fdae6b"), ("20 à 49", "#e6550d"),
+                  ("50 et plus", "#a63603"), (f"{SECONDARY_SYMBOL} (secret secondaire)", "#9e9ac8"))
+YES, NO = "#74c476", "#fb6a4a"
+DISTANCE_PALETTE = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027")
+ACCESS_PALETTE = ("#f7fcf5", "#c7e9c0", "#74c476", "#31a354", "#006d2c")
+
+
+def _ranges(values: pd.Series, bounds: list[float], palette: tuple, title: str, unit: str) -> Paint:
+    """Units coloured by class ``[bounds[i], bounds[i+1])`` (NaN unfilled), with a legend."""
+    import numpy as np
+
+    palette = palette[:len(bounds)]
+    ok = values.dropna()
+    index = np.clip(np.searchsorted(np.asarray(bounds, float), ok.to_numpy(float), side="right") - 1, 0,
+                    len(bounds) - 1)
+    fmt = lambda v: f"{v:g}".replace(".", ",")  # noqa: E731
+    legend = [(palette[i], f"{fmt(low)} à {fmt(bounds[i + 1])}{unit}" if i + 1 < len(bounds)
+               else f"{fmt(low)}{unit} et plus") for i, low in enumerate(bounds)]
+    return Paint(fill={str(c): int(k) for c, k in zip(ok.index, index)}, palette=palette, legend=(title, legend))
+
+
+st.title("Couverture")
+st.caption("Couverture du territoire par les partenaires, accessibilité (E2SFCA), zones blanches, et le rapport "
+           "pour l'ARS avec les effectifs de patients masqués.")
+
+with st.expander("Plan de secteurs et patients", expanded=not resources.saved_plans()):
+    plan, _, plan_label, plan_is_demo = plan_picker("couverture", workers=False)
+    counts, counts_label, counts_are_demo = counts_picker("couverture")
+if plan is None or counts is None:
+    st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
+            "ou proposez un plan de démonstration (ci-dessus).")
+    st.stop()
+
+directory = resources.partner_table()
+demo_partners = resources.partners_are_demo(directory)
+st.caption(f"Plan : {plan_label} — Patients : {counts_label}")
+if counts_are_demo or plan_is_demo:
+    fictitious_notice("patients tirés au hasard" + (" et plan proposé sur ces patients" if plan_is_demo else "")
+                      + " (aucun patient réel).")
+if demo_partners:
+    fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé (fictif).")
+
+controls = st.columns([1, 1, 2])
+max_km = {t: controls[i].number_input(f"Zone blanche : {t} à plus de (km)", min_value=1.0, max_value=200.0,
+                                      value=float(km), step=5.0, key=f"couverture_km_{t}")
+          for i, (t, km) in enumerate(DEFAULT_MAX_KM.items())}
+ars = controls[2].toggle("Mode ARS (effectifs masqués)", key="couverture_ars",
+                         help="N'affiche que les effectifs tels qu'ils sortent pour l'ARS : 1 à 10 patients "
+                              f"« {PRIMARY_SYMBOL} », secret secondaire « {SECONDARY_SYMBOL} ».")
+key = (plan, counts, tuple(sorted(max_km.items())), resources.directory_version())
+coverage = resources.coverage(*key)
+report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label)
+table = coverage.units.set_index("code_insee")
+
+# -- map ------------------------------------------------------------------------------------------
+types = [t for t in coverage.types if table[f"distance_km_{t}"].notna().any()]
+indicators = [PATIENTS, "Couverture CPTS", "Couverture HAD", WHITE, "Accessibilité PSY (E2SFCA)",
+              "Accessibilité ERC (E2SFCA)", *[f"Distance au plus proche {t}" for t in types]]
+choice = st.selectbox("Carte", indicators, key="couverture_indicator")
+paint = Paint()
+if choice == PATIENTS and ars:
+    display = coverage.protection().display("unit")
+    labels = [label for label, _ in MASKED_CLASSES]
+    palette = tuple(c or "#ffffff" for _, c in MASKED_CLASSES)
+
+    def _class(text: str) -> int | None:
+        if text == PRIMARY_SYMBOL:
+            return 1
+        if text == SECONDARY_SYMBOL:
+            return 5
+        value = int(text)
+        return None if value == 0 else 2 if value < 20 else 3 if value < 50 else 4
+
+    fill = {code: _class(text) for code, text in display.items()}
+    paint = Paint(fill={c: k for c, k in fill.items() if k is not None}, palette=palette,
+                  tips={code: f"{text} patient(s) (masqué)" for code, text in display.items()},
+                  legend=("Patients (mode ARS)", [(palette[i], labels[i]) for i in range(1, 6)]))
+elif choice == PATIENTS:
+    paint.fill, items = classify(table["patients"], PATIENT_BOUNDS)
+    paint.tips = {code: f"{n} patient(s)" for code, n in table["patients"].items() if n}
+    paint.legend = ("Patients (effectifs réels)", items)
+elif choice.startswith("Couverture"):
+    zone = choice.split()[-1]
+    covered = table[f"covered_{zone}"]
+    paint = Paint(fill={c: (0 if v else 1) for c, v in covered.items()}, palette=(YES, NO),
+                  legend=(f"Territoire d'une {zone}", [(YES, "couverte"), (NO, "non couverte")]))
+elif choice == WHITE:
+    flags = coverage.flags.set_index("code_insee")
+    paint = Paint(fill={c: 0 for c in flags.index[flags["white"]]}, palette=("#d73027",),
+                  tips={c: r for c, r in flags.loc[flags["white"], "reasons"].items()},
+                  legend=("Zones blanches", [("#d73027", "au moins un critère")]))
+elif choice.startswith("Accessibilité"):
+    type_ = choice.split()[1]
+    values = table[f"accessibility_{type_}"]
+    positive = values[values > 0]
+    bounds = sorted({round(float(q), 2) for q in positive.quantile([0.25, 0.5, 0.75, 0.9])} - {0.0})
+    paint = _ranges(values.where(values > 0), [0.0, *bounds], ACCESS_PALETTE, f"Accessibilité {type_} "
+                    "(pour 100 000 hab., 0 : aucun partenaire à portée)", "")
+    paint.tips = {c: f"{v:.2f} pour 100 000 hab.".replace(".", ",") for c, v in values.items()}
+else:
+    type_ = choice.split()[-1]
+    values = table[f"distance_km_{type_}"]
+    paint = _ranges(values, DISTANCE_BOUNDS, DISTANCE_PALETTE, f"Distance au plus proche {type_}", " km")
+    paint.tips = {c: f"{v:.1f} km du plus proche {type_}".replace(".", ",") for c, v in values.items()}
+show_map(paint, key=MAP_KEY, partners=directory)
+st.caption("Distances à vol d'oiseau depuis la mairie de chaque commune ; en montagne, la route est plus longue.")
+
+
+# -- tables ----------------------------------------------------------------------------------------
+def _true(frame: pd.DataFrame) -> pd.DataFrame:
+    from geo.reports.ars import _french
+
+    return _french(frame)
+
+
+if ars:
+    st.info("Mode ARS : les effectifs affichés sont ceux des fichiers pour l'ARS "
+            f"(« {PRIMARY_SYMBOL} » pour 1 à 10 patients, « {SECONDARY_SYMBOL} » pour le secret secondaire).")
+    shown = report.tables
+else:
+    st.warning("Effectifs réels : à ne pas diffuser. Le mode ARS montre ce qui sort de l'application.",
+               icon="🔒")
+    white = coverage.white_summary()
+    shown = {"departements": _true(coverage.department_table()).rename(columns={"nom_departement": "Nom"}),
+             "secteurs": _true(coverage.sector_table()),
+             "departements_secteurs": _true(coverage.cross_table()),
+             "zones_blanches": _true(white),
+             "zones_blanches_communes": _true(coverage.white_units()[
+                 ["code_insee", "nom", "departement", "secteur", "population", "patients", "reasons"]])}
+
+summary = st.columns(4)
+summary[0].metric("Communes", fr_int(len(table)))
+summary[1].metric("Population", fr_int(table["population"].sum()))
+total = shown["departements"].set_index("Département").loc[TOTAL_LABEL, "Patients"]
+summary[2].metric("Patients", fr_int(total) if str(total).isdigit() else total)
+white_row = shown["zones_blanches"].iloc[-1]
+summary[3].metric("Communes en zone blanche", fr_int(white_row["Communes"]),
+                  help=f"{white_row['Critère']} ; patients : {white_row['Patients']}")
+
+tabs = st.tabs(["Par département", "Par secteur", "Département × secteur", "Zones blanches", "Méthode"])
+with tabs[0]:
+    st.dataframe(shown["departements"], hide_index=True)
+with tabs[1]:
+    st.dataframe(shown["secteurs"], hide_index=True)
+with tabs[2]:
+    cross = shown["departements_secteurs"]
+    grid = cross.pivot(index="Département", columns="Secteur", values="Patients")
+    st.dataframe(grid.fillna("0").astype(str) if ars else grid.fillna(0).astype("int64"))
+with tabs[3]:
+    st.dataframe(shown["zones_blanches"], hide_index=True)
+    st.caption("Communes en zone blanche (au moins un critère) :")
+    st.dataframe(shown["zones_blanches_communes"], hide_index=True)
+with tabs[4]:
+    for heading, paragraphs in method_notes(coverage):
+        st.markdown(f"**{heading}**")
+        for text in paragraphs:
+            st.write(text)
+
+# -- the ARS report ----------------------------------------------------------------------------------
+st.subheader("Rapport pour l'ARS")
+st.write("Le PDF (cartes, tableaux, méthode, date, sources) et les tableaux en CSV et XLSX ; tous les effectifs "
+         "y sont masqués et le masquage est vérifié avant l'export.")
+buttons = st.columns(3)
+buttons[1].download_button("Tableaux (XLSX)", report.xlsx_bytes(), f"{FILE_STEM}.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="couverture_xlsx")
+archive = io.BytesIO()
+with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+    for name, data in report.csv_files().items():
+        bundle.writestr(name, data)
+buttons[2].download_button("Tableaux (CSV, zip)", archive.getvalue(), f"{FILE_STEM}_csv.zip", "application/zip",
+                           key="couverture_csv")
+pdf_key = ("couverture_pdf", id(report))
+if buttons[0].button("Préparer le PDF", key="couverture_pdf_prepare", help="Quelques secondes (cartes)."):
+    with st.spinner("Cartes et mise en page du rapport…"):
+        st.session_state["couverture_pdf"] = (pdf_key, report.pdf_bytes())
+prepared = st.session_state.get("couverture_pdf")
+if prepared and prepared[0] == pdf_key:
+    buttons[0].download_button("Rapport ARS (PDF)", prepared[1], f"{FILE_STEM}.pdf", "application/pdf",
+                               key="couverture_pdf_download")
+st.caption("Tableaux : " + ", ".join(TABLE_TITLES.values()) + ".")

@@ -1,0 +1,80 @@
+"""Fiche secteur: one sector's sheet for a new social worker (map, communes, partners, neighbours, hub)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app import resources
+from app.map import Paint, show_map
+from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plan_picker
+from geo.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
+
+MAP_KEY = "fiche_map"
+
+st.title("Fiche secteur")
+st.caption("La fiche d'un secteur, à remettre à une nouvelle ou un nouveau collègue : carte, communes, "
+           "partenaires et contacts, CPTS et HAD, secteurs voisins et leurs référent·es, poste flux/pivot.")
+
+with st.expander("Plan de secteurs et patients", expanded=not resources.saved_plans()):
+    plan, team, plan_label, plan_is_demo = plan_picker("fiche")
+    counts, counts_label, counts_are_demo = counts_picker("fiche")
+if plan is None:
+    st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
+            "ou proposez un plan de démonstration (ci-dessus).")
+    st.stop()
+
+sectors = sorted(plan["sector"].astype(str).unique())
+sector = st.selectbox("Secteur", sectors, key="fiche_sector")
+sheet = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
+                    demo_patients=counts_are_demo, with_map=False)
+if sheet.demo_partners:
+    fictitious_notice("l'annuaire des partenaires est inventé (fictif) : ne pas orienter de patient vers eux.")
+if counts_are_demo or plan_is_demo:
+    fictitious_notice("les patients par commune sont tirés au hasard (fictifs)"
+                      + (" et le plan est proposé sur ces patients." if plan_is_demo else "."))
+
+st.header(sheet.title)
+figures = st.columns(4)
+figures[0].metric("Référent·e", sheet.referent or "—")
+figures[1].metric("Groupe", sheet.groupe or "—")
+figures[2].metric("Communes", fr_int(len(sheet.communes)))
+figures[3].metric("Population", fr_int(sheet.communes["population"].sum()))
+st.write(f"**Poste flux/pivot** : {sheet.hub}")
+
+st.subheader(SHEET_SECTIONS[1])
+fill = {code: 0 for code in sheet.communes["code_insee"]}
+neighbours = sheet.neighbours["secteur"].tolist()
+plan_codes = plan.assign(code_insee=plan["code_insee"].astype(str))
+for i, name in enumerate(neighbours):
+    fill.update({code: 1 + i % len(NEIGHBOUR_COLOURS)
+                 for code in plan_codes.loc[plan_codes["sector"].astype(str) == name, "code_insee"]})
+paint = Paint(fill=fill, palette=(SECTOR_COLOUR, *NEIGHBOUR_COLOURS), selected=list(sheet.communes["code_insee"]),
+              legend=("Secteurs", [(SECTOR_COLOUR, sector)] + [(NEIGHBOUR_COLOURS[i % len(NEIGHBOUR_COLOURS)], n)
+                                                               for i, n in enumerate(neighbours)]))
+show_map(paint, key=MAP_KEY, partners=resources.partner_table())
+
+tables = sheet.tables()
+for title, table in tables.items():
+    st.subheader(title)
+    if title == SHEET_SECTIONS[3]:
+        for line in sheet.uncovered_text():
+            st.write(line)
+    if title == SHEET_SECTIONS[5]:
+        st.caption(f"Hors du secteur, à moins de {sheet.around_km:g} km d'une de ses communes, et le plus proche "
+                   "de chaque type absent (vol d'oiseau).")
+    if table.empty:
+        st.write("(aucun)")
+    else:
+        st.dataframe(table.rename(columns=PARTNER_HEADERS), hide_index=True)
+
+st.subheader("Télécharger la fiche")
+buttons = st.columns(2)
+stem = f"fiche_secteur_{''.join(c if c.isalnum() or c in '-_' else '_' for c in sector)}"
+prepared_key = (plan_label, sector, counts_label)
+if st.session_state.get("fiche_prepared", (None,))[0] != prepared_key:
+    with st.spinner("Carte et mise en page de la fiche…"):
+        full = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
+                           demo_patients=counts_are_demo)
+        st.session_state["fiche_prepared"] = (prepared_key, full.pdf_bytes(), full.html().encode("utf-8"))
+_, pdf, page = st.session_state["fiche_prepared"]
+buttons[0].download_button("Fiche (PDF)", pdf, f"{stem}.pdf", "application/pdf", key="fiche_pdf")
+buttons[1].download_button("Fiche à imprimer (HTML)", page, f"{stem}.html", "text/html", key="fiche_html")

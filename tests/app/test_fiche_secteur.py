@@ -1,0 +1,80 @@
+"""The Fiche secteur page run with AppTest on the real territory (no browser).
+
+A plan with one sector per department, a referent and a group per sector is uploaded; the sheet
+of the Rhône's sector names its neighbours' referents, the hub's contact, the partners with their
+contacts, and offers the PDF and the HTML.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from streamlit.testing.v1 import AppTest
+
+from geo.reports.fiche import DEFAULT_HUB_CONTACT, SHEET_SECTIONS
+
+MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture(scope="module")
+def plan_csv(units) -> bytes:
+    departement = units["departement"].astype(str)
+    frame = pd.DataFrame({"code_insee": units["code_insee"], "sector": "S" + departement,
+                          "referent": "Référente " + departement,
+                          "groupe": ["Métropole" if d == "69" else "Région" for d in departement]})
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def app(plan_csv) -> AppTest:
+    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
+    at.switch_page("pages/fiche_secteur.py").run()
+    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
+    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
+    at.selectbox(key="fiche_sector").select("S69").run()
+    return at
+
+
+def test_without_a_plan_the_page_says_what_to_do():
+    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
+    at.switch_page("pages/fiche_secteur.py").run()
+    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
+    _ok(at)
+    assert at.title[0].value == "Fiche secteur"
+    assert any("Aucun plan de secteurs" in i.value for i in at.info)
+
+
+def test_sheet_of_the_rhone(app, units):
+    _ok(app)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Référent·e"] == "Référente 69" and metrics["Groupe"] == "Métropole"
+    assert metrics["Communes"] == str((units["departement"] == "69").sum())
+    assert app.header[0].value == "Fiche du secteur S69"
+    subheaders = [s.value for s in app.subheader]
+    assert all(section in subheaders for section in SHEET_SECTIONS[1:])
+    assert any(DEFAULT_HUB_CONTACT in m.value for m in app.markdown)
+    assert any("fictif" in w.value for w in app.warning)
+    neighbours = app.dataframe[0].value
+    assert set(neighbours["Secteur"]) == {"S01", "S38", "S42"}
+    assert set(neighbours["Référent·e"]) == {"Référente 01", "Référente 38", "Référente 42"}
+    partners = app.dataframe[2].value
+    assert len(partners) and partners["Téléphone"].str.startswith("04 65 71").all()
+
+
+def test_downloads(app):
+    labels = {b.proto.label for b in app.get("download_button")}
+    assert labels == {"Fiche (PDF)", "Fiche à imprimer (HTML)"}
+
+
+def test_another_sector(app):
+    app.selectbox(key="fiche_sector").select("S15").run()
+    _ok(app)
+    assert app.header[0].value == "Fiche du secteur S15"
+    assert {m.label: m.value for m in app.metric}["Référent·e"] == "Référente 15"
