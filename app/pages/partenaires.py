@@ -253,6 +253,9 @@ with directory:
 with importing:
     fmt = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="partenaires_import_format")
     upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx"], key="partenaires_import_file")
+    st.caption("Un aperçu (créations, mises à jour, rejets et leurs motifs) est montré avant tout enregistrement. "
+               "Pour l'extraction nationale de l'Annuaire Santé (plusieurs centaines de Mo) : "
+               "`secteurs partners import FICHIER --format rpps` en ligne de commande.")
     if upload is not None:
         token = (upload.file_id, fmt)
         if st.session_state.get("partenaires_preview_token") != token:
