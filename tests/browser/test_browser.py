@@ -290,3 +290,68 @@ def test_orientation_demo_plan_one_referral_and_a_list(browser_page, server, scr
     assert page.get_by_role("button", name="Télécharger (CSV)").count() == 1
     page.screenshot(path=str(screenshots / "orientation_liste.png"), full_page=True)
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
+
+
+def _demo_plan(page) -> None:
+    """Choose and propose the demo plan on a page with the shared plan picker."""
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Plan de secteurs").click()
+    page.get_by_role("option", name="Plan de démonstration (démo fictive)").click()
+    _wait_idle(page)
+    page.get_by_role("button", name="Proposer un plan de démonstration").click()
+
+
+def test_couverture_ars_mode_map_and_pdf(browser_page, server, screenshots, tmp_path):
+    from pypdf import PdfReader
+
+    page = browser_page.page
+    page.goto(server + "couverture")
+    _wait_idle(page)
+    _demo_plan(page)
+    page.get_by_text("Rapport pour l'ARS").wait_for(timeout=180_000)
+    _wait_idle(page, timeout_ms=180_000)
+    _assert_no_error(page, "Couverture")
+    _wait_for_units(page)
+    page.get_by_text("Mode ARS (effectifs masqués)").click()
+    page.get_by_text("Mode ARS : les effectifs affichés").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Carte").click()
+    page.get_by_role("option", name="Zones blanches").click()
+    _wait_idle(page)
+    _assert_no_error(page, "Couverture, zones blanches")
+    page.get_by_role("button", name="Préparer le PDF").click()
+    button = page.get_by_role("button", name="Rapport ARS (PDF)")
+    button.wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    path = tmp_path / "ars.pdf"
+    download.value.save_as(path)
+    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    assert "rapport pour l'ARS" in text and "< 11" in text and "7. Méthode" in text
+    page.screenshot(path=str(screenshots / "couverture_ars.png"), full_page=True)
+    assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
+
+
+def test_fiche_secteur_pdf_and_html(browser_page, server, screenshots, tmp_path):
+    from pypdf import PdfReader
+
+    page = browser_page.page
+    page.goto(server + "fiche-secteur")
+    _wait_idle(page)
+    _demo_plan(page)
+    button = page.get_by_role("button", name="Fiche (PDF)")
+    button.wait_for(timeout=180_000)
+    _wait_idle(page)
+    _assert_no_error(page, "Fiche secteur")
+    heading = page.get_by_role("heading", name="Fiche du secteur")
+    sector = heading.first.inner_text().split()[-1]
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    path = tmp_path / "fiche.pdf"
+    download.value.save_as(path)
+    assert f"Fiche du secteur {sector}" in " ".join(p.extract_text() for p in PdfReader(path).pages)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Fiche à imprimer (HTML)").click()
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "@media print" in html and f"Fiche du secteur {sector}" in html
+    page.screenshot(path=str(screenshots / "fiche_secteur.png"), full_page=True)
+    assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
