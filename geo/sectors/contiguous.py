@@ -38,13 +38,17 @@ class ContiguousPMedian(SectorMethod):
         LP/medoid alternations per start.
     polish_rounds
         Maximum rounds of border flips.
+    polish_seconds
+        Stop the border flips after the round exceeding this time (large territories).
     """
 
     name = "contiguous-pmedian"
     contiguous = True
 
-    def __init__(self, seed: int | None = 0, restarts: int = 4, iterations: int = 12, polish_rounds: int = 40):
-        super().__init__(seed, restarts=restarts, iterations=iterations, polish_rounds=polish_rounds)
+    def __init__(self, seed: int | None = 0, restarts: int = 4, iterations: int = 12, polish_rounds: int = 40,
+                 polish_seconds: float = 20.0, **kwargs):
+        super().__init__(seed, restarts=restarts, iterations=iterations, polish_rounds=polish_rounds,
+                         polish_seconds=polish_seconds, **kwargs)
 
     def _solve(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
         groups = np.unique(problem.groups)
@@ -70,7 +74,8 @@ class ContiguousPMedian(SectorMethod):
         self._step("balance")
         labels = self._balance(problem, labels, rng)
         self._step("polish")
-        labels = local_search(problem, labels, rng, max_rounds=p["polish_rounds"])
+        labels = local_search(problem, labels, rng, max_rounds=p["polish_rounds"],
+                              max_seconds=p["polish_seconds"])
         labels = self._balance(problem, labels, rng)
         if depth == 0:
             self._step("recut")

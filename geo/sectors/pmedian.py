@@ -111,6 +111,36 @@ def lp_assign(problem: Problem, centres: np.ndarray, slack: float) -> tuple[np.n
     return labels, float(res.fun), mean_km
 
 
+def bisection_assign(problem: Problem) -> np.ndarray:
+    """Balanced regions by recursive coordinate bisection (for problems too large for the LP).
+
+    The units with load are cut across their longer extent at the point where
+    the cumulative load reaches the first half's share of the targets, then each
+    half again, down to one sector. Locked units and previous plans are not
+    considered here (the later steps handle them). Units without load get -1.
+    """
+    labels = np.full(problem.n, -1, dtype=np.int64)
+    heavy = np.flatnonzero(problem.load > 0)
+    stack = [(heavy, np.arange(problem.k))]
+    while stack:
+        units, sectors = stack.pop()
+        if len(sectors) == 1 or len(units) <= 1:
+            labels[units] = sectors[0]
+            continue
+        half = len(sectors) // 2
+        first, second = sectors[:half], sectors[half:]
+        share = problem.targets[first].sum() / problem.targets[sectors].sum()
+        xy = problem.xy[units]
+        axis = int(np.argmax(xy.max(axis=0) - xy.min(axis=0)))
+        order = units[np.argsort(xy[:, axis], kind="stable")]
+        cum = np.cumsum(problem.load[order])
+        cut = int(np.searchsorted(cum, share * cum[-1]))
+        cut = min(max(cut, len(first)), len(order) - len(second))
+        stack.append((order[:cut], first))
+        stack.append((order[cut:], second))
+    return labels
+
+
 def price_assign(problem: Problem, centres: np.ndarray, slack: float, iterations: int = 400
                  ) -> tuple[np.ndarray, float, float]:
     """Balanced assignment by prices, for large problems: each unit takes the sector minimising
@@ -218,6 +248,14 @@ def balanced_pmedian(problem: Problem, rng: np.random.Generator, restarts: int =
     slack = problem.tolerance / 2 if slack is None else slack
     best = None
     heavy = problem.load > 0
+    if int(heavy.sum()) * min(problem.k, _NEAREST) > _LP_MAX_VARIABLES:
+        # too large for the LP: recursive coordinate bisection, balanced by construction
+        labels = bisection_assign(problem)
+        centres = medoids(problem, labels, candidates=heavy)
+        d = np.hypot(*(problem.xy[heavy] - problem.xy[centres[labels[heavy]]]).T) / 1000.0
+        objective = float((problem.load[heavy] * d).sum())
+        return {"labels": labels, "centres": centres, "objective": objective,
+                "mean_km": objective / problem.total_load}
     for _ in range(max(1, restarts)):
         centres = kmeanspp(problem, rng)
         seen = set()

@@ -301,14 +301,18 @@ def balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, max_round
 
 
 def local_search(problem: Problem, labels: np.ndarray, rng: np.random.Generator, max_rounds: int = 40,
-                 recentre: bool = True) -> np.ndarray:
+                 recentre: bool = True, max_seconds: float | None = None) -> np.ndarray:
     """Flip border units to the adjacent sector that lowers the cost, keeping balance and contiguity.
 
     The cost is the load-weighted distance to the sector's base (plus a tiny
     weight for units without load), the keep penalty against ``previous`` and
     the department penalty. Between rounds the bases move to the new medoids.
-    A move never creates or worsens a balance violation.
+    A move never creates or worsens a balance violation. ``max_seconds`` stops
+    after the round that exceeds it (large territories).
     """
+    import time
+
+    start = time.perf_counter()
     centres = medoids(problem, labels)
     st = _State(problem, labels, centres)
     pen = problem.department_penalty
@@ -347,6 +351,8 @@ def local_search(problem: Problem, labels: np.ndarray, rng: np.random.Generator,
         st.set_centres(new_centres)
         if moves == 0 and not changed:
             break
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            break
     assert k == len(st.centres)
     return st.labels()
 
@@ -380,6 +386,8 @@ def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rou
 
     st = _State(problem, labels, centres)
     k = problem.k
+    if k > 30:
+        hops = min(hops, 2)
     banned: set[tuple[int, int]] = set()
     for _ in range(rounds):
         viol = [st.violation(s, st.loads[s]) for s in range(k)]
