@@ -113,3 +113,45 @@ def shortest_path(sources, targets, allowed, nbrs: list[list[int]]) -> list[int]
                 parent[v] = u
                 queue.append(v)
     return None
+
+
+def articulation_points(members, nbrs: list[list[int]]) -> set[int]:
+    """Units whose removal splits the subgraph induced by ``members`` (iterative Tarjan)."""
+    members = set(int(m) for m in members)
+    disc: dict[int, int] = {}
+    low: dict[int, int] = {}
+    cut: set[int] = set()
+    counter = 0
+    for root in sorted(members):
+        if root in disc:
+            continue
+        disc[root] = low[root] = counter
+        counter += 1
+        root_children = 0
+        stack = [(root, -1, iter(nbrs[root]))]
+        while stack:
+            u, parent, it = stack[-1]
+            advanced = False
+            for v in it:
+                if v not in members or v == parent:
+                    continue
+                if v in disc:
+                    low[u] = min(low[u], disc[v])
+                else:
+                    disc[v] = low[v] = counter
+                    counter += 1
+                    stack.append((v, u, iter(nbrs[v])))
+                    advanced = True
+                    break
+            if advanced:
+                continue
+            stack.pop()
+            if parent >= 0:
+                low[parent] = min(low[parent], low[u])
+                if parent == root:
+                    root_children += 1
+                elif low[u] >= disc[parent]:
+                    cut.add(parent)
+        if root_children > 1:
+            cut.add(root)
+    return cut

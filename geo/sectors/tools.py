@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from geo.sectors._graph import pieces_per_sector, sector_components, shortest_path, stays_connected_without
+from geo.sectors._graph import (articulation_points, pieces_per_sector, sector_components, shortest_path,
+                               stays_connected_without)
 from geo.sectors.pmedian import medoids
 from geo.sectors.problem import COMPACTNESS_WEIGHT, Problem, SectorError
 
@@ -357,15 +358,6 @@ def local_search(problem: Problem, labels: np.ndarray, rng: np.random.Generator,
     return st.labels()
 
 
-def _articulation_points(members: set[int], nbrs: list[list[int]]) -> set[int]:
-    import networkx as nx
-
-    graph = nx.Graph()
-    graph.add_nodes_from(members)
-    graph.add_edges_from((i, j) for i in members for j in nbrs[i] if j in members and i < j)
-    return set(nx.articulation_points(graph))
-
-
 def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rounds: int = 5,
                   move_cost: float = 1.0, cost_weight: float = 1e-3, hops: int = 50,
                   time_limit: float = 3.0) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
@@ -404,7 +396,7 @@ def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rou
         layer: list[int] = []
         movable: dict[int, bool] = {}
         for s in sorted(zone):
-            cut_points = _articulation_points(st.members[s], st.nbrs)
+            cut_points = articulation_points(st.members[s], st.nbrs)
             for i in st.members[s]:
                 movable[i] = not (st.locked[i] >= 0 or i == st.centres[s] or i in cut_points)
         for s in sorted(zone):
