@@ -513,3 +513,15 @@ def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rou
                 break
             banned.update((i, b) for i, _, b in pending)
     return st.labels(), st.moved
+
+
+def plan_cost(problem: Problem, labels: np.ndarray) -> float:
+    """The objective the methods minimise: load-weighted km to the bases, plus keep and department penalties."""
+    centres = medoids(problem, labels)
+    d = np.hypot(*(problem.xy - problem.xy[centres[labels]]).T) / 1000.0
+    cost = float(((problem.load + COMPACTNESS_WEIGHT) * d).sum())
+    prev = problem.previous
+    moved = (prev >= 0) & (prev != labels)
+    cost += problem.keep_weight * float(problem.load[moved].sum())
+    pairs = len(np.unique(labels * (int(problem.departement.max()) + 1) + problem.departement))
+    return cost + problem.department_penalty * pairs
