@@ -87,12 +87,15 @@ def test_ars_mode_shows_only_masked_figures(app):
     assert _metrics(app)["Patients"] == "1\u202f350"
 
 
-def test_every_map_indicator(app):
+def test_map_indicators(app):
+    """One indicator of each kind (they share one drawing path per kind)."""
     box = app.selectbox(key="couverture_indicator")
     options = box.options
     assert options[:4] == ["Patients par commune", "Couverture CPTS", "Couverture HAD", "Zones blanches"]
     assert "Accessibilité PSY (E2SFCA)" in options and "Distance au plus proche ERC" in options
-    for option in options:
+    assert len([o for o in options if o.startswith("Distance au plus proche")]) == 7
+    for option in ("Couverture CPTS", "Zones blanches", "Accessibilité ERC (E2SFCA)", "Distance au plus proche PSY",
+                   "Patients par commune"):
         app.selectbox(key="couverture_indicator").select(option).run()
         _ok(app)
 

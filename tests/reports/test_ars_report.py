@@ -135,6 +135,12 @@ def test_pdf_has_every_section_maps_and_masked_figures(ars_out, csv_tables):
     for code, row in deps.drop(TOTAL_LABEL).iterrows():
         line = next(line for line in lines if line.startswith(f"{code} "))
         assert f" {row['Patients']} " in line, (code, line)
+    # the department x sector grid: no cell of 1 to 10 (a "< 11" reads as the tokens "<" and "11")
+    grid = text[text.index(SECTIONS[4]):text.index(SECTIONS[5])]
+    rows = [line.split() for line in grid.splitlines() if re.match(r"^\d\d ", line)]
+    assert len(rows) >= len(deps) - 1        # a grid, or the long form when there are many sectors
+    for tokens in rows:
+        assert not [t for t in tokens[1:] if t.isdigit() and 1 <= int(t) <= 10], tokens
     for line in text.splitlines():
         if line.startswith(("hors zone", "PSY à plus", "ERC à plus", "au moins un")):
             assert not re.search(r" (10|[1-9])$", line.strip()), line
