@@ -16,7 +16,7 @@ from geo.sectors.problem import Problem, SectorError
 #: Above this many sectors, each unit only considers its nearest centres in the LP.
 _DENSE_SECTORS = 24
 _NEAREST = 16
-#: Above this many LP variables, balanced assignment uses prices (Lagrangian) instead of the LP.
+#: Above this many LP variables, the seeds come from recursive coordinate bisection instead of the LP.
 _LP_MAX_VARIABLES = 60_000
 
 
@@ -72,8 +72,6 @@ def lp_assign(problem: Problem, centres: np.ndarray, slack: float) -> tuple[np.n
     """
     units = np.flatnonzero(problem.load > 0)
     k = problem.k
-    if len(units) * min(k, _NEAREST) > _LP_MAX_VARIABLES:
-        return price_assign(problem, centres, slack)
     dist = problem.distances_km(centres)[units]
     cost = assignment_costs(problem, units, dist)
     locked = problem.locked[units]
@@ -139,59 +137,6 @@ def bisection_assign(problem: Problem) -> np.ndarray:
         stack.append((order[:cut], first))
         stack.append((order[cut:], second))
     return labels
-
-
-def price_assign(problem: Problem, centres: np.ndarray, slack: float, iterations: int = 400
-                 ) -> tuple[np.ndarray, float, float]:
-    """Balanced assignment by prices, for large problems: each unit takes the sector minimising
-    distance minus the sector's price; prices rise for under-loaded sectors until loads are
-    within ``slack`` (or the iterations run out; the balancing step finishes the job).
-
-    Same return values as :func:`lp_assign` (the objective is the assignment's cost).
-    """
-    units = np.flatnonzero(problem.load > 0)
-    k = problem.k
-    w = problem.load[units]
-    xy = problem.xy[units]
-    cxy = problem.xy[centres]
-    near = min(k, _NEAREST)
-    from scipy.spatial import cKDTree
-
-    _, cand = cKDTree(cxy).query(xy, k=near)
-    cand = cand.reshape(len(units), near)
-    prev = problem.previous[units]
-    if np.any(prev >= 0):
-        cand = np.concatenate([cand, np.maximum(prev, 0)[:, None]], axis=1)
-    dist = np.hypot(xy[:, None, 0] - cxy[cand, 0], xy[:, None, 1] - cxy[cand, 1]) / 1000.0
-    base = dist.copy()
-    if problem.keep_weight and np.any(prev >= 0):
-        base += problem.keep_weight * ((prev[:, None] >= 0) & (cand != prev[:, None]))
-    locked = problem.locked[units]
-    is_locked = locked >= 0
-    rows = np.arange(len(units))
-    targets = problem.targets
-    price = np.zeros(k)
-    step = float(np.median(dist[:, 0])) + 1.0
-    best = None
-    for it in range(iterations):
-        choice = np.argmin(base - price[cand], axis=1)
-        lab = cand[rows, choice]
-        lab[is_locked] = locked[is_locked]
-        loads = np.bincount(lab, weights=w, minlength=k)
-        excess = loads / targets - 1
-        worst = float(np.abs(excess).max())
-        if best is None or worst < best[0]:
-            best = (worst, lab)
-        if worst <= slack:
-            break
-        price -= step * np.clip(excess, -1, 1)
-        step *= 0.985
-    lab = best[1]
-    labels = np.full(problem.n, -1, dtype=np.int64)
-    labels[units] = lab
-    d = np.hypot(*(problem.xy[units] - problem.xy[centres[lab]]).T) / 1000.0
-    objective = float((w * d).sum())
-    return labels, objective, objective / float(w.sum())
 
 
 def medoids(problem: Problem, labels: np.ndarray, candidates: np.ndarray | None = None,
