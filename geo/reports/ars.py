@@ -52,7 +52,7 @@ TABLE_TITLES = {
     "communes": "Par commune",
 }
 _PATIENT_COLUMN = re.compile(r"patient", re.IGNORECASE)
-_TYPE_NAMES = {"CPTS": "CPTS", "HAD": "HAD", "ERC": "ERC", "PSY": "psychologue", "DAC": "DAC",
+_TYPE_NAMES = {"CPTS": "CPTS", "HAD": "HAD", "ERC": "espace ressources cancer", "PSY": "psychologue", "DAC": "DAC",
                "SSIAD": "SSIAD", "CCAS": "CCAS"}
 
 
@@ -186,7 +186,8 @@ def method_notes(coverage: Coverage) -> list[tuple[str, list[str]]]:
             "Un même schéma de masquage couvre tous les tableaux, la carte et les fichiers CSV/XLSX ; il est "
             "vérifié par programmation linéaire (audit à la manière de tau-ARGUS) : chaque effectif masqué peut "
             "prendre au moins deux valeurs compatibles avec tout ce qui est publié.",
-            "Un effectif nul est publié « 0 ».",
+            "Un effectif nul est publié « 0 », sauf lorsqu'il faut masquer aussi les zéros d'une ligne pour "
+            f"protéger ses autres effectifs (il est alors publié « {PRIMARY_SYMBOL} », ce qui reste vrai).",
         ]),
     ]
 
