@@ -253,7 +253,7 @@ class Gazetteer:
             for cp in filter(None, str(row.get("codes_postaux") or "").split(",")):
                 self._by_postal.setdefault(cp.strip(), []).append(code)
             self._add_name(row["nom"], code)
-            if row.get("type") == "ARM" and commune == LYON:
+            if row.get("unit_type") == "ARM" and commune == LYON:
                 self._add_name("Lyon", code)
             for part in filter(None, str(row.get("anciennes_communes") or "").split("|")):
                 old_code, old_name, *_ = part.split(":")

@@ -63,7 +63,7 @@ def _load_units_cached(directory: str) -> gpd.GeoDataFrame:
 def load_units(directory: Path | str | None = None) -> gpd.GeoDataFrame:
     """All sector units, EPSG:4326.
 
-    Columns: ``code_insee``, ``nom``, ``type`` (COM or ARM), ``commune_insee``
+    Columns: ``code_insee``, ``nom``, ``unit_type`` (COM or ARM; not ``type``, which GeoDataFrame reserves for geometry types), ``commune_insee``
     (Lyon for its arrondissements), ``departement``, ``epci_code``,
     ``epci_nom``, ``population``, ``codes_postaux`` (comma separated),
     ``anciennes_communes`` (``code:name:type`` joined by ``|``), ``mairie_lon``,

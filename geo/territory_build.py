@@ -43,7 +43,7 @@ LAYER = "communes"
 
 #: Columns of the committed files, in order.
 COLUMNS = [
-    "code_insee", "nom", "type", "commune_insee", "departement", "epci_code", "epci_nom",
+    "code_insee", "nom", "unit_type", "commune_insee", "departement", "epci_code", "epci_nom",
     "population", "codes_postaux", "anciennes_communes", "mairie_lon", "mairie_lat",
     "point_source", "geometry_quality",
 ]
@@ -227,7 +227,7 @@ def build(departements: list[str], out_dir: Path, restored_csv: Path | None = No
     rows = units.set_index("code")
     out = pd.DataFrame({"code_insee": codes})
     out["nom"] = out["code_insee"].map(rows["nom"])
-    out["type"] = out["code_insee"].map(rows["type"])
+    out["unit_type"] = out["code_insee"].map(rows["type"])
     out["commune_insee"] = out["code_insee"].map(rows["commune_insee"])
     out["departement"] = out["code_insee"].map(rows["departement"])
     epci_id = out["code_insee"].map(rows["epci_id"])
