@@ -181,6 +181,11 @@ with st.expander("Patients : " + ("démo fictive" if demo else state[COUNTS]["la
         except PatientFileError as error:
             st.error(f"Fichier illisible : {error}")
         else:
+            if not len(result.counts):
+                st.error("Aucune ligne du fichier n'a pu être placée dans une commune du territoire : "
+                         "comptages inchangés.")
+                st.text(result.report())
+                st.stop()
             state[COUNTS] = {"counts": result.counts[["code_insee", "patients"]].copy(),
                              "label": f"{upload.name} ({fr_int(result.summary['patients'])} patients)",
                              "report": result.report()}

@@ -224,6 +224,18 @@ def test_propose_from_the_team_table(app):
     app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
 
 
+def test_upload_with_no_placed_line_keeps_the_counts(app):
+    before = app.session_state["secteurs_counts"] if "secteurs_counts" in app.session_state else None
+    app.file_uploader[0].set_value(("vide.csv", "CP;Ville\n99999;Nulle-Part\n".encode(), "text/csv"))
+    app.run()
+    assert not app.exception
+    assert any("Aucune ligne du fichier" in e.value for e in app.error)
+    after = app.session_state["secteurs_counts"] if "secteurs_counts" in app.session_state else None
+    assert after is before
+    app.file_uploader[0].set_value(None)
+    app.run()
+
+
 def test_upload_keeps_counts_only(app):
     secret = "Zorglubovitch"
     content = ("Nom;Prénom;Date de naissance;CP;Ville\n"
