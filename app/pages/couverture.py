@@ -191,12 +191,11 @@ with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(name, data)
 buttons[2].download_button("Tableaux (CSV, zip)", archive.getvalue(), f"{FILE_STEM}_csv.zip", "application/zip",
                            key="couverture_csv")
-pdf_key = ("couverture_pdf", id(report))
-if buttons[0].button("Préparer le PDF", key="couverture_pdf_prepare", help="Quelques secondes (cartes)."):
+if not report.pdf_ready and buttons[0].button("Préparer le PDF", key="couverture_pdf_prepare",
+                                              help="Quelques secondes (cartes)."):
     with st.spinner("Cartes et mise en page du rapport…"):
-        st.session_state["couverture_pdf"] = (pdf_key, report.pdf_bytes())
-prepared = st.session_state.get("couverture_pdf")
-if prepared and prepared[0] == pdf_key:
-    buttons[0].download_button("Rapport ARS (PDF)", prepared[1], f"{FILE_STEM}.pdf", "application/pdf",
+        report.pdf_bytes()
+if report.pdf_ready:
+    buttons[0].download_button("Rapport ARS (PDF)", report.pdf_bytes(), f"{FILE_STEM}.pdf", "application/pdf",
                                key="couverture_pdf_download")
 st.caption("Tableaux : " + ", ".join(TABLE_TITLES.values()) + ".")

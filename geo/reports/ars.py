@@ -240,6 +240,7 @@ class ArsReport:
     demo: bool = False
     plan_label: str = ""
     _maps: dict = field(default_factory=dict, repr=False)
+    _files: dict = field(default_factory=dict, repr=False)
 
     # -- files ------------------------------------------------------------------------------
     def csv_files(self) -> dict[str, bytes]:
@@ -249,7 +250,9 @@ class ArsReport:
                 for name, table in self.tables.items()}
 
     def xlsx_bytes(self) -> bytes:
-        """One workbook: a sheet per table, then the method and the sources."""
+        """One workbook: a sheet per table, then the method and the sources (built once)."""
+        if "xlsx" in self._files:
+            return self._files["xlsx"]
         check_export(self.tables)
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -263,7 +266,8 @@ class ArsReport:
             pd.DataFrame({"Rapport": about}).to_excel(writer, sheet_name="lisez-moi", index=False)
             for name, table in self.tables.items():
                 table.to_excel(writer, sheet_name=name[:31], index=False)
-        return buffer.getvalue()
+        self._files["xlsx"] = buffer.getvalue()
+        return self._files["xlsx"]
 
     def maps(self) -> dict[str, bytes]:
         """The report's maps as PNG, title -> bytes (patients with the masked classes only)."""
@@ -273,12 +277,19 @@ class ArsReport:
             self._maps = coverage_maps(self)
         return self._maps
 
+    @property
+    def pdf_ready(self) -> bool:
+        """Whether :meth:`pdf_bytes` has already been built (it takes a few seconds)."""
+        return "pdf" in self._files
+
     def pdf_bytes(self) -> bytes:
-        """The PDF: summary, maps, tables by department and sector, white zones, method, sources."""
+        """The PDF: summary, maps, tables by department and sector, white zones, method, sources (built once)."""
         from geo.reports._ars_pdf import render
 
-        check_export(self.tables)
-        return render(self)
+        if "pdf" not in self._files:
+            check_export(self.tables)
+            self._files["pdf"] = render(self)
+        return self._files["pdf"]
 
     def write(self, folder) -> list[Path]:
         """Write the PDF, the XLSX and the CSVs into ``folder`` (created); returns the paths."""
