@@ -18,10 +18,10 @@ from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
 from app.ui import FICTITIOUS, fictitious_notice, fr_int
 from geo.display import DEPARTEMENT_NAMES
 from geo.sectors import export, store
-from geo.sectors.edit import (History, broken_sectors, forget_ancestors, locks_in, move_units, remeasure, restore_plan,
-                              sector_table)
+from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_ancestors, is_valid, locks_in, move_units,
+                              remeasure, restore_plan, sector_table)
 from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
-from geo.sectors.propose import propose, rebalance
+from geo.sectors.propose import changes, propose, rebalance
 from geo.sectors.team import Team, team_from_frame
 
 MAP_KEY = "secteurs_map"
@@ -120,6 +120,12 @@ def _redo() -> None:
 def _rebalance() -> None:
     plan = history.current
     new, moves = rebalance(plan, locks_in(plan, state[LOCKED]))
+    if not is_valid(new):
+        state[MOVES] = None
+        _flash("warning", "Le rééquilibrage ne suffit pas à rendre chaque secteur non vide, d'un seul tenant "
+                          "et dans la tolérance. Proposez un nouveau découpage en cochant « Partir du plan "
+                          "courant » : il garde le plus de patients possible avec leur référente.")
+        return
     state[MOVES] = moves
     if len(moves):
         history.push(new, f"rééquilibrage ({len(moves)} commune(s))")
@@ -224,6 +230,9 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
     whole = cols[1].checkbox("Garder les départements entiers autant que possible", key="secteurs_whole")
     seed = cols[2].number_input("Variante (graine)", 0, 999, 0, key="secteurs_seed",
                                 help="Une autre graine donne une autre proposition équivalente.")
+    from_current = history.current is not None and st.checkbox(
+        "Partir du plan courant (garder le plus de patients possible avec leur référente)",
+        key="secteurs_from_current")
     keep_locks = bool(state[LOCKED]) and st.checkbox(f"Respecter les {len(state[LOCKED])} commune(s) verrouillée(s)",
                                                      value=True, key="secteurs_keep_locks")
     if st.button("Proposer", type="primary", key="secteurs_propose"):
@@ -242,7 +251,8 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                         bar.progress(fraction, text=text)
 
                 plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
-                               locked=locked, department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
+                               locked=locked, previous=history.current if from_current else None,
+                               department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
                                else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
                 bar.progress(1.0, text="Terminé")
                 status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
@@ -250,6 +260,11 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
         except SectorError as error:
             st.error(f"Impossible de proposer ce découpage : {error}")
         else:
+            if from_current:
+                moved = changes(history.current, plan)
+                st.success(f"Nouveau découpage : {fr_int(moved['units_changed'])} commune(s) et "
+                           f"{fr_int(moved['patients_changed'])} patient(s) sur {fr_int(moved['patients'])} "
+                           "changent de secteur.")
             state[TEAM] = team
             state[LOCKED] = locks_in(plan, state[LOCKED])
             state[MOVES] = None
@@ -359,6 +374,8 @@ with right:
 
     for name in broken_sectors(plan):
         st.warning(f"Le secteur **{name}** n'est plus d'un seul tenant (contiguïté rompue).", icon="⚠️")
+    for name in empty_sectors(plan):
+        st.warning(f"Le secteur **{name}** n'a plus aucune commune.", icon="⚠️")
     outside = table[table["deviation"].abs() > plan.tolerance + 1e-9]
     if len(outside):
         st.warning("Hors tolérance : " + ", ".join(f"{s} ({_pct(d)})" for s, d in

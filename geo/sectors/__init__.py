@@ -26,7 +26,7 @@ store        save_plan, list_plans, load_plan, compare_plans (SQLite, versions b
 Hand edits and files (used by the Secteurs page)
 ------------------------------------------------
 edit         History (undo/redo), move_units (respecting locks), forget_ancestors, locks_in, remeasure,
-             restore_plan, sector_table, broken_sectors
+             restore_plan, sector_table, broken_sectors, empty_sectors, is_valid
 export       plan_csv, plan_geojson, plan_geopackage (CSV, GeoJSON, GeoPackage as bytes)
 """
 from geo.sectors.base import SectorMethod

@@ -212,6 +212,18 @@ def sector_table(plan) -> pd.DataFrame:
 
 
 def broken_sectors(plan) -> list[str]:
-    """Names of the sectors that are no longer one connected piece."""
-    return [plan.names[s] for s in np.flatnonzero(~np.asarray(plan["contiguous"], dtype=bool))]
+    """Names of the sectors in several pieces (empty sectors are in :func:`empty_sectors`)."""
+    broken = ~np.asarray(plan["contiguous"], dtype=bool) & (np.asarray(plan["units"]) > 0)
+    return [plan.names[s] for s in np.flatnonzero(broken)]
+
+
+def empty_sectors(plan) -> list[str]:
+    """Names of the sectors left without any unit."""
+    return [plan.names[s] for s in np.flatnonzero(np.asarray(plan["units"]) == 0)]
+
+
+def is_valid(plan) -> bool:
+    """Every sector non-empty, in one piece and within the plan's tolerance."""
+    return (not empty_sectors(plan) and not broken_sectors(plan)
+            and plan.max_deviation <= plan.tolerance + 1e-9)
 

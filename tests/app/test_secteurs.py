@@ -166,6 +166,30 @@ def test_lock_then_rebalance_keeps_locked_units(app):
     assert len(app.dataframe) >= 1
 
 
+def test_an_emptied_sector_needs_a_new_proposal_from_the_current_plan(app):
+    from geo.sectors.edit import move_units
+
+    plan = _plan(app)
+    locked = app.session_state["secteurs_locked"]
+    victim = next(n for n in plan.names if n not in locked.values())
+    members = [c for c in plan.context.codes if plan.sector_of(c) == victim]
+    other = next(n for n in plan.names if n != victim)
+    app.session_state["secteurs_history"].push(move_units(plan, members, other)[0], "test")
+    app.run()
+    _ok(app)
+    assert f"Le secteur **{victim}** n'a plus aucune commune." in [w.value for w in app.warning]
+    app.button(key="secteurs_rebalance").click().run()
+    assert any("Partir du plan courant" in w.value for w in app.warning)
+    app.checkbox(key="secteurs_from_current").check()
+    app.button(key="secteurs_propose").click().run()
+    _ok(app)
+    new = _plan(app)
+    assert new.is_contiguous and new.max_deviation <= new.tolerance + 1e-9 and (new["units"] > 0).all()
+    assert any("changent de secteur" in s.value for s in app.success)
+    assert new.sector_of("69383") == locked["69383"]  # the lock is kept
+    app.checkbox(key="secteurs_from_current").uncheck().run()
+
+
 def test_save_compare_and_load_versions(app):
     app.text_input(key="secteurs_save_name").input("Test")
     app.button(key="secteurs_save").click().run()

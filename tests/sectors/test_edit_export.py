@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from geo.sectors import export
-from geo.sectors.edit import (History, broken_sectors, forget_ancestors, locks_in, move_units, remeasure,
-                              restore_plan, sector_table)
+from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_ancestors, is_valid, locks_in, move_units,
+                              remeasure, restore_plan, sector_table)
 
 
 def test_history_undo_redo_and_branching():
@@ -132,3 +132,11 @@ def test_forget_ancestors_keeps_metrics_right(plan11):
     c = b.flip({codes[2]: plan11.names[3]})
     fresh = c.with_assignment(c.assignment)
     assert c.metrics()["sectors"] == fresh.metrics()["sectors"]
+
+
+def test_an_emptied_sector_is_empty_not_broken(plan11):
+    victim = plan11.names[0]
+    members = plan11.context.codes[plan11.assignment == 0]
+    child, _, _ = move_units(plan11, members, plan11.names[1])
+    assert empty_sectors(child) == [victim] and victim not in broken_sectors(child)
+    assert is_valid(plan11) and not is_valid(child)
