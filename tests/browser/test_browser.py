@@ -292,6 +292,16 @@ def test_orientation_demo_plan_one_referral_and_a_list(browser_page, server, scr
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
 
 
+def _open_page(page, server: str, slug: str) -> None:
+    """Open a page by its navigation link (a cold server answers a direct URL with "Page not found" first)."""
+    page.goto(server)
+    _wait_idle(page)
+    nav = page.locator("[data-testid=stSidebarNavLink], [data-testid=stTopNavLink]")
+    nav.and_(page.locator(f'[href$="/{slug}"]')).first.click()
+    page.wait_for_url(f"**/{slug}", timeout=30_000)
+    _wait_idle(page)
+
+
 def _demo_plan(page) -> None:
     """Choose and propose the demo plan on a page with the shared plan picker."""
     page.locator("[data-testid=stSelectbox]").filter(has_text="Plan de secteurs").click()
@@ -304,8 +314,7 @@ def test_couverture_ars_mode_map_and_pdf(browser_page, server, screenshots, tmp_
     from pypdf import PdfReader
 
     page = browser_page.page
-    page.goto(server + "couverture")
-    _wait_idle(page)
+    _open_page(page, server, "couverture")
     _demo_plan(page)
     page.get_by_text("Rapport pour l'ARS").wait_for(timeout=180_000)
     _wait_idle(page, timeout_ms=180_000)
@@ -337,8 +346,7 @@ def test_fiche_secteur_pdf_and_html(browser_page, server, screenshots, tmp_path)
     from pypdf import PdfReader
 
     page = browser_page.page
-    page.goto(server + "fiche-secteur")
-    _wait_idle(page)
+    _open_page(page, server, "fiche-secteur")
     _demo_plan(page)
     button = page.get_by_role("button", name="Fiche (PDF)")
     button.wait_for(timeout=180_000)
