@@ -94,6 +94,7 @@ def _ars(args) -> int:
     from geo.reports.ars import fictitious_file, sources_lines
     from geo.territory import load_units
 
+    max_km = _max_km(args.max_km)
     plan = _read_plan(args.plan)
     if not args.patients.exists():
         raise CommandError(f"{args.patients}: no such file")
@@ -105,7 +106,7 @@ def _ars(args) -> int:
         print("warning: the partner directory holds FICTITIOUS demo partners; the report says so", file=sys.stderr)
     if demo_patients:
         print("warning: the patient counts are FICTITIOUS demo data; the report says so", file=sys.stderr)
-    coverage = compute_coverage(load_units(), partner_frame, zones, counts, plan, max_km=_max_km(args.max_km))
+    coverage = compute_coverage(load_units(), partner_frame, zones, counts, plan, max_km=max_km)
     report = build_ars_report(coverage, demo=demo_partners or demo_patients, plan_label=args.plan.name,
                               sources=sources_lines(patients=args.patients.name, demo_patients=demo_patients,
                                                     partners=partner_frame, demo_partners=demo_partners,

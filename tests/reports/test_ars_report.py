@@ -144,3 +144,24 @@ def test_pdf_has_every_section_maps_and_masked_figures(ars_out, csv_tables):
     for line in text.splitlines():
         if line.startswith(("hors zone", "PSY à plus", "ERC à plus", "au moins un")):
             assert not re.search(r" (10|[1-9])$", line.strip()), line
+
+
+@pytest.mark.parametrize("argument, message", [
+    (["--max-km", "PSY=loin"], "--max-km: expected TYPE=KM such as PSY=30, got 'PSY=loin'"),
+    (["--max-km", "ERC=-5"], "--max-km: expected TYPE=KM with a positive distance, got 'ERC=-5'"),
+])
+def test_cli_input_errors(report_files, tmp_path, capsys, argument, message):
+    from app.cli import main
+
+    code = main(["report", "ars", "--plan", str(report_files["plan"]), "--patients", str(report_files["patients"]),
+                 "--out", str(tmp_path / "out"), "--db", str(report_files["db"]), *argument])
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert message in capsys.readouterr().err
+
+
+def test_cli_missing_patients_file(report_files, tmp_path, capsys):
+    from app.cli import main
+
+    code = main(["report", "ars", "--plan", str(report_files["plan"]), "--patients", str(tmp_path / "none.csv"),
+                 "--out", str(tmp_path / "out"), "--db", str(report_files["db"])])
+    assert code == 2 and "none.csv: no such file" in capsys.readouterr().err
