@@ -70,8 +70,12 @@ ars = controls[2].toggle("Mode ARS (effectifs masqués)", key="couverture_ars",
                          help="N'affiche que les effectifs tels qu'ils sortent pour l'ARS : 1 à 10 patients "
                               f"« {PRIMARY_SYMBOL} », secret secondaire « {SECONDARY_SYMBOL} ».")
 key = (plan, counts, tuple(sorted(max_km.items())), resources.directory_version())
-coverage = resources.coverage(*key)
-report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label)
+try:
+    coverage = resources.coverage(*key)
+    report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label)
+except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
+    st.error(f"Couverture impossible à calculer : {exc}")
+    st.stop()
 table = coverage.units.set_index("code_insee")
 
 # -- map ------------------------------------------------------------------------------------------

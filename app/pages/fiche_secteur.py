@@ -24,8 +24,12 @@ if plan is None:
 
 sectors = sorted(plan["sector"].astype(str).unique())
 sector = st.selectbox("Secteur", sectors, key="fiche_sector")
-sheet = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
-                    demo_patients=counts_are_demo, with_map=False)
+try:
+    sheet = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
+                        demo_patients=counts_are_demo, with_map=False)
+except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
+    st.error(f"Fiche impossible à établir : {exc}")
+    st.stop()
 if sheet.demo_partners:
     fictitious_notice("l'annuaire des partenaires est inventé (fictif) : ne pas orienter de patient vers eux.")
 if counts_are_demo or plan_is_demo:

@@ -78,3 +78,13 @@ def test_another_sector(app):
     _ok(app)
     assert app.header[0].value == "Fiche du secteur S15"
     assert {m.label: m.value for m in app.metric}["Référent·e"] == "Référente 15"
+
+
+def test_a_plan_with_unknown_codes_is_an_error_message():
+    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
+    at.switch_page("pages/fiche_secteur.py").run()
+    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
+    plan = b"code_insee,sector\n69383,A\n99999,A\n"
+    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan, "text/csv")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Fiche impossible à établir" in e.value and "99999" in e.value for e in at.error)
