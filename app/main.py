@@ -1,6 +1,7 @@
 """secteurs: the Streamlit app (``secteurs app`` runs it).
 
-Each page is one file of ``app/pages/``; adding a page is one line of PAGES.
+Each page is one file of ``app/views/``; adding a page is one line of PAGES.
+(Not ``pages/``: Streamlit would also list that folder's files as pages of its own.)
 """
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 
-#: (file in app/pages/, French label, icon, URL path); the first is the home page.
+#: (file in app/views/, French label, icon, URL path); the first is the home page.
 PAGES = [
     ("accueil.py", "Accueil", "🏠", "accueil"),
     ("secteurs.py", "Secteurs", "🗺️", "secteurs"),

@@ -91,7 +91,7 @@ def main(argv=None) -> None:
     display.units_geojson()  # build the display cache if missing (not part of an interaction)
     at = AppTest.from_file(str(MAIN), default_timeout=600)
     first = _timed(at.run)
-    at.switch_page("pages/secteurs.py")
+    at.switch_page("views/secteurs.py")
     page = _timed(at.run)
     at.button(key="secteurs_propose").click()
     proposing = _timed(at.run)

@@ -42,7 +42,7 @@ def plan_csv(units) -> bytes:
 @pytest.fixture(scope="module")
 def app(plan_csv) -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("pages/couverture.py").run()
+    at.switch_page("views/couverture.py").run()
     at.selectbox(key="couverture_plan_choice").select("Fichier plan.csv").run()
     at.file_uploader(key="couverture_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
     return at
@@ -50,7 +50,7 @@ def app(plan_csv) -> AppTest:
 
 def test_without_a_plan_the_page_says_what_to_do():
     at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("pages/couverture.py").run()
+    at.switch_page("views/couverture.py").run()
     at.selectbox(key="couverture_plan_choice").select("Fichier plan.csv").run()
     _ok(at)
     assert at.title[0].value == "Couverture"

@@ -35,7 +35,7 @@ def plan_csv(units) -> bytes:
 @pytest.fixture(scope="module")
 def app(plan_csv) -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("pages/fiche_secteur.py").run()
+    at.switch_page("views/fiche_secteur.py").run()
     at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
     at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
     at.selectbox(key="fiche_sector").select("S69").run()
@@ -44,7 +44,7 @@ def app(plan_csv) -> AppTest:
 
 def test_without_a_plan_the_page_says_what_to_do():
     at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("pages/fiche_secteur.py").run()
+    at.switch_page("views/fiche_secteur.py").run()
     at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
     _ok(at)
     assert at.title[0].value == "Fiche secteur"
@@ -82,7 +82,7 @@ def test_another_sector(app):
 
 def test_a_plan_with_unknown_codes_is_an_error_message():
     at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("pages/fiche_secteur.py").run()
+    at.switch_page("views/fiche_secteur.py").run()
     at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
     plan = b"code_insee,sector\n69383,A\n99999,A\n"
     at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan, "text/csv")).run()

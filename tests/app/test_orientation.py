@@ -47,7 +47,7 @@ def plan_csv(units) -> bytes:
 @pytest.fixture(scope="module")
 def app(plan_csv) -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("pages/orientation.py").run()
+    at.switch_page("views/orientation.py").run()
     at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
     at.file_uploader(key="orientation_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
     return at
@@ -55,7 +55,7 @@ def app(plan_csv) -> AppTest:
 
 def test_without_a_plan_the_page_says_what_to_do():
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("pages/orientation.py").run()
+    at.switch_page("views/orientation.py").run()
     at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
     _ok(at)
     assert at.title[0].value == "Orientation"
@@ -130,7 +130,7 @@ def test_unreadable_list(app):
 
 def test_demo_plan_on_request():
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("pages/orientation.py").run()
+    at.switch_page("views/orientation.py").run()
     at.selectbox(key="orientation_plan_choice").select("Plan de démonstration (démo fictive)").run()
     assert any("Aucun plan de secteurs" in i.value for i in at.info)  # nothing computed before the click
     at.button(key="orientation_demo_button").click().run()

@@ -51,7 +51,7 @@ def _directory(at: AppTest):
 @pytest.fixture(scope="module")
 def app() -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("pages/partenaires.py").run()
+    at.switch_page("views/partenaires.py").run()
     return at
 
 

@@ -46,7 +46,7 @@ def _metrics(at: AppTest) -> dict:
 @pytest.fixture(scope="module")
 def fresh() -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=240).run()
-    at.switch_page("pages/secteurs.py").run()
+    at.switch_page("views/secteurs.py").run()
     return at
 
 
