@@ -1,13 +1,12 @@
 """The Accueil page run with AppTest on the real territory (no browser)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+from apptest_helpers import MAIN
 
 
 @pytest.fixture(scope="module")

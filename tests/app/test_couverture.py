@@ -7,19 +7,13 @@ first, then the ARS mode (only masked figures), every map indicator, and the ARS
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+from apptest_helpers import MAIN, assert_no_error as _ok
 
 
 def _metrics(at: AppTest) -> dict:

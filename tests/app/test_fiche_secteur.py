@@ -6,38 +6,22 @@ contacts, and offers the PDF and the HTML.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
 from geo.reports.fiche import DEFAULT_HUB_CONTACT, SHEET_SECTIONS
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+from apptest_helpers import MAIN, assert_no_error as _ok
 
 
 @pytest.fixture(scope="module")
-def plan_csv(units) -> bytes:
-    departement = units["departement"].astype(str)
-    frame = pd.DataFrame({"code_insee": units["code_insee"], "sector": "S" + departement,
-                          "referent": "Référente " + departement,
-                          "groupe": ["Métropole" if d == "69" else "Région" for d in departement]})
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def app(plan_csv) -> AppTest:
+def app(department_plan_csv) -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=300).run()
     at.switch_page("views/fiche_secteur.py").run()
     at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
+    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", department_plan_csv, "text/csv")).run()
     at.selectbox(key="fiche_sector").select("S69").run()
     return at
 

@@ -7,14 +7,12 @@ territory, and a list with bad rows.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+from apptest_helpers import MAIN, assert_no_error as _ok
 LIST = (
     "Orientations du jour\n"
     "Dossier;Nom;CP;Ville\n"
@@ -26,30 +24,16 @@ LIST = (
 ).encode("cp1252")
 
 
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def _metrics(at: AppTest) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")
-def plan_csv(units) -> bytes:
-    departement = units["departement"].astype(str)
-    frame = pd.DataFrame({"code_insee": units["code_insee"], "sector": "S" + departement,
-                          "referent": "Référente " + departement,
-                          "groupe": ["Métropole" if d == "69" else "Région" for d in departement]})
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def app(plan_csv) -> AppTest:
+def app(department_plan_csv) -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
     at.switch_page("views/orientation.py").run()
     at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="orientation_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
+    at.file_uploader(key="orientation_plan_file").set_value(("plan.csv", department_plan_csv, "text/csv")).run()
     return at
 
 

@@ -12,14 +12,9 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+from apptest_helpers import MAIN, assert_no_error as _ok
 MAP_KEY = "partenaires_map"
 TEMPLATE = Path(__file__).resolve().parents[1] / "partners" / "data" / "partenaires_manuels.csv"
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _markdown(at: AppTest) -> str:

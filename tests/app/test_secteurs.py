@@ -7,13 +7,12 @@ and upload, in that order.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
-MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+from apptest_helpers import MAIN, assert_no_error as _ok
 MAP_KEY = "secteurs_map"
 LYON_METROPOLE = "200046977"
 
@@ -22,11 +21,6 @@ def _click(at: AppTest, code: str) -> None:
     """What streamlit-folium returns when a unit is clicked."""
     at.session_state[MAP_KEY] = {"last_active_drawing": {
         "type": "Feature", "geometry": None, "properties": {"code_insee": code}}}
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _texts(at: AppTest) -> str:
