@@ -20,8 +20,6 @@ What the build does beyond copying the source, and why:
 """
 from __future__ import annotations
 
-import csv
-import io
 import lzma
 from dataclasses import dataclass, field
 from importlib import resources

@@ -181,7 +181,6 @@ def load_demo_directory(conn: sqlite3.Connection, seed: int = DEFAULT_SEED, plac
     dict
         Counts ``created``, ``updated``, ``unchanged``.
     """
-    from partners.store import save_checked
     from partners.validation import check_partner
 
     partners = [check_partner(p)[0] for p in build_demo_directory(seed, places)]

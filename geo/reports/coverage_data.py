@@ -12,12 +12,10 @@ criteria); :mod:`geo.reports.ars` publishes only through it.
 """
 from __future__ import annotations
 
-import functools
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_MAX_KM", "DISTANCE_TYPES", "ACCESS_TYPES", "NO_SECTOR", "Coverage", "compute_coverage",

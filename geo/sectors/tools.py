@@ -275,8 +275,6 @@ def balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, max_round
     max_rounds = max_rounds or 30
     total_violation = lambda: sum(st.violation(s, st.loads[s]) / st.targets[s] for s in range(k))  # noqa: E731
     best = (total_violation(), st.labels(), 0)
-    stalled = False
-    last = best[0]
     for round_ in range(max_rounds):
         if best[0] <= 1e-12:
             break
@@ -294,8 +292,6 @@ def balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, max_round
                 _transfer(st, f[0], f[1], f[2], exchange=True)
                 pending.remove(f)
         v = total_violation()
-        stalled = v >= last - 1e-12
-        last = v
         if v < best[0] - 1e-12:
             best = (v, st.labels(), len(st.moved))
     return best[1], st.moved[:best[2]]
