@@ -30,7 +30,8 @@ def streamlit_command(port: int, address: str = "localhost") -> list[str]:
     return [sys.executable, "-m", "app.serve", str(MAIN),
             "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-            "--global.developmentMode=false"]
+            "--global.developmentMode=false",
+            "--client.toolbarMode=viewer"]  # no "Deploy" button for hospital staff
 
 
 def _run(args) -> int:
