@@ -84,6 +84,11 @@ class Problem:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
         if xy.ndim != 2 or xy.shape[1] != 2:
             raise SectorError(f"xy must have shape (n, 2), got {xy.shape}")
+        no_point = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+        if len(no_point):
+            # a territory built without a polygon or town hall for some communes
+            names = ", ".join(self._name_of(i) for i in no_point[:10])
+            raise SectorError(f"{len(no_point)} units have no reference point (no town hall, no polygon): {names}")
         if load.shape != (n,):
             raise SectorError(f"load must have one value per unit ({n}), got shape {load.shape}")
         if np.any(~np.isfinite(load)) or np.any(load < 0):

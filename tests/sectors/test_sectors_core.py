@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from geo.sectors import BalancedPMedian, ContiguousPMedian, Problem
 from geo.sectors._graph import adjacency_lists, articulation_points, is_connected, pieces_per_sector
@@ -61,3 +62,14 @@ def _component(v, members, nbrs):
                 seen.add(w)
                 stack.append(w)
     return seen
+
+
+def test_units_without_reference_point_are_named(grid):
+    from geo.sectors import SectorError
+
+    xy, load, edges = grid
+    xy = xy.copy()
+    xy[[3, 7]] = np.nan
+    with pytest.raises(SectorError, match=r"2 units have no reference point .*: U03, U07"):
+        Problem(xy=xy, load=load, edges=edges, targets=np.ones(2), tolerance=0.02,
+                unit_names=np.array([f"U{i:02d}" for i in range(len(xy))]))
