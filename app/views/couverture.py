@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import resources
 from app.map import Paint, classify, show_map
-from app.ui import counts_picker, fictitious_notice, fr_int, plan_picker
+from app.ui import counts_picker, fictitious_notice, fr_int, plan_picker, french
 from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
 from geo.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
 
@@ -74,7 +74,7 @@ try:
     coverage = resources.coverage(*key)
     report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
-    st.error(f"Couverture impossible à calculer : {exc}")
+    st.error(f"Couverture impossible à calculer : {french(str(exc))}")
     st.stop()
 table = coverage.units.set_index("code_insee")
 

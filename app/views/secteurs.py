@@ -15,7 +15,7 @@ import streamlit as st
 
 from app import resources
 from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
-from app.ui import FICTITIOUS, fictitious_notice, fr_int
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, french
 from geo.display import DEPARTEMENT_NAMES
 from geo.sectors import export, store
 from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_ancestors, is_valid, locks_in, move_units,
@@ -148,7 +148,7 @@ def _load() -> None:
     try:
         plan = restore_plan(_context(), frame, state.get(TEAM), state.get("secteurs_tolerance", 2) / 100)
     except SectorError as error:
-        _flash("error", f"Version illisible : {error}")
+        _flash("error", f"Version illisible : {french(str(error))}")
         return
     history.push(plan, f"version chargée : {name} v{version}")
     state[LOCKED] = locks_in(plan, state[LOCKED])
@@ -258,7 +258,7 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                 status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
                               state="complete", expanded=False)
         except SectorError as error:
-            st.error(f"Impossible de proposer ce découpage : {error}")
+            st.error(f"Impossible de proposer ce découpage : {french(str(error))}")
         else:
             if from_current:
                 moved = changes(history.current, plan)
