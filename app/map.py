@@ -391,17 +391,38 @@ def build_map(partners: pd.DataFrame | None = None) -> OfflineMap:
 
 
 def show_map(paint: Paint | None = None, *, key: str, partners: pd.DataFrame | None = None,
-             height: int = 620) -> dict | None:
+             height: int = 620, view: tuple[tuple[float, float], int] | None = None) -> dict | None:
     """Draw the region map; returns the last clicked feature (``{"properties": {...}}``) or ``None``.
 
-    The returned feature is also kept in ``st.session_state[key]``.
+    ``view`` is ``((lat, lon), zoom)`` (see :func:`view_of`): the mounted map pans
+    there without being redrawn. The returned feature is also kept in
+    ``st.session_state[key]``.
     """
     fmap = build_map(partners)
     group = folium.FeatureGroup(name="paint", control=False)
     _PaintElement(paint or Paint()).add_to(group)
-    st_folium(fmap, key=key, height=height, use_container_width=True,
+    center, zoom = view if view is not None else (None, None)
+    st_folium(fmap, key=key, height=height, use_container_width=True, center=center, zoom=zoom,
               returned_objects=RETURNED_OBJECTS, feature_group_to_add=group)
     return clicked_feature(key)
+
+
+def view_of(units: pd.DataFrame, codes, width_px: int = 800, height_px: int = 620) -> tuple[tuple[float, float], int]:
+    """``((lat, lon), zoom)`` framing the units ``codes`` on a map of about ``width_px`` x ``height_px``.
+
+    The zoom is the largest Web-Mercator level at which the units' bounding box
+    fits, kept between the region's level (7) and a street-free close-up (12).
+    """
+    chosen = units[units["code_insee"].isin(list(codes))]
+    if chosen.empty:
+        raise ValueError("view_of: none of the codes is a unit of the territory")
+    west, south, east, north = chosen.total_bounds
+    # Mercator stretches latitudes: measure the height in projected units.
+    merc = lambda lat: np.degrees(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))  # noqa: E731
+    span_x = max(east - west, 1e-6)
+    span_y = max(merc(north) - merc(south), 1e-6)
+    zoom = int(np.floor(np.log2(min(360.0 * width_px / (256.0 * span_x), 360.0 * height_px / (256.0 * span_y)))))
+    return ((south + north) / 2.0, (west + east) / 2.0), int(np.clip(zoom, 7, 12))
 
 
 def clicked_feature(key: str) -> dict | None:

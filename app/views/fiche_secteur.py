@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import resources
-from app.map import Paint, show_map
+from app.map import Paint, show_map, view_of
 from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plan_picker, french
 from geo.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
 
@@ -54,7 +54,8 @@ for i, name in enumerate(neighbours):
 paint = Paint(fill=fill, palette=(SECTOR_COLOUR, *NEIGHBOUR_COLOURS), selected=list(sheet.communes["code_insee"]),
               legend=("Secteurs", [(SECTOR_COLOUR, sector)] + [(NEIGHBOUR_COLOURS[i % len(NEIGHBOUR_COLOURS)], n)
                                                                for i, n in enumerate(neighbours)]))
-show_map(paint, key=MAP_KEY, partners=resources.partner_table())
+show_map(paint, key=MAP_KEY, partners=resources.partner_table(),
+         view=view_of(resources.units(), sheet.communes["code_insee"]))
 
 tables = sheet.tables()
 for title, table in tables.items():

@@ -87,3 +87,15 @@ def test_leaflet_comes_from_the_installed_package():
     directory = app_map._leaflet_dir()
     assert (directory / "leaflet.js").read_text(encoding="utf-8").find("1.9.4") >= 0
     assert (directory / "leaflet.css").exists()
+
+
+def test_view_of_frames_a_sector(units):
+    from app.map import view_of
+
+    (lat, lon), zoom = view_of(units, [f"6938{i}" for i in range(1, 10)])  # Lyon
+    assert 45.70 < lat < 45.82 and 4.77 < lon < 4.92
+    _, zoom_rhone = view_of(units, units.loc[units["departement"] == "69", "code_insee"])
+    _, zoom_region = view_of(units, units["code_insee"])
+    assert zoom_region == 7 and zoom_region < zoom_rhone < zoom <= 12
+    with pytest.raises(ValueError, match="none of the codes"):
+        view_of(units, ["99999"])

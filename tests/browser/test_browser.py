@@ -364,4 +364,7 @@ def test_fiche_secteur_pdf_and_html(browser_page, server, screenshots, tmp_path)
     html = Path(download.value.path()).read_text(encoding="utf-8")
     assert "@media print" in html and f"Fiche du secteur {sector}" in html
     page.screenshot(path=str(screenshots / "fiche_secteur.png"), full_page=True)
+    sector_map = page.locator("iframe[title='streamlit_folium.st_folium']").first
+    sector_map.scroll_into_view_if_needed()
+    sector_map.screenshot(path=str(screenshots / "fiche_secteur_carte.png"))
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
