@@ -169,6 +169,8 @@ _FRENCH = (
     (r"^unit (\S+) is locked to (.+), which is not a sector \((.*)\)$",
      r"la commune \1 est verrouillée au secteur \2, qui n'existe pas (secteurs : \3)"),
     (r"^plan sectors (.+) are not in the team \((.*)\)$", r"les secteurs \1 du plan ne sont pas dans l'équipe (\2)"),
+    (r"^sector (.+) is empty and every unit around it is locked$",
+     r"le secteur \1 est vide et toutes les communes autour sont verrouillées"),
     (r"^no balanced assignment of (\d+) units with load to (\d+) sectors .*$",
      r"aucune répartition équilibrée des \1 communes ayant des patients en \2 secteurs"),
 )

@@ -119,7 +119,12 @@ def _redo() -> None:
 
 def _rebalance() -> None:
     plan = history.current
-    new, moves = rebalance(plan, locks_in(plan, state[LOCKED]))
+    try:
+        new, moves = rebalance(plan, locks_in(plan, state[LOCKED]))
+    except SectorError as error:
+        state[MOVES] = None
+        _flash("error", f"Rééquilibrage impossible : {french(str(error))}")
+        return
     if not is_valid(new):
         state[MOVES] = None
         _flash("warning", "Le rééquilibrage ne suffit pas à rendre chaque secteur non vide, d'un seul tenant "

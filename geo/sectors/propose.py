@@ -154,6 +154,28 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     return Plan(context, method.labels_, team.names, problem.targets, problem.bases, tolerance, info=info)
 
 
+def _seed_empty_sectors(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """Give each sector left without units (hand edits emptied it) one unit to grow from.
+
+    The seed is the movable unit farthest from the base of the most overloaded
+    sector: that sector has load to hand over, and its edge is where a new piece
+    can be cut off it; balancing then grows the seed.
+    """
+    from geo.sectors.pmedian import medoids
+
+    labels = labels.copy()
+    for s in np.flatnonzero(np.bincount(labels, minlength=problem.k) == 0):
+        loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+        donor = int(np.argmax(loads / problem.targets))
+        movable = np.flatnonzero((labels == donor) & (problem.locked < 0))
+        if len(movable) == 0:
+            raise SectorError(f"sector {problem._sector(s)} is empty and every unit around it is locked")
+        base = medoids(problem, labels)[donor]
+        far = np.hypot(*(problem.xy[movable] - problem.xy[base]).T)
+        labels[movable[np.argmax(far)]] = s
+    return labels
+
+
 def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tuple[Plan, pd.DataFrame]:
     """Restore contiguity and balance after hand edits, moving as few units as possible.
 
@@ -184,6 +206,7 @@ def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tup
                       locked=lock, bases=plan.fixed_bases, departement=ctx.departement_index,
                       keep_weight=0.0, names=plan.names,
                       unit_names=tuple(f"{c} ({n})" for c, n in zip(ctx.codes, ctx.names)))
+    labels = _seed_empty_sectors(problem, labels)
     centres = medoids(problem, labels)
     labels = repair_contiguity(problem, labels, centres)
 

@@ -160,7 +160,7 @@ def test_lock_then_rebalance_keeps_locked_units(app):
     assert len(app.dataframe) >= 1
 
 
-def test_an_emptied_sector_needs_a_new_proposal_from_the_current_plan(app):
+def test_rebalance_refills_an_emptied_sector_then_propose_from_the_current_plan(app):
     from geo.sectors.edit import move_units
 
     plan = _plan(app)
@@ -173,7 +173,11 @@ def test_an_emptied_sector_needs_a_new_proposal_from_the_current_plan(app):
     _ok(app)
     assert f"Le secteur **{victim}** n'a plus aucune commune." in [w.value for w in app.warning]
     app.button(key="secteurs_rebalance").click().run()
-    assert any("Partir du plan courant" in w.value for w in app.warning)
+    _ok(app)
+    repaired = _plan(app)
+    assert repaired.is_contiguous and repaired.max_deviation <= repaired.tolerance + 1e-9
+    assert (repaired["units"] > 0).all() and repaired.sector_of("69383") == locked["69383"]
+    assert not any("n'a plus aucune commune" in w.value for w in app.warning)
     app.checkbox(key="secteurs_from_current").check()
     app.button(key="secteurs_propose").click().run()
     _ok(app)

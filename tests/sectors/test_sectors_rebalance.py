@@ -49,3 +49,21 @@ def test_rebalance_restores_contiguity(plan11):
     fixed, moves = rebalance(edited, [])
     assert fixed.is_contiguous and fixed.max_deviation <= fixed.tolerance + 1e-9
     assert len(moves) <= 5
+
+
+def test_rebalance_refills_a_sector_emptied_by_hand(plan11):
+    ctx = plan11.context
+    a = plan11.assignment
+    emptied = int(np.argmin(np.bincount(a, minlength=plan11.k)))  # the sector with the fewest units
+    # hand edits give every unit of that sector to a neighbouring sector
+    flips = {}
+    for i in np.flatnonzero(a == emptied):
+        others = [a[j] for j in ctx.nbrs[i] if a[j] != emptied]
+        flips[ctx.codes[i]] = plan11.names[others[0] if others else (emptied + 1) % plan11.k]
+    edited = plan11.flip(flips)
+    assert np.bincount(edited.assignment, minlength=plan11.k)[emptied] == 0
+    fixed, moves = rebalance(edited, [])
+    assert np.bincount(fixed.assignment, minlength=plan11.k).min() > 0
+    assert fixed.is_contiguous
+    assert fixed.max_deviation <= fixed.tolerance + 1e-9
+    assert len(moves) > 0
