@@ -425,6 +425,14 @@ def save_partner(conn: sqlite3.Connection, partner: Partner, *, author: str | No
     return result
 
 
+def _existing_partner(conn: sqlite3.Connection, partner_id: int) -> Partner:
+    """The partner with this id, or a ValidationError naming the id."""
+    current = get_partner(conn, partner_id)
+    if current is None:
+        raise ValidationError("id", partner_id, f"partner #{partner_id} does not exist")
+    return current
+
+
 def set_communes(conn: sqlite3.Connection, partner_id: int, codes, *, author: str | None = None,
                  reason: str = "") -> str:
     """Replace the communes a partner covers (history kept); returns updated or unchanged.
@@ -435,9 +443,7 @@ def set_communes(conn: sqlite3.Connection, partner_id: int, codes, *, author: st
         No partner with this id.
     """
     def work(c):
-        current = get_partner(c, partner_id)
-        if current is None:
-            raise ValidationError("id", partner_id, f"partner #{partner_id} does not exist")
+        current = _existing_partner(c, partner_id)
         return save_checked(c, current.replace(communes=tuple(sorted(set(codes)))),
                             author=author or default_author(), reason=reason, merge=True).action
 
@@ -459,9 +465,7 @@ def delete_partner(conn: sqlite3.Connection, partner_id: int, *, author: str | N
         No partner with this id.
     """
     def work(c):
-        current = get_partner(c, partner_id)
-        if current is None:
-            raise ValidationError("id", partner_id, f"partner #{partner_id} does not exist")
+        current = _existing_partner(c, partner_id)
         c.execute("DELETE FROM partners WHERE id = ?", (current.id,))
         return _record(c, current.id, "delete", current, None, author or default_author(), reason, now_utc())
 
