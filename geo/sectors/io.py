@@ -10,11 +10,8 @@ from geo.sectors.problem import SectorError
 
 def read_counts(path) -> pd.DataFrame:
     """Patient counts ``code_insee, patients`` (delegates to :func:`geo.patients.read_counts`)."""
-    try:
-        from geo.patients import read_counts as _read
-    except ImportError:  # pragma: no cover - geo.patients is part of the project
-        frame = pd.read_csv(path, comment="#", dtype={"code_insee": str})
-        return frame[["code_insee", "patients"]]
+    from geo.patients import read_counts as _read
+
     return _read(path)
 
 
