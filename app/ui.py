@@ -48,7 +48,7 @@ def plan_picker(key: str, *, workers: bool = True):
     optional uploaded workers table (groups).
     """
     from app import resources
-    from geo.routing import read_plan_people
+    from services.routing import read_plan_people
     from geo.sectors.team import read_workers
 
     saved = resources.saved_plans()
@@ -108,82 +108,13 @@ def show_services(services, labels: dict) -> None:
         st.dataframe(table.rename(columns=PARTNER_HEADERS), hide_index=True)
 
 
-# -- partner messages in French ------------------------------------------------------------------
-#: The partner directory's validation messages (English, from ``partners``) and their French
-#: wording; a message not listed is shown as is.
-_FRENCH = (
-    (r"^name: empty; every partner needs a name$", "vide : chaque partenaire a besoin d'un nom"),
-    (r"^FINESS (.+): expected 9 characters, got (\d+)$", r"FINESS \1 : 9 caractères attendus, \2 reçus"),
-    (r"^FINESS (.+): expected 9 digits .*$", r"FINESS \1 : 9 chiffres attendus (2A/2B permis pour la Corse)"),
-    (r"^FINESS (.+): wrong check digit (\S+) \(Luhn key of (\S+) is (\S+)\)$",
-     r"FINESS \1 : clé de contrôle \2 fausse (la clé de \3 est \4)"),
-    (r"^RPPS (.+): expected 11 digits$", r"RPPS \1 : 11 chiffres attendus"),
-    (r"^RPPS (.+): wrong check digit \(Luhn\)$", r"RPPS \1 : clé de contrôle fausse"),
-    (r"^ADELI (.+): expected 9 digits .*$", r"ADELI \1 : 9 chiffres attendus"),
-    (r"^phone (.+): expected a French number .*$",
-     r"téléphone \1 : numéro français de 10 chiffres attendu (ex. 04 72 11 22 33, ou +33 suivi de 9 chiffres)"),
-    (r"^e-mail (.+): expected an address like .*$", r"e-mail \1 : adresse attendue du type nom@domaine.fr"),
-    (r"^website (.+): expected an address like .*$", r"site \1 : adresse attendue du type https://www.exemple.fr"),
-    (r"^INSEE code (.+): expected 5 characters .*$", r"code INSEE \1 : 5 caractères attendus (ex. 69383, 2A004)"),
-    (r"^postal code (.+): expected 5 digits$", r"code postal \1 : 5 chiffres attendus"),
-    (r"^position \((.+)\): give both longitude and latitude, or neither$",
-     r"position (\1) : donner la longitude et la latitude, ou aucune des deux"),
-    (r"^position \((.+)\): longitude and latitude must be numbers$",
-     r"position (\1) : la longitude et la latitude doivent être des nombres"),
-    (r"^position \(lon (\S+), lat (\S+)\) is outside France( \(longitude and latitude look swapped\))?;.*$",
-     r"position (lon \1, lat \2) hors de France\3 ; degrés WGS84 attendus, ex. lon 4,85, lat 45,75 pour Lyon"),
-    (r"^unknown commune: INSEE code (\S+) is not a commune of departement (\S+)$",
-     r"commune inconnue : le code INSEE \1 n'est pas une commune du département \2"),
-    (r"^unknown commune: postal code (\S+) (.*)$", r"commune inconnue : code postal \1 \2"),
-    (r"^no commune: give code_insee, or postal_code and commune name$",
-     "aucune commune : donner le code INSEE, ou le code postal et le nom de la commune"),
-    (r"^duplicate: FINESS (\S+) of (.+) already belongs to partner #(\d+) (.+) \(.*\)$",
-     r"doublon : le FINESS \1 appartient déjà au partenaire n° \3 \4"),
-    (r"^likely duplicate: (.+) \((\S+)\) has the same name and commune (\S+) as partner #(\d+) (.+) \((\S+)\)$",
-     r"doublon probable : même nom et même commune (\3) que le partenaire n° \4 \5 (\6)"),
-    (r"^no position: the partner will not appear in distance searches$",
-     "pas de position : le partenaire n'apparaîtra pas dans les recherches par distance"),
-    (r"^zone: unknown communes ignored: (.*)$", r"zone : communes inconnues ignorées : \1"),
-    (r"^position falls in (\S+) (.+), not in (\S+) (.+)$", r"la position tombe dans \1 \2, pas dans \3 \4"),
-    # the sector engine (geo.sectors)
-    (r"^(\d+) sectors asked, only (\d+) units have patients$",
-     r"\1 secteurs demandés, mais seulement \2 communes ont des patients"),
-    (r"^(\d+) sectors asked, only (\d+) units$", r"\1 secteurs demandés pour seulement \2 communes"),
-    (r"^zero workload: the (\d+) units carry a total load of 0$",
-     r"charge nulle : aucune des \1 communes ne compte de patient"),
-    (r"^unit (.+?) alone has a load of (\S+), above the largest sector maximum (\S+) \(target (\S+) \+(\S+)\);.*$",
-     r"la commune \1 pèse à elle seule \2, plus que le maximum d'un secteur (\3 : cible \4 +\5) ; "
-     r"demandez moins de secteurs ou une tolérance plus large"),
-    (r"^locks make balance impossible: units locked to sector (.+) carry a load of (\S+), "
-     r"above its maximum (\S+) \(target (\S+) \+(\S+)\)$",
-     r"verrous incompatibles avec l'équilibre : les communes verrouillées au secteur \1 pèsent \2, "
-     r"plus que son maximum \3 (cible \4 +\5)"),
-    (r"^(\d+) code\(s\) (?:of the patient counts )?are not units of the territory: (.*)$",
-     r"\1 code(s) ne sont pas des communes du territoire : \2"),
-    (r"^(\d+) unit\(s\) have no sector in the plan: (.*)$", r"\1 commune(s) sans secteur dans le plan : \2"),
-    (r"^(\d+) unit\(s\) appear (?:twice|more than once) in the plan: (.*)$",
-     r"\1 commune(s) en double dans le plan : \2"),
-    (r"^worker names must be unique; repeated: (.*)$",
-     r"chaque assistante sociale doit avoir un nom différent ; en double : \1"),
-    (r"^every FTE must be > 0; got (.*)$", r"chaque ETP doit être supérieur à 0 ; reçu : \1"),
-    (r"^unit (\S+) is locked to (.+), which is not a sector \((.*)\)$",
-     r"la commune \1 est verrouillée au secteur \2, qui n'existe pas (secteurs : \3)"),
-    (r"^plan sectors (.+) are not in the team \((.*)\)$", r"les secteurs \1 du plan ne sont pas dans l'équipe (\2)"),
-    (r"^sector (.+) is empty and every unit around it is locked$",
-     r"le secteur \1 est vide et toutes les communes autour sont verrouillées"),
-    (r"^no balanced assignment of (\d+) units with load to (\d+) sectors .*$",
-     r"aucune répartition équilibrée des \1 communes ayant des patients en \2 secteurs"),
-)
+# -- messages in French ----------------------------------------------------------------------
+def french(message) -> str:
+    """An error (or its message) in French, from the catalogue of :mod:`app.messages`."""
+    from app.messages import render
+    from app.messages._legacy import french as legacy
 
-
-def french(message: str) -> str:
-    """A message of the partner directory or the sector engine in French (see :data:`_FRENCH`); unknown ones unchanged."""
-    import re
-
-    for pattern, replacement in _FRENCH:
-        if re.match(pattern, message):
-            return re.sub(pattern, replacement, message)
-    return message
+    return render(message) if isinstance(message, BaseException) else legacy(str(message))
 
 
 # -- choosing the patient counts (Couverture, Fiche secteur) ------------------------------------

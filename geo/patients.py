@@ -69,6 +69,7 @@ from typing import Callable, Iterator, NamedTuple
 
 import pandas as pd
 
+from geo.errors import SecteursError
 from geo.lookup import gazetteer, normalize_insee_code, normalize_name
 
 __all__ = [
@@ -92,7 +93,7 @@ DELIMITERS = (";", "\t", ",", "|")
 ProgressCallback = Callable[[int], None]
 
 
-class PatientFileError(ValueError):
+class PatientFileError(SecteursError):
     """A patient file that cannot be read; the message says why (in French)."""
 
 

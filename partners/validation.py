@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from geo.errors import SecteursError
 from partners.model import PARTNER_TYPES, PRECISIONS, Issue, Partner
 
 
-class ValidationError(ValueError):
+class ValidationError(SecteursError):
     """A field value that cannot be accepted.
 
     Attributes

@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except (CommandError, FileNotFoundError, ValueError) as exc:
-        print(f"secteurs {args.command}: error: {exc}", file=sys.stderr)
+        from app.messages import render
+
+        print(f"secteurs {args.command}: erreur : {render(exc)}", file=sys.stderr)
         return 2
 
 

@@ -10,8 +10,8 @@ import streamlit as st
 from app import resources
 from app.map import Paint, classify, show_map
 from app.ui import counts_picker, fictitious_notice, fr_int, plan_picker, french
-from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
-from geo.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
+from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
+from services.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
 
 MAP_KEY = "couverture_map"
 #: Indicators on the map (French label -> kind, column).
@@ -74,7 +74,7 @@ try:
     coverage = resources.coverage(*key)
     report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
-    st.error(f"Couverture impossible à calculer : {french(str(exc))}")
+    st.error(f"Couverture impossible à calculer : {french(exc)}")
     st.stop()
 table = coverage.units.set_index("code_insee")
 
@@ -134,7 +134,7 @@ st.caption("Distances à vol d'oiseau depuis la mairie de chaque commune ; en mo
 
 # -- tables ----------------------------------------------------------------------------------------
 def _true(frame: pd.DataFrame) -> pd.DataFrame:
-    from geo.reports.ars import _french
+    from services.reports.ars import _french
 
     return _french(frame)
 

@@ -6,7 +6,7 @@ import streamlit as st
 from app import resources
 from app.map import Paint, show_map, view_of
 from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plan_picker, french
-from geo.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
+from services.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
 
 MAP_KEY = "fiche_map"
 
@@ -28,7 +28,7 @@ try:
     sheet = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
                         demo_patients=counts_are_demo, with_map=False)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
-    st.error(f"Fiche impossible à établir : {french(str(exc))}")
+    st.error(f"Fiche impossible à établir : {french(exc)}")
     st.stop()
 if sheet.demo_partners:
     fictitious_notice("l'annuaire des partenaires est inventé (fictif) : ne pas orienter de patient vers eux.")

@@ -9,7 +9,7 @@ import partners
 from app import resources
 from app.ui import FICTITIOUS, fictitious_notice, fr_int, plan_picker, show_services, french
 from geo.patients import PatientFileError
-from geo.routing import Routing, route_file, suggest, summary_text, unit_label
+from services.routing import Routing, route_file, suggest, summary_text, unit_label
 
 #: Partners per type listed for one referral.
 SERVICES_PER_TYPE = 3
@@ -74,7 +74,7 @@ with batch:
         try:
             routed = route_file(upload, routing, filename=upload.name)
         except PatientFileError as exc:
-            st.error(f"{upload.name} : {french(str(exc))}")
+            st.error(f"{upload.name} : {french(exc)}")
             routed = None
         if routed is not None:
             s = routed.summary

@@ -12,7 +12,7 @@ from app import resources
 from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map
 from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, french, plan_picker, show_services
 from geo.lookup import gazetteer
-from geo.routing import suggest, unit_label
+from services.routing import suggest, unit_label
 from partners.directory import filter_partners, form_errors, form_values, from_form
 from partners.validation import ValidationError
 
@@ -236,7 +236,7 @@ with directory:
                     partners.delete_partner(conn, current.id, reason="suppression dans l'application")
                     _flash("success", f"Partenaire n° {current.id} « {current.name} » supprimé.")
                 except ValidationError as exc:
-                    _flash("error", french(str(exc)))
+                    _flash("error", french(exc))
                 st.session_state["partenaires_pending"] = {"partenaires_selected": None}
                 st.rerun()
             if no.button("Annuler", key=f"partenaires_confirm_no_{current.id}"):

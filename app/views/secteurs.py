@@ -123,7 +123,7 @@ def _rebalance() -> None:
         new, moves = rebalance(plan, locks_in(plan, state[LOCKED]))
     except SectorError as error:
         state[MOVES] = None
-        _flash("error", f"Rééquilibrage impossible : {french(str(error))}")
+        _flash("error", f"Rééquilibrage impossible : {french(error)}")
         return
     if not is_valid(new):
         state[MOVES] = None
@@ -153,7 +153,7 @@ def _load() -> None:
     try:
         plan = restore_plan(_context(), frame, state.get(TEAM), state.get("secteurs_tolerance", 2) / 100)
     except SectorError as error:
-        _flash("error", f"Version illisible : {french(str(error))}")
+        _flash("error", f"Version illisible : {french(error)}")
         return
     history.push(plan, f"version chargée : {name} v{version}")
     state[LOCKED] = locks_in(plan, state[LOCKED])
@@ -263,7 +263,7 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                 status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
                               state="complete", expanded=False)
         except SectorError as error:
-            st.error(f"Impossible de proposer ce découpage : {french(str(error))}")
+            st.error(f"Impossible de proposer ce découpage : {french(error)}")
         else:
             if from_current:
                 moved = changes(history.current, plan)

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from geo.errors import SecteursError
 from geo.sectors._graph import adjacency_lists
 
 #: Default balance tolerance: each sector's load within ±2 % of its target.
@@ -25,7 +26,7 @@ DEFAULT_KEEP_WEIGHT = 1000.0
 COMPACTNESS_WEIGHT = 1e-3
 
 
-class SectorError(ValueError):
+class SectorError(SecteursError):
     """An infeasible or invalid sector request; the message carries the numbers."""
 
 

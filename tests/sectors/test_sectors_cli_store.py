@@ -49,7 +49,7 @@ def test_cli_reports_bad_input(tmp_path, capsys):
     counts.write_text("code_insee,patients\n01001,2\n01002,1\n", encoding="utf-8")
     code = main(["propose", "--sectors", "3", "--patients", str(counts), "--out", str(tmp_path / "p.csv")])
     assert code == 2
-    assert "3 sectors asked, only 2 units have patients" in capsys.readouterr().err
+    assert "3 secteurs demandés, mais seulement 2 communes ont des patients" in capsys.readouterr().err
 
 
 def test_store_versions_and_compare(plan11, db_path):

@@ -1,0 +1,3 @@
+"""French messages of the sector engine (``sectors.*`` codes)."""
+
+MESSAGES: dict = {}
