@@ -116,7 +116,7 @@ def directory_version() -> tuple[int, int]:
 @st.cache_data(show_spinner="Calcul des partenaires les plus proches…", max_entries=4)
 def nearest_by_unit(version: tuple[int, int]) -> dict:
     """``{type: {code_insee: (name, km)}}`` for the directory at ``version`` (see :func:`directory_version`)."""
-    from geo.routing import nearest_partners
+    from services.routing import nearest_partners
 
     return nearest_partners(connection())
 
@@ -156,12 +156,12 @@ def demo_plan() -> pd.DataFrame:
 @st.cache_resource(show_spinner="Calcul de la couverture (distances, zones, accessibilité, zones blanches)…",
                    max_entries=4)
 def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int]):
-    """:class:`geo.reports.Coverage` for a plan, counts, white-zone distances and directory ``version``.
+    """:class:`services.reports.Coverage` for a plan, counts, white-zone distances and directory ``version``.
 
     Shared (a resource): its tables are read, never changed; the masking
     pattern is computed on first use and kept.
     """
-    from geo.reports import compute_coverage, partner_inputs
+    from services.reports import compute_coverage, partner_inputs
 
     partner_frame, zones, _ = partner_inputs(connection())
     return compute_coverage(units(), partner_frame, zones, counts, plan[["code_insee", "sector"]],
@@ -171,9 +171,9 @@ def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: t
 @st.cache_resource(show_spinner="Masquage des effectifs (secret statistique)…", max_entries=4)
 def ars_report(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int],
                plan_label: str, demo_patients: bool, patients_label: str):
-    """The masked ARS report (:func:`geo.reports.build_ars_report`) for the same inputs as :func:`coverage`."""
-    from geo.reports import build_ars_report, partner_inputs
-    from geo.reports.ars import sources_lines
+    """The masked ARS report (:func:`services.reports.build_ars_report`) for the same inputs as :func:`coverage`."""
+    from services.reports import build_ars_report, partner_inputs
+    from services.reports.ars import sources_lines
 
     partner_frame, _, demo_partners = partner_inputs(connection())
     result = coverage(plan, counts, max_km, version)

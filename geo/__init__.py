@@ -1,19 +1,18 @@
-"""Territory, projections, adjacency, patients, sectors and coverage.
+"""The ground (territory, projections, adjacency, places, patients, storage) and the sector engine.
 
 Pure functions on GeoDataFrames and arrays; the app and the CLI call them.
 
 Modules
 -------
-territory    load_units, load_departements, reference_points, territory_info
-adjacency    unit_edges, neighbours, adjacency_components
+territory    load_units, load_departements, reference_points
+adjacency    unit_edges, neighbours, adjacency_components, territory_info
 lookup       gazetteer, normalize_name, normalize_postal_code: by INSEE code (old codes too), postal code, name
 patients     import_patients, read_counts, write_counts: hospital exports to counts per unit;
              read_table, place_rows: its reading and placement steps
-routing      Routing, route_file, summary_text: referrals to sector, referent, group and nearest partners
-coverage     distances, zone coverage, E2SFCA accessibility, white zones, tables by department/sector, ARS masking
 sectors      the sector engine: propose, Plan (incremental metrics), rebalance, versions, exports
 display      simplified display geometry and GeoJSON for the map
 projections  LAMBERT93, WGS84, to_lambert93
 database     the embedded SQLite file
+errors       SecteursError: a code and parameters (French text in app.messages)
 paths        where data, caches and the database live
 """

@@ -129,3 +129,18 @@ def to_networkx(directory: Path | str | None = None):
     graph.add_nodes_from(codes)
     graph.add_edges_from((codes[i], codes[j]) for i, j in unit_edges(directory))
     return graph
+
+
+def territory_info(directory: Path | str | None = None) -> dict:
+    """Summary of the committed territory (``secteurs territory info``)."""
+    units = load_units(directory)
+    return {
+        "departements": sorted(units["departement"].unique().tolist()),
+        "units": int(len(units)),
+        "communes": int(units["commune_insee"].nunique()),
+        "population": int(units["population"].sum()),
+        "units_without_geometry": int((units.geometry.isna() | units.geometry.is_empty).sum()),
+        "approximate_geometry": sorted(units.loc[units["geometry_quality"] == "approximate", "code_insee"]),
+        "rebuilt_geometry": sorted(units.loc[units["geometry_quality"] == "rebuilt_from_delegated", "code_insee"]),
+        "adjacency_components": adjacency_components(directory),
+    }

@@ -8,8 +8,8 @@ load_departements
     The departments' outlines, dissolved from the units.
 reference_points
     Each unit's reference point for distances, in Lambert-93.
-territory_info
-    The summary printed by ``secteurs territory info``.
+
+``territory_info`` (the summary of ``secteurs territory info``) is in :mod:`geo.adjacency`, which it needs.
 """
 from __future__ import annotations
 
@@ -95,23 +95,6 @@ def units_lambert93(units: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """The units projected to Lambert-93 (for areas and perimeters)."""
     units = load_units() if units is None else units
     return units.to_crs(LAMBERT93)
-
-
-def territory_info(directory: Path | str | None = None) -> dict:
-    """Summary of the committed territory (``secteurs territory info``)."""
-    from geo.adjacency import adjacency_components
-
-    units = load_units(directory)
-    return {
-        "departements": sorted(units["departement"].unique().tolist()),
-        "units": int(len(units)),
-        "communes": int(units["commune_insee"].nunique()),
-        "population": int(units["population"].sum()),
-        "units_without_geometry": int((units.geometry.isna() | units.geometry.is_empty).sum()),
-        "approximate_geometry": sorted(units.loc[units["geometry_quality"] == "approximate", "code_insee"]),
-        "rebuilt_geometry": sorted(units.loc[units["geometry_quality"] == "rebuilt_from_delegated", "code_insee"]),
-        "adjacency_components": adjacency_components(directory),
-    }
 
 
 #: Department names for labels (the units carry codes only).

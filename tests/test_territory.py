@@ -8,7 +8,8 @@ import pytest
 import shapely
 
 from geo.projections import LAMBERT93
-from geo.territory import load_departements, reference_points, territory_info, units_lambert93
+from geo.adjacency import territory_info
+from geo.territory import load_departements, reference_points, units_lambert93
 
 DEPARTEMENTS = ["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"]
 LYON_ARRONDISSEMENTS = [f"6938{i}" for i in range(1, 10)]

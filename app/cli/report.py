@@ -68,7 +68,7 @@ def _max_km(values: list[str]) -> dict[str, float] | None:
 
 
 def _read_plan(path: Path):
-    from geo.routing import read_plan_people
+    from services.routing import read_plan_people
     from geo.sectors.problem import SectorError
 
     if not path.exists():
@@ -90,8 +90,8 @@ def _directory(db):
 
 def _ars(args) -> int:
     from geo.patients import read_counts
-    from geo.reports import build_ars_report, compute_coverage, partner_inputs
-    from geo.reports.ars import fictitious_file, sources_lines
+    from services.reports import build_ars_report, compute_coverage, partner_inputs
+    from services.reports.ars import fictitious_file, sources_lines
     from geo.territory import load_units
 
     max_km = _max_km(args.max_km)
@@ -118,7 +118,7 @@ def _ars(args) -> int:
 
 def _fiche(args) -> int:
     from geo.patients import read_counts
-    from geo.reports.fiche import build_sheet
+    from services.reports.fiche import build_sheet
 
     plan = _read_plan(args.plan)
     counts = None
@@ -131,7 +131,7 @@ def _fiche(args) -> int:
         raise CommandError(f"--sector: {args.sector!r} is not a sector of {args.plan.name}; sectors are "
                            f"{', '.join(sectors[:20])}{' ...' if len(sectors) > 20 else ''}")
     conn = _directory(args.db)
-    from geo.reports.ars import fictitious_file
+    from services.reports.ars import fictitious_file
 
     sheet = build_sheet(conn, plan, args.sector, patients=counts, plan_label=args.plan.name,
                         demo_patients=counts is not None and fictitious_file(args.patients))

@@ -50,7 +50,7 @@ def _progress(rows: int) -> None:
 def _route(args) -> int:
     from geo.database import connect
     from geo.patients import PatientFileError
-    from geo.routing import Routing, nearest_partners, read_plan_people, route_file
+    from services.routing import Routing, nearest_partners, read_plan_people, route_file
     from geo.sectors.problem import SectorError
     from geo.sectors.team import read_workers
     import partners

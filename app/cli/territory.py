@@ -41,7 +41,7 @@ def _build(args) -> int:
 
 
 def _info(args) -> int:
-    from geo.territory import territory_info
+    from geo.adjacency import territory_info
 
     print(json.dumps(territory_info(), indent=2, ensure_ascii=False))
     return 0

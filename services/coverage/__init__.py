@@ -17,16 +17,16 @@ tables       unit_table, department_table, sector_table, summary_by, cross_table
 masking      protect_counts (primary "< 11", secondary "s"), Protection, mask_table, ars_mode, mask_counts,
              verify_no_disclosure (LP audit)
 """
-from geo.coverage.distances import (ZONE_TYPES_DEFAULT, covered_column, distance_column, nearest_distances,
+from services.coverage.distances import (ZONE_TYPES_DEFAULT, covered_column, distance_column, nearest_distances,
                                     nearest_distances_xy, zone_coverage)
-from geo.coverage.e2sfca import (DEFAULT_BANDS, PER_DEFAULT, E2SFCAResult, accessibility, accessibility_column,
+from services.coverage.e2sfca import (DEFAULT_BANDS, PER_DEFAULT, E2SFCAResult, accessibility, accessibility_column,
                                  check_bands, e2sfca)
-from geo.coverage.masking import (PRIMARY_SYMBOL, SECONDARY_SYMBOL, THRESHOLD, TOTAL_LABEL, AuditResult,
+from services.coverage.masking import (PRIMARY_SYMBOL, SECONDARY_SYMBOL, THRESHOLD, TOTAL_LABEL, AuditResult,
                                   Protection, ars_mode, mask_counts, mask_table, parse_display, protect_counts,
                                   verify_no_disclosure)
-from geo.coverage.tables import (FRENCH_LABELS, ars_tables, cross_table, department_table, french_columns, plan_series,
+from services.coverage.tables import (FRENCH_LABELS, ars_tables, cross_table, department_table, french_columns, plan_series,
                                  sector_table, summary_by, unit_table)
-from geo.coverage.white_zones import ANY_LABEL, white_zone_groupings, white_zone_summary, white_zones
+from services.coverage.white_zones import ANY_LABEL, white_zone_groupings, white_zone_summary, white_zones
 
 __all__ = [
     "ZONE_TYPES_DEFAULT", "covered_column", "distance_column", "nearest_distances", "nearest_distances_xy",

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.coverage._common import check_partners, check_units, unit_points
+from services.coverage._common import check_partners, check_units, unit_points
 
 __all__ = ["nearest_distances", "nearest_distances_xy", "zone_coverage", "distance_column",
            "covered_column", "ZONE_TYPES_DEFAULT"]

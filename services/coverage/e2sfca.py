@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.coverage._common import as_unit_series, check_partners, check_units, unit_points
+from services.coverage._common import as_unit_series, check_partners, check_units, unit_points
 
 __all__ = ["e2sfca", "accessibility", "E2SFCAResult", "DEFAULT_BANDS", "PER_DEFAULT", "check_bands",
            "accessibility_column"]

@@ -822,7 +822,7 @@ def mask_table(table: pd.DataFrame, protection: Protection, level=None, column: 
         ``departement``; both names for a cross table). A row whose key is
         ``"Total"`` takes the region total's display; in a cross table
         ``(d, "Total")`` and ``("Total", s)`` take the margins' (see
-        :func:`geo.coverage.tables.cross_table`).
+        :func:`services.coverage.tables.cross_table`).
     protection : Protection
         From :func:`protect_counts` over the same counts.
     level : optional

@@ -13,7 +13,7 @@ department_table, sector_table, summary_by
     distance to each partner type, population-weighted mean accessibility.
 cross_table
     Patients per department x sector in long form with both margins and the
-    grand total (``"Total"`` keys), ready for :func:`~geo.coverage.masking.mask_table`.
+    grand total (``"Total"`` keys), ready for :func:`~services.coverage.masking.mask_table`.
 ars_tables
     Every table of the ARS export (units, departments, sectors, department x
     sector) masked with one shared pattern, and that pattern.
@@ -21,15 +21,15 @@ french_columns
     The columns renamed with French labels for display.
 
 Patient counts here are true counts: anything that leaves the app for the
-ARS goes through :mod:`geo.coverage.masking` first.
+ARS goes through :mod:`services.coverage.masking` first.
 """
 from __future__ import annotations
 
 
 import pandas as pd
 
-from geo.coverage._common import as_unit_series, check_units
-from geo.coverage.masking import TOTAL_LABEL
+from services.coverage._common import as_unit_series, check_units
+from services.coverage.masking import TOTAL_LABEL
 
 __all__ = ["unit_table", "summary_by", "department_table", "sector_table", "cross_table", "ars_tables",
            "french_columns", "FRENCH_LABELS", "plan_series"]
@@ -115,10 +115,10 @@ def unit_table(units: pd.DataFrame, *, patients=None, distances=None, coverage=N
     patients : Series or DataFrame, optional
         Patients per unit; 0 where absent.
     distances, coverage : DataFrame, optional
-        From :func:`~geo.coverage.distances.nearest_distances` and
-        :func:`~geo.coverage.distances.zone_coverage`.
+        From :func:`~services.coverage.distances.nearest_distances` and
+        :func:`~services.coverage.distances.zone_coverage`.
     accessibility : DataFrame or list of DataFrame, optional
-        From :func:`~geo.coverage.e2sfca.accessibility` (one per type).
+        From :func:`~services.coverage.e2sfca.accessibility` (one per type).
     plan : Series, mapping or DataFrame, optional
         code_insee -> sector; adds ``secteur`` (units outside the plan: NaN,
         with a warning).
@@ -255,7 +255,7 @@ def ars_tables(table: pd.DataFrame, protection=None, *, cross: bool = True) -> t
         From :func:`unit_table` (with ``secteur`` when a plan was given).
     protection : Protection, optional
         A pattern already computed for these counts (e.g. cached by the app);
-        default: :func:`~geo.coverage.masking.protect_counts` over
+        default: :func:`~services.coverage.masking.protect_counts` over
         departments, sectors (if any) and their cross table.
     cross : bool
         Include the department x sector table.
@@ -268,7 +268,7 @@ def ars_tables(table: pd.DataFrame, protection=None, *, cross: bool = True) -> t
         frames whose ``patients`` column holds display strings (``"< 11"``,
         ``"s"``, numbers); every other column is unchanged.
     """
-    from geo.coverage.masking import mask_table, protect_counts
+    from services.coverage.masking import mask_table, protect_counts
 
     has_sectors = "secteur" in table.columns and table["secteur"].notna().any()
     if protection is None:

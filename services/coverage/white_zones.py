@@ -3,7 +3,7 @@
 A unit is in a white zone for a criterion when
 
 * ``hors zone CPTS``: no CPTS declares it in its zone (``covered_CPTS`` of
-  :func:`geo.coverage.distances.zone_coverage` is False);
+  :func:`services.coverage.distances.zone_coverage` is False);
 * ``<TYPE> à plus de N km``: its reference point is farther than ``max_km[TYPE]``
   (straight line, Lambert-93) from the nearest partner of that type, or no
   partner of that type exists.
@@ -17,7 +17,7 @@ white_zone_summary
     Units, population (and its share) and patients per criterion, for the
     region or per department / sector.
 white_zone_groupings
-    The criteria as groupings for :func:`geo.coverage.masking.protect_counts`
+    The criteria as groupings for :func:`services.coverage.masking.protect_counts`
     (so that patients in white zones are masked consistently with the other
     tables).
 """
@@ -28,8 +28,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from geo.coverage._common import as_unit_series, check_units
-from geo.coverage.distances import covered_column, distance_column
+from services.coverage._common import as_unit_series, check_units
+from services.coverage.distances import covered_column, distance_column
 
 __all__ = ["white_zones", "white_zone_summary", "white_zone_groupings", "ANY_LABEL"]
 
@@ -57,10 +57,10 @@ def white_zones(units: pd.DataFrame, *, coverage: pd.DataFrame | None = None,
         Sector units: ``code_insee``, ``population`` (``nom``, ``departement``
         copied when present).
     coverage : DataFrame, optional
-        :func:`~geo.coverage.distances.zone_coverage` output; required when
+        :func:`~services.coverage.distances.zone_coverage` output; required when
         ``zone_type`` is set.
     distances : DataFrame, optional
-        :func:`~geo.coverage.distances.nearest_distances` output; required
+        :func:`~services.coverage.distances.nearest_distances` output; required
         when ``max_km`` is given.
     max_km : mapping type -> km, optional
         E.g. ``{"PSY": 30, "ERC": 60}``.
@@ -188,7 +188,7 @@ def white_zone_groupings(flags: pd.DataFrame) -> dict[str, pd.Series]:
 
     Publishing patients in white zones next to unit, department or sector
     tables adds equations an attacker can use; pass these groupings to
-    :func:`geo.coverage.masking.protect_counts` so that the same pattern
+    :func:`services.coverage.masking.protect_counts` so that the same pattern
     covers them. The summary's patients for a criterion are then the
     ``"zone blanche"`` cell of that grouping.
     """

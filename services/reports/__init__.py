@@ -19,16 +19,16 @@ _pdf, _maps    private: the A4 document (fpdf2, matplotlib's DejaVu font) and st
 Masking
 -------
 Every patient figure of the ARS report comes from one
-:class:`geo.coverage.Protection` (units, departments, sectors, department x
+:class:`services.coverage.Protection` (units, departments, sectors, department x
 sector, white-zone criteria): "< 11" for 1-10, "s" for secondary
-suppression. :func:`geo.reports.ars.check_export` runs before any file is
+suppression. :func:`services.reports.ars.check_export` runs before any file is
 produced. The sector sheet is internal to the team (it shows true counts).
 """
-from geo.reports.ars import (ARS_TITLE, FILE_STEM, TABLE_TITLES, ArsReport, DisclosureError, build_ars_report,
+from services.reports.ars import (ARS_TITLE, FILE_STEM, TABLE_TITLES, ArsReport, DisclosureError, build_ars_report,
                              check_export, method_notes)
-from geo.reports.fiche import (AROUND_KM, DEFAULT_HUB_CONTACT, HUB_CONTACT_ENV, SHEET_SECTIONS, SectorSheet,
+from services.reports.fiche import (AROUND_KM, DEFAULT_HUB_CONTACT, HUB_CONTACT_ENV, SHEET_SECTIONS, SectorSheet,
                                build_sheet, hub_contact, neighbour_sectors)
-from geo.reports.coverage_data import (ACCESS_TYPES, DEFAULT_MAX_KM, DISTANCE_TYPES, Coverage, compute_coverage,
+from services.reports.coverage_data import (ACCESS_TYPES, DEFAULT_MAX_KM, DISTANCE_TYPES, Coverage, compute_coverage,
                                        partner_inputs)
 
 __all__ = ["ARS_TITLE", "FILE_STEM", "TABLE_TITLES", "ArsReport", "DisclosureError", "build_ars_report",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.reports import _maps
+from services.reports import _maps
 
 #: Distance classes (km) of the nearest-partner maps.
 DISTANCE_BOUNDS = [0, 5, 10, 20, 30, 45]
@@ -15,7 +15,7 @@ PATIENT_CLASSES = (("< 11", "#fdd0a2"), ("11 à 19", "#fdae6b"), ("20 à 49", "#
 
 def masked_patient_colours(display: pd.Series) -> tuple[pd.Series, list[tuple[str, str]]]:
     """Colours of the units from their MASKED display ("0", "< 11", "s", or a count of 11 or more)."""
-    from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL
+    from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL
 
     def colour(text):
         if text == PRIMARY_SYMBOL:
@@ -41,7 +41,7 @@ def _quantile_bounds(values: pd.Series) -> list[float]:
 
 def coverage_maps(report) -> dict[str, bytes]:
     """Title -> PNG for every map of the report (see the module docstring)."""
-    from geo.coverage import ANY_LABEL
+    from services.coverage import ANY_LABEL
 
     coverage = report.coverage
     table = coverage.units.set_index("code_insee")

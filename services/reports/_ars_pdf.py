@@ -1,9 +1,9 @@
-"""The ARS report as PDF (private): see :meth:`geo.reports.ars.ArsReport.pdf_bytes`."""
+"""The ARS report as PDF (private): see :meth:`services.reports.ars.ArsReport.pdf_bytes`."""
 from __future__ import annotations
 
 import pandas as pd
 
-from geo.reports._pdf import Document
+from services.reports._pdf import Document
 
 #: Section titles, in order (tests read them back).
 SECTIONS = ("1. Synthèse", "2. Cartes", "3. Par département", "4. Par secteur",
@@ -48,19 +48,18 @@ def _summary_columns(key_heading: str, key: str, types) -> dict:
     return columns
 
 
-def render(report) -> bytes:
-    from geo.coverage import TOTAL_LABEL
+def render(report, *, title: str, demo_warning: str, method_notes) -> bytes:
+    """The PDF of ``report``; ``method_notes(coverage)`` gives the method section (passed in, no import cycle)."""
+    from services.coverage import TOTAL_LABEL
 
     coverage = report.coverage
     date = report.date.strftime("%d/%m/%Y")
     doc = Document("Couverture territoriale — rapport pour l'ARS",
                    footer_note=f"Rapport du {date}" + (" — DONNÉES FICTIVES" if report.demo else ""))
     doc.add_page()
-    from geo.reports.ars import ARS_TITLE, DEMO_WARNING, method_notes
-
-    doc.title_block(ARS_TITLE, f"Date : {date} — Plan de secteurs : {report.plan_label or 'non nommé'}")
+    doc.title_block(title, f"Date : {date} — Plan de secteurs : {report.plan_label or 'non nommé'}")
     if report.demo:
-        doc.warning(DEMO_WARNING)
+        doc.warning(demo_warning)
     doc.paragraph("Tous les effectifs de patients de ce document sont soumis au secret statistique : "
                   "« < 11 » pour 1 à 10 patients, « s » pour un effectif masqué afin qu'aucun autre ne puisse "
                   "être retrouvé par différence (voir 7. Méthode).", style="I")

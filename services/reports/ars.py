@@ -1,10 +1,10 @@
 """The territorial coverage report for the ARS: masked tables (CSV, XLSX) and a PDF.
 
 Everything here leaves the app, so every patient figure goes through the one
-suppression pattern of :meth:`geo.reports.coverage_data.Coverage.protection`
-(:func:`geo.coverage.protect_counts`: counts 1-10 as ``"< 11"``, secondary
+suppression pattern of :meth:`services.reports.coverage_data.Coverage.protection`
+(:func:`services.coverage.protect_counts`: counts 1-10 as ``"< 11"``, secondary
 suppression ``"s"``), and :func:`check_export` refuses to write anything
-whose audit fails (:func:`geo.coverage.verify_no_disclosure`) or whose
+whose audit fails (:func:`services.coverage.verify_no_disclosure`) or whose
 patient columns hold a number from 1 to 10.
 
 Public names
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.reports.coverage_data import Coverage
+from services.reports.coverage_data import Coverage
 
 __all__ = ["ArsReport", "build_ars_report", "check_export", "DisclosureError", "method_notes", "TABLE_TITLES",
            "fictitious_file", "sources_lines",
@@ -69,7 +69,7 @@ def check_export(tables: dict[str, pd.DataFrame], protection=None) -> None:
         What is about to be written; every column whose name contains
         "patient" is a count column.
     protection : Protection, optional
-        Its LP audit (:func:`geo.coverage.verify_no_disclosure`) must pass.
+        Its LP audit (:func:`services.coverage.verify_no_disclosure`) must pass.
 
     Raises
     ------
@@ -77,7 +77,7 @@ def check_export(tables: dict[str, pd.DataFrame], protection=None) -> None:
         A count column holds a number from 1 to 10, or the audit finds a
         ``"< 11"`` cell that can be recovered.
     """
-    from geo.coverage import verify_no_disclosure
+    from services.coverage import verify_no_disclosure
 
     for name, table in tables.items():
         for column in table.columns:
@@ -137,7 +137,7 @@ def _km(value: float) -> str:
 
 def method_notes(coverage: Coverage) -> list[tuple[str, list[str]]]:
     """The method, as ``[(heading, [paragraphs])]`` in French."""
-    from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL
+    from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL
 
     bands = []
     for type_, rows in coverage.bands.items():
@@ -208,7 +208,7 @@ def _round(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _french(frame: pd.DataFrame) -> pd.DataFrame:
-    from geo.coverage import french_columns
+    from services.coverage import french_columns
 
     out = french_columns(_round(frame))
     return out.rename(columns=lambda c: f"{c} (%)" if isinstance(c, str) and c.startswith("Part de la population")
@@ -272,7 +272,7 @@ class ArsReport:
     def maps(self) -> dict[str, bytes]:
         """The report's maps as PNG, title -> bytes (patients with the masked classes only)."""
         if not self._maps:
-            from geo.reports._ars_maps import coverage_maps
+            from services.reports._ars_maps import coverage_maps
 
             self._maps = coverage_maps(self)
         return self._maps
@@ -284,11 +284,12 @@ class ArsReport:
 
     def pdf_bytes(self) -> bytes:
         """The PDF: summary, maps, tables by department and sector, white zones, method, sources (built once)."""
-        from geo.reports._ars_pdf import render
+        from services.reports._ars_pdf import render
 
         if "pdf" not in self._files:
             check_export(self.tables)
-            self._files["pdf"] = render(self)
+            self._files["pdf"] = render(self, title=ARS_TITLE, demo_warning=DEMO_WARNING,
+                                        method_notes=method_notes)
         return self._files["pdf"]
 
     def write(self, folder) -> list[Path]:
@@ -311,7 +312,7 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
     Parameters
     ----------
     coverage : Coverage
-        From :func:`geo.reports.coverage_data.compute_coverage`.
+        From :func:`services.reports.coverage_data.compute_coverage`.
     sources : list of str, optional
         French lines naming the data used (patients file, directory, plan).
     demo : bool
@@ -327,10 +328,10 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
     Raises
     ------
     DisclosureError
-        The masking audit fails (it should not: :func:`geo.coverage.protect_counts`
+        The masking audit fails (it should not: :func:`services.coverage.protect_counts`
         only returns patterns that pass it).
     """
-    from geo.coverage import ANY_LABEL, mask_table
+    from services.coverage import ANY_LABEL, mask_table
     from geo.territory import DEPARTEMENT_NAMES
 
     protection = coverage.protection()

@@ -2,13 +2,13 @@
 
 :func:`compute_coverage` takes the territory, the partner directory (as
 plain frames), the patient counts and a sector plan, and calls
-:mod:`geo.coverage` for distances, zone coverage, E2SFCA accessibility,
+:mod:`services.coverage` for distances, zone coverage, E2SFCA accessibility,
 white zones and the tables by unit, department and sector. The result
 (:class:`Coverage`) holds **true** patient counts: it never leaves the app
 as is. :meth:`Coverage.protection` builds the one suppression pattern
-shared by every published table (:func:`geo.coverage.protect_counts` over
+shared by every published table (:func:`services.coverage.protect_counts` over
 units, departments, sectors, department x sector and the white-zone
-criteria); :mod:`geo.reports.ars` publishes only through it.
+criteria); :mod:`services.reports.ars` publishes only through it.
 """
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ __all__ = ["DEFAULT_MAX_KM", "DISTANCE_TYPES", "ACCESS_TYPES", "NO_SECTOR", "Cov
 DEFAULT_MAX_KM: dict[str, float] = {"PSY": 30.0, "ERC": 60.0}
 #: Types whose nearest-partner distance is mapped and tabulated.
 DISTANCE_TYPES = ("CPTS", "HAD", "ERC", "PSY", "DAC", "SSIAD", "CCAS")
-#: Types with an E2SFCA accessibility index (their catchments are in geo.coverage.DEFAULT_BANDS).
+#: Types with an E2SFCA accessibility index (their catchments are in services.coverage.DEFAULT_BANDS).
 ACCESS_TYPES = ("PSY", "ERC")
 #: Sector label of units the plan leaves out.
 NO_SECTOR = "(hors plan)"
 
 
 def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
-    """The directory as :mod:`geo.coverage` takes it.
+    """The directory as :mod:`services.coverage` takes it.
 
     Returns
     -------
@@ -57,7 +57,7 @@ def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def _plan_series(plan, units: pd.DataFrame) -> pd.Series:
-    from geo.coverage import plan_series
+    from services.coverage import plan_series
 
     if isinstance(plan, pd.DataFrame):
         label = "sector" if "sector" in plan.columns else "secteur"
@@ -73,12 +73,12 @@ class Coverage:
     Attributes
     ----------
     units : DataFrame
-        :func:`geo.coverage.unit_table`: one row per unit (``code_insee``,
+        :func:`services.coverage.unit_table`: one row per unit (``code_insee``,
         ``nom``, ``departement``, ``population``, ``secteur``,
         ``patients`` (TRUE counts), ``distance_km_T``, ``covered_CPTS``,
         ``covered_HAD``, ``accessibility_PSY``, ``accessibility_ERC``).
     flags : DataFrame
-        :func:`geo.coverage.white_zones` with every unit (``only_white=False``).
+        :func:`services.coverage.white_zones` with every unit (``only_white=False``).
     max_km : dict
         White-zone distances per type.
     bands : dict
@@ -110,17 +110,17 @@ class Coverage:
                          name="patients")
 
     def department_table(self) -> pd.DataFrame:
-        from geo.coverage import department_table
+        from services.coverage import department_table
 
         return department_table(self.units)
 
     def sector_table(self) -> pd.DataFrame:
-        from geo.coverage import sector_table
+        from services.coverage import sector_table
 
         return sector_table(self.units)
 
     def cross_table(self) -> pd.DataFrame:
-        from geo.coverage import cross_table
+        from services.coverage import cross_table
 
         return cross_table(self.units)
 
@@ -132,7 +132,7 @@ class Coverage:
 
     def white_summary(self, by: str | None = None) -> pd.DataFrame:
         """Units, population, share and patients (TRUE) per criterion; ``by`` ``"departement"`` or ``"secteur"``."""
-        from geo.coverage import white_zone_summary
+        from services.coverage import white_zone_summary
 
         if by == "secteur":
             return white_zone_summary(self.flags, by=self.plan.rename("secteur"))
@@ -141,7 +141,7 @@ class Coverage:
     def protection(self):
         """The suppression pattern of every published table (computed once)."""
         if self._protection is None:
-            from geo.coverage import protect_counts, white_zone_groupings
+            from services.coverage import protect_counts, white_zone_groupings
 
             units = self.units[["code_insee", "departement"]]
             groupings = {"departement": "departement", "secteur": self.plan,
@@ -182,7 +182,7 @@ def compute_coverage(units: pd.DataFrame, partners: pd.DataFrame, zones: pd.Data
     """
     import warnings
 
-    from geo.coverage import DEFAULT_BANDS, accessibility, nearest_distances, unit_table, white_zones, \
+    from services.coverage import DEFAULT_BANDS, accessibility, nearest_distances, unit_table, white_zones, \
         zone_coverage
     from geo.territory import reference_points
 

@@ -172,7 +172,7 @@ class SectorSheet:
 
     def pdf_bytes(self) -> bytes:
         """The sheet as an A4 PDF."""
-        from geo.reports._pdf import Document
+        from services.reports._pdf import Document
 
         doc = Document(self.title, footer_note=f"Fiche du {self.date.strftime('%d/%m/%Y')}"
                        + (" — DONNÉES FICTIVES" if self.demo else ""))
@@ -254,7 +254,7 @@ def _partners(frame: pd.DataFrame, distance: bool) -> pd.DataFrame:
 
 
 def _people(plan: pd.DataFrame, team) -> tuple[dict, dict]:
-    from geo.routing import Routing
+    from services.routing import Routing
 
     routing = Routing.from_plan(plan, team=team, types=())
     return routing.referents, routing.groups
@@ -271,7 +271,7 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
         The database with the partner directory.
     plan : DataFrame
         ``code_insee, sector`` and optional ``referent``, ``groupe``
-        (:func:`geo.routing.read_plan_people`).
+        (:func:`services.routing.read_plan_people`).
     sector : str
         One of the plan's sectors.
     patients : DataFrame, optional
@@ -301,8 +301,8 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     from scipy.spatial import cKDTree
 
     from geo.adjacency import unit_edges
-    from geo.coverage._common import lonlat_to_lambert93
-    from geo.reports.coverage_data import _plan_series
+    from services.coverage._common import lonlat_to_lambert93
+    from services.reports.coverage_data import _plan_series
     from geo.territory import load_units, reference_points
 
     if "sector" not in plan.columns and "secteur" in plan.columns:
@@ -386,7 +386,7 @@ NEIGHBOUR_COLOURS = ("#aec7e8", "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#db
 
 def _sheet_map(units, sectors: pd.Series, sector: str, neighbours: list[str], partners: pd.DataFrame,
                demo: bool) -> bytes:
-    from geo.reports import _maps
+    from services.reports import _maps
 
     codes = units["code_insee"].astype(str).to_numpy()
     labels = sectors.to_numpy(dtype=object)

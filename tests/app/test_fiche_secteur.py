@@ -11,7 +11,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from geo.reports.fiche import DEFAULT_HUB_CONTACT, SHEET_SECTIONS
+from services.reports.fiche import DEFAULT_HUB_CONTACT, SHEET_SECTIONS
 
 from apptest_helpers import MAIN, assert_no_error as _ok
 

@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import pytest
 
-from geo import routing as routing_module
+from services import routing as routing_module
 from geo.patients import PatientFileError, place_rows, read_table
-from geo.routing import (NOT_IN_PLAN, Routing, added_columns, nearest_partners, read_plan_people, route_file,
+from services.routing import (NOT_IN_PLAN, Routing, added_columns, nearest_partners, read_plan_people, route_file,
                          summary_text)
 from geo.sectors.team import Team
 

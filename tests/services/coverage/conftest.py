@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
@@ -71,21 +71,21 @@ def test_plan(units, points):
 
 @pytest.fixture(scope="session")
 def distances(units, points, test_partners):
-    from geo.coverage import nearest_distances
+    from services.coverage import nearest_distances
 
     return nearest_distances(units, test_partners, types=["CPTS", "ERC", "PSY"], points=points)
 
 
 @pytest.fixture(scope="session")
 def coverage(units, test_zones):
-    from geo.coverage import zone_coverage
+    from services.coverage import zone_coverage
 
     return zone_coverage(units, test_zones)
 
 
 @pytest.fixture(scope="session")
 def flags(units, coverage, distances, patients):
-    from geo.coverage import white_zones
+    from services.coverage import white_zones
 
     return white_zones(units, coverage=coverage, distances=distances, max_km={"PSY": 30, "ERC": 60},
                        patients=patients, only_white=False)
@@ -93,7 +93,7 @@ def flags(units, coverage, distances, patients):
 
 @pytest.fixture(scope="session")
 def unit_tab(units, patients, distances, coverage, test_plan, test_partners, points):
-    from geo.coverage import accessibility, unit_table
+    from services.coverage import accessibility, unit_table
 
     acc = [accessibility(units, test_partners, t, points=points) for t in ("PSY", "ERC")]
     return unit_table(units, patients=patients, distances=distances, coverage=coverage, accessibility=acc,
@@ -103,7 +103,7 @@ def unit_tab(units, patients, distances, coverage, test_plan, test_partners, poi
 @pytest.fixture(scope="session")
 def protection(units, patients, test_plan):
     """One pattern for the ARS tables: units, departments, sectors, department x sector."""
-    from geo.coverage import protect_counts
+    from services.coverage import protect_counts
 
     groupings = {"departement": "departement", "secteur": test_plan}
     return protect_counts(patients, groupings, units=units, cross=[("departement", "secteur")])

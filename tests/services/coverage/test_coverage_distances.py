@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage import nearest_distances, nearest_distances_xy, zone_coverage
-from geo.coverage._common import lonlat_to_lambert93
+from services.coverage import nearest_distances, nearest_distances_xy, zone_coverage
+from services.coverage._common import lonlat_to_lambert93
 
 
 def test_distances_match_brute_force(units, points, test_partners, distances):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage import DEFAULT_BANDS, accessibility, check_bands, e2sfca
+from services.coverage import DEFAULT_BANDS, accessibility, check_bands, e2sfca
 
 KM = 1000.0
 
@@ -99,7 +99,7 @@ def test_real_territory_erc_matches_dense_computation(units, points, test_partne
     """The sparse neighbour computation equals a dense all-pairs E2SFCA (12 ERC x 4,033 units)."""
     result = accessibility(units, test_partners, "ERC", points=points)
     erc = test_partners[test_partners["type"] == "ERC"]
-    from geo.coverage._common import lonlat_to_lambert93
+    from services.coverage._common import lonlat_to_lambert93
 
     supply_xy = lonlat_to_lambert93(erc["lon"], erc["lat"])
     d = np.hypot(points[:, None, 0] - supply_xy[None, :, 0], points[:, None, 1] - supply_xy[None, :, 1]) / KM

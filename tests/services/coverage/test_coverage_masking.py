@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage import (PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL, ars_mode, cross_table, department_table,
+from services.coverage import (PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL, ars_mode, cross_table, department_table,
                           mask_counts, mask_table, protect_counts, sector_table, white_zone_summary,
                           verify_no_disclosure)
-from geo.coverage.masking import Protection
+from services.coverage.masking import Protection
 
 
 # -- small hand-made cases ------------------------------------------------------------------
@@ -263,7 +263,7 @@ def test_ars_mode_on_a_lone_table():
 
 def test_white_zone_patients_masked_with_the_departments(units, patients, flags):
     """Patients in white zones published next to unit and department tables: one pattern covers all."""
-    from geo.coverage import white_zone_groupings
+    from services.coverage import white_zone_groupings
 
     groupings = {"departement": "departement", **white_zone_groupings(flags)}
     p = protect_counts(patients, groupings, units=units)
@@ -282,13 +282,13 @@ def test_importing_coverage_pulls_no_streamlit():
     import subprocess
     import sys
 
-    code = "import sys, geo.coverage; print('streamlit' in sys.modules)"
+    code = "import sys, services.coverage; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_ars_tables_bundle(unit_tab, protection):
-    from geo.coverage import ars_tables
+    from services.coverage import ars_tables
 
     tables, shared = ars_tables(unit_tab)
     assert set(tables) == {"communes", "departements", "secteurs", "departements_x_secteurs"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.coverage import (accessibility, department_table, nearest_distances, protect_counts, unit_table,
+from services.coverage import (accessibility, department_table, nearest_distances, protect_counts, unit_table,
                           verify_no_disclosure, white_zones, zone_coverage)
 
 partners_pkg = pytest.importorskip("partners")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage import (ANY_LABEL, TOTAL_LABEL, cross_table, department_table, french_columns, sector_table,
+from services.coverage import (ANY_LABEL, TOTAL_LABEL, cross_table, department_table, french_columns, sector_table,
                           white_zone_summary, white_zones)
 
 

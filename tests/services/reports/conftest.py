@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DEMO_PATIENTS = REPO / "data" / "demo" / "patients_demo.csv"
 
 

@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
+from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
 
 TABLES = ("departements", "secteurs", "departements_secteurs", "zones_blanches", "zones_blanches_departements",
           "zones_blanches_communes", "communes")
@@ -104,7 +104,7 @@ def test_secondary_suppression_holds_on_department_and_sector_totals(csv_tables)
 
 
 def test_check_export_refuses_small_counts():
-    from geo.reports import DisclosureError, check_export
+    from services.reports import DisclosureError, check_export
 
     with pytest.raises(DisclosureError, match=r"^t: column 'Patients', row 1: count '3' would be published"):
         check_export({"t": pd.DataFrame({"Patients": ["< 11", "3", "s"]})})
@@ -114,7 +114,7 @@ def test_check_export_refuses_small_counts():
 def test_pdf_has_every_section_maps_and_masked_figures(ars_out, csv_tables):
     from pypdf import PdfReader
 
-    from geo.reports._ars_pdf import SECTIONS
+    from services.reports._ars_pdf import SECTIONS
 
     reader = PdfReader(ars_out / "ars_couverture.pdf")
     text = "\n".join(page.extract_text() for page in reader.pages)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from geo.reports.fiche import DEFAULT_HUB_CONTACT, HUB_CONTACT_ENV, SHEET_SECTIONS
+from services.reports.fiche import DEFAULT_HUB_CONTACT, HUB_CONTACT_ENV, SHEET_SECTIONS
 
 SECTOR = "S14-108"          # the 60 km square of Lyon (see conftest)
 
@@ -27,7 +27,7 @@ def sheet(report_files, square_plan):
     import pandas as pd
 
     from geo.database import connect
-    from geo.reports.fiche import build_sheet
+    from services.reports.fiche import build_sheet
 
     counts = pd.read_csv(report_files["patients"], comment="#", dtype={"code_insee": str})
     return build_sheet(connect(report_files["db"]), square_plan, SECTOR, patients=counts, demo_patients=True,
@@ -56,7 +56,7 @@ def test_neighbours_share_a_border(sheet, square_plan, edges, units):
 
 
 def test_hub_contact_is_configurable(monkeypatch):
-    from geo.reports.fiche import hub_contact
+    from services.reports.fiche import hub_contact
 
     monkeypatch.setenv(HUB_CONTACT_ENV, "Poste pivot : poste 1234")
     assert hub_contact() == "Poste pivot : poste 1234"
@@ -66,7 +66,7 @@ def test_hub_contact_is_configurable(monkeypatch):
 
 def test_unknown_sector(report_files, square_plan):
     from geo.database import connect
-    from geo.reports.fiche import build_sheet
+    from services.reports.fiche import build_sheet
 
     with pytest.raises(ValueError, match=r"^sector: 'Nowhere' is not a sector of the plan; sectors are S"):
         build_sheet(connect(report_files["db"]), square_plan, "Nowhere", with_map=False)
