@@ -188,6 +188,7 @@ class Resolver:
                 _, old_name, *_ = part.split(":")
                 self._add(old_name, code, "places.former_commune")
         self._fuzzy_keys = sorted(self._key)
+        self._length_windows: dict[tuple[int, int], list[str]] = {}
 
     def _add(self, name, code, kind) -> None:
         for index, key in ((self._full, normalize_name(name)), (self._key, _name_key(name))):
@@ -206,7 +207,7 @@ class Resolver:
         return Resolution(text, status, reason, params, (candidate,))
 
     def _many(self, text, reason, candidates, **params) -> Resolution:
-        return Resolution(text, AMBIGUOUS, reason, params, tuple(candidates[:MAX_CANDIDATES]))
+        return Resolution(text, AMBIGUOUS, reason, params, tuple(candidates))
 
     def _not_found(self, text, reason, suggestions=(), **params) -> Resolution:
         return Resolution(text, NOT_FOUND, reason, params, tuple(suggestions))
@@ -219,14 +220,14 @@ class Resolver:
             found.setdefault(code, kind)
         return found
 
-    def _close(self, key: str, pool=None) -> list[tuple[int, str]]:
-        """``(distance, unit)`` of the names closest to ``key`` (within the allowed distance), best first."""
-        limit = _allowed_distance(key)
+    def _close(self, key: str, pool=None, limit: int | None = None) -> list[tuple[int, str]]:
+        """``(distance, unit)`` of the names closest to ``key`` (within the allowed distance + 1), best first."""
+        limit = _allowed_distance(key) if limit is None else limit
         if limit == 0:
             return []
         if pool is None:
-            hits = process.extract(key, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=limit + 1,
-                                   limit=40)
+            hits = process.extract(key, self._keys_near_length(len(key), limit + 1), scorer=OSA.distance,
+                                   score_cutoff=limit + 1, limit=40)
             pairs = [(d, code) for choice, d, _ in hits for code in self._key[choice]]
         else:
             pairs = []
@@ -239,6 +240,14 @@ class Resolver:
         for d, code in pairs:
             best[code] = min(d, best.get(code, d))
         return sorted(((d, c) for c, d in best.items()), key=lambda x: (x[0], -self._population[x[1]], x[1]))
+
+    def _keys_near_length(self, length: int, spread: int) -> list[str]:
+        """Name keys whose length is within ``spread`` of ``length`` (an edit changes it by one at most)."""
+        window = self._length_windows.get((length, spread))
+        if window is None:
+            window = [k for k in self._fuzzy_keys if abs(len(k) - length) <= spread]
+            self._length_windows[(length, spread)] = window
+        return window
 
     @functools.cached_property
     def _keys_by_unit(self) -> dict[str, list[str]]:
@@ -263,11 +272,18 @@ class Resolver:
             exact = {c: k for c, k in exact.items() if c in pool}
         if exact:
             return self._from_exact(text, exact, key, context)
-        if pool is None:
-            short = self._short_name(text, name)
-            if short is not None:
-                return short
-        close = self._close(key, pool)
+        short = self._short_name(text, name) if pool is None else None
+        # A short name is also checked against names one edit away, however short it is.
+        close = self._close(key, pool, None if short is None else max(1, _allowed_distance(key)))
+        if short is not None:
+            close = [(d, c) for d, c in close if d <= max(1, _allowed_distance(key))]
+        if short is not None and close:
+            # "Thiel" may be the start of Thiel-sur-Acolin or a misspelt Thionne: both stay open.
+            near = self._from_close(text, close, key, context)
+            candidates = list(short.candidates) + [c for c in near.candidates if c.code not in set(short.codes)]
+            return self._many(text, "places.short_or_close", candidates, count=len(candidates), typed=name.strip())
+        if short is not None:
+            return short
         if close:
             return self._from_close(text, close, key, context)
         return self._not_found(text, "places.unknown_name", name=name.strip())
@@ -493,9 +509,9 @@ def _department_of(code: str) -> str:
 
 
 def _allowed_distance(key: str) -> int:
-    """Edits a misspelt name may have: none under 5 letters, 1 up to 11, 2 up to 17, then 3."""
+    """Edits a misspelt name may have: none under 4 letters, 1 up to 11, 2 up to 17, then 3."""
     letters = len(key.replace(" ", ""))
-    if letters < 5:
+    if letters < 4:
         return 0
     return 1 if letters < 12 else 2 if letters < 18 else 3
 
