@@ -16,7 +16,7 @@ read_table, place_rows, cell_text
     The reading and placement steps of :func:`import_patients`, for other
     row-by-row uses of an export (routing a list of referrals): the file as a
     :class:`Table` (header, recognised columns, rows), then each row with its
-    :class:`~geo.lookup.LookupResult`.
+    :class:`~geo.resolver.Resolution`.
 read_counts, write_counts
     The ``code_insee,patients`` file used by the rest of the application
     (``#`` lines are comments).
@@ -70,7 +70,8 @@ from typing import Callable, Iterator, NamedTuple
 import pandas as pd
 
 from geo.errors import SecteursError
-from geo.lookup import gazetteer, normalize_insee_code, normalize_name
+from geo.lookup import LookupResult, gazetteer, normalize_insee_code, normalize_name
+from geo.resolver import resolver
 
 __all__ = [
     "import_patients", "ImportResult", "PatientFileError", "read_counts", "write_counts",
@@ -386,8 +387,8 @@ def _year(cell) -> int | None:
 class PlacedRow(NamedTuple):
     """One row of a :class:`Table` and where it goes.
 
-    ``given`` (the location fields as text, by role) and ``result`` are
-    ``None`` for a blank row.
+    ``given`` (the location fields as text, by role) and ``result`` (a
+    :class:`geo.resolver.Resolution`) are ``None`` for a blank row.
     """
 
     row: int
@@ -397,21 +398,25 @@ class PlacedRow(NamedTuple):
 
 
 def place_rows(table: Table, g=None) -> Iterator[PlacedRow]:
-    """Place every row of a table with :meth:`geo.lookup.Gazetteer.match` (cached per location).
+    """Resolve the place of every row of a table with :func:`geo.resolver.resolve_fields`.
+
+    One resolution per distinct location (the same object for rows that give
+    the same fields).
 
     Parameters
     ----------
     table : Table
         From :func:`read_table`; its rows are consumed.
     g : Gazetteer, optional
-        Default: :func:`geo.lookup.gazetteer`.
+        Unused (kept for callers that pass the gazetteer); the committed
+        territory's resolver is used.
 
     Yields
     ------
     PlacedRow
         In file order, blank rows included (``given`` None).
     """
-    g = g or gazetteer()
+    places = resolver()
     columns = table.columns
     location = [role for role in LOCATION_ROLES if role in columns]
     cache: dict[tuple, object] = {}
@@ -424,9 +429,41 @@ def place_rows(table: Table, g=None) -> Iterator[PlacedRow]:
         key = tuple(given.get(role, "") for role in LOCATION_ROLES)
         result = cache.get(key)
         if result is None:
-            result = cache[key] = g.match(postal_code=key[1] or None, name=key[2] or None,
-                                          code_insee=key[0] or None)
+            result = cache[key] = places.resolve_fields(code_insee=key[0] or None, postal_code=key[1] or None,
+                                                        name=key[2] or None)
         yield PlacedRow(number, cells, given, result)
+
+
+#: The import's placement method of each resolver reason (``by_method`` in the summary).
+_METHODS = {
+    "places.insee_code": "code_insee", "places.lyon_without_arrondissement": "code_insee",
+    "places.code_and_name": "postal_code+name", "places.code_and_close_name": "postal_code+name",
+    "places.postal_code": "postal_code", "places.postal_code_shared": "postal_code",
+    "places.insee_or_postal": "postal_code",
+}
+
+
+def _placement(resolution, key: tuple, g, notes: dict) -> LookupResult:
+    """The import's placement of a resolved row: its unit, or the most populous candidate when ambiguous.
+
+    The French note of a row comes from :meth:`geo.lookup.Gazetteer.match`
+    (the wording of the import's reports), computed once per location.
+    """
+    if key not in notes:
+        match = g.match(code_insee=key[0] or None, postal_code=key[1] or None, name=key[2] or None)
+        notes[key] = (match.placed, match.note)
+    matched, note = notes[key]
+    if resolution.status != "not_found" and not matched:
+        note = ""  # the gazetteer's "not found" wording does not describe a place the resolver found
+    method = _METHODS.get(resolution.reason, "name")
+    if resolution.reason == "places.former_commune" and key[0]:
+        method = "code_insee"
+    if resolution.resolved:
+        return LookupResult([resolution.code], method, False, note)
+    if resolution.ambiguous:
+        units = sorted(resolution.codes, key=lambda c: (-int(g.unit(c)["population"]), c))
+        return LookupResult(units, method, True, note)
+    return LookupResult([], None, False, note or "commune introuvable")
 
 
 # -- the import -------------------------------------------------------------------------------
@@ -559,11 +596,13 @@ def import_patients(source, filename: str | None = None, *,
         index = columns.get(role)
         return cells[index] if index is not None and index < len(cells) else None
 
-    for number, cells, given, result in place_rows(table, g):
+    notes: dict[tuple, str] = {}
+    for number, cells, given, resolution in place_rows(table, g):
         if given is None:
             blank += 1
             continue
         read += 1
+        result = _placement(resolution, tuple(given.get(role, "") for role in LOCATION_ROLES), g, notes)
         if result.placed:
             year = None
             if has_year:

@@ -34,6 +34,21 @@ suggest, unit_label
     Units for what a user types (name, postal code, INSEE code or
     "69003 Lyon"), and how to show one in a list.
 
+Places
+------
+Every place, typed at the desk or read from a list, goes through
+:mod:`geo.resolver`, so the same text gets the same answer in both. A row
+whose place is **ambiguous** is never routed to a guessed commune: it gets its
+candidates, and a sector only when all of them lie in the same sector (the
+referent is then certain even though the commune is not).
+
+Messages
+--------
+Reasons and statuses are codes (``places.*``, ``routing.*``); the French
+sentences are in ``app.messages``. :class:`Routing` turns them into text with
+its ``explain`` function (``app.messages.render_code`` in the app and the CLI;
+without it the codes themselves are written).
+
 Who holds a sector
 ------------------
 Plans proposed from a workers table name each sector after its worker, so the
@@ -54,20 +69,33 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from geo.lookup import LookupResult, gazetteer
+from geo.lookup import gazetteer
 from geo.patients import LOCATION_ROLES, cell_text, place_rows, read_table
+from geo.resolver import AMBIGUOUS, Resolution, resolve, resolve_fields
 
 __all__ = [
     "Routing", "Referral", "RoutedBatch", "route_file", "read_plan_people", "nearest_partners",
     "summary_text", "added_columns", "suggest", "unit_label", "BASE_COLUMNS", "DEFAULT_TYPES",
+    "NOT_IN_PLAN", "AMBIGUOUS_SECTORS", "SAME_SECTOR", "plain_explain",
 ]
 
 #: Columns added to every routed row before the partners' (then ``remarque`` last).
 BASE_COLUMNS = ("code_insee", "sector", "referent", "groupe")
 #: Partner types routed by default (the directory's types; ``AUTRE`` is left out).
 DEFAULT_TYPES = ("CPTS", "HAD", "ERC", "PSY", "DAC", "SSIAD", "CCAS")
-#: Why a row placed in a unit still cannot be routed.
-NOT_IN_PLAN = "commune absente du plan de secteurs"
+#: Why a row placed in a unit still cannot be routed (a code of ``app.messages.routing``).
+NOT_IN_PLAN = "routing.not_in_plan"
+#: Why an ambiguous row is not routed: its candidates lie in different sectors.
+AMBIGUOUS_SECTORS = "routing.ambiguous_sectors"
+#: The remark of an ambiguous row whose candidates all lie in one sector.
+SAME_SECTOR = "routing.same_sector"
+
+Explain = Callable[[str, dict], str]
+
+
+def plain_explain(code: str, params: dict) -> str:
+    """The default ``explain``: the code and its parameters as they are (no catalogue in this layer)."""
+    return code + (f" {params}" if params else "")
 #: Suffix given to a user's column whose name is one of the added columns.
 USER_SUFFIX = " (fichier)"
 
@@ -76,17 +104,18 @@ _PLAN_GROUP = ("groupe", "group", "equipe", "team")
 
 
 def added_columns(types=DEFAULT_TYPES) -> list[str]:
-    """Columns a routed row gets: ``code_insee, sector, referent, groupe``, ``<type>, <type>_km``..., ``remarque``.
+    """Columns a routed row gets: ``statut``, ``code_insee, sector, referent, groupe``, ``<type>, <type>_km``...,
+    ``candidats``, ``remarque``.
 
     Examples
     --------
     >>> added_columns(["HAD", "CPTS"])
-    ['code_insee', 'sector', 'referent', 'groupe', 'had', 'had_km', 'cpts', 'cpts_km', 'remarque']
+    ['statut', 'code_insee', 'sector', 'referent', 'groupe', 'had', 'had_km', 'cpts', 'cpts_km', 'candidats', 'remarque']
     """
-    columns = list(BASE_COLUMNS)
+    columns = ["statut", *BASE_COLUMNS]
     for type_ in types:
         columns += [type_.lower(), f"{type_.lower()}_km"]
-    return columns + ["remarque"]
+    return columns + ["candidats", "remarque"]
 
 
 def _key(text) -> str:
@@ -194,19 +223,24 @@ class Referral:
 
     Attributes
     ----------
-    lookup : LookupResult
-        How the location was placed (candidates, method, note).
-    code_insee : str
-        The unit ("" when the location could not be placed).
+    resolution : geo.resolver.Resolution
+        How the place was read (status, reason, ranked candidates).
+    code_insee, commune : str
+        The unit and its name ("" when the place is ambiguous or not found).
     sector, referent, groupe : str
-        "" when the unit is not in the plan (then ``reason`` says so).
+        "" when the referral cannot be routed (then ``reason`` says why). An
+        ambiguous place whose candidates all lie in one sector gets that
+        sector, with no unit.
     partners : dict
         ``{type: (name, km)}``, the nearest partner of each routed type.
     reason : str
-        Why the referral could not be routed ("" when it was).
+        Why the referral could not be routed, as a code (``places.*``,
+        :data:`NOT_IN_PLAN`, :data:`AMBIGUOUS_SECTORS`); "" when it was.
+    reason_params : dict
+        The reason's parameters.
     """
 
-    lookup: LookupResult
+    resolution: Resolution
     code_insee: str = ""
     commune: str = ""
     sector: str = ""
@@ -214,22 +248,16 @@ class Referral:
     groupe: str = ""
     partners: dict = dataclasses.field(default_factory=dict)
     reason: str = ""
+    reason_params: dict = dataclasses.field(default_factory=dict)
 
     @property
     def routed(self) -> bool:
         return not self.reason
 
     @property
-    def remark(self) -> str:
-        """The note shown with the row: the reason, or how an ambiguous/old location was placed."""
-        if self.reason:
-            return self.reason
-        note = self.lookup.note
-        if self.lookup.ambiguous:
-            candidates = len(self.lookup.units)
-            note = "; ".join(filter(None, [f"ambigu : {candidates} communes possibles, la plus peuplée retenue",
-                                           note]))
-        return note
+    def status(self) -> str:
+        """The place's status (:data:`geo.resolver.STATUSES`)."""
+        return self.resolution.status
 
 
 @dataclasses.dataclass
@@ -249,12 +277,15 @@ class Routing:
         Partner types routed, in column order.
     warnings : list of str
         What the plan or the people table lacked (French).
+    explain : callable
+        ``explain(code, params) -> str``: the sentence of a reason or status
+        code (``app.messages.render_code``; :func:`plain_explain` by default).
 
     Examples
     --------
     >>> plan = pd.DataFrame({"code_insee": ["69383"], "sector": ["Alice"]})
     >>> routing = Routing.from_plan(plan, types=())
-    >>> r = routing.route(postal_code="69003", name="Lyon")
+    >>> r = routing.route("69003 Lyon")
     >>> r.code_insee, r.sector, r.referent
     ('69383', 'Alice', 'Alice')
     """
@@ -265,9 +296,11 @@ class Routing:
     partners: dict[str, dict[str, tuple[str, float]]] = dataclasses.field(default_factory=dict)
     types: tuple[str, ...] = DEFAULT_TYPES
     warnings: list[str] = dataclasses.field(default_factory=list)
+    explain: Explain = plain_explain
 
     @classmethod
-    def from_plan(cls, plan: pd.DataFrame, team=None, partners=None, types=DEFAULT_TYPES) -> "Routing":
+    def from_plan(cls, plan: pd.DataFrame, team=None, partners=None, types=DEFAULT_TYPES,
+                  explain: Explain | None = None) -> "Routing":
         """A routing from a plan table and, optionally, a workers table and the nearest partners.
 
         Parameters
@@ -281,6 +314,9 @@ class Routing:
             :func:`nearest_partners` output; without it no partner is routed.
         types : sequence of str
             Partner types (column order).
+        explain : callable, optional
+            ``explain(code, params) -> str`` for reasons and statuses
+            (``app.messages.render_code``); :func:`plain_explain` by default.
 
         Raises
         ------
@@ -324,36 +360,80 @@ class Routing:
                 warnings.append(f"secteur(s) sans groupe dans la liste des référents : {', '.join(orphans[:10])}")
         partners = partners or {}
         types = tuple(t for t in types)
-        return cls(sectors, referents, groups, partners, types, warnings)
+        return cls(sectors, referents, groups, partners, types, warnings, explain or plain_explain)
 
-    def unit(self, code: str, lookup: LookupResult | None = None) -> Referral:
-        """Route a known unit code."""
-        lookup = lookup or LookupResult([code], "code_insee")
+    def unit(self, code: str, resolution: Resolution | None = None) -> Referral:
+        """Route a known unit code (picked by the user among candidates, or resolved)."""
+        resolution = resolution or resolve_fields(code_insee=code)
         g = gazetteer()
         name = str(g.unit(code)["nom"]) if code in g else ""
         sector = self.sectors.get(code, "")
         found = {t: self.partners[t][code] for t in self.types if code in self.partners.get(t, {})}
         if not sector:
-            return Referral(lookup, code, name, partners=found, reason=NOT_IN_PLAN)
-        return Referral(lookup, code, name, sector, self.referents.get(sector, sector), self.groups.get(sector, ""),
-                        found)
+            return Referral(resolution, code, name, partners=found, reason=NOT_IN_PLAN)
+        return Referral(resolution, code, name, sector, self.referents.get(sector, sector),
+                        self.groups.get(sector, ""), found)
 
-    def route(self, postal_code=None, name=None, code_insee=None) -> Referral:
-        """Route one referral given as the hub receives it (any of the three may be missing)."""
-        return self._route(gazetteer().match(postal_code=postal_code, name=name, code_insee=code_insee))
+    def route(self, text=None, *, postal_code=None, name=None, code_insee=None) -> Referral:
+        """Route one referral: free text as typed at the desk, or the fields of a list row.
 
-    def _route(self, lookup: LookupResult) -> Referral:
-        if not lookup.placed:
-            return Referral(lookup, reason=lookup.note or "commune introuvable")
-        return self.unit(lookup.unit, lookup)
+        ``route("69290 Craponne")`` reads the text as :func:`geo.resolver.resolve`
+        does; ``route(postal_code=..., name=..., code_insee=...)`` as
+        :func:`geo.resolver.resolve_fields` reads a row.
+        """
+        if text is not None:
+            return self.referral(resolve(text))
+        return self.referral(resolve_fields(code_insee=code_insee, postal_code=postal_code, name=name))
+
+    def referral(self, resolution: Resolution) -> Referral:
+        """Route a resolved place: its unit, or for an ambiguous place the sector all candidates share."""
+        if resolution.resolved:
+            return self.unit(resolution.code, resolution)
+        if resolution.status == AMBIGUOUS:
+            sectors = {self.sectors.get(code, "") for code in resolution.codes}
+            if len(sectors) == 1 and "" not in sectors:
+                sector = sectors.pop()
+                return Referral(resolution, sector=sector, referent=self.referents.get(sector, sector),
+                                groupe=self.groups.get(sector, ""))
+            return Referral(resolution, reason=AMBIGUOUS_SECTORS,
+                            reason_params={"count": len(resolution.codes)})
+        return Referral(resolution, reason=resolution.reason, reason_params=resolution.params)
+
+    def reason_text(self, referral: Referral) -> str:
+        """Why a referral was not routed, in the words of :attr:`explain` ("" when it was)."""
+        return self.explain(referral.reason, referral.reason_params) if referral.reason else ""
+
+    def remark(self, referral: Referral) -> str:
+        """The note shown with a referral: why it was not routed, else why this commune (or sector)."""
+        if referral.reason and referral.reason != AMBIGUOUS_SECTORS:
+            return self.reason_text(referral)
+        why = self.explain(referral.resolution.reason, referral.resolution.params)
+        if referral.resolution.status == AMBIGUOUS:
+            extra = (self.reason_text(referral) if referral.reason
+                     else self.explain(SAME_SECTOR, {"sector": referral.sector}))
+            return f"{why} ; {extra}"
+        return why
+
+    def status_text(self, referral: Referral) -> str:
+        """``trouvée``, ``corrigée``, ``ambiguë`` or ``introuvable`` (through :attr:`explain`)."""
+        return self.explain(f"places.status.{referral.status}", {})
 
     def values(self, referral: Referral) -> list:
         """The :func:`added_columns` values of a routed referral (partners' names and km)."""
-        values = [referral.code_insee, referral.sector, referral.referent, referral.groupe]
+        values = [self.status_text(referral), referral.code_insee, referral.sector, referral.referent,
+                  referral.groupe]
         for type_ in self.types:
             name, km = referral.partners.get(type_, ("", np.nan))
             values += [name, km]
-        return values + [referral.remark]
+        candidates = "" if referral.resolution.resolved else candidates_text(referral.resolution)
+        return values + [candidates, self.remark(referral)]
+
+
+def candidates_text(resolution: Resolution, limit: int = 12) -> str:
+    """``"69069 Craponne ; 69094 Grézieu-la-Varenne ; …"``: a resolution's candidates in one cell."""
+    shown = [f"{c.code} {c.name}" for c in resolution.candidates[:limit]]
+    more = len(resolution.candidates) - limit
+    return " ; ".join(shown) + (f" ; … (+{more})" if more > 0 else "")
 
 
 # -- a list of referrals --------------------------------------------------------------------------
@@ -366,13 +446,16 @@ class RoutedBatch:
     frame : DataFrame
         Every non-blank row in file order: the user's columns (as text, as
         uploaded; a column named like an added one gets :data:`USER_SUFFIX`)
-        then :func:`added_columns` (empty for the rows not routed).
+        then :func:`added_columns` (``statut`` always; the others empty for
+        the rows not routed; ``candidats`` for ambiguous places).
     unplaced : DataFrame
         ``row`` (line of the file), ``reason`` and the location fields given,
-        nothing else.
+        nothing else: rows not found, outside the plan, or ambiguous between
+        communes of different sectors.
     summary : dict
-        ``rows``, ``routed``, ``ambiguous``, ``unplaced``, ``blank_rows``,
-        ``reasons``, the columns recognised and how the file was read.
+        ``rows``, ``routed`` (rows with a sector), ``ambiguous`` (routed or
+        not), ``unplaced``, ``blank_rows``, ``reasons`` (counts per reason
+        code), the columns recognised and how the file was read.
     """
 
     frame: pd.DataFrame
@@ -409,8 +492,8 @@ class RoutedBatch:
     def report(self, examples: int = 20) -> str:
         """A French text report: totals, then the rows not placed with their reasons."""
         s = self.summary
-        lines = [f"Lignes : {s['rows']} ; orientées : {s['routed']} (dont ambiguës : {s['ambiguous']}) ; "
-                 f"non placées : {s['unplaced']}"]
+        lines = [f"Lignes : {s['rows']} ; orientées : {s['routed']} ; non placées : {s['unplaced']} ; "
+                 f"ambiguës (à vérifier, voir « candidats ») : {s['ambiguous']}"]
         for row in self.unplaced.head(examples).itertuples(index=False):
             fields = " ".join(str(getattr(row, c)) for c in LOCATION_ROLES
                               if c in self.unplaced.columns and str(getattr(row, c)))
@@ -455,21 +538,23 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
     reasons: Counter = Counter()
     width = len(header)
     blank = ambiguous = 0
-    cache: dict[int, Referral] = {}
-    for number, cells, given, lookup in place_rows(table, g):
+    cache: dict[int, tuple[Referral, list]] = {}
+    for number, cells, given, resolution in place_rows(table, g):
         if given is None:
             blank += 1
             continue
-        referral = cache.get(id(lookup))
-        if referral is None:
-            referral = cache[id(lookup)] = routing._route(lookup)
+        cached = cache.get(id(resolution))
+        if cached is None:
+            referral = routing.referral(resolution)
+            cached = cache[id(resolution)] = (referral, routing.values(referral))
+        referral, values = cached
         texts = [cell_text(c) for c in cells]
         width = max(width, len(texts))
-        rows.append((texts, routing.values(referral)))
+        rows.append((texts, values))
         if not referral.routed:
-            unplaced.append({"row": number, "reason": referral.reason, **given})
-            reasons[referral.reason.split(" (")[0]] += 1
-        elif lookup.ambiguous:
+            unplaced.append({"row": number, "reason": values[-1], **given})
+            reasons[referral.reason] += 1
+        if referral.status == AMBIGUOUS:
             ambiguous += 1
         if progress and len(rows) % 10_000 == 0:
             progress(len(rows))
@@ -501,22 +586,18 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
 
 # -- what a user types -----------------------------------------------------------------------------
 def suggest(text, limit: int = 10) -> list[str]:
-    """Units matching what a user types, best first.
+    """Units for what a user types, most likely first: the resolver's answer or candidates.
 
     A name (case, accents, hyphens, "ST"/"STE", old commune names do not
-    matter), a postal code or its beginning, an INSEE code, or a postal code
-    and a name together ("69003 Lyon", "Lyon (69003)").
+    matter), a postal code, an INSEE code, or a postal code and a name
+    together ("69003 Lyon", "Lyon (69003)"); see :func:`geo.resolver.resolve`.
 
     Examples
     --------
     >>> suggest("ste foy les lyon")[:1], suggest("69003 lyon")
     (['69202'], ['69383'])
     """
-    g = gazetteer()
-    found = g.search(text, limit)
-    if found or not str(text or "").strip():
-        return found
-    return g.match(name=str(text)).units[:limit]
+    return resolve(text).codes[:limit]
 
 
 def unit_label(code: str) -> str:
@@ -531,7 +612,8 @@ def unit_label(code: str) -> str:
 
 
 # -- the summary the hub copies ---------------------------------------------------------------------
-def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_labels: dict | None = None) -> str:
+def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_labels: dict | None = None,
+                 explain: Explain | None = None, *, full: bool = True) -> str:
     """The plain-text summary of one referral (French), to paste into a message or a file.
 
     Parameters
@@ -542,33 +624,45 @@ def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_
         covers, phone, email``...); without it the routed nearest partners.
     type_labels : dict, optional
         French label of each type (``partners.PARTNER_TYPES``).
+    explain : callable, optional
+        ``explain(code, params)`` for the reasons (``app.messages.render_code``).
+    full : bool
+        True: every partner of ``services``. False: the short summary the hub
+        copies: the covering (else nearest) CPTS and HAD, the nearest
+        psychologist (PSY) and cancer resource centre (ERC), with phone.
 
     Returns
     -------
     str
     """
+    explain = explain or plain_explain
     labels = type_labels or {}
-    if not referral.code_insee:
-        return f"Orientation impossible : {referral.reason}"
-    lines = [f"Commune : {referral.commune} ({referral.code_insee})"]
-    if referral.lookup.ambiguous or referral.lookup.note:
-        lines.append(f"Remarque : {referral.remark}")
+    if not referral.code_insee and not referral.sector:
+        return f"Orientation impossible : {explain(referral.reason, referral.reason_params)}"
+    resolution = referral.resolution
+    if referral.code_insee:
+        lines = [f"Commune : {referral.commune} ({referral.code_insee})"]
+    else:
+        lines = [f"Commune : à préciser parmi {candidates_text(resolution)}"]
+    if resolution.status != "found":
+        lines.append(f"Remarque : {explain(resolution.reason, resolution.params)}")
     if referral.routed:
         lines.append(f"Secteur : {referral.sector}")
         lines.append(f"Référent·e : {referral.referent}")
         if referral.groupe:
             lines.append(f"Groupe : {referral.groupe}")
     else:
-        lines.append(f"Secteur : aucun ({referral.reason})")
+        lines.append(f"Secteur : aucun ({explain(referral.reason, referral.reason_params)})")
     if services is not None and len(services):
+        shown = services if full else _short_services(services)
         lines.append("Partenaires :")
-        for type_, group in services.groupby("type", sort=False):
+        for type_, group in shown.groupby("type", sort=False):
             lines.append(f"  {labels.get(type_, type_)} ({type_}) :")
             for row in group.to_dict("records"):
                 extra = []
                 if row.get("covers") is True:
                     extra.append("zone couvrant la commune")
-                for field in ("phone", "email"):
+                for field in (("phone", "email") if full else ("phone",)):
                     if row.get(field):
                         extra.append(str(row[field]))
                 km = _km(row.get("distance_km"))
@@ -576,8 +670,28 @@ def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_
     elif referral.partners:
         lines.append("Partenaires les plus proches :")
         for type_, (name, km) in referral.partners.items():
-            lines.append(f"  {labels.get(type_, type_)} ({type_}) : {name} — {_km(km)}")
+            if full or type_ in SHORT_SUMMARY_TYPES:
+                lines.append(f"  {labels.get(type_, type_)} ({type_}) : {name} — {_km(km)}")
     return "\n".join(lines)
+
+
+#: Partner types of the short summary, in its order.
+SHORT_SUMMARY_TYPES = ("CPTS", "HAD", "PSY", "ERC")
+
+
+def _short_services(services: pd.DataFrame) -> pd.DataFrame:
+    """One partner per type of :data:`SHORT_SUMMARY_TYPES`: a covering one first, else the nearest."""
+    rows = []
+    for type_ in SHORT_SUMMARY_TYPES:
+        group = services[services["type"] == type_]
+        if not len(group):
+            continue
+        if "covers" in group.columns and (group["covers"] == True).any():  # noqa: E712 (object column)
+            group = group[group["covers"] == True]  # noqa: E712
+        if "distance_km" in group.columns:
+            group = group.sort_values("distance_km", kind="stable")
+        rows.append(group.head(1))
+    return pd.concat(rows) if rows else services.head(0)
 
 
 def _km(value) -> str:
