@@ -13,13 +13,21 @@ hospital exports: any encoding and separator, French headers such as Code INSEE,
 to its unit, sector, referent social worker and group, with the nearest partner of each type.
 
 The output keeps the file's own columns as they are and adds:
-  code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km, erc, erc_km, psy, psy_km,
-  dac, dac_km, ssiad, ssiad_km, ccas, ccas_km, remarque
+  statut, code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km, erc, erc_km, psy,
+  psy_km, dac, dac_km, ssiad, ssiad_km, ccas, ccas_km, candidats, remarque
 (a partner column holds the nearest partner's name, its _km column the straight-line distance;
-for CPTS and HAD a partner whose zone covers the commune comes first). Rows that cannot be
-placed keep their columns, get empty added columns and their reason in `remarque`; they are
-also listed on the standard output and, with --rejects, written with their row number, reason
-and location fields only. Nothing is stored.
+for CPTS and HAD a partner whose zone covers the commune comes first).
+
+Places are read by the same resolver as the Orientation page (a postal code, an INSEE code, a
+name with or without accents, St/Ste, "Lyon 8e", a former commune, a close spelling): `statut`
+is trouvée, corrigée (a close spelling or a short name), ambiguë or introuvable. An ambiguous
+place (a postal code shared by several communes, a 5-digit number that is the INSEE code of one
+commune and the postal code of others, Lyon without arrondissement...) is never routed to a
+guessed commune: `candidats` lists the possible communes, and the row gets a sector only when
+all of them lie in the same sector. Rows that cannot be routed keep their columns, get empty
+added columns and their reason in `remarque`; they are also listed on the standard output and,
+with --rejects, written with their row number, reason and location fields only. Nothing is
+stored.
 
 Who holds a sector: the referent is the sector's name (plans proposed from a workers table name
 sectors after their worker) unless plan.csv has a `referent` column; the group comes from a
@@ -50,6 +58,7 @@ def _progress(rows: int) -> None:
 def _route(args) -> int:
     from geo.database import connect
     from geo.patients import PatientFileError
+    from app.messages import render_code
     from services.routing import Routing, nearest_partners, read_plan_people, route_file
     from geo.sectors.problem import SectorError
     from geo.sectors.team import read_workers
@@ -65,7 +74,7 @@ def _route(args) -> int:
         raise CommandError(str(exc)) from None
     conn = connect(args.db)
     directory = partners.list_partners(conn)
-    routing = Routing.from_plan(plan, team=team, partners=nearest_partners(conn))
+    routing = Routing.from_plan(plan, team=team, partners=nearest_partners(conn), explain=render_code)
     for warning in routing.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not len(directory):

@@ -9,8 +9,9 @@ import pytest
 
 from services import routing as routing_module
 from geo.patients import PatientFileError, place_rows, read_table
-from services.routing import (NOT_IN_PLAN, Routing, added_columns, nearest_partners, read_plan_people, route_file,
-                         summary_text)
+from app.messages import render_code
+from services.routing import (AMBIGUOUS_SECTORS, NOT_IN_PLAN, Routing, added_columns, nearest_partners,
+                              read_plan_people, route_file, summary_text)
 from geo.sectors.team import Team
 
 #: A messy hub list: Windows-1252, ';', title line, French headers, an identifier column,
@@ -53,7 +54,7 @@ def near(directory):
 
 @pytest.fixture(scope="module")
 def routing(plan, near):
-    return Routing.from_plan(plan, partners=near)
+    return Routing.from_plan(plan, partners=near, explain=render_code)
 
 
 def test_doctests():
@@ -68,8 +69,8 @@ def test_read_table_and_place_rows_are_the_importers_steps():
     placed = list(place_rows(table))
     assert [p.row for p in placed] == [3, 4, 5, 6, 7, 8, 9, 10]
     assert placed[3].given is None  # the blank line
-    assert placed[0].result.unit == "69383"
-    assert not placed[2].result.placed
+    assert placed[0].result.code == "69383" and placed[0].result.status == "found"
+    assert placed[2].result.status == "not_found" and placed[2].result.reason == "places.outside_territory"
 
 
 def test_one_referral_accents_abbreviations_and_old_names(routing):
@@ -83,16 +84,36 @@ def test_one_referral_accents_abbreviations_and_old_names(routing):
 
 def test_unroutable_referrals_say_why(routing):
     paris = routing.route(postal_code="75013", name="Paris")
-    assert not paris.routed and "hors territoire" in paris.reason
+    assert not paris.routed and paris.reason == "places.outside_territory"
+    assert "hors territoire" in routing.remark(paris)
     savoie = routing.route(name="Chambéry")
     assert savoie.code_insee == "73065" and savoie.reason == NOT_IN_PLAN
-    assert summary_text(paris).startswith("Orientation impossible")
+    assert summary_text(paris, explain=render_code).startswith("Orientation impossible : commune hors territoire")
 
 
-def test_ambiguous_postal_code_is_flagged(routing):
+def test_ambiguous_place_in_one_sector_is_routed_without_a_commune(routing):
+    """01000 is Bourg-en-Bresse's and Saint-Denis-lès-Bourg's: both in AS 01, so the referent is certain."""
     referral = routing.route(postal_code="01000")
-    assert referral.routed and referral.lookup.ambiguous
-    assert "ambigu" in referral.remark
+    assert referral.status == "ambiguous" and referral.routed
+    assert (referral.code_insee, referral.sector) == ("", "AS 01")
+    assert "partagé par 2 communes" in routing.remark(referral) and "secteur AS 01" in routing.remark(referral)
+
+
+def test_ambiguous_place_across_sectors_is_not_routed(routing):
+    """'St Priest' is a commune of the Rhône and one of the Ardèche: no referent is guessed."""
+    referral = routing.route("St Priest")
+    assert referral.status == "ambiguous" and not referral.routed and referral.reason == AMBIGUOUS_SECTORS
+    assert set(referral.resolution.codes) == {"69290", "07288"}
+    assert summary_text(referral, explain=render_code).startswith("Orientation impossible")
+
+
+def test_single_entry_and_list_give_the_same_answer(routing):
+    for text in ("69290", "Anecy", "Le Puy", "69800", "74000", "69123", "Lyon 8e", "St Genis les Ollieres"):
+        batch = route_file(io.BytesIO(f"Ville\n{text}\n".encode()), routing, "l.csv")
+        single = routing.route(text)
+        row = batch.frame.iloc[0]
+        assert row["statut"] == routing.status_text(single), text
+        assert row["code_insee"] == single.code_insee and row["sector"] == single.sector, text
 
 
 def test_summary_text_with_local_services(routing, directory):
@@ -123,15 +144,19 @@ def test_route_file_keeps_user_columns_and_lists_unplaced(routing):
                                    + added_columns(routing.types))
     assert len(frame) == 7 and batch.summary["blank_rows"] == 1
     assert frame["Nom"].tolist()[:2] == ["DUPONT", "MARTIN"]  # the user's own columns, as uploaded
-    assert frame["code_insee"].tolist() == ["69383", "42218", "", "", "01053", "73065", ""]
+    assert frame["statut"].tolist() == ["trouvée", "trouvée", "introuvable", "introuvable", "ambiguë", "trouvée",
+                                        "introuvable"]
+    assert frame["code_insee"].tolist() == ["69383", "42218", "", "", "", "73065", ""]
     assert frame["sector"].tolist() == ["AS 69", "AS 42", "", "", "AS 01", "", ""]
     assert frame["had_km"].dtype == float and frame["had_km"].isna().tolist() == [False, False, True, True,
-                                                                                  False, False, True]
-    assert "ambigu" in frame.loc[4, "remarque"]
+                                                                                  True, False, True]
+    assert frame.loc[4, "candidats"] == "01053 Bourg-en-Bresse ; 01344 Saint-Denis-lès-Bourg"
+    assert "partagé par 2 communes" in frame.loc[4, "remarque"]
     unplaced = batch.unplaced
     assert unplaced["row"].tolist() == [5, 7, 9, 10]
     assert list(unplaced.columns) == ["row", "reason", "code_insee", "code_postal", "commune"]
-    assert "hors territoire" in unplaced.loc[0, "reason"] and unplaced.loc[2, "reason"] == NOT_IN_PLAN
+    assert "hors territoire" in unplaced.loc[0, "reason"]
+    assert unplaced.loc[2, "reason"] == render_code(NOT_IN_PLAN, {})
     assert "DUPONT" not in unplaced.to_csv() and "A3" not in unplaced.to_csv()  # no identifier in the list
     assert batch.summary == {**batch.summary, "rows": 7, "routed": 3, "unplaced": 4, "ambiguous": 1}
     report = batch.report()
@@ -141,7 +166,7 @@ def test_route_file_keeps_user_columns_and_lists_unplaced(routing):
 def test_route_file_outputs_csv_and_xlsx(routing, tmp_path):
     batch = route_file(io.BytesIO(MESSY), routing, "liste.csv")
     text = batch.to_csv_bytes().decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("N° dossier;Nom;CP;Ville;code_insee (fichier);code_insee;sector")
+    assert text.splitlines()[0].startswith("N° dossier;Nom;CP;Ville;code_insee (fichier);statut;code_insee;sector")
     header, first = text.splitlines()[0].split(";"), text.splitlines()[1].split(";")
     assert "," in first[header.index("had_km")]  # decimal comma with ';'
     path = batch.write(tmp_path / "routed.xlsx")
@@ -214,5 +239,6 @@ def test_cli_route_help_documents_columns_and_people(capsys):
     with pytest.raises(SystemExit):
         main(["route", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km" in text
+    assert "statut, code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km" in text
+    assert "candidats" in text and "ambiguë" in text
     assert "the referent is the sector's name" in text and "--workers" in text and "Nothing is stored" in text
