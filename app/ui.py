@@ -138,3 +138,18 @@ def counts_picker(key: str):
     counts = resources.patient_counts()
     label = f"démo fictive ({fr_int(counts['patients'].sum())} patients)" if counts is not None else ""
     return counts, label, counts is not None
+
+
+# -- user text in markdown ------------------------------------------------------------------------
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def plain_md(text) -> str:
+    """User-typed text made safe to put inside a Streamlit markdown string (shown as typed).
+
+    Examples
+    --------
+    >>> plain_md("**St** $x$ :red[a]")
+    '\\\\*\\\\*St\\\\*\\\\* \\\\$x\\\\$ \\\\:red\\\\[a\\\\]'
+    """
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIALS else c for c in str(text))

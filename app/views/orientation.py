@@ -7,9 +7,12 @@ import streamlit as st
 
 import partners
 from app import resources
-from app.ui import FICTITIOUS, fictitious_notice, fr_int, plan_picker, show_services, french
+from app.messages import render_code
+from app.messages.places import candidate_reason, status_label, why
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, plain_md, plan_picker, show_services, french
 from geo.patients import PatientFileError
-from services.routing import Routing, route_file, suggest, summary_text, unit_label
+from geo.resolver import AMBIGUOUS, NOT_FOUND, resolve
+from services.routing import Routing, route_file, summary_text, unit_label
 
 #: Partners per type listed for one referral.
 SERVICES_PER_TYPE = 3
@@ -26,7 +29,8 @@ if plan is None:
     st.stop()
 
 directory = resources.partner_table()
-routing = Routing.from_plan(plan, team=team, partners=resources.nearest_by_unit(resources.directory_version()))
+routing = Routing.from_plan(plan, team=team, partners=resources.nearest_by_unit(resources.directory_version()),
+                            explain=render_code)
 st.caption(f"Plan : {plan_label}")
 if plan_is_demo:
     fictitious_notice("le plan est proposé sur des patients tirés au hasard ; référents S01, S02… fictifs.")
@@ -37,29 +41,56 @@ for warning in routing.warnings:
 
 one, batch = st.tabs(["Une orientation", "Une liste"])
 
+def _candidate_label(resolution):
+    reasons = {c.code: candidate_reason(c) for c in resolution.candidates}
+    return lambda code: f"{unit_label(code)} · {reasons.get(code, '')}"
+
+
+def _pick_place(query: str) -> tuple[str | None, object]:
+    """The unit the hub means by ``query`` (resolved, or picked among the candidates in one click)."""
+    resolution = resolve(query)
+    if resolution.resolved:
+        return resolution.code, resolution
+    shown = plain_md(query.strip())
+    if resolution.status == NOT_FOUND:
+        st.warning(f"Aucune commune du territoire pour « {shown} » : {plain_md(why(resolution))}.")
+        if not resolution.candidates:
+            return None, resolution
+        prompt = "Vouliez-vous dire :"
+    else:
+        st.warning(f"« {shown} » est ambigu : {plain_md(why(resolution))}. Choisissez la commune :")
+        prompt = f"{len(resolution.candidates)} communes possibles, la plus probable d'abord"
+    # a new text gets a new widget: a pick made for another text is never carried over
+    code = st.radio(prompt, resolution.codes, index=None, format_func=_candidate_label(resolution),
+                    key=f"orientation_pick_{query.strip()}")
+    return code, resolution
+
+
 with one:
     query = st.text_input("Commune ou code postal", key="orientation_query",
                           placeholder="ex. 69003, Lyon 3e, St Priest, 38100 Grenoble")
-    codes = suggest(query) if query.strip() else []
-    if query.strip() and not codes:
-        result = routing.route(name=query) if not query.strip().isdigit() else routing.route(postal_code=query)
-        st.warning(f"Aucune commune du territoire pour « {query} » : {result.reason}.")
-    if codes:
-        code = st.selectbox("Commune", codes, format_func=unit_label, key="orientation_commune",
-                            help="Les communes qui correspondent à la saisie, la plus probable d'abord.")
-        referral = routing.unit(code)
+    code, resolution = _pick_place(query) if query.strip() else (None, None)
+    if code:
+        referral = routing.unit(code, resolution)
+        if resolution.resolved:
+            st.caption(f"{status_label(resolution.status).capitalize()} : {referral.commune} — "
+                       f"pourquoi : {plain_md(why(resolution))}.")
+        else:
+            st.caption(f"Choisie par vous : {referral.commune}.")
         figures = st.columns(3)
         figures[0].metric("Secteur", referral.sector or "—")
         figures[1].metric("Référent·e", referral.referent or "—")
         figures[2].metric("Groupe", referral.groupe or "—")
         if not referral.routed:
-            st.error(f"{referral.commune} : {referral.reason}.")
+            st.error(f"{referral.commune} : {routing.remark(referral)}.")
         services = partners.local_services(resources.connection(), code, k=SERVICES_PER_TYPE)
         st.subheader("Résumé à copier")
-        st.caption("Le bouton en haut à droite du cadre copie le texte.")
-        st.code(summary_text(referral, services, partners.PARTNER_TYPES), language=None)
-        st.subheader("Partenaires")
-        show_services(services, partners.PARTNER_TYPES)
+        st.caption("Référent·e, groupe, CPTS et HAD qui couvrent la commune, psychologue et ERC les plus proches, "
+                   "avec leur téléphone. Le bouton en haut à droite du cadre copie le texte.")
+        st.code(summary_text(referral, services, partners.PARTNER_TYPES, render_code, full=False), language=None)
+        with st.expander("Tous les partenaires proches"):
+            st.code(summary_text(referral, services, partners.PARTNER_TYPES, render_code), language=None)
+            show_services(services, partners.PARTNER_TYPES)
 
 with batch:
     st.write("Une liste d'orientations (CSV ou XLSX, par exemple un export du logiciel hospitalier) : "
@@ -82,7 +113,9 @@ with batch:
             figures[0].metric("Lignes", fr_int(s["rows"]))
             figures[1].metric("Orientées", fr_int(s["routed"]))
             figures[2].metric("Ambiguës", fr_int(s["ambiguous"]),
-                              help="Plusieurs communes possibles : la plus peuplée est retenue (voir « remarque »).")
+                              help="Plusieurs communes possibles : aucune n'est choisie à votre place ; les "
+                                   "candidates sont dans la colonne « candidats ». La ligne reçoit un secteur "
+                                   "seulement si toutes les candidates sont dans le même secteur.")
             figures[3].metric("Non placées", fr_int(s["unplaced"]))
             stem = Path(upload.name).stem
             buttons = st.columns(2)
@@ -97,6 +130,8 @@ with batch:
                                                              "code_insee": "Code INSEE", "code_postal": "Code postal",
                                                              "commune": "Commune"}), hide_index=True)
             st.subheader("Lignes orientées")
+            st.caption("Statut : trouvée, corrigée (orthographe proche ou nom abrégé : vérifiez), ambiguë "
+                       "(choisissez parmi les « candidats »), introuvable.")
             st.dataframe(routed.frame, hide_index=True)
             if plan_is_demo or resources.partners_are_demo(directory):
                 st.caption(f"{FICTITIOUS} : plan ou partenaires inventés.")

@@ -24,6 +24,11 @@ LIST = (
 ).encode("cp1252")
 
 
+def _shown(element) -> str:
+    """An element's markdown source without the backslashes that escape user text."""
+    return element.value.replace("\\", "")
+
+
 def _metrics(at: AppTest) -> dict:
     return {m.label: m.value for m in at.metric}
 
@@ -55,35 +60,68 @@ def test_plan_is_used(app):
 def test_one_referral_with_accents_and_abbreviations(app):
     app.text_input(key="orientation_query").input("ste foy les lyon").run()
     _ok(app)
-    box = app.selectbox(key="orientation_commune")
-    assert box.value == "69202" and box.format_func(box.value).startswith("Sainte-Foy-lès-Lyon")
+    assert not app.radio  # one commune: nothing to choose
+    assert any("Trouvée : Sainte-Foy-lès-Lyon — pourquoi : nom de la commune" in _shown(c) for c in app.caption)
     assert _metrics(app) == {"Secteur": "S69", "Référent·e": "Référente 69", "Groupe": "Métropole"}
     summary = app.code[0].value
     assert "Sainte-Foy-lès-Lyon (69202)" in summary and "Référent·e : Référente 69" in summary
-    assert "Hospitalisation à domicile (HAD)" in summary
-    assert any(s.value == "Partenaires" for s in app.subheader) and len(app.dataframe) >= 7
+    assert "Hospitalisation à domicile (HAD)" in summary and "(CPTS)" in summary and "(PSY)" in summary
+    assert "(DAC)" not in summary  # the short summary; the full list is below, on demand
+    assert "(DAC)" in app.code[1].value
+    assert any(e.label == "Tous les partenaires proches" for e in app.expander)
+    assert len(app.dataframe) >= 7
 
     app.text_input(key="orientation_query").input("St Étienne").run()
     _ok(app)
-    assert app.selectbox(key="orientation_commune").value == "42218"
+    assert "Saint-Étienne (42218)" in app.code[0].value
     assert _metrics(app)["Groupe"] == "Région"
+
+
+def test_69290_offers_insee_and_postal_readings_in_one_click(app):
+    """69290: INSEE code of Saint-Priest, postal code of Craponne and three others: nothing chosen silently."""
+    app.text_input(key="orientation_query").input("69290").run()
+    _ok(app)
+    assert any("est ambigu" in _shown(w) and "code INSEE" in _shown(w) and "code postal" in _shown(w)
+               for w in app.warning)
+    radio = app.radio(key="orientation_pick_69290")
+    assert radio.value is None and not app.code  # no summary before the pick
+    labels = radio.options  # as shown: name (postal code) — department · reason
+    assert len(labels) == 5
+    assert labels[0].startswith("Saint-Priest") and "code INSEE 69290" in labels[0]
+    assert {label.split(" (")[0] for label in labels[1:]} == {"Craponne", "Grézieu-la-Varenne", "Pollionnay",
+                                                              "Saint-Genis-les-Ollières"}
+    assert all("code postal 69290" in label for label in labels[1:])
+    radio.set_value("69069").run()
+    _ok(app)
+    assert "Craponne (69069)" in app.code[0].value
+    assert any("Choisie par vous : Craponne" in _shown(c) for c in app.caption)
 
 
 def test_postal_code_shared_by_communes_offers_the_choice(app):
     app.text_input(key="orientation_query").input("01000").run()
     _ok(app)
-    box = app.selectbox(key="orientation_commune")
-    assert box.value == "01053" and len(box.options) >= 2
-    other = box.options[1]
-    box.select_index(1).run()
+    radio = app.radio(key="orientation_pick_01000")
+    assert len(radio.options) == 2 and radio.options[0].startswith("Bourg-en-Bresse")
+    radio.set_value("01344").run()
     _ok(app)
-    assert other.split(" (")[0] in app.code[0].value
+    assert "Saint-Denis-lès-Bourg (01344)" in app.code[0].value
+
+
+def test_close_spelling_is_suggested_not_applied(app):
+    app.text_input(key="orientation_query").input("Anecy").run()
+    _ok(app)
+    radio = app.radio(key="orientation_pick_Anecy")
+    assert radio.options[0].startswith("Annecy") and "orthographe proche" in radio.options[0]
+    app.text_input(key="orientation_query").input("Villeurbane").run()
+    _ok(app)
+    assert not app.radio
+    assert any("Corrigée : Villeurbanne" in _shown(c) for c in app.caption)
 
 
 def test_outside_the_territory(app):
     app.text_input(key="orientation_query").input("75013 Paris").run()
     _ok(app)
-    assert any("hors territoire" in w.value for w in app.warning)
+    assert any("hors territoire" in _shown(w) for w in app.warning)
     assert not app.code
 
 
@@ -99,6 +137,8 @@ def test_batch_routing_with_bad_rows(app):
     assert "Nom" not in unplaced.columns  # no identifier in the list of rows not placed
     routed = app.dataframe[1].value
     assert routed.columns[:4].tolist() == ["Dossier", "Nom", "CP", "Ville"]
+    assert routed["statut"].tolist() == ["trouvée", "trouvée", "introuvable", "introuvable", "ambiguë"]
+    assert routed["candidats"].iloc[4] == "01053 Bourg-en-Bresse ; 01344 Saint-Denis-lès-Bourg"
     assert routed["referent"].tolist() == ["Référente 69", "Référente 42", "", "", "Référente 01"]
     assert routed["groupe"].tolist()[:2] == ["Métropole", "Région"]
     labels = [b.label for b in app.get("download_button")]
