@@ -389,10 +389,11 @@ class Resolver:
             return alone
         same = set(insee) == set(postal)
         if insee and postal and not same:
-            candidates = [self._candidate(c, _insee_reason(number, c), 0.5 / len(insee), number=number)
-                          for c in self._rank(insee)]
-            candidates += [self._candidate(c, "places.postal_code", 0.5 / len(postal), number=number)
-                           for c in self._rank(postal) if c not in insee]
+            # Ranked by population, the likeliest reading first (69003: Lyon 3e before Albigny-sur-Saône).
+            codes = self._rank(insee + postal)
+            total = sum(self._population[c] for c in codes) or 1
+            candidates = [self._candidate(c, _insee_reason(number, c) if c in insee else "places.postal_code",
+                                          self._population[c] / total, number=number) for c in codes]
             return self._many(text, "places.insee_or_postal", candidates, number=number,
                               insee=len(insee), postal=len(postal))
         if insee:
@@ -410,8 +411,9 @@ class Resolver:
             if len(codes) == 1:
                 return self._one(text, FOUND, "places.postal_code",
                                  self._candidate(codes[0], "places.postal_code", _SURE, number=number), number=number)
+            total = sum(self._population[c] for c in codes) or 1
             return self._many(text, "places.postal_code_shared",
-                              [self._candidate(c, "places.postal_code", 1 / len(codes), number=number)
+                              [self._candidate(c, "places.postal_code", self._population[c] / total, number=number)
                                for c in codes], number=number, count=len(codes))
         if _department_of(number) not in self.g.departements:
             return self._not_found(text, "places.outside_territory", number=number)

@@ -10,9 +10,11 @@ import streamlit as st
 import partners
 from app import resources
 from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map
-from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, french, plan_picker, show_services
+from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, french, plain_md, plan_picker, show_services
 from geo.lookup import gazetteer
-from services.routing import suggest, unit_label
+from app.messages.places import status_label, why
+from geo.resolver import NOT_FOUND, resolve
+from services.routing import unit_label
 from partners.directory import filter_partners, form_errors, form_values, from_form
 from partners.validation import ValidationError
 
@@ -87,12 +89,17 @@ with find:
     with left:
         query = st.text_input("Commune ou code postal", key="partenaires_query",
                               placeholder="ex. 69003, Lyon 3e, St Priest… ou cliquez sur la carte")
-        codes = suggest(query) if query.strip() else []
+        place = resolve(query) if query.strip() else None
+        codes = place.codes if place is not None else []
         code = None
-        if query.strip() and not codes:
-            st.warning(f"Aucune commune du territoire pour « {query} ».")
+        if place is not None and place.status == NOT_FOUND:
+            st.warning(f"Aucune commune du territoire pour « {plain_md(query.strip())} » : {plain_md(why(place))}."
+                       + (" Vouliez-vous dire :" if codes else ""))
         if codes:
-            code = st.selectbox("Commune", codes, format_func=unit_label, key="partenaires_commune")
+            code = st.selectbox("Commune", codes, format_func=unit_label, key="partenaires_commune",
+                                help="La commune trouvée, ou les communes possibles, la plus probable d'abord.")
+            if place.status != NOT_FOUND:
+                st.caption(f"{status_label(place.status).capitalize()} — {plain_md(why(place))}.")
         types = st.multiselect("Types", list(partners.PARTNER_TYPES), default=[t for t in partners.PARTNER_TYPES
                                                                                if t != "AUTRE"],
                                format_func=_type_label, key="partenaires_types")

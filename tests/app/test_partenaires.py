@@ -82,7 +82,19 @@ def test_find_shows_covering_zones_and_distances(app):
 
 def test_unknown_place(app):
     app.text_input(key="partenaires_query").input("Paris 75013").run()
-    assert any("Aucune commune du territoire" in w.value for w in app.warning)
+    assert any("Aucune commune du territoire" in w.value and "hors territoire" in w.value for w in app.warning)
+
+
+def test_place_input_uses_the_resolver(app):
+    """The same resolver as Orientation: an ambiguous code lists its candidates, a close spelling is suggested."""
+    app.text_input(key="partenaires_query").input("69290").run()
+    _ok(app)
+    box = app.selectbox(key="partenaires_commune")
+    assert box.options[0].startswith("Saint-Priest") and len(box.options) == 5
+    assert any(c.value.startswith("Ambiguë") for c in app.caption)
+    app.text_input(key="partenaires_query").input("Anecy").run()
+    _ok(app)
+    assert app.selectbox(key="partenaires_commune").value == "74010"
 
 
 def test_map_click_picks_the_commune(app):
