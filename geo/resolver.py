@@ -551,7 +551,7 @@ def resolve(text, *, directory=None) -> Resolution:
     >>> resolve("69290").status, resolve("69290").codes[:2]
     ('ambiguous', ['69290', '69069'])
     >>> resolve("Lyon 8e").code, resolve("St Genis les Ollieres").code
-    ('69388', '69204')
+    ('69388', '69205')
     >>> r = resolve("Anecy"); r.status, r.codes[0]
     ('ambiguous', '74010')
     """
