@@ -76,7 +76,7 @@ with one:
             st.caption(f"{status_label(resolution.status).capitalize()} : {referral.commune} — "
                        f"pourquoi : {plain_md(why(resolution))}.")
         else:
-            st.caption(f"Choisie par vous : {referral.commune}.")
+            st.caption(f"Choisie par vous : {unit_label(code)}.")
         figures = st.columns(3)
         figures[0].metric("Secteur", referral.sector or "—")
         figures[1].metric("Référent·e", referral.referent or "—")

@@ -272,12 +272,19 @@ def test_orientation_demo_plan_one_referral_and_a_list(browser_page, server, scr
     page.get_by_text("Plan : plan de démonstration").wait_for(timeout=120_000)
     _wait_idle(page)
     box = page.get_by_label("Commune ou code postal")
-    box.fill("St Priest")
+    box.fill("St Priest")  # a commune of the Rhône and one of the Ardèche: the hub picks in one click
     box.press("Enter")
-    summary = page.locator("[data-testid=stCode]").filter(has_text="Référent·e")
+    choice = page.locator("[data-testid=stRadio]").filter(has_text="communes possibles")
+    choice.wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.locator("[data-testid=stCode]").count() == 0  # nothing routed before the pick
+    page.screenshot(path=str(screenshots / "orientation_choix.png"), full_page=True)
+    choice.get_by_text("Saint-Priest (69800) — 69").click()
+    summary = page.locator("[data-testid=stCode]").filter(has_text="Référent·e").first
     summary.wait_for(timeout=30_000)
     assert "Saint-Priest (69290)" in summary.inner_text()
     _assert_no_error(page, "Orientation, une orientation")
+    page.screenshot(path=str(screenshots / "orientation_une.png"), full_page=True)
 
     page.get_by_role("tab", name="Une liste").click()
     listing = tmp_path / "liste.csv"
