@@ -59,8 +59,8 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from geo.lookup import (LYON, Gazetteer, _is_missing, _name_key, gazetteer, normalize_insee_code,
-                        normalize_name, normalize_postal_code)
+from geo.lookup import (_ARTICLES, _LYON_ARRONDISSEMENT, LYON, Gazetteer, _is_missing, gazetteer,
+                        normalize_insee_code, normalize_name, normalize_postal_code)
 
 __all__ = [
     "resolve", "resolve_fields", "resolve_many", "Resolution", "Candidate", "Resolver", "resolver",
@@ -171,6 +171,8 @@ class Resolver:
 
     def __init__(self, g: Gazetteer):
         self.g = g
+        # One normalisation per distinct text (a row's name is looked at several ways).
+        self._norm = functools.lru_cache(maxsize=1 << 16)(normalize_name)
         self._name: dict[str, str] = {}
         self._population: dict[str, int] = {}
         self._department: dict[str, str] = {}
@@ -189,12 +191,28 @@ class Resolver:
                 self._add(old_name, code, "places.former_commune")
         self._fuzzy_keys = sorted(self._key)
         self._length_windows: dict[tuple[int, int], list[str]] = {}
+        by_length: dict[int, list[str]] = {}
+        for key in self._fuzzy_keys:
+            by_length.setdefault(len(key), []).append(key)
+        self._by_length = by_length
+        self._norm.cache_clear()  # the names of the index; what people type is cached as it comes
 
     def _add(self, name, code, kind) -> None:
-        for index, key in ((self._full, normalize_name(name)), (self._key, _name_key(name))):
+        for index, key in ((self._full, self._norm(name)), (self._key, self._name_key(name))):
             units = index.setdefault(key, {})
             if units.get(code) != "places.name":  # the current name wins over an old one
                 units[code] = kind
+
+    def _name_key(self, text) -> str:
+        """:func:`geo.lookup._name_key` on the cached normalisation."""
+        name = self._norm(text)
+        lyon = _LYON_ARRONDISSEMENT.match(name)
+        if lyon:
+            return f"LYON {lyon.group(1)}"
+        words = name.split()
+        if len(words) > 1 and words[0] in _ARTICLES:
+            words = words[1:]
+        return " ".join(words)
 
     # -- helpers ------------------------------------------------------------------------------
     def _rank(self, codes) -> list[str]:
@@ -215,8 +233,8 @@ class Resolver:
     # -- names --------------------------------------------------------------------------------
     def _exact(self, name: str) -> dict[str, str]:
         """Units bearing ``name`` exactly (after normalisation): ``{unit: kind}``, full form first."""
-        found = dict(self._full.get(normalize_name(name), {}))
-        for code, kind in self._key.get(_name_key(name), {}).items():
+        found = dict(self._full.get(self._norm(name), {}))
+        for code, kind in self._key.get(self._name_key(name), {}).items():
             found.setdefault(code, kind)
         return found
 
@@ -245,7 +263,7 @@ class Resolver:
         """Name keys whose length is within ``spread`` of ``length`` (an edit changes it by one at most)."""
         window = self._length_windows.get((length, spread))
         if window is None:
-            window = [k for k in self._fuzzy_keys if abs(len(k) - length) <= spread]
+            window = [k for n in range(length - spread, length + spread + 1) for k in self._by_length.get(n, ())]
             self._length_windows[(length, spread)] = window
         return window
 
@@ -263,7 +281,7 @@ class Resolver:
     def _by_name(self, text: str, name: str, pool=None, context: dict | None = None) -> Resolution:
         """Resolve a name, among ``pool`` units when given (a postal code's communes)."""
         context = context or {}
-        key = _name_key(name)
+        key = self._name_key(name)
         lyon = _LYON_NUMBER.match(key)
         if lyon and not 1 <= int(lyon.group(1)) <= 9:
             return self._not_found(text, "places.unknown_arrondissement", arrondissement=lyon.group(1))
@@ -329,7 +347,7 @@ class Resolver:
         (:data:`SHORT_NAME_DOMINANCE`; "Le Puy" for Le Puy-en-Velay), is a
         correction; several comparable ones are candidates.
         """
-        key = _name_key(name)
+        key = self._name_key(name)
         if len(key.replace(" ", "")) < 3:
             return None
         prefix = key + " "
@@ -441,7 +459,7 @@ class Resolver:
                 number = found.group(1).upper()
                 raw = (raw[:found.start()] + " " + raw[found.end():]).replace("()", " ")
                 number = number.zfill(5) if number.isdigit() else number
-        name = raw if normalize_name(raw) else ""
+        name = raw if self._norm(raw) else ""
         if number is not None:
             return self._by_number(text, number, role, name, department)
         if not name:
