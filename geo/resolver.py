@@ -64,13 +64,16 @@ from geo.lookup import (_ARTICLES, _LYON_ARRONDISSEMENT, LYON, Gazetteer, _is_mi
 
 __all__ = [
     "resolve", "resolve_fields", "resolve_many", "Resolution", "Candidate", "Resolver", "resolver",
-    "FOUND", "CORRECTED", "AMBIGUOUS", "NOT_FOUND", "STATUSES", "MAX_CANDIDATES",
+    "FOUND", "CORRECTED", "AMBIGUOUS", "NOT_FOUND", "STATUSES", "MAX_CANDIDATES", "MAX_SUGGESTIONS",
 ]
 
 FOUND, CORRECTED, AMBIGUOUS, NOT_FOUND = "found", "corrected", "ambiguous", "not_found"
 STATUSES = (FOUND, CORRECTED, AMBIGUOUS, NOT_FOUND)
-#: At most this many candidates are returned (the most likely first).
+#: At most this many close spellings are returned (the most likely first); lists of communes
+#: sharing a code or a name are returned whole.
 MAX_CANDIDATES = 12
+#: At most this many suggestions come with a name that was not found.
+MAX_SUGGESTIONS = 5
 #: Confidence of each way of finding a unit (a share for ambiguous answers).
 _SURE, _FORMER, _SHORT_NAME = 1.0, 0.95, 0.85
 #: A short name goes to its most populous completion only when it has this many times the
@@ -337,7 +340,7 @@ class Resolver:
                               (candidates[0],))
         near = [c for c in candidates if c.params["distance"] <= best + 1]
         if best > _allowed_distance(key):
-            return self._not_found(text, "places.unknown_name", near, name=key.title())
+            return self._not_found(text, "places.unknown_name", near[:MAX_SUGGESTIONS], name=key.title())
         return self._many(text, "places.close_spellings", near, count=len(near), **context.get("params", {}))
 
     def _short_name(self, text, name) -> Resolution | None:

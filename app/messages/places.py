@@ -43,8 +43,11 @@ MESSAGES: dict = {
                                             f"{p.get('department', '')}"),
     # ambiguous: why several candidates
     "places.insee_or_postal": lambda p: (
-        f"{p['number']} est à la fois le code INSEE de {p.get('insee', 1)} commune(s) et le code postal de "
-        f"{p.get('postal', 1)} commune(s) différente(s) : choisissez"),
+        f"{p['number']} est à la fois le code INSEE "
+        + ("d'une commune" if p.get("insee", 1) == 1 else f"de {p['insee']} communes")
+        + " et le code postal "
+        + ("d'une autre" if p.get("postal", 1) == 1 else f"de {p['postal']} autres")
+        + " : choisissez"),
     "places.postal_code_shared": lambda p: f"code postal{_number(p)} partagé par {p.get('count', 'plusieurs')} communes",
     "places.lyon_without_arrondissement": "Lyon sans arrondissement : choisissez l'arrondissement",
     "places.name_shared": lambda p: _count(p, "nom porté par plusieurs communes", "nom porté par {n} communes"),
