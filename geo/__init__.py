@@ -7,6 +7,8 @@ Modules
 territory    load_units, load_departements, reference_points
 adjacency    unit_edges, neighbours, adjacency_components, territory_info
 lookup       gazetteer, normalize_name, normalize_postal_code: by INSEE code (old codes too), postal code, name
+resolver     resolve, resolve_fields, resolve_many: what people type -> the unit, or ranked candidates and why
+             (the one place resolver of every input)
 patients     import_patients, read_counts, write_counts: hospital exports to counts per unit;
              read_table, place_rows: its reading and placement steps
 sectors      the sector engine: propose, Plan (incremental metrics), rebalance, versions, exports
