@@ -368,7 +368,7 @@ class Resolver:
         if len(codes) == 1 or self._population[codes[0]] >= SHORT_NAME_DOMINANCE * others:
             return self._one(text, CORRECTED, "places.short_name",
                              self._candidate(codes[0], "places.short_name", _SHORT_NAME, typed=typed),
-                             name=self._name[codes[0]], typed=typed)
+                             name=self._name[codes[0]], typed=typed, others=len(codes) - 1)
         share = 1.0 / len(codes)
         return self._many(text, "places.short_names", [self._candidate(c, "places.short_name", share, typed=typed)
                                                        for c in codes], count=len(codes), typed=typed)

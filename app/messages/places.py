@@ -37,8 +37,10 @@ MESSAGES: dict = {
         f"orthographe proche ({p['distance']} lettre(s) d'écart)" if "distance" in p
         else f"orthographe corrigée : {p.get('name', '')}, aucune autre commune n'a un nom aussi proche"),
     "places.short_name": lambda p: (
-        f"nom abrégé « {p.get('typed', '')} » : {p['name']}, seule commune dont le nom commence ainsi "
-        "(ou de loin la plus peuplée)" if "name" in p else f"nom commençant par « {p.get('typed', '')} »"),
+        (f"nom abrégé « {p.get('typed', '')} » : {p['name']}, "
+         + ("seule commune dont le nom commence ainsi" if not p.get("others")
+            else f"de loin la plus peuplée des {p['others'] + 1} communes dont le nom commence ainsi"))
+        if "name" in p else f"nom commençant par « {p.get('typed', '')} »"),
     "places.name_in_department": lambda p: (f"nom porté par plusieurs communes, une seule dans le département "
                                             f"{p.get('department', '')}"),
     # ambiguous: why several candidates
