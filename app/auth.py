@@ -20,7 +20,8 @@ import streamlit as st
 
 from app.serving import AUTH_ENV, is_loopback
 from services import accounts
-from services.access import AccessError, User, acting_user, allowed, local_user
+from services.access import NOBODY, AccessError, User, allowed, local_user, nobody_by_default
+from services.access import require as check
 
 #: Session-state key of the local session token (never shown, never logged).
 _TOKEN_KEY = "_secteurs_session_token"
@@ -44,23 +45,49 @@ def _message(exc: BaseException) -> str:
 
 
 def _served_on_network_without_auth() -> bool:
-    if st.get_option("global.appTest"):  # page tests: no server, no network
+    from streamlit import config
+
+    if config.get_option("global.appTest"):  # page tests: no server, no network
         return False
-    return not is_loopback(st.get_option("server.address"))
+    return not is_loopback(config.get_option("server.address"))
+
+
+def current_user() -> User | None:
+    """Who uses this browser session now, without drawing anything; ``None`` if nobody is signed in.
+
+    Works in widget callbacks too (they run before the page's script).
+    """
+    current = mode()
+    if not current:
+        return None if _served_on_network_without_auth() else local_user()
+    if current == "oidc":
+        return _provider_identity()
+    return accounts.session_user(_connection(), st.session_state.get(_TOKEN_KEY))
+
+
+def _address() -> str:
+    from streamlit import config
+
+    return str(config.get_option("server.address") or "0.0.0.0")
 
 
 def gate() -> User:
     """The signed-in user of this session; draws the sign-in page and stops the run otherwise."""
     current = mode()
+    if current:
+        nobody_by_default()  # code outside the page's act_as block acts with no right
+    user = current_user()
+    if user is not None:
+        return user
     if not current:
-        if _served_on_network_without_auth():
-            st.error(_message(AccessError("access.served_without_auth",
-                                          address=st.get_option("server.address") or "0.0.0.0")))
-            st.stop()
-        return local_user()
+        st.error(_message(AccessError("access.served_without_auth",
+                                      address=_address())))
+        st.stop()
     if current == "oidc":
-        return _oidc_gate()
-    return _local_gate()
+        _oidc_sign_in()
+    else:
+        _local_sign_in()
+    st.stop()
 
 
 def _login_header() -> None:
@@ -68,11 +95,7 @@ def _login_header() -> None:
     st.caption("Secteurs du service social — accès réservé à l'équipe et aux personnes autorisées.")
 
 
-def _local_gate() -> User:
-    conn = _connection()
-    user = accounts.session_user(conn, st.session_state.get(_TOKEN_KEY))
-    if user is not None:
-        return user
+def _local_sign_in() -> None:
     st.session_state.pop(_TOKEN_KEY, None)
     _login_header()
     with st.form("login", clear_on_submit=True):  # the password does not stay in the session
@@ -80,6 +103,7 @@ def _local_gate() -> User:
         password = st.text_input("Mot de passe", type="password", key="login_password")
         submitted = st.form_submit_button("Se connecter", type="primary")
     if submitted:
+        conn = _connection()
         try:
             signed = accounts.authenticate(conn, login, password)
         except AccessError as exc:
@@ -87,29 +111,36 @@ def _local_gate() -> User:
         else:
             st.session_state[_TOKEN_KEY] = accounts.open_session(conn, signed.login)
             st.rerun()
-    st.stop()
 
 
-def _oidc_gate() -> User:
-    logged_in = bool(st.user.is_logged_in)
-    issued = st.user.get("iat") if logged_in else None
-    if logged_in and isinstance(issued, (int, float)) and time.time() - issued > accounts.MAX_SESSION_SECONDS:
-        logged_in = False  # the identity cookie outlives our working-day session: sign in again
-    if not logged_in:
-        _login_header()
+def _provider_signed_in() -> bool:
+    if not st.user.is_logged_in:
+        return False
+    issued = st.user.get("iat")
+    # The identity cookie lasts 30 days; a session of secteurs lasts a working day.
+    return not (isinstance(issued, (int, float)) and time.time() - issued > accounts.MAX_SESSION_SECONDS)
+
+
+def _provider_identity() -> User | None:
+    if not _provider_signed_in():
+        return None
+    user = accounts.provider_user(_connection(), st.user.get("email"))
+    if user is None:
+        return None
+    return User(user.login, user.role, user.name or str(st.user.get("name") or "") or user.login)
+
+
+def _oidc_sign_in() -> None:
+    _login_header()
+    if not _provider_signed_in():
         st.write("Connectez-vous avec le compte de l'établissement.")
         if st.button("Se connecter", type="primary", key="oidc_login"):
             st.login()
-        st.stop()
-    email = st.user.get("email")
-    user = accounts.provider_user(_connection(), email)
-    if user is None:
-        _login_header()
-        st.error(_message(AccessError("access.not_enrolled", email=str(email or st.user.get("sub") or "?"))))
-        if st.button("Se déconnecter", key="oidc_logout_unknown"):
-            st.logout()
-        st.stop()
-    return User(user.login, user.role, user.name or str(st.user.get("name") or "") or user.login)
+        return
+    email = st.user.get("email") or st.user.get("sub") or "?"
+    st.error(_message(AccessError("access.not_enrolled", email=str(email))))
+    if st.button("Se déconnecter", key="oidc_logout_unknown"):
+        st.logout()
 
 
 def sign_out() -> None:
@@ -134,16 +165,30 @@ def account_box(user: User) -> None:
 
 
 def can(action: str) -> bool:
-    """Whether the user of this run may do ``action`` (to hide or disable a control)."""
-    return allowed(acting_user(), action)
+    """Whether the person using this session may do ``action`` (to hide or disable a control)."""
+    user = current_user()
+    return user is not None and allowed(user, action)
+
+
+def refusal(action: str) -> str | None:
+    """The French refusal if the person using this session may not do ``action`` (for callbacks)."""
+    user = current_user() or NOBODY
+    try:
+        check(user, action)
+    except AccessError as exc:
+        return _message(exc)
+    return None
 
 
 def require(action: str) -> None:
-    """Stop the run with the French refusal unless the user of this run may do ``action``."""
-    from services.access import require as check
-
-    try:
-        check(acting_user(), action)
-    except AccessError as exc:
-        st.error(_message(exc))
+    """Stop the run with the French refusal unless the person using this session may do ``action``."""
+    text = refusal(action)
+    if text is not None:
+        st.error(text)
         st.stop()
+
+
+def author() -> str:
+    """The name history records for changes made in this session."""
+    user = current_user()
+    return user.label if user is not None else ""

@@ -94,3 +94,10 @@ def serving_options(address: str, auth: str | None, *, db_path: Path,
         # Named here, Streamlit prints this host instead of looking up the machine's public address.
         options.append(f"--browser.serverAddress={socket.gethostname()}")
     return options, env
+
+
+def check_upload_size(name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> None:
+    """Raise ``access.upload_too_large`` for a file over the limit (Streamlit's own check may be bypassed)."""
+    if size > limit_mb * 1024 * 1024:
+        raise AccessError("access.upload_too_large", name=name, size_mb=round(size / 1024 / 1024, 1),
+                          limit_mb=limit_mb)

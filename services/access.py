@@ -7,8 +7,10 @@ raising a coded :class:`AccessError` (``access.forbidden``) that the pages
 and the CLI render in French.
 
 The user acting in the current thread is :func:`acting_user`: the pages set
-it at the start of each script run (:func:`act_as`); anywhere else (the CLI,
-scripts) it is the local user who runs the process, with every right.
+it at the start of each script run (:func:`act_as`); anywhere else it is the
+local user who runs the process, with every right (the CLI, scripts, the app
+on localhost), or nobody in an app served with sign-in
+(:func:`nobody_by_default`).
 
 Examples
 --------
@@ -130,9 +132,23 @@ def require(user: User, action: str) -> None:
 _ACTING: contextvars.ContextVar[User | None] = contextvars.ContextVar("secteurs_acting_user", default=None)
 
 
+#: Who acts where no :func:`act_as` block is open: the local user (CLI), or nobody
+#: (a server with sign-in, see :func:`nobody_by_default`).
+_DEFAULT: dict = {"user": None, "nobody": False}
+NOBODY = User("", "")
+
+
+def nobody_by_default() -> None:
+    """In this process, code running outside :func:`act_as` has no right (a served app)."""
+    _DEFAULT["nobody"] = True
+
+
 def acting_user() -> User:
-    """The user acting in this thread: set by :func:`act_as`, else the local user."""
-    return _ACTING.get() or local_user()
+    """The user acting in this thread: set by :func:`act_as`, else the local user (or nobody)."""
+    user = _ACTING.get()
+    if user is not None:
+        return user
+    return NOBODY if _DEFAULT["nobody"] else local_user()
 
 
 def require_acting(action: str) -> None:

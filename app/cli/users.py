@@ -145,7 +145,9 @@ def _list(args) -> int:
         if rows:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            from geo.safe_export import safe_dicts
+
+            writer.writerows(safe_dicts(rows))
     else:
         for r in rows:
             state = "actif" if r["active"] else "désactivé"

@@ -7,6 +7,8 @@ import streamlit as st
 
 import partners
 from app import resources
+from app.auth import can, require
+from app.uploads import checked
 from app.ui import FICTITIOUS, fictitious_notice, fr_int, plan_picker, show_services, french
 from geo.patients import PatientFileError
 from services.routing import Routing, route_file, suggest, summary_text, unit_label
@@ -69,8 +71,10 @@ with batch:
     st.caption("Rien n'est enregistré : le fichier est traité en mémoire et le résultat n'existe que dans "
                "le fichier que vous téléchargez. Il ne contient que vos colonnes, telles quelles, et les "
                "colonnes ajoutées.")
-    upload = st.file_uploader("Liste d'orientations", type=["csv", "txt", "xlsx"], key="orientation_list")
+    upload = checked(st.file_uploader("Liste d'orientations", type=["csv", "txt", "xlsx"], key="orientation_list",
+                                      disabled=not can("routing.list")))
     if upload is not None:
+        require("routing.list")
         try:
             routed = route_file(upload, routing, filename=upload.name)
         except PatientFileError as exc:
