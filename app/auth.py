@@ -71,8 +71,12 @@ def _address() -> str:
     return str(config.get_option("server.address") or "0.0.0.0")
 
 
-def gate() -> User:
-    """The signed-in user of this session; draws the sign-in page and stops the run otherwise."""
+def gate() -> User | None:
+    """The signed-in user of this session; draws the sign-in page and stops the run otherwise.
+
+    ``None`` only where ``st.stop`` does not stop: a bare ``python app/main.py``
+    (multiprocessing's spawn re-runs the main module that way).
+    """
     current = mode()
     if current:
         nobody_by_default()  # code outside the page's act_as block acts with no right
@@ -83,11 +87,13 @@ def gate() -> User:
         st.error(_message(AccessError("access.served_without_auth",
                                       address=_address())))
         st.stop()
+        return None
     if current == "oidc":
         _oidc_sign_in()
     else:
         _local_sign_in()
     st.stop()
+    return None
 
 
 def _login_header() -> None:

@@ -29,14 +29,21 @@ PAGES = [
 
 st.set_page_config(layout="wide", page_title="secteurs")
 user = gate()  # draws only the sign-in page and stops until someone is signed in
-visible = [page for page in PAGES if allowed(user, page[4])]
-if not visible:  # a role that sees no page (none today): say so rather than draw an empty app
-    st.error(f"Le rôle « {user.role} » ne donne accès à aucune page.")
-    st.stop()
-account_box(user)
-navigation = st.navigation([
-    st.Page(PAGES_DIR / name, title=title, icon=icon, url_path=url, default=(i == 0))
-    for i, (name, title, icon, url, _action) in enumerate(visible)
-])
-with act_as(user):  # services and pages check rights against this user
-    navigation.run()
+
+
+def _run(user) -> None:
+    visible = [page for page in PAGES if allowed(user, page[4])]
+    if not visible:  # a role that sees no page (none today): say so rather than draw an empty app
+        st.error(f"Le rôle « {user.role} » ne donne accès à aucune page.")
+        return
+    account_box(user)
+    navigation = st.navigation([
+        st.Page(PAGES_DIR / name, title=title, icon=icon, url_path=url, default=(i == 0))
+        for i, (name, title, icon, url, _action) in enumerate(visible)
+    ])
+    with act_as(user):  # services and pages check rights against this user
+        navigation.run()
+
+
+if user is not None:  # None only outside a Streamlit run (st.stop does not stop there)
+    _run(user)
