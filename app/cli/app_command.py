@@ -27,6 +27,8 @@ def register(subparsers) -> None:
                              "oidc = the hospital's identity provider (needs --secrets)")
     parser.add_argument("--secrets", help="secrets.toml with the [auth] section of the identity provider "
                                           "(--auth oidc)")
+    parser.add_argument("--base-url-path", default="",
+                        help="URL path behind a reverse proxy, e.g. secteurs for https://intranet/secteurs/")
     add_db_argument(parser)
     parser.set_defaults(handler=_run)
 
@@ -56,6 +58,8 @@ def _run(args) -> int:
     options, auth_env = serving_options(args.address, args.auth, db_path=db_path, secrets=args.secrets)
     env.update(auth_env)
     print(f"secteurs: http://{args.address}:{args.port}", flush=True)
+    if args.base_url_path.strip("/"):
+        options.append(f"--server.baseUrlPath={args.base_url_path.strip('/')}")
     server = subprocess.Popen(streamlit_command(args.port, args.address, options), env=env)
 
     def forward(signum, _frame):  # stopping `secteurs app` stops the server it started

@@ -116,3 +116,9 @@ def test_the_real_command_exits_2_before_starting_anything(tmp_path):
                              "--db", str(tmp_path / "d.sqlite")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "authentification" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_base_url_path_reaches_streamlit(tmp_path, capsys, started):
+    code, err = _app(["--base-url-path", "/secteurs/", "--db", str(tmp_path / "d.sqlite")], capsys)
+    assert code == 0, err
+    assert "--server.baseUrlPath=secteurs" in _Server.seen["command"]
