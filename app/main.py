@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.auth import account_box, gate
+from app.auth import account_box, gate, mode
 from services.access import act_as, allowed
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
@@ -26,13 +26,16 @@ PAGES = [
     ("couverture.py", "Couverture", "📊", "couverture", "coverage.view"),
     ("fiche_secteur.py", "Fiche secteur", "📄", "fiche-secteur", "fiche.view"),
 ]
+#: Only when served with sign-in (on localhost, ``secteurs users`` prepares the accounts).
+ACCOUNTS_PAGE = ("comptes.py", "Comptes", "👥", "comptes", "users.manage")
 
 st.set_page_config(layout="wide", page_title="secteurs")
 user = gate()  # draws only the sign-in page and stops until someone is signed in
 
 
 def _run(user) -> None:
-    visible = [page for page in PAGES if allowed(user, page[4])]
+    pages = PAGES + [ACCOUNTS_PAGE] if mode() else PAGES
+    visible = [page for page in pages if allowed(user, page[4])]
     if not visible:  # a role that sees no page (none today): say so rather than draw an empty app
         st.error(f"Le rôle « {user.role} » ne donne accès à aucune page.")
         return

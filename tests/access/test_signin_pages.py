@@ -112,3 +112,37 @@ def test_sign_out_returns_to_the_sign_in_page(local_auth):
     assert at.title[0].value == "Accueil"
     at.sidebar.button(key="sign_out").click().run()
     assert [t.value for t in at.title] == ["secteurs"]
+
+
+def test_accounts_page_for_admin_only(local_auth):
+    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), _account("cadre"))
+    with pytest.raises(Exception):
+        at.switch_page("views/comptes.py")  # not a page of this session: cadre does not manage accounts
+    admin = _account("admin")
+    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), admin)
+    at.switch_page("views/comptes.py").run()
+    assert_no_error(at)
+    assert at.title[0].value == "Comptes"
+    new_login = f"nouveau-{uuid.uuid4().hex[:6]}"
+    form = {w.label: w for w in at.text_input}
+    form["Identifiant (pour l'établissement : l'adresse e-mail)"].input(new_login)
+    form["Mot de passe"].input("court")
+    form["Mot de passe (encore)"].input("court")
+    next(b for b in at.button if b.label == "Créer le compte").click().run()
+    assert any("trop court" in e.value for e in at.error)
+    form = {w.label: w for w in at.text_input}
+    form["Identifiant (pour l'établissement : l'adresse e-mail)"].input(new_login)
+    form["Mot de passe"].input(PASSWORD)
+    form["Mot de passe (encore)"].input(PASSWORD)
+    at.selectbox[0].select("équipe")
+    next(b for b in at.button if b.label == "Créer le compte").click().run()
+    assert_no_error(at)
+    assert any(new_login in s.value for s in at.success)
+    conn = connect()
+    try:
+        assert accounts.authenticate(conn, new_login, PASSWORD).role == "équipe"
+    finally:
+        conn.close()
+    # the admin cannot lock themselves out
+    at.selectbox(key="comptes_chosen").select(admin).run()
+    assert at.button(key="comptes_toggle").disabled
