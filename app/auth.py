@@ -20,7 +20,7 @@ import streamlit as st
 
 from app.serving import AUTH_ENV, is_loopback
 from services import accounts
-from services.access import NOBODY, AccessError, User, allowed, local_user, nobody_by_default
+from services.access import NOBODY, AccessError, User, allowed, local_user, resolve_users_with
 from services.access import require as check
 
 #: Session-state key of the local session token (never shown, never logged).
@@ -79,7 +79,8 @@ def gate() -> User | None:
     """
     current = mode()
     if current:
-        nobody_by_default()  # code outside the page's act_as block acts with no right
+        # services called from widget callbacks (before the page's act_as block) act as this session's person
+        resolve_users_with(current_user)
     user = current_user()
     if user is not None:
         return user

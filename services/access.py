@@ -9,8 +9,8 @@ and the CLI render in French.
 The user acting in the current thread is :func:`acting_user`: the pages set
 it at the start of each script run (:func:`act_as`); anywhere else it is the
 local user who runs the process, with every right (the CLI, scripts, the app
-on localhost), or nobody in an app served with sign-in
-(:func:`nobody_by_default`).
+on localhost), or in an app served with sign-in the person signed in to the
+browser session (:func:`resolve_users_with`), else nobody.
 
 Examples
 --------
@@ -29,6 +29,7 @@ import contextvars
 import getpass
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 from geo.errors import SecteursError
 
@@ -132,23 +133,34 @@ def require(user: User, action: str) -> None:
 _ACTING: contextvars.ContextVar[User | None] = contextvars.ContextVar("secteurs_acting_user", default=None)
 
 
-#: Who acts where no :func:`act_as` block is open: the local user (CLI), or nobody
-#: (a server with sign-in, see :func:`nobody_by_default`).
-_DEFAULT: dict = {"user": None, "nobody": False}
+#: Who acts where no :func:`act_as` block is open: the local user (CLI, app on localhost),
+#: or, in an app served with sign-in, whoever the resolver finds (:func:`resolve_users_with`).
+_RESOLVER: dict = {"resolve": None}
 NOBODY = User("", "")
 
 
-def nobody_by_default() -> None:
-    """In this process, code running outside :func:`act_as` has no right (a served app)."""
-    _DEFAULT["nobody"] = True
+def resolve_users_with(resolver: Callable[[], User | None]) -> None:
+    """In this process, outside :func:`act_as`, the acting user is ``resolver()`` (``None``: nobody).
+
+    A served app registers the function that reads the browser session's
+    sign-in, so that widget callbacks (which run before the page's script)
+    act as the signed-in person too, and anything else acts with no right.
+    """
+    _RESOLVER["resolve"] = resolver
 
 
 def acting_user() -> User:
-    """The user acting in this thread: set by :func:`act_as`, else the local user (or nobody)."""
+    """The user acting in this thread: :func:`act_as`, else the resolver's, else the local user."""
     user = _ACTING.get()
     if user is not None:
         return user
-    return NOBODY if _DEFAULT["nobody"] else local_user()
+    resolve = _RESOLVER["resolve"]
+    if resolve is None:
+        return local_user()
+    try:
+        return resolve() or NOBODY
+    except Exception:  # outside a browser session (a background thread): no right
+        return NOBODY
 
 
 def require_acting(action: str) -> None:

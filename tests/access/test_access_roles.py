@@ -88,3 +88,19 @@ def test_permissions_are_frozen():
 
 def test_doctests():
     assert doctest.testmod(access).failed == 0
+
+
+def test_a_served_app_resolves_the_acting_user_from_the_session(monkeypatch):
+    monkeypatch.setitem(access._RESOLVER, "resolve", lambda: User("odile", "cadre"))
+    assert acting_user().login == "odile"
+    monkeypatch.setitem(access._RESOLVER, "resolve", lambda: None)  # nobody signed in
+    assert not any(allowed(acting_user(), a) for a in ACTIONS)
+
+    def outside_a_session():
+        raise RuntimeError("no script run context")
+
+    monkeypatch.setitem(access._RESOLVER, "resolve", outside_a_session)
+    with pytest.raises(AccessError):
+        access.require_acting("coverage.view")
+    with act_as(User("ines", "lecture")):  # an explicit block wins
+        access.require_acting("coverage.view")

@@ -25,7 +25,11 @@ PASSWORD = "mot de passe assez long"
 
 @pytest.fixture
 def local_auth(monkeypatch):
+    import services.access
+
     monkeypatch.setenv(AUTH_ENV, "local")
+    # the gate registers the session resolver process-wide: put back the CLI's local user afterwards
+    monkeypatch.setitem(services.access._RESOLVER, "resolve", None)
 
 
 def _account(role: str) -> str:
@@ -105,6 +109,12 @@ def test_ars_lands_on_couverture_with_the_ars_mode_forced(local_auth, plan_csv):
     assert toggle.value is True and toggle.disabled
     assert any("Mode ARS" in i.value for i in at.info)
     assert not any("Effectifs réels" in w.value for w in at.warning)
+
+
+def test_resolver_is_put_back_after_each_test():
+    from services.access import ACTIONS, acting_user, allowed
+
+    assert all(allowed(acting_user(), a) for a in ACTIONS)
 
 
 def test_sign_out_returns_to_the_sign_in_page(local_auth):
