@@ -131,6 +131,8 @@ def _provider_signed_in() -> bool:
 def _provider_identity() -> User | None:
     if not _provider_signed_in():
         return None
+    if st.user.get("email_verified") is False:  # an address the person typed, not one the hospital vouches for
+        return None
     user = accounts.provider_user(_connection(), st.user.get("email"))
     if user is None:
         return None
