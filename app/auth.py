@@ -105,7 +105,8 @@ def _login_header() -> None:
 def _local_sign_in() -> None:
     st.session_state.pop(_TOKEN_KEY, None)
     _login_header()
-    with st.form("login", clear_on_submit=True):  # the password does not stay in the session
+    narrow, _ = st.columns([2, 3])
+    with narrow, st.form("login", clear_on_submit=True):  # the password does not stay in the session
         login = st.text_input("Identifiant", key="login_name")
         password = st.text_input("Mot de passe", type="password", key="login_password")
         submitted = st.form_submit_button("Se connecter", type="primary")
