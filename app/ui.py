@@ -61,8 +61,10 @@ def plan_picker(key: str, *, workers: bool = True):
         row = saved[options.index(choice)]
         plan = resources.saved_plan(row["name"], row["version"])
     elif choice == PLAN_UPLOAD:
-        upload = st.file_uploader("Plan (CSV : code_insee, sector ; facultatif : referent, groupe)",
-                                  type=["csv", "txt"], key=f"{key}_plan_file")
+        from app.uploads import checked
+
+        upload = checked(st.file_uploader("Plan (CSV : code_insee, sector ; facultatif : referent, groupe)",
+                                          type=["csv", "txt"], key=f"{key}_plan_file"))
         if upload is not None:
             try:
                 plan = _read_uploaded(upload, read_plan_people)
@@ -127,8 +129,10 @@ def counts_picker(key: str):
     from app import resources
     from geo.patients import read_counts
 
-    upload = st.file_uploader("Effectifs par commune (CSV : code_insee, patients ; par défaut la démo fictive)",
-                              type=["csv", "txt"], key=f"{key}_counts_file")
+    from app.uploads import checked
+
+    upload = checked(st.file_uploader("Effectifs par commune (CSV : code_insee, patients ; par défaut la démo fictive)",
+                                      type=["csv", "txt"], key=f"{key}_counts_file"))
     if upload is not None:
         try:
             counts = _read_uploaded(upload, read_counts)

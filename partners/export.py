@@ -15,6 +15,7 @@ import sqlite3
 
 import pandas as pd
 
+from geo.safe_export import safe_frame
 from partners.io.template import COLUMNS
 from partners.store import list_partners
 
@@ -80,6 +81,8 @@ def export_bytes(conn: sqlite3.Connection, format: str, partners: pd.DataFrame |
     if format not in EXPORT_FORMATS:
         raise ValueError(f"format {format!r}: expected one of {', '.join(EXPORT_FORMATS)}")
     frame = export_frame(conn, partners)
+    if format in ("csv", "xlsx"):
+        frame = safe_frame(frame)  # a name starting with "=" must not run as a formula
     if format == "csv":
         return ("\ufeff" + frame.to_csv(index=False, sep=";", lineterminator="\n")).encode("utf-8")
     if format == "xlsx":

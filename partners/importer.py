@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.database import transaction
+from geo.safe_export import safe_rows
 from partners.io import read_partners
 from partners.model import ZONE_TYPES, Issue, Partner
 from partners.store import (DuplicateError, default_author, find_partner, get_partner, partner_key,
@@ -95,8 +96,9 @@ class ImportReport:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(["row", "level", "reason", "name", "key"])
-            for item in sorted(self.rejects, key=lambda r: (r.row, r.level)):
-                writer.writerow([item.row, item.level, item.reason, item.name, item.key])
+            rows = [[item.row, item.level, item.reason, item.name, item.key]
+                    for item in sorted(self.rejects, key=lambda r: (r.row, r.level))]
+            writer.writerows(safe_rows(rows))
         return path
 
 

@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from geo.lookup import gazetteer
+from geo.safe_export import safe_frame
 from geo.patients import LOCATION_ROLES, cell_text, place_rows, read_table
 from geo.resolver import AMBIGUOUS, Resolution, resolve, resolve_fields
 
@@ -470,15 +471,15 @@ class RoutedBatch:
         """CSV in UTF-8 with BOM (Excel opens it); the file's own delimiter by default, decimal comma with ``;``."""
         delimiter = delimiter or self.summary.get("delimiter") or ";"
         decimal = "," if delimiter != "," else "."
-        text = self.frame.to_csv(index=False, sep=delimiter, decimal=decimal, lineterminator="\n")
+        text = safe_frame(self.frame).to_csv(index=False, sep=delimiter, decimal=decimal, lineterminator="\n")
         return ("\ufeff" + text).encode("utf-8")
 
     def to_xlsx_bytes(self) -> bytes:
         """An XLSX workbook: the routed rows, then a sheet of the rows not placed."""
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            self.frame.to_excel(writer, sheet_name="orientation", index=False)
-            self.unplaced.to_excel(writer, sheet_name="non placées", index=False)
+            safe_frame(self.frame).to_excel(writer, sheet_name="orientation", index=False)
+            safe_frame(self.unplaced).to_excel(writer, sheet_name="non placées", index=False)
         return buffer.getvalue()
 
     def write(self, path) -> Path:

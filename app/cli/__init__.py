@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "app.cli.sectors",
     "app.cli.route",
     "app.cli.report",
+    "app.cli.users",
+    "app.cli.backup",
 )
 
 

@@ -1,4 +1,8 @@
-"""``secteurs app [--port N] [--db DB]``: run the Streamlit app."""
+"""``secteurs app [--port N] [--address A] [--auth local|oidc] [--db DB]``: run the Streamlit app.
+
+On localhost it needs nothing; on any other address it refuses to start
+without authentication (see :mod:`app.serving`).
+"""
 from __future__ import annotations
 
 import os
@@ -16,12 +20,20 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("app", help="open the application in the browser (Streamlit)")
     parser.add_argument("--port", type=int, default=8501, help="HTTP port (default: 8501)")
     parser.add_argument("--address", default="localhost",
-                        help="address to listen on (default: localhost; 0.0.0.0 for the team's network)")
+                        help="address to listen on (default: localhost; 0.0.0.0 for the team's network, "
+                             "which needs --auth)")
+    parser.add_argument("--auth", choices=("local", "oidc"),
+                        help="sign-in: local = accounts of the database (secteurs users add), "
+                             "oidc = the hospital's identity provider (needs --secrets)")
+    parser.add_argument("--secrets", help="secrets.toml with the [auth] section of the identity provider "
+                                          "(--auth oidc)")
+    parser.add_argument("--base-url-path", default="",
+                        help="URL path behind a reverse proxy, e.g. secteurs for https://intranet/secteurs/")
     add_db_argument(parser)
     parser.set_defaults(handler=_run)
 
 
-def streamlit_command(port: int, address: str = "localhost") -> list[str]:
+def streamlit_command(port: int, address: str = "localhost", extra: list[str] = ()) -> list[str]:
     """The ``streamlit run`` command line (headless: the user opens the printed URL).
 
     It goes through :mod:`app.serve`, which is ``streamlit run`` plus a
@@ -31,17 +43,24 @@ def streamlit_command(port: int, address: str = "localhost") -> list[str]:
             "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
             "--global.developmentMode=false",
-            "--client.toolbarMode=viewer"]  # no "Deploy" button for hospital staff
+            "--client.toolbarMode=viewer",  # no "Deploy" button for hospital staff
+            *extra]
 
 
 def _run(args) -> int:
+    from app.serving import serving_options
     from geo.paths import DB_ENV, resolve_db_path
 
     env = dict(os.environ)
+    db_path = resolve_db_path(args.db).resolve()
     if args.db:
-        env[DB_ENV] = str(resolve_db_path(args.db).resolve())
+        env[DB_ENV] = str(db_path)
+    options, auth_env = serving_options(args.address, args.auth, db_path=db_path, secrets=args.secrets)
+    env.update(auth_env)
     print(f"secteurs: http://{args.address}:{args.port}", flush=True)
-    server = subprocess.Popen(streamlit_command(args.port, args.address), env=env)
+    if args.base_url_path.strip("/"):
+        options.append(f"--server.baseUrlPath={args.base_url_path.strip('/')}")
+    server = subprocess.Popen(streamlit_command(args.port, args.address, options), env=env)
 
     def forward(signum, _frame):  # stopping `secteurs app` stops the server it started
         server.send_signal(signum)

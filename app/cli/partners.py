@@ -102,7 +102,9 @@ def _emit(frame, args) -> int:
         text = json.dumps(json.loads(frame.to_json(orient="records", force_ascii=False)), indent=2,
                           ensure_ascii=False) + "\n"
     else:
-        text = frame.to_csv(index=False)
+        from geo.safe_export import safe_frame
+
+        text = safe_frame(frame).to_csv(index=False)
     if args.out:
         with open(args.out, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

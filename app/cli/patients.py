@@ -56,10 +56,12 @@ def _import(args) -> int:
     rejects = args.rejects
     if rejects is None and len(result.rejects):
         rejects = args.out.with_name(f"{args.out.stem}_rejets.csv")
+    from geo.safe_export import safe_frame
+
     if rejects is not None:
-        result.rejects.to_csv(rejects, index=False, encoding="utf-8-sig")
+        safe_frame(result.rejects).to_csv(rejects, index=False, encoding="utf-8-sig")
     if args.ambiguous is not None:
-        result.ambiguous.to_csv(args.ambiguous, index=False, encoding="utf-8-sig")
+        safe_frame(result.ambiguous).to_csv(args.ambiguous, index=False, encoding="utf-8-sig")
 
     if args.json:
         print(json.dumps(result.summary, indent=2, ensure_ascii=False))

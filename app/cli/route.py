@@ -90,7 +90,9 @@ def _route(args) -> int:
         print(file=sys.stderr)
     batch.write(args.out)
     if args.rejects is not None:
-        batch.unplaced.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        from geo.safe_export import safe_frame
+
+        safe_frame(batch.unplaced).to_csv(args.rejects, index=False, encoding="utf-8-sig")
     print(batch.report(examples=len(batch.unplaced)))
     print(f"routed: {args.out} ({len(batch.frame)} rows)", file=sys.stderr)
     if args.rejects is not None:

@@ -186,6 +186,8 @@ def _export(args) -> int:
 
     frame = store.load_plan(connect(args.db), args.name, args.version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    frame[["code_insee", "sector"]].to_csv(args.out, index=False)
+    from geo.safe_export import safe_frame
+
+    safe_frame(frame[["code_insee", "sector"]]).to_csv(args.out, index=False)
     _print({"name": args.name, "units": int(len(frame)), "out": str(args.out)})
     return 0

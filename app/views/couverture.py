@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from app.auth import can
 from app.map import Paint, classify, show_map
 from app.ui import counts_picker, fictitious_notice, fr_int, plan_picker, french
 from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
@@ -66,9 +67,10 @@ controls = st.columns([1, 1, 2])
 max_km = {t: controls[i].number_input(f"Zone blanche : {t} à plus de (km)", min_value=1.0, max_value=200.0,
                                       value=float(km), step=5.0, key=f"couverture_km_{t}")
           for i, (t, km) in enumerate(DEFAULT_MAX_KM.items())}
-ars = controls[2].toggle("Mode ARS (effectifs masqués)", key="couverture_ars",
+ars_forced = not can("coverage.unmasked")  # the ARS role: masked figures only, no way to switch it off
+ars = controls[2].toggle("Mode ARS (effectifs masqués)", key="couverture_ars", value=ars_forced, disabled=ars_forced,
                          help="N'affiche que les effectifs tels qu'ils sortent pour l'ARS : 1 à 10 patients "
-                              f"« {PRIMARY_SYMBOL} », secret secondaire « {SECONDARY_SYMBOL} ».")
+                              f"« {PRIMARY_SYMBOL} », secret secondaire « {SECONDARY_SYMBOL} ».") or ars_forced
 key = (plan, counts, tuple(sorted(max_km.items())), resources.directory_version())
 try:
     coverage = resources.coverage(*key)

@@ -7,11 +7,13 @@ import streamlit as st
 
 import partners
 from app import resources
+from app.auth import can, require
 from app.messages import render_code
 from app.messages.places import candidate_reason, status_label, why
+from app.uploads import checked
 from app.ui import FICTITIOUS, fictitious_notice, fr_int, plain_md, plan_picker, show_services, french
 from geo.patients import PatientFileError
-from geo.resolver import AMBIGUOUS, NOT_FOUND, resolve
+from geo.resolver import NOT_FOUND, resolve
 from services.routing import Routing, route_file, summary_text, unit_label
 
 #: Partners per type listed for one referral.
@@ -100,8 +102,10 @@ with batch:
     st.caption("Rien n'est enregistré : le fichier est traité en mémoire et le résultat n'existe que dans "
                "le fichier que vous téléchargez. Il ne contient que vos colonnes, telles quelles, et les "
                "colonnes ajoutées.")
-    upload = st.file_uploader("Liste d'orientations", type=["csv", "txt", "xlsx"], key="orientation_list")
+    upload = checked(st.file_uploader("Liste d'orientations", type=["csv", "txt", "xlsx"], key="orientation_list",
+                                      disabled=not can("routing.list")))
     if upload is not None:
+        require("routing.list")
         try:
             routed = route_file(upload, routing, filename=upload.name)
         except PatientFileError as exc:

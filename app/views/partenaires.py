@@ -9,6 +9,8 @@ import streamlit as st
 
 import partners
 from app import resources
+from app.auth import author, can, require
+from app.uploads import checked
 from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map
 from app.ui import PARTNER_HEADERS, fictitious_notice, fr_int, french, plain_md, plan_picker, show_services
 from geo.lookup import gazetteer
@@ -142,9 +144,11 @@ with find:
 with directory:
     top = st.columns([3, 1])
     top[0].write(f"{fr_int(len(table))} partenaires dans l'annuaire.")
-    if top[1].button("↶ Annuler la dernière modification", key="partenaires_undo"):
+    if top[1].button("↶ Annuler la dernière modification", key="partenaires_undo",
+                     disabled=not can("partners.edit")):
+        require("partners.edit")
         try:
-            done = partners.undo(conn)
+            done = partners.undo(conn, author=author())
             _flash("success", f"Modification n° {done['undone']} ({ACTIONS.get(done['action'], done['action'])}) "
                               f"annulée.")
         except ValidationError as exc:
@@ -203,15 +207,17 @@ with directory:
                                               help=help_text or None)
                 slots[field] = st.empty()
         general = st.empty()
-        submitted = st.form_submit_button("Enregistrer", type="primary")
+        submitted = st.form_submit_button("Enregistrer", type="primary", disabled=not can("partners.edit"))
     if submitted:
+        require("partners.edit")
         candidate = from_form(base, kind, values)
         if current is None:
             candidate = candidate.replace(source="saisie manuelle")
         errors = form_errors(candidate)
         if not errors:
             try:
-                saved = partners.save_partner(conn, candidate, reason="saisie dans l'application")
+                saved = partners.save_partner(conn, candidate, reason="saisie dans l'application",
+                                              author=author())
             except ValidationError as exc:  # a duplicate FINESS, or a partner deleted meanwhile
                 errors = {exc.field if exc.field in slots else "": [str(exc)]}
         for field, messages in errors.items():
@@ -230,7 +236,8 @@ with directory:
     if current is not None:
         confirm_key = f"partenaires_confirm_{current.id}"
         if not st.session_state.get(confirm_key):
-            if st.button("Supprimer ce partenaire…", key=f"partenaires_delete_{current.id}"):
+            if st.button("Supprimer ce partenaire…", key=f"partenaires_delete_{current.id}",
+                         disabled=not can("partners.edit")):
                 st.session_state[confirm_key] = True
                 st.rerun()
         else:
@@ -239,8 +246,10 @@ with directory:
             yes, no = st.columns(2)
             if yes.button("Confirmer la suppression", type="primary", key=f"partenaires_confirm_yes_{current.id}"):
                 st.session_state.pop(confirm_key, None)
+                require("partners.edit")
                 try:
-                    partners.delete_partner(conn, current.id, reason="suppression dans l'application")
+                    partners.delete_partner(conn, current.id, reason="suppression dans l'application",
+                                            author=author())
                     _flash("success", f"Partenaire n° {current.id} « {current.name} » supprimé.")
                 except ValidationError as exc:
                     _flash("error", french(exc))
@@ -259,7 +268,8 @@ with directory:
 # -- Import ----------------------------------------------------------------------------------------
 with importing:
     fmt = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="partenaires_import_format")
-    upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx"], key="partenaires_import_file")
+    upload = checked(st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx"], key="partenaires_import_file",
+                                      disabled=not can("partners.edit")))
     st.caption("Un aperçu (créations, mises à jour, rejets et leurs motifs) est montré avant tout enregistrement. "
                "Pour l'extraction nationale de l'Annuaire Santé (plusieurs centaines de Mo) : "
                "`secteurs partners import FICHIER --format rpps` en ligne de commande.")
@@ -293,11 +303,12 @@ with importing:
                                             "Motif": french(r.reason), "Nom": r.name} for r in report.rejects]),
                              hide_index=True)
             if st.button("Importer dans l'annuaire", type="primary", key="partenaires_import_commit",
-                         disabled=not (report.created or report.updated)):
+                         disabled=not (report.created or report.updated) or not can("partners.edit")):
+                require("partners.edit")
                 with tempfile.TemporaryDirectory() as folder, st.spinner("Import…"):
                     path = Path(folder) / Path(upload.name).name
                     path.write_bytes(upload.getvalue())
-                    done = partners.import_partners(conn, path, fmt)
+                    done = partners.import_partners(conn, path, fmt, author=author())
                 _flash("success", f"Import de {upload.name} : {done.created} créés, {done.updated} mis à jour, "
                                   f"{done.unchanged} inchangés, {done.rejected} rejetés.")
                 st.session_state.pop("partenaires_preview_token", None)

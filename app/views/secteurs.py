@@ -14,6 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from app.auth import can, refusal
+from app.uploads import checked
 from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
 from app.ui import FICTITIOUS, fictitious_notice, fr_int, french
 from geo.display import DEPARTEMENT_NAMES
@@ -139,6 +141,9 @@ def _rebalance() -> None:
 
 
 def _save() -> None:
+    if (refused := refusal("plans.save")) is not None:
+        _flash("error", refused)
+        return
     name = (state.get("secteurs_save_name") or "").strip()
     if not name:
         _flash("error", "Donnez un nom à la version.")
@@ -179,11 +184,13 @@ with st.expander("Patients : " + ("démo fictive" if demo else state[COUNTS]["la
     if demo and counts is not None:
         fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel). "
                           "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
-    upload = st.file_uploader("Export patients de l'hôpital (CSV ou Excel)", type=["csv", "txt", "xlsx"],
-                              key=f"secteurs_upload_{state[UPLOADS]}",
+    upload = checked(st.file_uploader("Export patients de l'hôpital (CSV ou Excel)", type=["csv", "txt", "xlsx"],
+                              key=f"secteurs_upload_{state[UPLOADS]}", disabled=not can("patients.import"),
                               help="Seuls le code postal, la commune ou le code INSEE sont lus ; le fichier "
-                                   "n'est ni conservé ni affiché, seuls les comptages par commune restent.")
-    if upload is not None:
+                                   "n'est ni conservé ni affiché, seuls les comptages par commune restent."))
+    if upload is not None and (refused := refusal("patients.import")) is not None:
+        st.error(refused)
+    elif upload is not None:
         from geo.patients import PatientFileError, import_patients
 
         try:
@@ -240,7 +247,8 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
         key="secteurs_from_current")
     keep_locks = bool(state[LOCKED]) and st.checkbox(f"Respecter les {len(state[LOCKED])} commune(s) verrouillée(s)",
                                                      value=True, key="secteurs_keep_locks")
-    if st.button("Proposer", type="primary", key="secteurs_propose"):
+    if st.button("Proposer", type="primary", key="secteurs_propose", disabled=not can("plans.propose")) \
+            and refusal("plans.propose") is None:
         try:
             team = team_from_frame(team_frame) if team_frame is not None else Team.of_size(int(n_sectors))
             locked = {c: s for c, s in state[LOCKED].items() if s in team.names} if keep_locks else None
@@ -455,7 +463,8 @@ with tabs[2]:
     save_cols = st.columns([2, 3, 1])
     save_cols[0].text_input("Nom", value="Plan", key="secteurs_save_name")
     save_cols[1].text_input("Note", key="secteurs_save_note", placeholder="ex. après le départ de …")
-    save_cols[2].button("Enregistrer", on_click=_save, key="secteurs_save", width="stretch")
+    save_cols[2].button("Enregistrer", on_click=_save, key="secteurs_save", width="stretch",
+                        disabled=not can("plans.save"))
     saved = store.list_plans(resources.connection())
     if saved:
         st.dataframe(pd.DataFrame({

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.safe_export import safe_frame
+
 #: CRS of the GeoJSON export (RFC 7946) and of the GeoPackage layers.
 WGS84 = "EPSG:4326"
 #: Layer names in the GeoPackage.
@@ -35,7 +37,7 @@ def _check_units(plan, units: gpd.GeoDataFrame) -> None:
 
 def plan_csv(plan) -> bytes:
     """``code_insee,sector``, every unit once in code order (readable by ``secteurs plan``)."""
-    return plan.to_frame().to_csv(index=False).encode("utf-8")
+    return safe_frame(plan.to_frame()).to_csv(index=False).encode("utf-8")
 
 
 def units_frame(plan, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -83,4 +85,4 @@ def plan_geopackage(plan, units: gpd.GeoDataFrame) -> bytes:
 
 def moves_csv(moves: pd.DataFrame) -> bytes:
     """A moves table (``code_insee, nom, from, to, patients``) as CSV bytes."""
-    return moves.to_csv(index=False).encode("utf-8")
+    return safe_frame(moves).to_csv(index=False).encode("utf-8")

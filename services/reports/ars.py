@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.safe_export import safe_frame
 from services.reports.coverage_data import Coverage
 
 __all__ = ["ArsReport", "build_ars_report", "check_export", "DisclosureError", "method_notes", "TABLE_TITLES",
@@ -246,7 +247,8 @@ class ArsReport:
     def csv_files(self) -> dict[str, bytes]:
         """One CSV per table (``;``-separated, decimal comma, UTF-8 with BOM for Excel)."""
         check_export(self.tables)
-        return {f"{FILE_STEM}_{name}.csv": table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+        return {f"{FILE_STEM}_{name}.csv": safe_frame(table).to_csv(index=False, sep=";", decimal=",")
+                .encode("utf-8-sig")
                 for name, table in self.tables.items()}
 
     def xlsx_bytes(self) -> bytes:
@@ -263,9 +265,9 @@ class ArsReport:
             for heading, paragraphs in method_notes(self.coverage):
                 about += [heading, *paragraphs, ""]
             about += ["Sources des données", *self.sources]
-            pd.DataFrame({"Rapport": about}).to_excel(writer, sheet_name="lisez-moi", index=False)
+            safe_frame(pd.DataFrame({"Rapport": about})).to_excel(writer, sheet_name="lisez-moi", index=False)
             for name, table in self.tables.items():
-                table.to_excel(writer, sheet_name=name[:31], index=False)
+                safe_frame(table).to_excel(writer, sheet_name=name[:31], index=False)
         self._files["xlsx"] = buffer.getvalue()
         return self._files["xlsx"]
 

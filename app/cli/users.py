@@ -1,0 +1,160 @@
+"""``secteurs users add|passwd|disable|enable|role|list``: the accounts of the database.
+
+Passwords are typed twice at a prompt (never on the command line, where
+``ps`` and the shell history would keep them), or read from standard input
+with ``--password-stdin`` for scripts. The CLI acts as the local user who
+runs it: whoever can run it on the server can manage accounts.
+"""
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import sys
+
+from app.cli import add_db_argument
+from services.access import ROLES, AccessError
+
+ROLE_HELP = "role: " + ", ".join(ROLES) + " (equipe and ars accepted)"
+
+
+def register(subparsers) -> None:
+    users = subparsers.add_parser("users", help="accounts for the app served on the network (--auth local/oidc)")
+    actions = users.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="create an account")
+    add.add_argument("login", help="account name (for --sso: the e-mail the identity provider gives)")
+    add.add_argument("--role", required=True, help=ROLE_HELP)
+    add.add_argument("--name", default="", help="name shown in the pages and the history")
+    add.add_argument("--sso", action="store_true",
+                     help="signs in through the identity provider only (--auth oidc): no password")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add_db_argument(add)
+    add.set_defaults(handler=_add)
+
+    pwd = actions.add_parser("passwd", help="set a new password (lifts a lock-out, ends open sessions)")
+    pwd.add_argument("login")
+    pwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add_db_argument(pwd)
+    pwd.set_defaults(handler=_passwd)
+
+    for name, help_text, handler in (("disable", "disable an account (ends its sessions)", _disable),
+                                     ("enable", "enable a disabled account", _enable)):
+        sub = actions.add_parser(name, help=help_text)
+        sub.add_argument("login")
+        add_db_argument(sub)
+        sub.set_defaults(handler=handler)
+
+    role = actions.add_parser("role", help="give an account another role")
+    role.add_argument("login")
+    role.add_argument("role", help=ROLE_HELP)
+    add_db_argument(role)
+    role.set_defaults(handler=_role)
+
+    lst = actions.add_parser("list", help="list the accounts (never their passwords)")
+    lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_db_argument(lst)
+    lst.set_defaults(handler=_list)
+
+
+def _connect(args):
+    from geo.database import connect
+
+    return connect(args.db)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mot de passe : ")
+    if getpass.getpass("Mot de passe (encore) : ") != first:
+        raise AccessError("access.password_mismatch")
+    return first
+
+
+def _add(args) -> int:
+    from services.accounts import add_user
+
+    password = None if args.sso else _read_password(args.password_stdin)
+    conn = _connect(args)
+    try:
+        user = add_user(conn, args.login, args.role, password=password, name=args.name)
+    finally:
+        conn.close()
+    print(f"compte « {user.login} » créé, rôle {user.role}" + (" (connexion par l'établissement)" if args.sso else ""))
+    return 0
+
+
+def _passwd(args) -> int:
+    from services.accounts import set_password
+
+    password = _read_password(args.password_stdin)
+    conn = _connect(args)
+    try:
+        set_password(conn, args.login, password)
+    finally:
+        conn.close()
+    print(f"mot de passe de « {args.login} » changé")
+    return 0
+
+
+def _set_active(args, active: bool) -> int:
+    from services.accounts import set_active
+
+    conn = _connect(args)
+    try:
+        set_active(conn, args.login, active)
+    finally:
+        conn.close()
+    print(f"compte « {args.login} » {'activé' if active else 'désactivé'}")
+    return 0
+
+
+def _disable(args) -> int:
+    return _set_active(args, False)
+
+
+def _enable(args) -> int:
+    return _set_active(args, True)
+
+
+def _role(args) -> int:
+    from services.accounts import set_role
+
+    conn = _connect(args)
+    try:
+        set_role(conn, args.login, args.role)
+    finally:
+        conn.close()
+    print(f"compte « {args.login} » : rôle {args.role}")
+    return 0
+
+
+def _list(args) -> int:
+    from services.accounts import list_users
+
+    conn = _connect(args)
+    try:
+        rows = list_users(conn)
+    finally:
+        conn.close()
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif args.format == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+            writer.writeheader()
+            from geo.safe_export import safe_dicts
+
+            writer.writerows(safe_dicts(rows))
+    else:
+        for r in rows:
+            state = "actif" if r["active"] else "désactivé"
+            if r["locked"]:
+                state += ", bloqué"
+            how = "mot de passe" if r["password"] else "établissement"
+            print(f"{r['login']:<32} {r['role']:<8} {state:<18} {how:<14} {r['name']}")
+        if not rows:
+            print("aucun compte")
+    return 0
