@@ -153,7 +153,7 @@ def _boxes_overlap(a, b, gap: float = 3.0) -> bool:
 def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
            focus: Sequence[str] | None = None, outline: Sequence[str] | None = None,
            points: pd.DataFrame | None = None, labels: Sequence[tuple] = (),
-           size: tuple[float, float] = (4.2, 4.2), dpi: int = 110, note: str = "",
+           size: tuple[float, float] = (3.6, 3.6), dpi: int = 160, note: str = "",
            legend_columns: int = 3, label_size: float = 5.5, strong_labels: Sequence[str] = (),
            marker_scale: float = 1.0, legend_size: float = 5.5, outline_width: float = 0.6) -> MapImage:
     """A map of the units filled with ``colours`` (``code_insee -> colour``; others light grey).

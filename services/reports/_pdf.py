@@ -27,6 +27,12 @@ TABLE_PADDING = 0.8
 _BLANK = FontFace(fill_color=(255, 255, 255))
 
 
+def french_spaces(text: str) -> str:
+    """No-break space before ; : ! ? and inside « » (French typography: never at the start of a line)."""
+    return (str(text).replace(" ;", "\u00a0;").replace(" :", "\u00a0:").replace(" !", "\u00a0!")
+            .replace(" ?", "\u00a0?").replace("« ", "«\u00a0").replace(" »", "\u00a0»"))
+
+
 def _cell_text(value, nowrap: bool) -> str:
     """A table cell as text; ``nowrap``: spaces made unbreakable (the cell stays on one line)."""
     if value is None or (isinstance(value, float) and value != value):
@@ -86,10 +92,10 @@ class Document(FPDF):
     # -- content ----------------------------------------------------------------------------
     def title_block(self, title: str, subtitle: str = "") -> None:
         self.set_font(FONT, "B", 16)
-        self.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 8, french_spaces(title), new_x="LMARGIN", new_y="NEXT", align="L")
         if subtitle:
             self.set_font(FONT, "", 10)
-            self.multi_cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5, french_spaces(subtitle), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(2)
 
     def section(self, text: str, new_page: bool = False) -> None:
@@ -108,20 +114,21 @@ class Document(FPDF):
 
     def paragraph(self, text: str, size: float = 9, style: str = "") -> None:
         self.set_font(FONT, style, size)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, french_spaces(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def bullets(self, items: Sequence[str], size: float = 9) -> None:
         self.set_font(FONT, "", size)
         for item in items:
-            self.multi_cell(0, size * 0.5, f"• {item}", new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, size * 0.5, french_spaces(f"• {item}"), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(1)
 
     def warning(self, text: str) -> None:
         """A framed notice (fictitious data)."""
         self.set_font(FONT, "B", 9)
         self.set_fill_color(255, 240, 200)
-        self.multi_cell(0, 5, text, border=1, fill=True, new_x="LMARGIN", new_y="NEXT", padding=1.5)
+        self.multi_cell(0, 5, french_spaces(text), border=1, fill=True, new_x="LMARGIN", new_y="NEXT", padding=1.5,
+                        align="L")
         self.ln(2)
 
     def frame_table(self, frame: pd.DataFrame, *, col_widths: Sequence[float] | None = None, size: float = 7,
@@ -244,10 +251,11 @@ class Document(FPDF):
         while start < len(frame):
             room = self.h - self.b_margin - self.get_y() - 2 * row_height - 3
             per_block = int(room // row_height)
-            if per_block < 3:
-                self.add_page()
+            needed = -(-(len(frame) - start) // blocks)
+            if per_block < min(needed, 12) and self.get_y() > self.t_margin + 20:
+                self.add_page()           # a few rows at the foot of a page would split the list for nothing
                 continue
-            per_block = min(per_block, -(-(len(frame) - start) // blocks))
+            per_block = min(per_block, needed)
             columns = []
             for b in range(blocks):
                 part = frame.iloc[start + b * per_block:start + (b + 1) * per_block]
@@ -266,12 +274,12 @@ class Document(FPDF):
         """A bold title wrapped at spaces within ``width`` at (x, y); returns its height (mm)."""
         self.set_font(FONT, "B", size)
         self.set_xy(x, y)
-        self.multi_cell(width, size * 0.45, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(width, size * 0.45, french_spaces(text), align="C", new_x="LMARGIN", new_y="NEXT")
         return self.get_y() - y
 
     def caption_height(self, text: str, width: float, size: float = 8) -> float:
         self.set_font(FONT, "B", size)
-        lines = self.multi_cell(width, size * 0.45, text, dry_run=True, output="LINES")
+        lines = self.multi_cell(width, size * 0.45, french_spaces(text), dry_run=True, output="LINES")
         return len(lines) * size * 0.45
 
     def png(self, data: bytes, width: float, x: float | None = None, y: float | None = None) -> None:

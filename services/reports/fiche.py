@@ -51,6 +51,8 @@ SHEET_SECTIONS = ("1. Référent·e et contacts", "2. Carte du secteur", "3. Sec
                   "4. CPTS et HAD qui couvrent le secteur", "5. Partenaires dans le secteur",
                   "6. Partenaires autour du secteur", "7. Communes du secteur")
 _FICTIF = "Données de démonstration fictives"
+#: Under the title of the sheet.
+SUBTITLE = "Service social — fiche à afficher et à conserver par la référente ou le référent du secteur"
 #: Columns of :attr:`SectorSheet.key_partners`.
 KEY_COLUMNS = ["type", "name", "why", "phone", "email"]
 #: Psychologists listed among the key partners (the nearest ones).
@@ -225,13 +227,12 @@ class SectorSheet:
 
     def pdf_bytes(self) -> bytes:
         """The sheet as an A4 PDF; page 1 is the wall version (see the module docstring)."""
-        from services.reports._pdf import FONT, Document
+        from services.reports._pdf import FONT, Document, french_spaces
 
         doc = Document(self.title, footer_note=f"Fiche du {self.date.strftime('%d/%m/%Y')}"
                        + (" — DONNÉES FICTIVES" if self.demo else ""))
         doc.add_page()
-        doc.title_block(self.title, "Service social — fiche à afficher et à conserver par la référente ou le "
-                        "référent du secteur")
+        doc.title_block(self.title, SUBTITLE)
         notices = self._notices()
         if notices:
             doc.warning("\n".join(notices))
@@ -244,7 +245,7 @@ class SectorSheet:
         for column, lines in enumerate((self._people_lines(), self._figure_lines())):
             doc.set_xy(doc.l_margin + column * (half + 4), top)
             for line in lines:
-                doc.multi_cell(half, 4.6, line, new_x="LEFT", new_y="NEXT", align="L")
+                doc.multi_cell(half, 4.6, french_spaces(line), new_x="LEFT", new_y="NEXT", align="L")
             bottom = doc.get_y() if column == 0 else max(bottom, doc.get_y())
         doc.set_xy(doc.l_margin, bottom + 1.5)
         doc.set_font(FONT, "B", 9)
@@ -271,7 +272,7 @@ class SectorSheet:
         doc.multi_cell(side, 6, SHEET_SECTIONS[2], new_x="LEFT", new_y="NEXT")
         doc.set_font(FONT, "", 8)
         for line in self.neighbour_lines() or ["(aucun secteur voisin)"]:
-            doc.multi_cell(side, 4, "• " + line, new_x="LEFT", new_y="NEXT", align="L")
+            doc.multi_cell(side, 4, french_spaces("• " + line), new_x="LEFT", new_y="NEXT", align="L")
             doc.set_y(doc.get_y() + 0.8)
             doc.set_x(x)
         doc.set_xy(doc.l_margin, max(map_bottom, doc.get_y()) + 2)
@@ -288,8 +289,9 @@ class SectorSheet:
                 doc.paragraph(self._around_note(), size=8)
             doc.frame_table(tables[title], size=6.5, nowrap=(*_PHONE_COLUMNS, "Distance (km)"),
                             align_right=["Distance (km)"])
-        doc.section(SHEET_SECTIONS[6])
         communes = tables[SHEET_SECTIONS[6]]
+        first_rows = min(-(-len(communes) // 2), 12)      # the heading stays with the start of the list
+        doc.section(SHEET_SECTIONS[6], new_page=doc.will_page_break(14 + (first_rows + 2) * 5.1))
         numbers = [c for c in communes.columns if c != "Commune" and c != "Dép."]
         for blocks in (3, 2, 1):
             try:
@@ -305,7 +307,8 @@ class SectorSheet:
         """The sheet as one self-contained, print-friendly HTML page (map embedded); every text escaped."""
         esc = html_lib.escape
         parts = [f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>{esc(self.title)}</title>",
-                 f"<style>{_CSS}</style></head><body>", "<section class='wall'>", f"<h1>{esc(self.title)}</h1>"]
+                 f"<style>{_CSS}</style></head><body>", "<section class='wall'>", f"<h1>{esc(self.title)}</h1>",
+                 f"<p class='sub'>{esc(SUBTITLE)}</p>"]
         parts += [f"<p class='notice'>{esc(n)}</p>" for n in self._notices()]
         parts.append(f"<h2>{esc(SHEET_SECTIONS[0])}</h2><div class='two'>"
                      + "".join("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>"
@@ -341,7 +344,7 @@ class SectorSheet:
 
 _CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11px; margin: 1.5em; color: #111; }
-h1 { font-size: 20px; margin-bottom: 0.3em; } h2 { font-size: 15px; margin: 1em 0 0.4em; }
+h1 { font-size: 20px; margin-bottom: 0.1em; } p.sub { margin-top: 0; font-size: 12px; } h2 { font-size: 15px; margin: 1em 0 0.4em; }
 h3 { font-size: 12px; margin: 0.8em 0 0.3em; }
 table.t { border-collapse: collapse; } table.t th, table.t td { border: 1px solid #bbb;
 padding: 2px 4px; text-align: left; vertical-align: top; } table.t th { background: #eee; }
