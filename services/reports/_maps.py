@@ -60,7 +60,8 @@ class MapImage:
     legend : list of str
         Every legend label, in order (fill classes, then partner types).
     symbols : list of str
-        What was drawn that needs a legend: fill labels used and partner types.
+        What was drawn that needs a legend: fills used (grey "no value" included), lines
+        (department limits, outline) and partner types.
     labels : list of (text, (x0, y0, x1, y1))
         Town names kept, with their box in pixels.
     dropped : list of str
@@ -155,7 +156,8 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
            points: pd.DataFrame | None = None, labels: Sequence[tuple] = (),
            size: tuple[float, float] = (3.6, 3.6), dpi: int = 160, note: str = "",
            legend_columns: int = 3, label_size: float = 5.5, strong_labels: Sequence[str] = (),
-           marker_scale: float = 1.0, legend_size: float = 5.5, outline_width: float = 0.6) -> MapImage:
+           marker_scale: float = 1.0, legend_size: float = 5.5, outline_width: float = 0.6,
+           empty_label: str = "sans donnée", outline_label: str = "") -> MapImage:
     """A map of the units filled with ``colours`` (``code_insee -> colour``; others light grey).
 
     Parameters
@@ -180,6 +182,10 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
         Small text under the map (e.g. "données fictives").
     marker_scale, legend_size, outline_width : float
         Partner marker size factor, legend font size (pt), outline width (pt).
+    empty_label : str
+        Legend of the units without a colour (light grey), listed when there are some.
+    outline_label : str
+        Legend of the outline (default: "contour").
 
     Returns
     -------
@@ -196,6 +202,11 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
     per_unit = colours.reindex(list(codes)).to_numpy(dtype=object)
     per_unit = np.where(pd.isna(per_unit), EMPTY, per_unit)
     face = per_unit[owner]
+    lines = [("line", "#404040", 0.5, "limite de département")]
+    if outline is not None and len(outline):
+        lines.append(("line", "#08306b", outline_width, outline_label or "contour"))
+    if (per_unit == EMPTY).any():
+        legend = [*legend, (EMPTY, empty_label)]
 
     types = [] if points is None or not len(points) else sorted(points["type"].astype(str).unique(),
                                                                  key=lambda t: list(PARTNER_STYLES).index(t)
@@ -208,7 +219,7 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
         xlim, ylim = (x0 - margin, x1 + margin), (y0 - margin / _ASPECT, y1 + margin / _ASPECT)
     else:
         xlim, ylim = (2.0, 7.25), (44.05, 46.85)
-    entries = len(legend) + len(types)
+    entries = len(legend) + len(types) + len(lines)
     rows = math.ceil(entries / max(legend_columns, 1)) if entries else 0
     # the legend under the map: a row of 5.5 pt text takes ~0.12 inch; the figure is as tall as the map needs
     legend_in = 0.05 + rows * 0.125 * legend_size / 5.5 if rows else 0.02
@@ -236,6 +247,8 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
     axes.set_axis_off()
 
     handles = [Patch(facecolor=c, edgecolor="#999999", label=t) for c, t in legend]
+    handles += [Line2D([], [], color=colour, linewidth=max(width, 0.8), label=label)
+                for _, colour, width, label in lines]
     handles += [Line2D([], [], linestyle="", marker=PARTNER_STYLES.get(t, PARTNER_STYLES["AUTRE"])[0],
                        markersize=(5.5 if PARTNER_STYLES.get(t, ("",))[0] == "*" else 4) * legend_size / 5.5,
                        markerfacecolor=PARTNER_STYLES.get(t, PARTNER_STYLES["AUTRE"])[1],
@@ -285,7 +298,8 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     used_fills = set(pd.unique(face))
-    symbols = [t for c, t in legend if c in used_fills] + [PARTNER_LABELS.get(t, t) for t in types]
+    symbols = ([t for c, t in legend if c in used_fills] + [label for *_, label in lines]
+               + [PARTNER_LABELS.get(t, t) for t in types])
     return MapImage(png=buffer.getvalue(), legend=[h.get_label() for h in handles], symbols=symbols,
                     labels=placed, dropped=dropped, size_px=(width_px, height_px), outside=outside)
 

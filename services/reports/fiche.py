@@ -623,5 +623,6 @@ def sheet_map(units, sectors: pd.Series, sector: str, neighbours: pd.DataFrame, 
     return _maps.render(colours, legend=legend, focus=focus, outline=focus,
                         points=located[["lon", "lat", "type"]] if len(located) else None, labels=text,
                         strong_labels=names, size=size, dpi=dpi, legend_columns=3, label_size=6,
-                        marker_scale=1.6, legend_size=6, outline_width=1.1,
+                        marker_scale=1.6, legend_size=6, outline_width=1.1, empty_label="autre secteur",
+                        outline_label=f"communes du secteur {sector}",
                         note="Partenaires fictifs" if demo else "")

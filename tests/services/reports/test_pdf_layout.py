@@ -74,16 +74,24 @@ def assert_pages_render_with_blank_edges(pdf: Path, folder: Path, pages: int) ->
 
 # -- the ARS report ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def ars_pdf(report_files, square_plan, tmp_path_factory):
-    from app.cli import main
+def ars_report(report_files, square_plan):
+    """The ARS report of the demo counts on the squares plan, some squares named with accents."""
+    from geo.database import connect
+    from geo.patients import read_counts
+    from geo.territory import load_units
+    from services.reports import build_ars_report, compute_coverage, partner_inputs
 
-    folder = tmp_path_factory.mktemp("ars_layout")
+    partners, zones, demo = partner_inputs(connect(report_files["db"]))
     plan = square_plan.assign(sector=square_plan["sector"].replace(NAMES))
-    plan.to_csv(folder / "plan.csv", index=False)
-    code = main(["report", "ars", "--plan", str(folder / "plan.csv"), "--patients", str(report_files["patients"]),
-                 "--out", str(folder / "out"), "--db", str(report_files["db"])])
-    assert code == 0
-    return folder / "out" / "ars_couverture.pdf"
+    coverage = compute_coverage(load_units(), partners, zones, read_counts(report_files["patients"]), plan)
+    return build_ars_report(coverage, demo=demo, plan_label="plan.csv")
+
+
+@pytest.fixture(scope="module")
+def ars_pdf(ars_report, tmp_path_factory):
+    path = tmp_path_factory.mktemp("ars_layout") / "ars_couverture.pdf"
+    path.write_bytes(ars_report.pdf_bytes())
+    return path
 
 
 def test_ars_headings_are_whole_words(ars_pdf):
@@ -124,6 +132,35 @@ def test_ars_sectors_in_french_order(ars_pdf):
     positions = [section.index(name) for name in french_sorted(NAMES.values())]
     assert positions == sorted(positions), french_sorted(NAMES.values())
     assert french_sorted(NAMES.values())[:3] == ["Amélie Roux", "Eddy Petit", "Élodie Bernard"]
+
+
+def test_ars_every_map_symbol_has_a_legend(ars_report):
+    from services.reports._ars_maps import coverage_map_images
+
+    images = coverage_map_images(ars_report)
+    assert len(images) >= 13
+    for title, image in images.items():
+        assert image.symbols and set(image.symbols) <= set(image.legend), (title, image.symbols, image.legend)
+        assert not image.outside, title
+    sectors = images["Secteurs et référent·es"]
+    assert set(NAMES.values()) <= set(sectors.legend)
+
+
+def test_section_titles_never_end_a_page(ars_pdf, sheet_pdf):
+    """A section title is followed by its content on the same page (no heading alone at a page foot)."""
+    from services.reports._ars_pdf import SECTIONS
+    from services.reports.fiche import SHEET_SECTIONS
+
+    for pdf, titles in ((ars_pdf, SECTIONS), (sheet_pdf, SHEET_SECTIONS)):
+        found = words(pdf)
+        for title in titles:
+            first, second = title.split()[:2]
+            heads = [w for w, nxt in zip(found, found[1:]) if w["text"] == first and nxt["text"] == second]
+            assert heads, title
+            head = heads[0]
+            below = [w for w in found if w["page"] == head["page"] and w["box"][1] > head["box"][3] + 2
+                     and w["box"][3] < head["size"][1] - 20 * MM]
+            assert len(below) >= 3, title
 
 
 # -- the sector sheet -------------------------------------------------------------------------------------------
