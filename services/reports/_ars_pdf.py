@@ -53,22 +53,27 @@ def _french_rows(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return pd.concat([body, frame[last]], ignore_index=True)
 
 
+#: Printed width of a map (mm): the figure's own width (3.1 in), so its legend prints at 5.5 pt; three rows a page.
+MAP_WIDTH = 78.0
+
+
 def _map_grid(doc: Document, maps: dict[str, bytes], gap: float = 4.0) -> None:
     """Maps two by two, each under its title; a new page when the next row does not fit."""
-    width = (doc.epw - gap) / 2
+    column = (doc.epw - gap) / 2
+    width = min(MAP_WIDTH, column)
     items = list(maps.items())
     for start in range(0, len(items), 2):
         row = items[start:start + 2]
         sizes = [_png_size(png) for _, png in row]
         heights = [width * h / w for w, h in sizes]
-        caption = max(doc.caption_height(title, width) for title, _ in row)
+        caption = max(doc.caption_height(title, column) for title, _ in row)
         if doc.will_page_break(caption + max(heights) + 2):
             doc.add_page()
         top = doc.get_y()
         for col, ((title, png), height) in enumerate(zip(row, heights)):
-            x = doc.l_margin + col * (width + gap)
-            doc.caption(title, width, x, top)
-            doc.png(png, width=width, x=x, y=top + caption + 0.5)
+            x = doc.l_margin + col * (column + gap)
+            doc.caption(title, column, x, top)
+            doc.png(png, width=width, x=x + (column - width) / 2, y=top + caption + 0.5)
         doc.set_y(top + caption + max(heights) + 3)
 
 

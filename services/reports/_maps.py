@@ -68,7 +68,7 @@ class MapImage:
         Town names left out (overlap or outside the frame).
     size_px : (width, height)
     outside : list of str
-        Texts (legend, labels, note) whose box leaves the image (should be empty).
+        Texts (legend, note) whose box leaves the image or overlaps another (should be empty).
     """
 
     png: bytes
@@ -151,10 +151,28 @@ def _boxes_overlap(a, b, gap: float = 3.0) -> bool:
     return not (a[2] + gap < b[0] or b[2] + gap < a[0] or a[3] + gap < b[1] or b[3] + gap < a[1])
 
 
+def _legend_layout(handles, columns: int, fontsize: float, width_in: float, dpi: int) -> tuple[int, float]:
+    """(columns, height in inches) of the widest legend that fits ``width_in``, measured on a scratch figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not handles:
+        return 1, 0.0
+    for ncol in range(min(columns, len(handles)), 0, -1):
+        figure = Figure(figsize=(width_in, 3), dpi=dpi)
+        canvas = FigureCanvasAgg(figure)
+        legend = figure.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=fontsize, frameon=False,
+                               handlelength=1.2, columnspacing=0.8, borderaxespad=0.2)
+        box = legend.get_window_extent(canvas.get_renderer())
+        if box.width <= width_in * dpi * 0.98 or ncol == 1:
+            return ncol, box.height / dpi
+    return 1, 0.0
+
+
 def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
            focus: Sequence[str] | None = None, outline: Sequence[str] | None = None,
            points: pd.DataFrame | None = None, labels: Sequence[tuple] = (),
-           size: tuple[float, float] = (3.6, 3.6), dpi: int = 160, note: str = "",
+           size: tuple[float, float] = (3.1, 3.1), dpi: int = 180, note: str = "",
            legend_columns: int = 3, label_size: float = 5.5, strong_labels: Sequence[str] = (),
            marker_scale: float = 1.0, legend_size: float = 5.5, outline_width: float = 0.6,
            empty_label: str = "sans donnée", outline_label: str = "") -> MapImage:
@@ -219,10 +237,18 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
         xlim, ylim = (x0 - margin, x1 + margin), (y0 - margin / _ASPECT, y1 + margin / _ASPECT)
     else:
         xlim, ylim = (2.0, 7.25), (44.05, 46.85)
-    entries = len(legend) + len(types) + len(lines)
-    rows = math.ceil(entries / max(legend_columns, 1)) if entries else 0
-    # the legend under the map: a row of 5.5 pt text takes ~0.12 inch; the figure is as tall as the map needs
-    legend_in = 0.05 + rows * 0.125 * legend_size / 5.5 if rows else 0.02
+    handles = [Patch(facecolor=c, edgecolor="#999999", label=t) for c, t in legend]
+    handles += [Line2D([], [], color=colour, linewidth=max(width, 0.8), label=label)
+                for _, colour, width, label in lines]
+    handles += [Line2D([], [], linestyle="", marker=PARTNER_STYLES.get(t, PARTNER_STYLES["AUTRE"])[0],
+                       markersize=(5.5 if PARTNER_STYLES.get(t, ("",))[0] == "*" else 4) * legend_size / 5.5,
+                       markerfacecolor=PARTNER_STYLES.get(t, PARTNER_STYLES["AUTRE"])[1],
+                       markeredgecolor="white", markeredgewidth=0.4, label=PARTNER_LABELS.get(t, t))
+                for t in types]
+    # the legend under the map, in as many columns as fit the width; the figure is as tall as the map needs
+    columns, legend_height = _legend_layout(handles, legend_columns, legend_size, size[0], dpi)
+    note_in = 0.09 if note else 0.0
+    legend_in = note_in + (legend_height + 0.03 if handles else 0.02)
     map_in = size[0] * 0.98 * (ylim[1] - ylim[0]) * _ASPECT / (xlim[1] - xlim[0])
     height = min(size[1], map_in + legend_in + 0.03)
     bottom = legend_in / height
@@ -246,19 +272,11 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
     axes.set_aspect(_ASPECT, adjustable="datalim")
     axes.set_axis_off()
 
-    handles = [Patch(facecolor=c, edgecolor="#999999", label=t) for c, t in legend]
-    handles += [Line2D([], [], color=colour, linewidth=max(width, 0.8), label=label)
-                for _, colour, width, label in lines]
-    handles += [Line2D([], [], linestyle="", marker=PARTNER_STYLES.get(t, PARTNER_STYLES["AUTRE"])[0],
-                       markersize=(5.5 if PARTNER_STYLES.get(t, ("",))[0] == "*" else 4) * legend_size / 5.5,
-                       markerfacecolor=PARTNER_STYLES.get(t, PARTNER_STYLES["AUTRE"])[1],
-                       markeredgecolor="white", markeredgewidth=0.4, label=PARTNER_LABELS.get(t, t))
-                for t in types]
     legend_artist = None
     if handles:
-        legend_artist = figure.legend(handles=handles, loc="lower center", ncol=min(legend_columns, len(handles)),
+        legend_artist = figure.legend(handles=handles, loc="lower center", ncol=columns,
                                       fontsize=legend_size, frameon=False, handlelength=1.2, columnspacing=0.8,
-                                      borderaxespad=0.2, bbox_to_anchor=(0.5, 0.0))
+                                      borderaxespad=0.2, bbox_to_anchor=(0.5, note_in / height))
     note_artist = figure.text(0.99, 0.003, note, fontsize=5, ha="right", va="bottom", color="#555555") \
         if note else None
 
@@ -289,6 +307,9 @@ def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
             dropped.append(text)
 
     outside = []
+    if legend_artist is not None and note_artist is not None and _boxes_overlap(
+            legend_artist.get_window_extent(renderer).extents, note_artist.get_window_extent(renderer).extents, 0):
+        outside.append("note over legend")
     for name, artist in (("legend", legend_artist), ("note", note_artist)):
         if artist is None:
             continue
