@@ -133,7 +133,7 @@ def render(report, *, title: str, demo_warning: str, method_notes) -> bytes:
     _map_grid(doc, report.maps())
 
     types = [t for t in coverage.types if f"distance_km_{t}" in units.columns]
-    doc.section(SECTIONS[2], new_page=True)
+    doc.section(SECTIONS[2])
     deps = _pick(report.tables["departements"], _summary_columns("Dép.", "Département", types))
     doc.frame_table(deps, size=6, align_right=[c for c in deps.columns if c not in ("Dép.", "Nom")])
     doc.paragraph("Distances : moyenne pondérée par la population, en km à vol d'oiseau, au plus proche partenaire "

@@ -267,6 +267,15 @@ def test_sheet_html_matches_and_escapes_every_text(sheet):
     assert "white-space: nowrap" in page and "td class='nowrap'>04" in page.replace("\u00a0", " ")
 
 
+def test_numbers_in_french_format(ars_pdf, sheet_pdf):
+    """Thousands are grouped (narrow no-break space) and decimals use a comma: no bare run of 4+ digits but years."""
+    for pdf in (ars_pdf, sheet_pdf):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+        bare = re.findall(r"(?<![\d/\u202f.,])\d{4,}(?![\d/])", text)
+        assert not [n for n in bare if not re.fullmatch(r"(19|20)\d\d", n)], bare[:10]
+        assert not re.search(r"\d\.\d", text.replace("n° ", "")), re.findall(r".{20}\d\.\d.{5}", text)[:5]
+
+
 # -- the table and the palette on their own --------------------------------------------------------------------
 def test_table_never_cuts_a_heading_word_even_when_narrow(tmp_path):
     from services.reports._pdf import Document
