@@ -438,12 +438,12 @@ def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Serie
     for type_, most in (("CPTS", 3), ("HAD", 2)):
         chosen = zones[zones["type"] == type_].head(most)
         for row in chosen.itertuples(index=False):
-            rows.append({"type": type_, "name": row.name, "why": f"couvre {row.part} % du secteur",
+            rows.append({"type": type_, "name": row.name, "why": f"couvre {row.part}\u00a0% du secteur",
                          "phone": row.phone, "email": row.email})
     for type_, most in (("ERC", 1), ("DAC", 1), ("PSY", psychologists)):
         candidates = located[located["type"] == type_].assign(inside=in_sector[located["type"] == type_])
         for row in candidates.sort_values(["distance_km", "name"]).head(most).itertuples(index=False):
-            where = "dans le secteur" if row.inside else f"à {_km(row.distance_km)} km du secteur"
+            where = "dans le secteur" if row.inside else f"à {_km(row.distance_km)}\u00a0km du secteur"
             why = ("le plus proche, " if most == 1 else "") + where + (f" ({row.commune})" if row.commune else "")
             rows.append({"type": type_, "name": row.name, "why": why, "phone": row.phone, "email": row.email})
     return pd.DataFrame(rows, columns=KEY_COLUMNS).fillna("")
@@ -601,7 +601,7 @@ def sheet_map(units, sectors: pd.Series, sector: str, neighbours: pd.DataFrame, 
     legend = [(palette[sector], f"{who(sector)} : ce secteur")]
     legend += [(palette[n], who(n)) for n in french_sorted(names)]
     lon, lat = units["mairie_lon"].to_numpy(float), units["mairie_lat"].to_numpy(float)
-    own = (labels == sector) & np.isfinite(lon)
+    own = (labels == sector) & np.isfinite(lon)      # every unit has a town hall point (territory check)
     text = []
     # neighbour names first (highest priority): at the town hall nearest the middle of their part in
     # view (the first candidate that fits without covering another name)
