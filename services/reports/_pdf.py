@@ -211,7 +211,7 @@ class Document(FPDF):
                 least.append(3.0)
                 wish.append(3.0)
                 continue
-            texts = texts[:1500]
+            texts = set(texts)            # every distinct cell is measured: no word of any row is cut
             head_words = max((self.text_width(w, size, "B") for w in str(column).split(" ")), default=0)
             if whole_cell:
                 body_words = max((self.text_width(t, size) for t in texts), default=0)

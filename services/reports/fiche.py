@@ -331,11 +331,12 @@ class SectorSheet:
             parts.append(f"<section><h2>{esc(title)}</h2>{note}"
                          + _html_table(tables[title], nowrap=(*_PHONE_COLUMNS, "Distance (km)")) + "</section>")
         communes = tables[SHEET_SECTIONS[6]]
-        blocks = 3
+        blocks = 2                    # two blocks side by side fit an A4 page in print (as in the PDF)
         per_block = -(-len(communes) // blocks) if len(communes) else 0
+        numbers = [c for c in communes.columns if c not in ("Commune", "Dép.")]
         parts.append(f"<section><h2>{esc(SHEET_SECTIONS[6])}</h2><div class='columns'>"
                      + "".join(_html_table(communes.iloc[b * per_block:(b + 1) * per_block],
-                                           nowrap=tuple(communes.columns))
+                                           nowrap=numbers, right=numbers)
                                for b in range(blocks) if per_block and b * per_block < len(communes))
                      + "</div></section>")
         parts.append("</body></html>")
@@ -348,31 +349,35 @@ h1 { font-size: 20px; margin-bottom: 0.1em; } p.sub { margin-top: 0; font-size: 
 h3 { font-size: 12px; margin: 0.8em 0 0.3em; }
 table.t { border-collapse: collapse; } table.t th, table.t td { border: 1px solid #bbb;
 padding: 2px 4px; text-align: left; vertical-align: top; } table.t th { background: #eee; }
-td.nowrap { white-space: nowrap; }
+table.t td.nowrap { white-space: nowrap; } table.t td.num { text-align: right; }
 .notice { border: 1px solid #c90; background: #fff3d0; padding: 4px 8px; font-weight: bold; }
 .two { display: flex; gap: 2em; } .two ul { margin: 0; padding-left: 1.2em; }
 .mapline { display: flex; gap: 1.5em; align-items: flex-start; } .side { min-width: 14em; max-width: 22em; }
 img.map { max-width: 13cm; width: 100%; }
-.columns { display: flex; gap: 1.5em; align-items: flex-start; }
-@media print { body { margin: 0; font-size: 9.5pt; } section.wall { break-after: page; }
+.columns { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 1.5em; align-items: start; }
+.columns table.t { width: 100%; font-size: 0.92em; }
+@page { size: A4; margin: 1cm; }
+@media print { body { margin: 0; font-size: 9.5pt; } img.map { width: auto; max-width: 100%; max-height: 11cm; }
+  h1 { margin-top: 0; } section.wall { break-after: page; }
   section { break-inside: auto; } h2 { break-after: avoid; } tr { break-inside: avoid; }
   .notice { background: none; } }
 """
 
 
-def _html_table(frame: pd.DataFrame, nowrap=()) -> str:
-    """A table with every heading and cell escaped; ``nowrap`` columns stay on one line."""
+def _html_table(frame: pd.DataFrame, nowrap=(), right=()) -> str:
+    """A table with every heading and cell escaped; ``nowrap`` columns stay on one line, ``right`` ones align right."""
     if frame.empty:
         return "<p><em>(aucune ligne)</em></p>"
     esc = html_lib.escape
-    keep = [c in set(nowrap) for c in frame.columns]
+    classes = [" ".join(n for n, on in (("nowrap", c in set(nowrap)), ("num", c in set(right))) if on)
+               for c in frame.columns]
     head = "".join(f"<th>{esc(str(c))}</th>" for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
-        for value, whole in zip(values, keep):
+        for value, kind in zip(values, classes):
             text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
-            cells.append(f"<td class='nowrap'>{esc(text)}</td>" if whole else f"<td>{esc(text)}</td>")
+            cells.append(f"<td class='{kind}'>{esc(text)}</td>" if kind else f"<td>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table class='t'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
