@@ -357,7 +357,8 @@ img.map { max-width: 13cm; width: 100%; }
 .columns { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 1.5em; align-items: start; }
 .columns table.t { width: 100%; font-size: 0.92em; }
 @page { size: A4; margin: 1cm; }
-@media print { body { margin: 0; font-size: 9.5pt; } img.map { width: auto; max-width: 100%; max-height: 11cm; }
+@media print { body { margin: 0; font-size: 9pt; } img.map { width: auto; max-width: 100%; max-height: 10.5cm; }
+  table.t { font-size: 8pt; } table.t th, table.t td { padding: 1px 3px; } h2 { margin: 0.6em 0 0.3em; }
   h1 { margin-top: 0; } section.wall { break-after: page; }
   section { break-inside: auto; } h2 { break-after: avoid; } tr { break-inside: avoid; }
   .notice { background: none; } }

@@ -333,3 +333,30 @@ def test_french_collation():
                                                                            "Zoé"]
     assert french_sorted(["Lyon 10e Arrondissement", "Lyon 2e Arrondissement"])[0] == "Lyon 2e Arrondissement"
     assert french_key("Œuvre") < french_key("Ouvrir") and french_key("côte") != french_key("cote")
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium is absent")
+def test_sheet_html_prints_its_wall_page_on_one_a4_page(sheet, tmp_path):
+    """Printed by Chromium, the HTML sheet's page 1 holds the contacts, key partners, map and neighbours."""
+    from services.reports.fiche import SHEET_SECTIONS
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_file = tmp_path / "fiche.html"
+    page_file.write_text(sheet.html(), encoding="utf-8")
+    printed = tmp_path / "fiche_html.pdf"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        page.route("http*://**", lambda route: route.abort())          # nothing leaves the machine
+        page.goto(page_file.as_uri())
+        page.pdf(path=str(printed), prefer_css_page_size=True)
+        browser.close()
+    found = words(printed)
+    first = " ".join(lines([w for w in found if w["page"] == 1]))
+    for needle in (*SHEET_SECTIONS[:3], "Partenaires clés", "Poste flux/pivot"):
+        assert needle in first, needle
+    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(printed)], check=True,
+                            capture_output=True, text=True).stdout.splitlines()[2:]
+    assert len(images) >= 1                                               # the map is on page 1
+    assert SHEET_SECTIONS[6] not in first
+    assert_inside_page(found, margin_mm=5)
