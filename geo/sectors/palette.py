@@ -2,12 +2,13 @@
 
 The palette holds 14 light-to-medium colours for sector fills: six of Paul
 Tol's colour-blind-safe "light" scheme first, then colours of his "muted"
-scheme and ColorBrewer picked greedily so that any two stay apart (CIE76
-difference of at least 19) and dark symbols (partner markers, outlines,
-labels) read on each of them. :func:`sector_colours` gives colour *i* to the
-*i*-th name in French alphabetical order (or in the order of the team when it is
-given), so a worker keeps the same colour whichever subset of sectors a map
-draws, as long as the names of the plan are the same.
+scheme and ColorBrewer, each the farthest from those before it, so the first
+eleven (a team of 11) differ by a CIE76 Delta E of at least 24, all fourteen by
+at least 19, and dark symbols (partner markers, outlines, labels) read on
+each of them. :func:`sector_colours` gives colour *i* to the *i*-th name in
+French alphabetical order (or in the order of the team when it is given).
+Callers pass every sector name of the plan, not only those a map shows, so a
+worker keeps the same colour on every map, sheet and report of that plan.
 
 Source: P. Tol, *Colour Schemes*, SRON/EPS/TN/09-002, 2021 (https://personal.sron.nl/~pault/).
 """
@@ -27,14 +28,14 @@ SECTOR_PALETTE = (
     "#EEDD88",  # light yellow     (Tol light)
     "#FFAABB",  # pink             (Tol light)
     "#BBCC33",  # pear             (Tol light)
-    "#C2A5CF",  # lavender         (ColorBrewer PRGn)
     "#E08214",  # amber            (ColorBrewer PuOr)
     "#999933",  # olive            (Tol muted)
+    "#C2A5CF",  # lavender         (ColorBrewer PRGn)
     "#DE77AE",  # magenta pink     (ColorBrewer PiYG)
-    "#BF812D",  # ochre            (ColorBrewer BrBG)
     "#A6DBA0",  # light green      (ColorBrewer PRGn)
     "#CC6677",  # rose             (Tol muted)
     "#99DDFF",  # light cyan       (Tol light)
+    "#BF812D",  # ochre            (ColorBrewer BrBG)
 )
 
 

@@ -172,7 +172,7 @@ def _legend_layout(handles, columns: int, fontsize: float, width_in: float, dpi:
 def render(colours: pd.Series | dict, *, legend: Sequence[tuple[str, str]] = (),
            focus: Sequence[str] | None = None, outline: Sequence[str] | None = None,
            points: pd.DataFrame | None = None, labels: Sequence[tuple] = (),
-           size: tuple[float, float] = (3.1, 3.1), dpi: int = 180, note: str = "",
+           size: tuple[float, float] = (3.1, 3.1), dpi: int = 150, note: str = "",
            legend_columns: int = 3, label_size: float = 5.5, strong_labels: Sequence[str] = (),
            marker_scale: float = 1.0, legend_size: float = 5.5, outline_width: float = 0.6,
            empty_label: str = "sans donnée", outline_label: str = "") -> MapImage:

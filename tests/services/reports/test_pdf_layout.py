@@ -312,6 +312,7 @@ def test_palette_distinct_and_partner_markers_read_on_every_fill():
 
     assert len(SECTOR_PALETTE) >= 12 and len(set(SECTOR_PALETTE)) == len(SECTOR_PALETTE)
     assert min(colour_difference(a, b) for a, b in itertools.combinations(SECTOR_PALETTE, 2)) >= 19
+    assert min(colour_difference(a, b) for a, b in itertools.combinations(SECTOR_PALETTE[:11], 2)) >= 24
     markers = [m for m, _ in PARTNER_STYLES.values()]
     assert len(set(markers)) == len(markers)
     for _, colour in PARTNER_STYLES.values():
