@@ -158,9 +158,6 @@ class SectorSheet:
         lines.append(f"Plan : {self.plan_label or 'non nommé'} — fiche du {self.date.strftime('%d/%m/%Y')}")
         return lines
 
-    def _summary(self) -> list[str]:
-        return self._people_lines() + self._figure_lines()
-
     def _notices(self) -> list[str]:
         out = []
         if self.demo_partners:
