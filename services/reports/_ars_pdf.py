@@ -137,7 +137,7 @@ def render(report, *, title: str, demo_warning: str, method_notes) -> bytes:
     deps = _pick(report.tables["departements"], _summary_columns("Dép.", "Département", types))
     doc.frame_table(deps, size=6, align_right=[c for c in deps.columns if c not in ("Dép.", "Nom")])
     doc.paragraph("Distances : moyenne pondérée par la population, en km à vol d'oiseau, au plus proche partenaire "
-                  "du type. Accessibilité : moyenne pondérée de l'indice E2SFCA pour 100 000 habitants.", size=7)
+                  "du type. Accessibilité : moyenne pondérée de l'indice E2SFCA pour 100\u202f000 habitants.", size=7)
 
     doc.section(SECTIONS[3])
     secs = _pick(_french_rows(report.tables["secteurs"], "Secteur"), _summary_columns("Secteur", "Secteur", types))

@@ -229,8 +229,12 @@ class Document(FPDF):
             return None
         if sum(wish) <= room:
             return wish
-        # share the room left over the words in proportion to what each column would like more
+        # the first column (the row's name) gets its whole width when it can, so names read on one line;
+        # the room left is shared over the others in proportion to what each would like more
         spare = room - sum(least)
+        first = min(wish[0] - least[0], spare / 2)
+        least = [least[0] + first, *least[1:]]
+        spare -= first
         more = [w - m for w, m in zip(wish, least)]
         total = sum(more) or 1.0
         return [m + spare * d / total for m, d in zip(least, more)]
