@@ -42,6 +42,7 @@ from jinja2 import Template
 from streamlit_folium import st_folium
 
 from geo import display
+from geo.sectors.palette import SECTOR_PALETTE as PALETTE_OF_SECTORS
 
 #: Environment variable with an XYZ tile URL template for a background (none by default).
 TILES_ENV = "SECTEURS_TILES"
@@ -54,10 +55,9 @@ PALETTE = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")
 #: One colour per partner type.
 PARTNER_COLOURS = {"CPTS": "#1b9e77", "HAD": "#d95f02", "ERC": "#7570b3", "PSY": "#e7298a",
                    "DAC": "#66a61e", "SSIAD": "#e6ab02", "CCAS": "#a6761d", "AUTRE": "#666666"}
-#: Categorical palette for sectors (20 distinct colours; sector i gets colour i mod 20).
-SECTOR_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                  "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
-                  "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#393b79")
+#: Categorical palette for sectors (sector i gets colour i mod 14): the shared one of the reports,
+#: see geo.sectors.palette (sector_colours gives a colour per worker name).
+SECTOR_PALETTE = PALETTE_OF_SECTORS
 #: The region's bounds (south-west, north-east), lat/lon.
 REGION_BOUNDS = [[44.11, 2.06], [46.81, 7.19]]
 

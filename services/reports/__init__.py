@@ -11,10 +11,15 @@ coverage_data  compute_coverage -> Coverage (distances, CPTS/HAD coverage, E2SFC
 ars            build_ars_report -> ArsReport (masked tables with French headers; csv_files, xlsx_bytes,
                pdf_bytes, write), check_export / DisclosureError (no count of 1-10 leaves, audit passes),
                method_notes
-fiche          build_sheet -> SectorSheet (communes, partners in and around with contacts, CPTS/HAD,
-               neighbouring sectors and referents, hub contact; pdf_bytes, html), hub_contact
-               ($SECTEURS_HUB_CONTACT), neighbour_sectors
-_pdf, _maps    private: the A4 document (fpdf2, matplotlib's DejaVu font) and static maps (matplotlib)
+fiche          build_sheet -> SectorSheet (page 1 for the wall: referent, hub, key partners, map with towns,
+               neighbours and their referents; then CPTS/HAD, partners in and around with contacts, communes
+               in columns; pdf_bytes, html), key_partners, sheet_map, hub_contact ($SECTEURS_HUB_CONTACT),
+               neighbour_sectors
+_pdf, _maps    private: the A4 document (fpdf2, matplotlib's DejaVu font; table columns never cut a word)
+               and static maps (matplotlib; a legend entry for every symbol, partner types as shapes,
+               sector colours from geo.sectors.palette, town names without overlap)
+_ars_pdf,      private: the ARS report's pages and maps (titles printed as text above each map,
+_ars_maps      rows and columns in French alphabetical order, numbers in French format)
 
 Masking
 -------

@@ -1,4 +1,9 @@
-"""The ARS report's maps (private): masked patients, zone coverage, white zones, accessibility, distances."""
+"""The ARS report's maps (private): sectors, masked patients, zone coverage, white zones, accessibility, distances.
+
+Each map is keyed by its title; the PDF prints the title as text above the
+image (wrapped to the column), the image carries the map and its legend.
+Sectors take their worker's colour from :func:`geo.sectors.palette.sector_colours`.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -31,6 +36,19 @@ def masked_patient_colours(display: pd.Series) -> tuple[pd.Series, list[tuple[st
     return colours, [(c, label) for label, c in PATIENT_CLASSES]
 
 
+def sector_map(sectors: pd.Series, note: str = "") -> _maps.MapImage:
+    """The sectors of the plan in their workers' colours, with a legend of the names (French order)."""
+    from geo.collation import french_sorted
+    from geo.sectors.palette import sector_colours
+    from services.reports.coverage_data import NO_SECTOR
+
+    names = [s for s in pd.unique(sectors.astype(str)) if s != NO_SECTOR]
+    palette = sector_colours(names)
+    legend = [(palette[name], name) for name in french_sorted(names)]
+    return _maps.render(sectors.astype(str).map(palette), legend=legend, note=note, legend_columns=4,
+                        empty_label="hors plan")
+
+
 def _quantile_bounds(values: pd.Series) -> list[float]:
     positive = values[values > 0]
     if positive.empty:
@@ -41,6 +59,11 @@ def _quantile_bounds(values: pd.Series) -> list[float]:
 
 def coverage_maps(report) -> dict[str, bytes]:
     """Title -> PNG for every map of the report (see the module docstring)."""
+    return {title: image.png for title, image in coverage_map_images(report).items()}
+
+
+def coverage_map_images(report) -> dict[str, _maps.MapImage]:
+    """Title -> :class:`services.reports._maps.MapImage` (PNG and layout facts) for every map of the report."""
     from services.coverage import ANY_LABEL
 
     coverage = report.coverage
@@ -48,30 +71,28 @@ def coverage_maps(report) -> dict[str, bytes]:
     note = "Données fictives" if report.demo else ""
     protection = coverage.protection()
     maps = {}
+    maps["Secteurs et référent·es"] = sector_map(table["secteur"], note=note)
     colours, legend = masked_patient_colours(protection.display("unit"))
-    maps["Patients par commune (effectifs masqués)"] = _maps.draw(
-        colours, title="Patients par commune (secret statistique)", legend=legend, note=note)
+    maps["Patients par commune (effectifs masqués : secret statistique)"] = _maps.render(
+        colours, legend=legend, note=note, empty_label="0")
     for zone in ("CPTS", "HAD"):
         covered = table[f"covered_{zone}"].map({True: _maps.YES_NO[0], False: _maps.YES_NO[1]})
-        maps[f"Couverture {zone}"] = _maps.draw(
-            covered, title=f"Commune dans le territoire d'une {zone}",
-            legend=[(_maps.YES_NO[0], "couverte"), (_maps.YES_NO[1], "non couverte")], note=note)
+        maps[f"Couverture {zone} : commune dans le territoire d'une {zone}"] = _maps.render(
+            covered, legend=[(_maps.YES_NO[0], "couverte"), (_maps.YES_NO[1], "non couverte")], note=note)
     white = coverage.flags.set_index("code_insee")
     criteria = white.attrs.get("criteria", {})
     colours = pd.Series(np.where(white["white"], "#d73027", "#d9f0d3"), index=white.index)
-    maps["Zones blanches"] = _maps.draw(
-        colours, title="Zones blanches (" + " ; ".join(criteria.values()) + ")",
-        legend=[("#d73027", f"zone blanche ({ANY_LABEL})"), ("#d9f0d3", "hors zone blanche")], note=note)
+    maps["Zones blanches (" + " ; ".join(criteria.values()) + ")"] = _maps.render(
+        colours, legend=[("#d73027", f"zone blanche ({ANY_LABEL})"), ("#d9f0d3", "hors zone blanche")], note=note)
     for type_ in ("PSY", "ERC"):
         values = table[f"accessibility_{type_}"]
         colours, legend = _maps.classes(values, _quantile_bounds(values), _maps.SEQUENTIAL, decimals=1)
-        maps[f"Accessibilité {type_} (E2SFCA)"] = _maps.draw(
-            colours, title=f"Accessibilité {type_} (E2SFCA, pour 100 000 hab.)", legend=legend, note=note)
+        maps[f"Accessibilité {type_} (E2SFCA, pour 100\u202f000 habitants)"] = _maps.render(
+            colours, legend=legend, note=note)
     for type_ in coverage.types:
         column = f"distance_km_{type_}"
         if column not in table.columns or table[column].isna().all():
             continue
         colours, legend = _maps.classes(table[column], DISTANCE_BOUNDS, _maps.DIVERGING, unit=" km")
-        maps[f"Distance au plus proche {type_}"] = _maps.draw(
-            colours, title=f"Distance au plus proche {type_} (vol d'oiseau)", legend=legend, note=note)
+        maps[f"Distance au plus proche {type_} (vol d'oiseau)"] = _maps.render(colours, legend=legend, note=note)
     return maps

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.collation import french_key, french_sorted
 from services.reports._pdf import Document
 
 #: Section titles, in order (tests read them back).
@@ -34,6 +35,51 @@ def _pick(frame: pd.DataFrame, columns: dict[str, tuple[str, int]]) -> pd.DataFr
         else:
             out[heading] = [fr_number(v, decimals) for v in values]
     return out
+
+
+def _count(value) -> str:
+    """A (masked) patient count as printed: digits in French format, symbols as they are."""
+    text = str(value)
+    return fr_number(int(text)) if text.isdigit() else text
+
+
+def _french_rows(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows in French alphabetical order of ``key``; the total row (and rows without a sector) stay last."""
+    from services.coverage import TOTAL_LABEL
+
+    last = frame[key].astype(str).isin([TOTAL_LABEL, "(hors plan)"])
+    body = frame[~last]
+    body = body.iloc[sorted(range(len(body)), key=lambda i: french_key(body[key].iloc[i]))]
+    return pd.concat([body, frame[last]], ignore_index=True)
+
+
+#: Printed width of a map (mm): the figure's own width (3.1 in), so its legend prints at 5.5 pt; three rows a page.
+MAP_WIDTH = 78.0
+
+
+def _map_grid(doc: Document, maps: dict[str, bytes], gap: float = 4.0) -> None:
+    """Maps two by two, each under its title; a new page when the next row does not fit."""
+    column = (doc.epw - gap) / 2
+    width = min(MAP_WIDTH, column)
+    items = list(maps.items())
+    for start in range(0, len(items), 2):
+        row = items[start:start + 2]
+        sizes = [_png_size(png) for _, png in row]
+        heights = [width * h / w for w, h in sizes]
+        caption = max(doc.caption_height(title, column) for title, _ in row)
+        if doc.will_page_break(caption + max(heights) + 2):
+            doc.add_page()
+        top = doc.get_y()
+        for col, ((title, png), height) in enumerate(zip(row, heights)):
+            x = doc.l_margin + col * (column + gap)
+            doc.caption(title, column, x, top)
+            doc.png(png, width=width, x=x + (column - width) / 2, y=top + caption + 0.5)
+        doc.set_y(top + caption + max(heights) + 3)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG header."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _summary_columns(key_heading: str, key: str, types) -> dict:
@@ -82,38 +128,32 @@ def render(report, *, title: str, demo_warning: str, method_notes) -> bytes:
           for _, row in white.iterrows()],
     ])
 
-    # 2. maps, four per page
+    # 2. maps, four per page, each with its title printed above it (wrapped, never cut)
     doc.section(SECTIONS[1], new_page=True)
-    width = (doc.epw - 4) / 2
-    for i, (title, png) in enumerate(report.maps().items()):
-        if i % 4 == 0 and i:
-            doc.add_page()
-        if i % 4 == 0:
-            top = doc.get_y()
-        row, col = divmod(i % 4, 2)
-        doc.png(png, width=width, x=doc.l_margin + col * (width + 4), y=top + row * (width + 2))
-    doc.set_y(top + 2 * (width + 2))
+    _map_grid(doc, report.maps())
 
     types = [t for t in coverage.types if f"distance_km_{t}" in units.columns]
-    doc.section(SECTIONS[2], new_page=True)
+    doc.section(SECTIONS[2])
     deps = _pick(report.tables["departements"], _summary_columns("Dép.", "Département", types))
     doc.frame_table(deps, size=6, align_right=[c for c in deps.columns if c not in ("Dép.", "Nom")])
     doc.paragraph("Distances : moyenne pondérée par la population, en km à vol d'oiseau, au plus proche partenaire "
-                  "du type. Accessibilité : moyenne pondérée de l'indice E2SFCA pour 100 000 habitants.", size=7)
+                  "du type. Accessibilité : moyenne pondérée de l'indice E2SFCA pour 100\u202f000 habitants.", size=7)
 
     doc.section(SECTIONS[3])
-    secs = _pick(report.tables["secteurs"], _summary_columns("Secteur", "Secteur", types))
+    secs = _pick(_french_rows(report.tables["secteurs"], "Secteur"), _summary_columns("Secteur", "Secteur", types))
     doc.frame_table(secs, size=6, align_right=[c for c in secs.columns if c != "Secteur"])
 
     doc.section(SECTIONS[4])
     cross = report.tables["departements_secteurs"]
     grid = cross.pivot(index="Département", columns="Secteur", values="Patients").fillna("0")
-    order = [c for c in grid.columns if c != TOTAL_LABEL] + [TOTAL_LABEL]
+    order = french_sorted(c for c in grid.columns if c != TOTAL_LABEL) + [TOTAL_LABEL]
     grid = grid[order].reset_index()
+    grid = grid.assign(**{c: [_count(v) for v in grid[c]] for c in order})
     if grid.shape[1] <= 16:
-        doc.frame_table(grid, size=6, align_right=order)
+        doc.frame_table(grid, size=6, align_right=order, nowrap=order)
     else:
-        doc.frame_table(cross, size=6, align_right=["Patients"])
+        long = _french_rows(cross, "Secteur").assign(Patients=lambda f: [_count(v) for v in f["Patients"]])
+        doc.frame_table(long, size=6, align_right=["Patients"], nowrap=["Patients"])
 
     doc.section(SECTIONS[5])
     doc.subsection("Synthèse régionale")
@@ -123,7 +163,7 @@ def render(report, *, title: str, demo_warning: str, method_notes) -> bytes:
                     size=7, align_right=["Communes", "Population", "% population", "Patients"])
     doc.subsection("Par département : communes (habitants)")
     by_dep = report.tables["zones_blanches_departements"]
-    cells = by_dep.assign(cell=[f"{fr_number(n)} ({fr_number(p)} hab.)"
+    cells = by_dep.assign(cell=[f"{fr_number(n)}\u00a0({fr_number(p)}\u00a0hab.)"
                                 for n, p in zip(by_dep["Communes"], by_dep["Population"])])
     grid = cells.pivot(index=["Département", "Nom"], columns="Critère", values="cell")
     grid = grid[list(dict.fromkeys(by_dep["Critère"]))].reset_index()

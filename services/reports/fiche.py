@@ -1,10 +1,14 @@
 """The sector sheet: what a new social worker keeps about her or his sector (PDF and printable HTML).
 
-For one sector of a plan: the referent and group, the hub's contact, a map
-of the sector and its neighbours, the neighbouring sectors and their
-referents, the CPTS and HAD whose territories cover it (and the communes
-none covers), the partners located in it and around it with their
-contacts, and its communes with population and patients.
+Page 1 is the wall version: the referent and group, the hub's contact, the
+key partners (covering CPTS and HAD, nearest ERC and DAC, nearest
+psychologists) with phone and e-mail on one line each, the map of the sector
+and its neighbours (the worker's colour from
+:func:`geo.sectors.palette.sector_colours`, the main towns named, partners by
+type with a legend) and the neighbouring sectors with their referents. Then
+the CPTS and HAD whose territories cover it (and the communes none covers),
+the partners located in it and around it with their contacts, and its
+communes (population, patients) in columns.
 
 The sheet is for the team, not for the ARS: patient counts are shown as
 they are (when given). Demo partners and demo patients are labelled
@@ -13,6 +17,7 @@ they are (when given). Demo partners and demo patients are labelled
 Public names
 ------------
 build_sheet -> SectorSheet (``pdf_bytes()``, ``html()``)
+key_partners, sheet_map
 hub_contact, HUB_CONTACT_ENV, DEFAULT_HUB_CONTACT, AROUND_KM, SHEET_SECTIONS
 neighbour_sectors
 """
@@ -28,8 +33,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["build_sheet", "SectorSheet", "hub_contact", "neighbour_sectors", "HUB_CONTACT_ENV",
-           "DEFAULT_HUB_CONTACT", "AROUND_KM", "SHEET_SECTIONS"]
+from geo.collation import french_key, french_sorted
+from geo.errors import SecteursError
+from geo.sectors.palette import SECTOR_PALETTE, sector_colours
+
+__all__ = ["build_sheet", "SectorSheet", "hub_contact", "neighbour_sectors", "key_partners", "sheet_map",
+           "HUB_CONTACT_ENV", "DEFAULT_HUB_CONTACT", "AROUND_KM", "SHEET_SECTIONS"]
 
 #: Environment variable holding the hub's contact (name of the post, phone, e-mail), shown on every sheet.
 HUB_CONTACT_ENV = "SECTEURS_HUB_CONTACT"
@@ -42,6 +51,15 @@ SHEET_SECTIONS = ("1. Référent·e et contacts", "2. Carte du secteur", "3. Sec
                   "4. CPTS et HAD qui couvrent le secteur", "5. Partenaires dans le secteur",
                   "6. Partenaires autour du secteur", "7. Communes du secteur")
 _FICTIF = "Données de démonstration fictives"
+#: Under the title of the sheet.
+SUBTITLE = "Service social — fiche à afficher et à conserver par la référente ou le référent du secteur"
+#: Columns of :attr:`SectorSheet.key_partners`.
+KEY_COLUMNS = ["type", "name", "why", "phone", "email"]
+#: Psychologists listed among the key partners (the nearest ones).
+KEY_PSYCHOLOGISTS = 3
+#: Town names tried on the map (largest population first; those that would overlap are left out).
+MAP_TOWNS = 40
+_PHONE_COLUMNS = ("Téléphone", "E-mail")
 _PARTNER_HEADERS = {"type": "Type", "name": "Nom", "commune": "Commune", "distance_km": "Distance (km)",
                     "phone": "Téléphone", "email": "E-mail", "address": "Adresse"}
 
@@ -92,6 +110,8 @@ class SectorSheet:
         ``{"CPTS": [commune names], "HAD": [...]}``: communes of the sector no zone covers.
     partners_in, partners_around : DataFrame
         ``type, name, commune, distance_km, phone, email, address``.
+    key_partners : DataFrame
+        ``type, name, why, phone, email``: covering CPTS and HAD, nearest ERC and DAC, nearest psychologists.
     demo_partners, demo_patients : bool
     map_png : bytes
     """
@@ -108,6 +128,7 @@ class SectorSheet:
     uncovered: dict
     partners_in: pd.DataFrame
     partners_around: pd.DataFrame
+    key_partners: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=KEY_COLUMNS))
     demo_partners: bool = False
     demo_patients: bool = False
     around_km: float = AROUND_KM
@@ -121,14 +142,20 @@ class SectorSheet:
     def title(self) -> str:
         return f"Fiche du secteur {self.sector}"
 
-    def _summary(self) -> list[str]:
+    def _people_lines(self) -> list[str]:
+        """Who: referent, group, hub (page 1, left)."""
+        return [f"Référent·e : {self.referent or '—'}",
+                f"Groupe : {self.groupe or '—'}",
+                f"Poste flux/pivot : {self.hub}"]
+
+    def _figure_lines(self) -> list[str]:
+        """What: communes, population, patients, plan and date (page 1, right)."""
         population = int(self.communes["population"].sum())
-        lines = [f"Référent·e : {self.referent or '—'}" + (f" — groupe : {self.groupe}" if self.groupe else ""),
-                 f"Poste flux/pivot : {self.hub}",
-                 f"{len(self.communes)} communes, {_fr(population)} habitants"
-                 + (f", {_fr(int(self.communes['patients'].sum()))} patients"
-                    + (" (fictifs)" if self.demo_patients else "") if "patients" in self.communes else "") + ".",
-                 f"Plan : {self.plan_label or 'non nommé'} — fiche du {self.date.strftime('%d/%m/%Y')}."]
+        lines = [f"{_fr(len(self.communes))} communes, {_fr(population)} habitants"]
+        if "patients" in self.communes:
+            lines.append(f"{_fr(int(self.communes['patients'].sum()))} patients"
+                         + (" (fictifs)" if self.demo_patients else ""))
+        lines.append(f"Plan : {self.plan_label or 'non nommé'} — fiche du {self.date.strftime('%d/%m/%Y')}")
         return lines
 
     def _notices(self) -> list[str]:
@@ -140,103 +167,222 @@ class SectorSheet:
             out.append(f"{_FICTIF} : les patients par commune sont tirés au hasard (fictifs).")
         return out
 
+    def neighbour_lines(self) -> list[str]:
+        """One line per neighbouring sector: name, referent (when another name), group, shared borders."""
+        lines = []
+        for row in self.neighbours.itertuples(index=False):
+            who = row.secteur if row.referent in ("", row.secteur) else f"{row.secteur} — {row.referent}"
+            lines.append(who + (f" (groupe {row.groupe})" if row.groupe else "")
+                         + f" : {_fr(int(row.frontieres))} communes limitrophes")
+        return lines
+
+    def key_table(self) -> pd.DataFrame:
+        """The key partners with French headers (page 1)."""
+        return self.key_partners.reindex(columns=KEY_COLUMNS).fillna("").rename(
+            columns={"type": "Type", "name": "Nom", "why": "Pourquoi", "phone": "Téléphone", "email": "E-mail"})
+
+    def communes_table(self) -> pd.DataFrame:
+        """The communes in French alphabetical order: name, department, population, patients."""
+        communes = self.communes.iloc[sorted(range(len(self.communes)),
+                                             key=lambda i: french_key(self.communes["nom"].iloc[i]))]
+        out = pd.DataFrame({"Commune": communes["nom"].to_numpy(), "Dép.": communes["departement"].to_numpy(),
+                            "Population": [_fr(v) for v in communes["population"]]})
+        if "patients" in communes:
+            out["Patients" + (" (fictifs)" if self.demo_patients else "")] = [_fr(v) for v in communes["patients"]]
+        return out
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The sheet's tables with French headers and formatted values, by section title."""
-        neighbours = self.neighbours.rename(columns={"secteur": "Secteur", "referent": "Référent·e",
-                                                     "groupe": "Groupe", "frontieres": "Communes limitrophes"})
+        neighbours = self.neighbours.assign(frontieres=[_fr(v) for v in self.neighbours["frontieres"]]).rename(
+            columns={"secteur": "Secteur", "referent": "Référent·e", "groupe": "Groupe",
+                     "frontieres": "Communes limitrophes"})
         zones = self.zones.rename(columns={"type": "Type", "name": "Nom", "communes": "Communes couvertes",
                                            "part": "Part du secteur (%)", "phone": "Téléphone",
                                            "email": "E-mail"})
-        communes = self.communes.assign(population=[_fr(v) for v in self.communes["population"]])
-        communes = communes.rename(columns={"code_insee": "Code INSEE", "nom": "Commune",
-                                                 "departement": "Dép.", "population": "Population",
-                                                 "patients": "Patients" + (" (fictifs)" if self.demo_patients
-                                                                           else "")})
         return {
             SHEET_SECTIONS[2]: neighbours,
             SHEET_SECTIONS[3]: zones,
             SHEET_SECTIONS[4]: _partners(self.partners_in, distance=False),
             SHEET_SECTIONS[5]: _partners(self.partners_around, distance=True),
-            SHEET_SECTIONS[6]: communes,
+            SHEET_SECTIONS[6]: self.communes_table(),
         }
 
     def uncovered_text(self) -> list[str]:
         out = []
         for type_, names in self.uncovered.items():
             if names:
+                names = french_sorted(names)
                 shown = ", ".join(names[:40]) + (f" … (+{len(names) - 40})" if len(names) > 40 else "")
                 out.append(f"Communes couvertes par aucune {type_} ({len(names)}) : {shown}.")
             else:
                 out.append(f"Toutes les communes du secteur sont couvertes par au moins une {type_}.")
         return out
 
+    def _around_note(self) -> str:
+        return (f"Partenaires situés hors du secteur à moins de {_fr(self.around_km)} km d'une de ses communes, "
+                "et le plus proche de chaque type absent (distance à vol d'oiseau).")
+
     def pdf_bytes(self) -> bytes:
-        """The sheet as an A4 PDF."""
-        from services.reports._pdf import Document
+        """The sheet as an A4 PDF; page 1 is the wall version (see the module docstring)."""
+        from services.reports._pdf import FONT, Document, french_spaces
 
         doc = Document(self.title, footer_note=f"Fiche du {self.date.strftime('%d/%m/%Y')}"
                        + (" — DONNÉES FICTIVES" if self.demo else ""))
         doc.add_page()
-        doc.title_block(self.title, "Service social — fiche à conserver par la référente ou le référent du secteur")
-        for notice in self._notices():
-            doc.warning(notice)
+        doc.title_block(self.title, SUBTITLE)
+        notices = self._notices()
+        if notices:
+            doc.warning("\n".join(notices))
+
+        # 1. who and the key partners
         doc.section(SHEET_SECTIONS[0])
-        doc.bullets(self._summary())
+        half = (doc.epw - 4) / 2
+        top = doc.get_y()
+        doc.set_font(FONT, "", 9)
+        for column, lines in enumerate((self._people_lines(), self._figure_lines())):
+            doc.set_xy(doc.l_margin + column * (half + 4), top)
+            for line in lines:
+                doc.multi_cell(half, 4.6, french_spaces(line), new_x="LEFT", new_y="NEXT", align="L")
+            bottom = doc.get_y() if column == 0 else max(bottom, doc.get_y())
+        doc.set_xy(doc.l_margin, bottom + 1.5)
+        doc.set_font(FONT, "B", 9)
+        doc.cell(0, 5, "Partenaires clés", new_x="LMARGIN", new_y="NEXT")
+        key = self.key_table()
+        doc.frame_table(key, size=7, nowrap=_PHONE_COLUMNS)
+
+        # 2. the map, with 3. the neighbours on its right
         doc.section(SHEET_SECTIONS[1])
+        side = 58.0
+        width = doc.epw - side - 4
+        top = doc.get_y()
         if self.map_png:
-            doc.png(self.map_png, width=min(doc.epw, 150))
+            w_px, h_px = _png_size(self.map_png)
+            room = doc.h - doc.b_margin - top - 1
+            width = min(width, room * w_px / h_px)
+            doc.png(self.map_png, width=width, x=doc.l_margin, y=top)
+            map_bottom = top + width * h_px / w_px
+        else:
+            map_bottom = top
+        x = doc.l_margin + doc.epw - side
+        doc.set_xy(x, top)
+        doc.set_font(FONT, "B", 11)
+        doc.multi_cell(side, 6, SHEET_SECTIONS[2], new_x="LEFT", new_y="NEXT")
+        doc.set_font(FONT, "", 8)
+        for line in self.neighbour_lines() or ["(aucun secteur voisin)"]:
+            doc.multi_cell(side, 4, french_spaces("• " + line), new_x="LEFT", new_y="NEXT", align="L")
+            doc.set_y(doc.get_y() + 0.8)
+            doc.set_x(x)
+        doc.set_xy(doc.l_margin, max(map_bottom, doc.get_y()) + 2)
+
+        # 4-7: the reference pages
         tables = self.tables()
-        for title, table in tables.items():
+        doc.section(SHEET_SECTIONS[3], new_page=True)
+        doc.bullets(self.uncovered_text(), size=8)
+        doc.frame_table(tables[SHEET_SECTIONS[3]], size=7, nowrap=(*_PHONE_COLUMNS, "Communes couvertes"),
+                        align_right=["Communes couvertes", "Part du secteur (%)"])
+        for title in SHEET_SECTIONS[4:6]:
             doc.section(title)
-            if title == SHEET_SECTIONS[3]:
-                doc.bullets(self.uncovered_text(), size=8)
             if title == SHEET_SECTIONS[5]:
-                doc.paragraph(f"Partenaires situés hors du secteur à moins de {_fr(self.around_km)} km d'une de ses "
-                              "communes, et le plus proche de chaque type absent (distance à vol d'oiseau).",
-                              size=8)
-            doc.frame_table(table, size=6.5,
-                            align_right=[c for c in table.columns if c in ("Population", "Distance (km)",
-                                                                            "Communes couvertes",
-                                                                            "Part du secteur (%)",
-                                                                            "Communes limitrophes")
-                                         or str(c).startswith("Patients")])
+                doc.paragraph(self._around_note(), size=8)
+            doc.frame_table(tables[title], size=6.5, nowrap=(*_PHONE_COLUMNS, "Distance (km)"),
+                            align_right=["Distance (km)"])
+        communes = tables[SHEET_SECTIONS[6]]
+        first_rows = min(-(-len(communes) // 2), 12)      # the heading stays with the start of the list
+        doc.section(SHEET_SECTIONS[6], new_page=doc.will_page_break(14 + (first_rows + 2) * 5.1))
+        numbers = [c for c in communes.columns if c != "Commune" and c != "Dép."]
+        for blocks in (3, 2, 1):
+            try:
+                doc.columns_table(communes, blocks, size=7, min_size=6, align_right=numbers,
+                                  nowrap=["Commune", "Dép.", *numbers])
+                break
+            except SecteursError:
+                if blocks == 1:
+                    raise
         return doc.to_bytes()
 
     def html(self) -> str:
-        """The sheet as one self-contained, print-friendly HTML page (map embedded)."""
+        """The sheet as one self-contained, print-friendly HTML page (map embedded); every text escaped."""
         esc = html_lib.escape
         parts = [f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>{esc(self.title)}</title>",
-                 f"<style>{_CSS}</style></head><body>", f"<h1>{esc(self.title)}</h1>"]
+                 f"<style>{_CSS}</style></head><body>", "<section class='wall'>", f"<h1>{esc(self.title)}</h1>",
+                 f"<p class='sub'>{esc(SUBTITLE)}</p>"]
         parts += [f"<p class='notice'>{esc(n)}</p>" for n in self._notices()]
-        parts.append(f"<h2>{esc(SHEET_SECTIONS[0])}</h2><ul>"
-                     + "".join(f"<li>{esc(line)}</li>" for line in self._summary()) + "</ul>")
-        parts.append(f"<h2>{esc(SHEET_SECTIONS[1])}</h2>")
+        parts.append(f"<h2>{esc(SHEET_SECTIONS[0])}</h2><div class='two'>"
+                     + "".join("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>"
+                               for lines in (self._people_lines(), self._figure_lines())) + "</div>")
+        parts.append("<h3>Partenaires clés</h3>" + _html_table(self.key_table(), nowrap=_PHONE_COLUMNS))
+        parts.append(f"<div class='mapline'><div><h2>{esc(SHEET_SECTIONS[1])}</h2>")
         if self.map_png:
             data = base64.b64encode(self.map_png).decode("ascii")
-            parts.append(f"<img class='map' alt='Carte du secteur {esc(self.sector)}' src='data:image/png;base64,{data}'>")
-        for title, table in self.tables().items():
-            parts.append(f"<section><h2>{esc(title)}</h2>")
-            if title == SHEET_SECTIONS[3]:
-                parts.append("<ul>" + "".join(f"<li>{esc(t)}</li>" for t in self.uncovered_text()) + "</ul>")
-            if table.empty:
-                parts.append("<p><em>(aucune ligne)</em></p>")
-            else:
-                parts.append(table.to_html(index=False, escape=True, na_rep="", border=0, classes="t"))
-            parts.append("</section>")
+            parts.append(f"<img class='map' alt='Carte du secteur {esc(self.sector)}' "
+                         f"src='data:image/png;base64,{data}'>")
+        parts.append(f"</div><div class='side'><h2>{esc(SHEET_SECTIONS[2])}</h2><ul>"
+                     + "".join(f"<li>{esc(line)}</li>" for line in self.neighbour_lines() or ["(aucun)"])
+                     + "</ul></div></div></section>")
+        tables = self.tables()
+        parts.append(f"<section class='next'><h2>{esc(SHEET_SECTIONS[3])}</h2><ul>"
+                     + "".join(f"<li>{esc(t)}</li>" for t in self.uncovered_text()) + "</ul>"
+                     + _html_table(tables[SHEET_SECTIONS[3]], nowrap=_PHONE_COLUMNS) + "</section>")
+        for title in SHEET_SECTIONS[4:6]:
+            note = f"<p>{esc(self._around_note())}</p>" if title == SHEET_SECTIONS[5] else ""
+            parts.append(f"<section><h2>{esc(title)}</h2>{note}"
+                         + _html_table(tables[title], nowrap=(*_PHONE_COLUMNS, "Distance (km)")) + "</section>")
+        communes = tables[SHEET_SECTIONS[6]]
+        blocks = 2                    # two blocks side by side fit an A4 page in print (as in the PDF)
+        per_block = -(-len(communes) // blocks) if len(communes) else 0
+        numbers = [c for c in communes.columns if c not in ("Commune", "Dép.")]
+        parts.append(f"<section><h2>{esc(SHEET_SECTIONS[6])}</h2><div class='columns'>"
+                     + "".join(_html_table(communes.iloc[b * per_block:(b + 1) * per_block],
+                                           nowrap=numbers, right=numbers)
+                               for b in range(blocks) if per_block and b * per_block < len(communes))
+                     + "</div></section>")
         parts.append("</body></html>")
         return "\n".join(parts)
 
 
 _CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11px; margin: 1.5em; color: #111; }
-h1 { font-size: 20px; margin-bottom: 0.3em; } h2 { font-size: 15px; margin: 1.2em 0 0.4em; }
-table.t { border-collapse: collapse; width: 100%; } table.t th, table.t td { border: 1px solid #bbb;
-padding: 2px 4px; text-align: left; } table.t th { background: #eee; }
+h1 { font-size: 20px; margin-bottom: 0.1em; } p.sub { margin-top: 0; font-size: 12px; } h2 { font-size: 15px; margin: 1em 0 0.4em; }
+h3 { font-size: 12px; margin: 0.8em 0 0.3em; }
+table.t { border-collapse: collapse; } table.t th, table.t td { border: 1px solid #bbb;
+padding: 2px 4px; text-align: left; vertical-align: top; } table.t th { background: #eee; }
+table.t td.nowrap { white-space: nowrap; } table.t td.num { text-align: right; }
 .notice { border: 1px solid #c90; background: #fff3d0; padding: 4px 8px; font-weight: bold; }
-img.map { max-width: 16cm; width: 100%; }
-@media print { body { margin: 0; font-size: 9.5pt; } section { break-inside: auto; }
-  h2 { break-after: avoid; } tr { break-inside: avoid; } .notice { background: none; } }
+.two { display: flex; gap: 2em; } .two ul { margin: 0; padding-left: 1.2em; }
+.mapline { display: flex; gap: 1.5em; align-items: flex-start; } .side { min-width: 14em; max-width: 22em; }
+img.map { max-width: 13cm; width: 100%; }
+.columns { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 1.5em; align-items: start; }
+.columns table.t { width: 100%; font-size: 0.92em; }
+@page { size: A4; margin: 1cm; }
+@media print { body { margin: 0; font-size: 9pt; } img.map { width: auto; max-width: 100%; max-height: 10.5cm; }
+  table.t { font-size: 8pt; } table.t th, table.t td { padding: 1px 3px; } h2 { margin: 0.6em 0 0.3em; }
+  h1 { margin-top: 0; } section.wall { break-after: page; }
+  section { break-inside: auto; } h2 { break-after: avoid; } tr { break-inside: avoid; }
+  .notice { background: none; } }
 """
+
+
+def _html_table(frame: pd.DataFrame, nowrap=(), right=()) -> str:
+    """A table with every heading and cell escaped; ``nowrap`` columns stay on one line, ``right`` ones align right."""
+    if frame.empty:
+        return "<p><em>(aucune ligne)</em></p>"
+    esc = html_lib.escape
+    classes = [" ".join(n for n, on in (("nowrap", c in set(nowrap)), ("num", c in set(right))) if on)
+               for c in frame.columns]
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for value, kind in zip(values, classes):
+            text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+            cells.append(f"<td class='{kind}'>{esc(text)}</td>" if kind else f"<td>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table class='t'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG header."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _fr(value) -> str:
@@ -245,11 +391,15 @@ def _fr(value) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
+def _km(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
 def _partners(frame: pd.DataFrame, distance: bool) -> pd.DataFrame:
     columns = ["type", "name", "commune", *(["distance_km"] if distance else []), "phone", "email", "address"]
     out = frame.reindex(columns=columns).copy()
     if distance:
-        out["distance_km"] = [f"{d:.1f}".replace(".", ",") for d in out["distance_km"]]
+        out["distance_km"] = [_km(d) for d in out["distance_km"]]
     return out.fillna("").rename(columns=_PARTNER_HEADERS)
 
 
@@ -258,6 +408,48 @@ def _people(plan: pd.DataFrame, team) -> tuple[dict, dict]:
 
     routing = Routing.from_plan(plan, team=team, types=())
     return routing.referents, routing.groups
+
+
+def _french_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    """Rows sorted by ``keys`` in French alphabetical order (numbers as numbers)."""
+    if frame.empty:
+        return frame
+    order = sorted(range(len(frame)), key=lambda i: tuple(french_key(frame[k].iloc[i]) if frame[k].dtype == object
+                                                          else (frame[k].iloc[i],) for k in keys))
+    return frame.iloc[order]
+
+
+def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Series,
+                 psychologists: int = KEY_PSYCHOLOGISTS) -> pd.DataFrame:
+    """The partners a new referent calls first, one line each.
+
+    Parameters
+    ----------
+    zones : DataFrame
+        CPTS and HAD covering the sector (:attr:`SectorSheet.zones`), most communes covered first.
+    located : DataFrame
+        Every located partner with ``distance_km`` to the nearest commune of the sector.
+    in_sector : Series of bool
+        Whether each row of ``located`` lies in the sector.
+
+    Returns
+    -------
+    DataFrame ``type, name, why, phone, email``: the covering CPTS and HAD (at most 3 and 2), the
+    nearest ERC and DAC, the ``psychologists`` nearest psychologists.
+    """
+    rows = []
+    for type_, most in (("CPTS", 3), ("HAD", 2)):
+        chosen = zones[zones["type"] == type_].head(most)
+        for row in chosen.itertuples(index=False):
+            rows.append({"type": type_, "name": row.name, "why": f"couvre {row.part}\u00a0% du secteur",
+                         "phone": row.phone, "email": row.email})
+    for type_, most in (("ERC", 1), ("DAC", 1), ("PSY", psychologists)):
+        candidates = located[located["type"] == type_].assign(inside=in_sector[located["type"] == type_])
+        for row in candidates.sort_values(["distance_km", "name"]).head(most).itertuples(index=False):
+            where = "dans le secteur" if row.inside else f"à {_km(row.distance_km)}\u00a0km du secteur"
+            why = ("le plus proche, " if most == 1 else "") + where + (f" ({row.commune})" if row.commune else "")
+            rows.append({"type": type_, "name": row.name, "why": why, "phone": row.phone, "email": row.email})
+    return pd.DataFrame(rows, columns=KEY_COLUMNS).fillna("")
 
 
 def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, patients=None, team=None,
@@ -293,8 +485,8 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
 
     Raises
     ------
-    ValueError
-        ``sector`` is not in the plan (the message lists the sectors).
+    SecteursError
+        ``reports.unknown_sector``: ``sector`` is not in the plan (``sectors`` lists them).
     """
     import partners as directory
     from partners.demo import DEMO_SOURCE
@@ -308,10 +500,9 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     if "sector" not in plan.columns and "secteur" in plan.columns:
         plan = plan.rename(columns={"secteur": "sector"})
     plan = plan.assign(code_insee=plan["code_insee"].astype(str), sector=plan["sector"].astype(str))
-    sectors_list = sorted(plan["sector"].unique())
+    sectors_list = french_sorted(plan["sector"].unique())
     if sector not in sectors_list:
-        raise ValueError(f"sector: {sector!r} is not a sector of the plan; sectors are "
-                         f"{', '.join(sectors_list[:20])}{' ...' if len(sectors_list) > 20 else ''}")
+        raise SecteursError("reports.unknown_sector", sector=sector, sectors=sectors_list)
     units = load_units()
     sectors = _plan_series(plan[["code_insee", "sector"]], units)
     sectors = sectors.where(sectors != "(hors plan)")
@@ -340,12 +531,12 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     else:
         located["distance_km"] = pd.Series(dtype=float)
     in_sector = located["code_insee"].astype(str).isin(codes)
-    partners_in = located[in_sector].sort_values(["type", "name"])
+    partners_in = _french_order(located[in_sector], "type", "name")
     outside = located[~in_sector]
     around = outside[outside["distance_km"] <= around_km]
     missing = [t for t in outside["type"].unique() if t not in set(partners_in["type"]) | set(around["type"])]
     nearest = outside[outside["type"].isin(missing)].sort_values("distance_km").groupby("type").head(1)
-    partners_around = pd.concat([around, nearest]).sort_values(["type", "distance_km"])
+    partners_around = pd.concat([around, nearest]).sort_values(["type", "distance_km"], kind="stable")
 
     rows = conn.execute(f"SELECT partner_id, count(DISTINCT code_insee) FROM partner_communes WHERE code_insee IN "
                         f"({','.join('?' * len(codes))}) GROUP BY partner_id", codes).fetchall()
@@ -353,7 +544,7 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     zone_rows = table[table["id"].isin(covered_by) & table["type"].isin(["CPTS", "HAD"])].copy()
     zone_rows["communes"] = zone_rows["id"].map(covered_by).astype(int)
     zone_rows["part"] = [f"{100 * n / max(len(codes), 1):.1f}".replace(".", ",") for n in zone_rows["communes"]]
-    zones = zone_rows.sort_values(["type", "communes"], ascending=[True, False])[
+    zones = zone_rows.sort_values(["type", "communes"], ascending=[True, False], kind="stable")[
         ["type", "name", "communes", "part", "phone", "email"]].fillna("").reset_index(drop=True)
     uncovered = {}
     names = dict(zip(members["code_insee"], members["nom"]))
@@ -368,43 +559,73 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
 
     sheet = SectorSheet(sector=sector, referent=referents.get(sector, sector), groupe=groups.get(sector, ""),
                         plan_label=plan_label, hub=hub_contact(), date=date or dt.date.today(),
-                        communes=members.sort_values(["departement", "nom"], ignore_index=True),
+                        communes=_french_order(members, "departement", "nom").reset_index(drop=True),
                         neighbours=neighbours, zones=zones, uncovered=uncovered,
                         partners_in=partners_in.reset_index(drop=True),
                         partners_around=partners_around.reset_index(drop=True),
+                        key_partners=key_partners(zones, located, in_sector),
                         demo_partners=demo_partners, demo_patients=demo_patients, around_km=around_km)
     if with_map:
-        sheet.map_png = _sheet_map(units, sectors, sector, neighbours["secteur"].tolist(),
-                                   pd.concat([partners_in, partners_around]), demo=sheet.demo)
+        sheet.map_png = sheet_map(units, sectors, sector, neighbours, pd.concat([partners_in, partners_around]),
+                                  referents=referents, demo=sheet.demo).png
     return sheet
 
 
-#: The sector's fill on its sheet's map, and its neighbours' (pastels without orange).
-SECTOR_COLOUR = "#fd8d3c"
-NEIGHBOUR_COLOURS = ("#aec7e8", "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#c7c7c7")
+#: Kept for the app page: the sheet's sector and neighbour colours when no plan is known (first palette colours).
+SECTOR_COLOUR = SECTOR_PALETTE[0]
+NEIGHBOUR_COLOURS = tuple(SECTOR_PALETTE[1:9])
 
 
-def _sheet_map(units, sectors: pd.Series, sector: str, neighbours: list[str], partners: pd.DataFrame,
-               demo: bool) -> bytes:
+def sheet_map(units, sectors: pd.Series, sector: str, neighbours: pd.DataFrame, partners: pd.DataFrame,
+              referents: dict | None = None, demo: bool = False, size: tuple[float, float] = (5.2, 4.9),
+              dpi: int = 200):
+    """The sheet's map: sectors in their workers' colours (this one outlined), main towns, partners by type.
+
+    Returns
+    -------
+    services.reports._maps.MapImage
+    """
     from services.reports import _maps
 
+    referents = referents or {}
     codes = units["code_insee"].astype(str).to_numpy()
     labels = sectors.to_numpy(dtype=object)
+    palette = sector_colours([s for s in pd.unique(labels) if isinstance(s, str)])
     colours = pd.Series(None, index=codes, dtype=object)
-    colours[labels == sector] = SECTOR_COLOUR
-    for i, name in enumerate(neighbours):
-        colours[labels == name] = NEIGHBOUR_COLOURS[i % len(NEIGHBOUR_COLOURS)]
-    text = []
+    colours[labels == sector] = palette[sector]
+    names = neighbours["secteur"].tolist()
+    for name in names:
+        colours[labels == name] = palette[name]
+
+    def who(name):
+        referent = referents.get(name, name)
+        return name if referent in ("", name) else f"{name} ({referent})"
+
+    legend = [(palette[sector], f"{who(sector)} : ce secteur")]
+    legend += [(palette[n], who(n)) for n in french_sorted(names)]
     lon, lat = units["mairie_lon"].to_numpy(float), units["mairie_lat"].to_numpy(float)
-    own = (labels == sector) & np.isfinite(lon)
-    pad = 0.15
+    own = (labels == sector) & np.isfinite(lon)      # every unit has a town hall point (territory check)
+    text = []
+    # neighbour names first (highest priority): at the town hall nearest the middle of their part in
+    # view (the first candidate that fits without covering another name)
+    pad = 0.1
     view = (np.isfinite(lon) & (lon >= lon[own].min() - pad) & (lon <= lon[own].max() + pad)
             & (lat >= lat[own].min() - pad) & (lat <= lat[own].max() + pad))
-    for name in [sector, *neighbours]:
+    for name in names:
         mask = (labels == name) & view
         if mask.any():
-            text.append((float(np.median(lon[mask])), float(np.median(lat[mask])), name))
+            middle = np.median(lon[mask]), np.median(lat[mask])
+            order = np.argsort(np.hypot(lon[mask] - middle[0], (lat[mask] - middle[1]) * 1.4))
+            text.append((lon[mask][order], lat[mask][order], name, 1e12))
+    population = units["population"].to_numpy(float)
+    towns = np.flatnonzero(own)
+    towns = towns[np.argsort(-population[towns], kind="stable")][:MAP_TOWNS]
+    text += [(float(lon[i]), float(lat[i]), str(units["nom"].iloc[i]), float(population[i])) for i in towns]
     focus = codes[labels == sector]
-    return _maps.draw(colours, title=f"Secteur {sector} et secteurs voisins", focus=focus, outline=focus,
-                      points=partners[["lon", "lat", "type"]] if len(partners) else None, labels=text,
-                      size=(6.0, 5.0), dpi=130, note="Partenaires fictifs" if demo else "")
+    located = partners.dropna(subset=["lon", "lat"]) if len(partners) else partners
+    return _maps.render(colours, legend=legend, focus=focus, outline=focus,
+                        points=located[["lon", "lat", "type"]] if len(located) else None, labels=text,
+                        strong_labels=names, size=size, dpi=dpi, legend_columns=3, label_size=6,
+                        marker_scale=1.6, legend_size=6, outline_width=1.1, empty_label="autre secteur",
+                        outline_label=f"communes du secteur {sector}",
+                        note="Partenaires fictifs" if demo else "")

@@ -68,8 +68,12 @@ def test_unknown_sector(report_files, square_plan):
     from geo.database import connect
     from services.reports.fiche import build_sheet
 
-    with pytest.raises(ValueError, match=r"^sector: 'Nowhere' is not a sector of the plan; sectors are S"):
+    from geo.errors import SecteursError
+
+    with pytest.raises(SecteursError) as caught:
         build_sheet(connect(report_files["db"]), square_plan, "Nowhere", with_map=False)
+    assert caught.value.code == "reports.unknown_sector" and caught.value.params["sector"] == "Nowhere"
+    assert "S14-108" in caught.value.params["sectors"]
 
 
 def test_pdf_read_back(fiche_out, sheet):
