@@ -221,17 +221,27 @@ def import_counts(conn: sqlite3.Connection, source, filename: str | None = None,
     data, name = source_bytes(source, filename)
     name = Path(name or "export").name
     result = import_patients(io.BytesIO(data), name, progress=progress)
+    return result, store_import(conn, result, name, demo=says_fictitious(data))
+
+
+def store_import(conn: sqlite3.Connection, result, filename: str, *, demo: bool = False) -> CountsInfo:
+    """Store the counts of an import already run (:func:`geo.patients.import_patients`) as the current ones.
+
+    Raises
+    ------
+    SecteursError
+        ``workspace.nothing_placed``: no line could be placed (counts unchanged).
+    """
     if not len(result.counts):
-        raise SecteursError("workspace.nothing_placed", file=Path(name).name)
+        raise SecteursError("workspace.nothing_placed", file=Path(filename).name)
     period = ""
     if "annee" in result.placements.columns:
         years = pd.to_numeric(result.placements["annee"], errors="coerce").dropna().astype(int)
         if len(years):
             low, high = int(years.min()), int(years.max())
             period = str(low) if low == high else f"{low}–{high}"
-    info = set_counts(conn, result.counts[["code_insee", "patients"]], name, period=period,
-                      rejected=int(result.summary.get("rejected", 0)), demo=says_fictitious(data))
-    return result, info
+    return set_counts(conn, result.counts[["code_insee", "patients"]], filename, period=period,
+                      rejected=int(result.summary.get("rejected", 0)), demo=demo)
 
 
 def says_fictitious(data: bytes) -> bool:
