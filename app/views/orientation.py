@@ -7,7 +7,7 @@ import streamlit as st
 
 import partners
 from app import resources
-from app.ui import FICTITIOUS, fictitious_notice, fr_int, plan_picker, show_services, french
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, plan_record_picker, show_services, french
 from geo.patients import PatientFileError
 from services.routing import Routing, route_file, suggest, summary_text, unit_label
 
@@ -19,15 +19,17 @@ st.caption("Le poste d'orientation : d'une commune (ou d'un code postal) au sect
            "à la référente ou au référent et aux partenaires les plus proches.")
 
 with st.expander("Plan de secteurs utilisé", expanded=not resources.saved_plans()):
-    plan, team, plan_label, plan_is_demo = plan_picker("orientation")
-if plan is None:
+    record = plan_record_picker("orientation")
+if record is None:
     st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
             "ou proposez un plan de démonstration (ci-dessus).")
     st.stop()
 
 directory = resources.partner_table()
-routing = Routing.from_plan(plan, team=team, partners=resources.nearest_by_unit(resources.directory_version()))
-st.caption(f"Plan : {plan_label}")
+plan_label, plan_is_demo = record.label, record.demo
+routing = Routing.from_plan(record, partners=resources.nearest_by_unit(resources.directory_version()))
+st.caption(f"Plan : {plan_label}" + (f" — fait sur les patients : {record.counts_label}" if record.counts_label
+                                      else "") + (" — équipe enregistrée avec la version" if record.team else ""))
 if plan_is_demo:
     fictitious_notice("le plan est proposé sur des patients tirés au hasard ; référents S01, S02… fictifs.")
 if resources.partners_are_demo(directory):
