@@ -106,8 +106,9 @@ class PlanRecord:
     def people(self) -> pd.DataFrame:
         """``code_insee, sector, referent, groupe``: one row per unit, every column filled when known."""
         out = self.assignment.copy()
-        out["referent"] = out["sector"].map(self.referents).fillna("")
-        out["groupe"] = out["sector"].map(self.groups).fillna("")
+        referents, groups = self.referents, self.groups
+        out["referent"] = [referents.get(s, s) for s in out["sector"]]
+        out["groupe"] = [groups.get(s, "") for s in out["sector"]]
         return out
 
     def counts(self) -> pd.DataFrame | None:

@@ -192,7 +192,8 @@ def test_save_compare_and_load_versions(app):
     app.text_input(key="secteurs_save_name").input("Test")
     app.button(key="secteurs_save").click().run()
     _ok(app)
-    assert "Version 1 de « Test » enregistrée." in [s.value for s in app.success]
+    assert any(s.value.startswith("Version 1 de « Test » enregistrée ; c'est la version courante")
+               for s in app.success)
     first = _plan(app)
     _click(app, "01053")
     app.run()
@@ -221,7 +222,7 @@ def test_save_compare_and_load_versions(app):
 
 def test_exports_are_offered(app):
     labels = [b.label for b in app.get("download_button")]
-    assert labels == ["CSV", "GeoJSON communes", "GeoJSON secteurs", "GeoPackage"]
+    assert labels == ["CSV (Excel)", "XLSX", "GeoJSON communes", "GeoJSON secteurs", "GeoPackage"]
 
 
 def test_a_rerun_after_a_click_is_fast(app):
@@ -246,14 +247,25 @@ def test_propose_from_the_team_table(app):
     app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
 
 
+def _workspace_counts():
+    from services import workspace
+    from services.storage import open_database
+
+    conn = open_database()
+    try:
+        return workspace.current_counts(conn), workspace.counts_info(conn)
+    finally:
+        conn.close()
+
+
 def test_upload_with_no_placed_line_keeps_the_counts(app):
-    before = app.session_state["secteurs_counts"] if "secteurs_counts" in app.session_state else None
+    before = _workspace_counts()
     app.file_uploader[0].set_value(("vide.csv", "CP;Ville\n99999;Nulle-Part\n".encode(), "text/csv"))
     app.run()
     assert not app.exception
     assert any("Aucune ligne du fichier" in e.value for e in app.error)
-    after = app.session_state["secteurs_counts"] if "secteurs_counts" in app.session_state else None
-    assert after is before
+    after = _workspace_counts()
+    assert (after[1] is None) == (before[1] is None) and after[1] == before[1]
     app.file_uploader[0].set_value(None)
     app.run()
 
@@ -267,11 +279,21 @@ def test_upload_keeps_counts_only(app):
     app.file_uploader[0].set_value(("export.csv", content, "text/csv"))
     app.run()
     _ok(app)
-    kept = app.session_state["secteurs_counts"]
-    assert set(kept) == {"counts", "label", "report"}
-    assert list(kept["counts"].columns) == ["code_insee", "patients"]
-    assert int(kept["counts"]["patients"].sum()) == 3
-    assert "Placées : 3" in kept["report"]
-    shown = _texts(app) + repr(kept)
-    assert secret not in shown and "Jeanne" not in shown and "1950" not in shown
+    counts, info = _workspace_counts()
+    assert list(counts.columns) == ["code_insee", "patients"]
+    assert int(counts["patients"].sum()) == 3 and info.filename == "export.csv" and not info.demo
+    assert "Placées : 3" in app.session_state["secteurs_import_report"]
+    import os
+    from pathlib import Path
+
+    db = Path(os.environ["SECTEURS_DB"])
+    stored = b"".join(f.read_bytes() for f in (db, db.with_name(db.name + "-wal")) if f.exists())
+    shown = _texts(app)
+    for text in (secret, "Jeanne", "1950", "Zorglub"):
+        assert text not in shown and text.encode() not in stored
     assert int(_plan(app).context.patients.sum()) == 3  # the current plan is measured on the new counts
+    assert "export.csv (3 patients" in _texts(app) or any("export.csv (3 patients" in e.label
+                                                           for e in app.expander)
+    app.button(key="secteurs_demo_counts").click().run()
+    _ok(app)
+    assert _workspace_counts()[1] is None
