@@ -7,6 +7,7 @@ current plan version.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from app.cli import CommandError, add_db_argument
@@ -214,7 +215,12 @@ def _save(args) -> int:
     if counts is not None:
         record = record.replace(frame=record.assignment.assign(
             patients=record.assignment["code_insee"].map(counts.set_index("code_insee")["patients"]).fillna(0)))
-        metrics = _load_plan(args, record).metrics()
+        from geo.sectors.problem import SectorError
+
+        try:
+            metrics = _load_plan(args, record).metrics()
+        except SectorError as exc:  # the version is still saved; compare then lacks metric deltas
+            print(f"warning: no metrics saved: {exc}", file=sys.stderr)
     version = workspace.save_version(conn, args.name, record.replace(metrics=metrics), note=args.note,
                                      tolerance=args.tolerance if args.tolerance is not None else 0.02,
                                      counts_label=label, demo=demo)
