@@ -282,7 +282,7 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
         Default: the plan record's team, else the workspace team when its
         names are the plan's sectors (or referents).
     counts_label : str, optional
-        Default: the workspace counts' label (or "démo fictive" with ``demo``).
+        Default: the workspace counts' label (else "démo fictive" with ``demo``: the demo sample).
 
     Returns
     -------
@@ -300,7 +300,7 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
             team = candidate
     info = counts_info(conn)
     if counts_label is None:
-        counts_label = "démo fictive" if demo else (info.label if info else "")
+        counts_label = info.label if info else ("démo fictive" if demo else "")
     counts = None
     if "patients" not in frame.columns or frame["patients"].isna().all():
         counts = current_counts(conn)

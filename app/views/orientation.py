@@ -31,7 +31,8 @@ routing = Routing.from_plan(record, partners=resources.nearest_by_unit(resources
 st.caption(f"Plan : {plan_label}" + (f" — fait sur les patients : {record.counts_label}" if record.counts_label
                                       else "") + (" — équipe enregistrée avec la version" if record.team else ""))
 if plan_is_demo:
-    fictitious_notice("le plan est proposé sur des patients tirés au hasard ; référents S01, S02… fictifs.")
+    fictitious_notice("le plan est proposé sur des patients tirés au hasard (aucun patient réel)"
+                      + ("." if record.team is not None else " ; référents S01, S02… fictifs."))
 if resources.partners_are_demo(directory):
     fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé.")
 for warning in routing.warnings:

@@ -207,8 +207,9 @@ counts, counts_label, demo = _counts()
 imported = workspace.counts_info(resources.connection()) is not None
 with st.expander("Patients : " + counts_label, expanded=counts is None or REPORT in state):
     if demo and counts is not None:
-        fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel). "
-                          "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
+        fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel)"
+                          + (" : le fichier importé le dit." if imported else ". ")
+                          + "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
     upload = st.file_uploader("Export patients de l'hôpital (CSV ou Excel)", type=["csv", "txt", "xlsx"],
                               key=f"secteurs_upload_{state[UPLOADS]}",
                               help="Seuls le code postal, la commune ou le code INSEE sont lus ; le fichier "
