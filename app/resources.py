@@ -72,29 +72,46 @@ def patient_counts() -> pd.DataFrame | None:
 
 
 # -- the team workspace (counts, team, current plan) -------------------------------------------------
-def counts_in_use() -> tuple[pd.DataFrame | None, str, bool]:
-    """``(counts, label, demo)``: the workspace counts (imported on Secteurs), else the FICTITIOUS demo ones.
+def workspace_revision() -> tuple:
+    """Changes whenever the workspace does (cache key of what is read from it)."""
+    from services import workspace
 
-    Read afresh (a few thousand rows, milliseconds): an import on one page
-    shows on every page at its next run.
-    """
-    from app.ui import fr_int
+    return workspace.revision(connection())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace_counts(revision: tuple):
     from services import workspace
 
     conn = connection()
-    counts, info = workspace.current_counts(conn), workspace.counts_info(conn)
+    return workspace.current_counts(conn), workspace.counts_info(conn)
+
+
+def counts_in_use() -> tuple[pd.DataFrame | None, str, bool]:
+    """``(counts, label, demo)``: the workspace counts (imported on Secteurs), else the FICTITIOUS demo ones.
+
+    Cached under :func:`workspace_revision`: an import on one page shows on
+    every page at its next run. Shared: do not mutate the frame.
+    """
+    counts, info = _workspace_counts(workspace_revision())
     if counts is not None and info is not None:
         return counts, info.label, info.demo
     demo = patient_counts()
-    label = f"démo fictive ({fr_int(demo['patients'].sum())} patients)" if demo is not None else ""
+    total = f"{int(demo['patients'].sum()):,}".replace(",", "\u202f") if demo is not None else ""
+    label = f"démo fictive ({total} patients)" if demo is not None else ""
     return demo, label, demo is not None
 
 
-def current_plan():
-    """The workspace's current plan version (:class:`geo.sectors.record.PlanRecord`), or ``None``."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _current_plan(revision: tuple):
     from services import workspace
 
     return workspace.current_plan(connection())
+
+
+def current_plan():
+    """The workspace's current plan version (:class:`geo.sectors.record.PlanRecord`), or ``None`` (shared)."""
+    return _current_plan(workspace_revision())
 
 
 def current_team():

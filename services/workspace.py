@@ -346,6 +346,18 @@ def current_plan(conn: sqlite3.Connection) -> PlanRecord | None:
     return record
 
 
+def revision(conn: sqlite3.Connection) -> tuple:
+    """A cheap token that changes whenever the counts, the team, the current plan or the saved versions do.
+
+    Pages cache what they read from the workspace under this key.
+    """
+    ensure_schema(conn)
+    store.ensure_schema(conn)
+    state = tuple(conn.execute("SELECT key, value FROM workspace_state ORDER BY key").fetchall())
+    plans = conn.execute("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM sector_plans").fetchone()
+    return tuple(tuple(r) for r in state) + (tuple(plans),)
+
+
 def require_plan(conn: sqlite3.Connection) -> PlanRecord:
     """:func:`current_plan`, or ``workspace.no_plan``."""
     record = current_plan(conn)
