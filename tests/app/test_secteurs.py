@@ -244,6 +244,21 @@ def test_propose_from_the_team_table(app):
     assert plan.max_deviation <= plan.tolerance + 1e-9
     assert app.session_state["secteurs_locked"] == {}  # locks to sectors S01.. no longer apply
     assert app.session_state["secteurs_history"].label == "proposition (11 secteurs)"
+    # the team table became the workspace team; a version saved now keeps it and becomes current
+    app.text_input(key="secteurs_save_name").input("Équipe")
+    app.button(key="secteurs_save").click().run()
+    _ok(app)
+    from services import workspace
+    from services.storage import open_database
+
+    conn = open_database()
+    try:
+        team, record = workspace.current_team(conn), workspace.current_plan(conn)
+    finally:
+        conn.close()
+    assert team.names == plan.names and (record.name, record.version) == ("Équipe", 1)
+    assert record.team == team and record.tolerance == plan.tolerance
+    assert int(record.counts()["patients"].sum()) == int(plan.context.patients.sum())
     app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
 
 
@@ -297,3 +312,13 @@ def test_upload_keeps_counts_only(app):
     app.button(key="secteurs_demo_counts").click().run()
     _ok(app)
     assert _workspace_counts()[1] is None
+
+
+def test_a_new_session_opens_on_the_current_version():
+    at = AppTest.from_file(str(MAIN), default_timeout=240).run()
+    at.switch_page("views/secteurs.py").run()
+    _ok(at)
+    history = at.session_state["secteurs_history"]
+    assert history.label == "version courante : Équipe v1"
+    assert history.current.names[:2] == ("AS 1", "AS 2")
+    assert "Version courante (utilisée par toutes les pages) : Équipe — version 1" in _texts(at)
