@@ -34,10 +34,10 @@ def connection() -> sqlite3.Connection:
     A directory that never had a partner gets the FICTITIOUS demo directory,
     so the maps have something to show before the first real import.
     """
-    from geo.database import connect
+    from services.storage import open_database
     import partners
 
-    conn = connect(check_same_thread=False)
+    conn = open_database(check_same_thread=False)
     partners.ensure_demo_directory(conn)
     return conn
 
@@ -69,6 +69,56 @@ def patient_counts() -> pd.DataFrame | None:
     if not path.exists():
         return None
     return read_counts(path)
+
+
+# -- the team workspace (counts, team, current plan) -------------------------------------------------
+def workspace_revision() -> tuple:
+    """Changes whenever the workspace does (cache key of what is read from it)."""
+    from services import workspace
+
+    return workspace.revision(connection())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace_counts(revision: tuple):
+    from services import workspace
+
+    conn = connection()
+    return workspace.current_counts(conn), workspace.counts_info(conn)
+
+
+def counts_in_use() -> tuple[pd.DataFrame | None, str, bool]:
+    """``(counts, label, demo)``: the workspace counts (imported on Secteurs), else the FICTITIOUS demo ones.
+
+    Cached under :func:`workspace_revision`: an import on one page shows on
+    every page at its next run. Shared: do not mutate the frame.
+    """
+    counts, info = _workspace_counts(workspace_revision())
+    if counts is not None and info is not None:
+        return counts, info.label, info.demo
+    demo = patient_counts()
+    total = f"{int(demo['patients'].sum()):,}".replace(",", "\u202f") if demo is not None else ""
+    label = f"démo fictive ({total} patients)" if demo is not None else ""
+    return demo, label, demo is not None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _current_plan(revision: tuple):
+    from services import workspace
+
+    return workspace.current_plan(connection())
+
+
+def current_plan():
+    """The workspace's current plan version (:class:`geo.sectors.record.PlanRecord`), or ``None`` (shared)."""
+    return _current_plan(workspace_revision())
+
+
+def current_team():
+    """The workspace team (:class:`geo.sectors.team.Team`), or ``None``."""
+    from services import workspace
+
+    return workspace.current_team(connection())
 
 
 
@@ -132,12 +182,11 @@ def saved_plans() -> list[dict]:
     return sorted(latest.values(), key=lambda r: r["created_at"], reverse=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def saved_plan(name: str, version: int) -> pd.DataFrame:
-    """A saved plan version ``code_insee, sector``."""
-    from geo.sectors.store import load_plan
+def saved_record(name: str, version: int):
+    """A saved plan version as a record (assignment, team, counts snapshot)."""
+    from geo.sectors.store import load_record
 
-    return load_plan(connection(), name, version)[["code_insee", "sector"]]
+    return load_record(connection(), name, version)
 
 
 #: Sectors of the demo plan proposed on the FICTITIOUS patients.
@@ -161,22 +210,16 @@ def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: t
     Shared (a resource): its tables are read, never changed; the masking
     pattern is computed on first use and kept.
     """
-    from services.reports import compute_coverage, partner_inputs
+    from services.reports.run import coverage_for
 
-    partner_frame, zones, _ = partner_inputs(connection())
-    return compute_coverage(units(), partner_frame, zones, counts, plan[["code_insee", "sector"]],
-                            max_km=dict(max_km))
+    return coverage_for(connection(), plan[["code_insee", "sector"]], counts, max_km=dict(max_km), units=units())
 
 
 @st.cache_resource(show_spinner="Masquage des effectifs (secret statistique)…", max_entries=4)
 def ars_report(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int],
                plan_label: str, demo_patients: bool, patients_label: str):
-    """The masked ARS report (:func:`services.reports.build_ars_report`) for the same inputs as :func:`coverage`."""
-    from services.reports import build_ars_report, partner_inputs
-    from services.reports.ars import sources_lines
+    """The masked ARS report (:func:`services.reports.run.ars_report_for`) for the same inputs as :func:`coverage`."""
+    from services.reports.run import ars_report_for
 
-    partner_frame, _, demo_partners = partner_inputs(connection())
-    result = coverage(plan, counts, max_km, version)
-    sources = sources_lines(patients=patients_label, demo_patients=demo_patients, partners=partner_frame,
-                            demo_partners=demo_partners, plan=plan_label)
-    return build_ars_report(result, sources=sources, demo=demo_partners or demo_patients, plan_label=plan_label)
+    return ars_report_for(connection(), plan, counts, plan_label=plan_label, counts_label=patients_label,
+                          demo_patients=demo_patients, coverage=coverage(plan, counts, max_km, version))

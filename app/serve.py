@@ -25,14 +25,14 @@ def preload() -> None:
         import branca  # noqa: F401
         import folium.plugins  # noqa: F401
         import partners
-        from geo.database import connect
+        from services.storage import open_database
         from geo.display import departement_labels, units_geojson
         from geo.territory import load_units
 
         load_units()
         units_geojson()
         departement_labels()
-        conn = connect()  # $SECTEURS_DB, set by ``secteurs app --db``
+        conn = open_database()  # $SECTEURS_DB, set by ``secteurs app --db``
         try:
             partners.ensure_demo_directory(conn)  # what the app does on its first connection
         finally:

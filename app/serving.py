@@ -76,10 +76,10 @@ def serving_options(address: str, auth: str | None, *, db_path: Path,
             raise AccessError("access.auth_required", address=address)
         return options, env
     if auth == "local":
-        from geo.database import connect
         from services.accounts import has_password_accounts
+        from services.storage import open_database
 
-        conn = connect(db_path)
+        conn = open_database(db_path)
         try:
             if not has_password_accounts(conn):
                 raise AccessError("access.no_accounts", db=str(db_path))

@@ -17,76 +17,85 @@ def fictitious_notice(what: str) -> None:
     st.warning(f"**{FICTITIOUS}** : {what}", icon="⚠️")
 
 
-# -- choosing the sector plan (Orientation, Partenaires) ---------------------------------------
+# -- choosing the sector plan (Orientation, Couverture, Fiche secteur) -------------------------
 #: Plan choices besides the saved plans.
 PLAN_UPLOAD = "Fichier plan.csv"
 PLAN_DEMO = "Plan de démonstration (démo fictive)"
+#: Prefix of the workspace's current version in the choices.
+PLAN_CURRENT = "Version courante"
 
 
 def _saved_label(row: dict) -> str:
     return f"{row['name']} — version {row['version']} ({str(row['created_at'])[:10]})"
 
 
-def _read_uploaded(upload, reader):
-    """Run ``reader(path)`` on an uploaded file written to a temporary file (plans are not patient data)."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        return reader(path)
-
-
 def plan_picker(key: str, *, workers: bool = True):
-    """Let the user choose the sector plan; returns ``(plan, team, label, demo)``.
+    """:func:`plan_record_picker` as ``(plan frame with referent/groupe, team, label, demo)`` (older pages)."""
+    record = plan_record_picker(key, workers=workers)
+    if record is None:
+        return None, None, PLAN_DEMO, False
+    return record.people(), record.team, record.label, record.demo
 
-    The latest version of each saved plan (newest first, the default), an
-    uploaded ``plan.csv`` (``code_insee,sector`` and optional ``referent``,
-    ``groupe``) or, on request, a plan proposed on the FICTITIOUS demo
-    patients. ``plan`` is ``None`` until one is available; ``team`` is the
-    optional uploaded workers table (groups).
+
+def plan_record_picker(key: str, *, workers: bool = True):
+    """Let the user choose the sector plan; returns a :class:`~geo.sectors.record.PlanRecord` or ``None``.
+
+    By default the workspace's current version (saved on Secteurs, with its
+    team: referents' groups); else the latest version of another saved plan,
+    an uploaded plan file (CSV, XLSX, GeoPackage, GeoJSON: ``code_insee,
+    sector`` and optional ``referent``, ``groupe``) or, on request, a plan
+    proposed on the FICTITIOUS demo patients. ``workers``: also offer a
+    workers.csv upload giving the groups (replaces the version's team).
     """
     from app import resources
-    from services.routing import read_plan_people
-    from geo.sectors.team import read_workers
+    from geo.sectors.io import read_plan_record, read_team
+    from geo.sectors.record import PlanRecord
 
-    saved = resources.saved_plans()
-    options = [_saved_label(r) for r in saved] + [PLAN_UPLOAD, PLAN_DEMO]
+    current = resources.current_plan()
+    saved = [r for r in resources.saved_plans()
+             if current is None or (r["name"], r["version"]) != (current.name, current.version)]
+    options = ([f"{PLAN_CURRENT} : {current.label}"] if current is not None else [])
+    options += [_saved_label(r) for r in saved] + [PLAN_UPLOAD, PLAN_DEMO]
     choice = st.selectbox("Plan de secteurs", options, key=f"{key}_plan_choice",
-                          help="Par défaut, la dernière version du plan enregistré le plus récemment "
-                               "(page Secteurs).")
-    plan, team, label, demo = None, None, choice, False
-    if choice in options[:len(saved)]:
-        row = saved[options.index(choice)]
-        plan = resources.saved_plan(row["name"], row["version"])
+                          help="Par défaut, la version courante de l'espace de travail (la dernière enregistrée "
+                               "ou choisie sur la page Secteurs), avec son équipe.")
+    record = None
+    first_saved = 1 if current is not None else 0
+    if current is not None and choice == options[0]:
+        record = current
+    elif choice in options[first_saved:first_saved + len(saved)]:
+        row = saved[options.index(choice) - first_saved]
+        record = resources.saved_record(row["name"], row["version"])
     elif choice == PLAN_UPLOAD:
         from app.uploads import checked
 
-        upload = checked(st.file_uploader("Plan (CSV : code_insee, sector ; facultatif : referent, groupe)",
-                                          type=["csv", "txt"], key=f"{key}_plan_file"))
+        upload = checked(st.file_uploader("Plan (CSV, XLSX, GeoPackage ou GeoJSON : code INSEE, secteur ; "
+                                          "facultatif : référent, groupe)",
+                                          type=["csv", "txt", "xlsx", "gpkg", "geojson", "json"],
+                                          key=f"{key}_plan_file"))
         if upload is not None:
             try:
-                plan = _read_uploaded(upload, read_plan_people)
-                label = f"fichier {upload.name}"
+                record = read_plan_record(upload, upload.name)
             except (ValueError, OSError) as exc:
-                st.error(f"Plan illisible : {exc}")
+                st.error(f"Plan illisible : {french(exc)}")
     else:
-        demo = True
         if st.session_state.get(f"{key}_demo_plan") or st.button("Proposer un plan de démonstration",
                                                                  key=f"{key}_demo_button"):
             st.session_state[f"{key}_demo_plan"] = True
-            plan = resources.demo_plan()
-            label = f"plan de démonstration ({resources.DEMO_PLAN_SECTORS} secteurs, démo fictive)"
-    if workers and plan is not None:
-        upload = st.file_uploader("Référents et groupes (workers.csv, facultatif : nom, groupe)",
-                                  type=["csv", "txt"], key=f"{key}_workers_file")
+            record = PlanRecord(resources.demo_plan(), demo=True,
+                                label=f"plan de démonstration ({resources.DEMO_PLAN_SECTORS} secteurs, démo fictive)")
+    if workers and record is not None:
+        from app.uploads import checked
+
+        upload = checked(st.file_uploader("Référents et groupes (workers.csv, facultatif : nom, groupe)",
+                                          type=["csv", "txt", "xlsx"], key=f"{key}_workers_file",
+                                          help="Par défaut, l'équipe enregistrée avec la version du plan."))
         if upload is not None:
             try:
-                team = _read_uploaded(upload, read_workers)
+                record = record.replace(team=read_team(upload, upload.name))
             except (ValueError, OSError) as exc:
-                st.error(f"Liste des référents illisible : {exc}")
-    return plan, team, label, demo
+                st.error(f"Liste des référents illisible : {french(exc)}")
+    return record
 
 
 # -- partner tables (Orientation, Partenaires) -------------------------------------------------
@@ -121,27 +130,27 @@ def french(message) -> str:
 
 # -- choosing the patient counts (Couverture, Fiche secteur) ------------------------------------
 def counts_picker(key: str):
-    """Patients per unit: the FICTITIOUS demo counts, or an uploaded counts file; returns ``(counts, label, demo)``.
+    """Patients per unit; returns ``(counts, label, demo)``.
 
-    The file is ``code_insee, patients`` (what ``secteurs patients import`` writes); only the
-    counts are kept in memory.
+    By default the workspace's counts (the hospital export imported on
+    Secteurs), else the FICTITIOUS demo counts; an uploaded counts file
+    (``code_insee, patients``, what ``secteurs patients import --out``
+    writes) replaces them on this page only. Only the counts are kept in memory.
     """
     from app import resources
     from geo.patients import read_counts
 
     from app.uploads import checked
 
-    upload = checked(st.file_uploader("Effectifs par commune (CSV : code_insee, patients ; par défaut la démo fictive)",
-                                      type=["csv", "txt"], key=f"{key}_counts_file"))
+    upload = checked(st.file_uploader("Autres effectifs par commune (CSV : code_insee, patients ; par défaut ceux de "
+                                      "l'espace de travail)", type=["csv", "txt"], key=f"{key}_counts_file"))
     if upload is not None:
         try:
-            counts = _read_uploaded(upload, read_counts)
+            counts = read_counts(upload, upload.name)
             return counts, f"{upload.name} ({fr_int(counts['patients'].sum())} patients)", False
         except (ValueError, OSError) as exc:
-            st.error(f"Effectifs illisibles : {exc}")
-    counts = resources.patient_counts()
-    label = f"démo fictive ({fr_int(counts['patients'].sum())} patients)" if counts is not None else ""
-    return counts, label, counts is not None
+            st.error(f"Effectifs illisibles : {french(exc)}")
+    return resources.counts_in_use()
 
 
 # -- user text in markdown ------------------------------------------------------------------------

@@ -1,18 +1,27 @@
 """The one SQLite file that holds secteurs' embedded state.
 
-Each package declares its own tables through :func:`register_schema`; opening
-a connection applies every registered schema (``CREATE ... IF NOT EXISTS``),
-so a fresh file and an old one end up with the same tables.
+:func:`connect` opens the file and knows no table: the caller passes the
+schemas to apply, in order (``services.storage.open_database`` lists every
+layer's: partners, sectors, workspace). Each schema is a callable or an
+idempotent DDL script (``CREATE ... IF NOT EXISTS``), so a fresh file and an
+old one end up with the same tables.
+
+:func:`register_schema` is the older way (a package declared its tables when
+imported; ``connect`` without ``schemas`` still applies them) kept while the
+partner tests open their database through this module.
 """
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Union
 
 from geo.paths import resolve_db_path
 
 _SCHEMAS: dict[str, str] = {}
+
+#: One schema: an idempotent DDL script, or a function that brings an open connection up to date.
+Schema = Union[str, Callable[[sqlite3.Connection], None]]
 
 
 def register_schema(name: str, ddl: str) -> None:
@@ -20,11 +29,22 @@ def register_schema(name: str, ddl: str) -> None:
     _SCHEMAS[name] = ddl
 
 
-def connect(path: str | Path | None = None, *, check_same_thread: bool = False) -> sqlite3.Connection:
+def connect(path: str | Path | None = None, *, check_same_thread: bool = False,
+            schemas: Iterable[Schema] | None = None) -> sqlite3.Connection:
     """Open the database (``--db`` value, ``$SECTEURS_DB`` or the per-user file).
 
     WAL journaling and a generous busy timeout let two processes write at once:
     the second waits for the first instead of failing.
+
+    Parameters
+    ----------
+    path
+        The file; ``None`` for ``$SECTEURS_DB`` or the per-user file.
+    check_same_thread
+        As :func:`sqlite3.connect` (the app shares one connection between threads).
+    schemas
+        Applied in this order (DDL scripts or functions of the connection).
+        ``None``: the schemas registered by imported packages (older callers).
     """
     db_path = resolve_db_path(path)
     conn = sqlite3.connect(db_path, timeout=30.0, check_same_thread=check_same_thread,
@@ -33,9 +53,22 @@ def connect(path: str | Path | None = None, *, check_same_thread: bool = False) 
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    for ddl in _SCHEMAS.values():
-        conn.executescript(ddl)
+    for schema in (_SCHEMAS.values() if schemas is None else schemas):
+        apply_schema(conn, schema)
     return conn
+
+
+def apply_schema(conn: sqlite3.Connection, schema: Schema) -> None:
+    """Run one schema on ``conn``: a DDL script, or a function of the connection."""
+    if callable(schema):
+        schema(conn)
+    else:
+        conn.executescript(schema)
+
+
+def columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The column names of ``table`` (empty when it does not exist)."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
 def transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]):

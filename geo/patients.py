@@ -682,12 +682,20 @@ def write_counts(counts: pd.DataFrame, path, comments: list[str] | None = None) 
     return path
 
 
-def read_counts(path) -> pd.DataFrame:
+def source_bytes(source, filename: str | None = None) -> tuple[bytes, str]:
+    """The bytes and the file name of a path, of bytes, or of an uploaded file (``getvalue()``, ``name``)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), str(filename or "")
+    return _open(source, filename)
+
+
+def read_counts(source, filename: str | None = None) -> pd.DataFrame:
     """Read a counts file into ``code_insee`` (str), ``patients`` (int64), one row per unit.
 
     Lines starting with ``#`` are comments. Extra columns (``annee``,
     ``service``) are summed over. Codes that lost their leading zero are
-    restored.
+    restored. ``source`` is a path, bytes or an uploaded file (then
+    ``filename`` names it in messages).
 
     Raises
     ------
@@ -695,8 +703,9 @@ def read_counts(path) -> pd.DataFrame:
         Missing columns, or codes that are not sector units / counts that are
         not non-negative integers; the message names them with their lines.
     """
-    path = Path(path)
-    text, _ = _decode(path.read_bytes())
+    data, name = source_bytes(source, filename)
+    path = Path(name or "effectifs.csv")
+    text, _ = _decode(data)
     lines = [(number, line) for number, line in enumerate(text.splitlines(), 1)
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:

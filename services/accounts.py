@@ -36,7 +36,8 @@ MAX_SESSION_SECONDS = 10 * 3600
 #: Shortest password accepted.
 MIN_PASSWORD_LENGTH = 12
 
-register_schema("accounts", """
+#: The accounts' tables (listed by :func:`services.storage.schemas`).
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     login TEXT PRIMARY KEY COLLATE NOCASE,
     name TEXT NOT NULL DEFAULT '',
@@ -54,7 +55,8 @@ CREATE TABLE IF NOT EXISTS user_sessions (
     created_at REAL NOT NULL,
     last_seen REAL NOT NULL
 );
-""")
+"""
+register_schema("accounts", SCHEMA)
 
 _HASHER = PasswordHasher()
 #: Verified against when the login is unknown, so that a wrong login costs as long as a wrong password.

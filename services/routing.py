@@ -125,15 +125,19 @@ def _key(text) -> str:
 
 
 # -- who holds a sector ---------------------------------------------------------------------------
-def read_plan_people(path) -> pd.DataFrame:
+def read_plan_people(source, filename: str | None = None) -> pd.DataFrame:
     """Read a plan file: ``code_insee, sector`` and, when the file has them, ``referent`` and ``groupe``.
 
     Parameters
     ----------
-    path : str or path
-        CSV with a header ``code_insee,sector`` (``secteur`` accepted; ``,``
-        or ``;``; ``#`` comment lines), optionally ``referent`` (or
-        ``référente``, ``nom``) and ``groupe`` (or ``group``, ``équipe``).
+    source : str, path, bytes or uploaded file
+        A plan file read by :func:`geo.sectors.io.read_plan_record` (CSV with
+        ``code_insee,sector`` — ``secteur`` accepted; ``,`` or ``;``; ``#``
+        comment lines —, XLSX, GeoPackage, GeoJSON), optionally with
+        ``referent`` (or ``référente``, ``nom``) and ``groupe`` (or
+        ``group``, ``équipe``).
+    filename : str, optional
+        The file's name when ``source`` is bytes or an upload.
 
     Returns
     -------
@@ -145,16 +149,10 @@ def read_plan_people(path) -> pd.DataFrame:
     geo.sectors.problem.SectorError
         Missing ``code_insee`` or ``sector`` column.
     """
-    from geo.sectors.io import read_plan
+    from geo.sectors.io import read_plan_record
 
-    frame = read_plan(path)
-    raw = pd.read_csv(Path(path), comment="#", dtype=str, sep=None, engine="python")
-    by_key = {_key(c): c for c in raw.columns}
-    for role, aliases in (("referent", _PLAN_REFERENT), ("groupe", _PLAN_GROUP)):
-        column = next((by_key[a] for a in aliases if a in by_key), None)
-        if column is not None:
-            frame[role] = raw[column].fillna("").str.strip().to_numpy()
-    return frame
+    frame = read_plan_record(source, filename).frame
+    return frame[[c for c in ("code_insee", "sector", "referent", "groupe") if c in frame.columns]].copy()
 
 
 def _first_nonempty(frame: pd.DataFrame, column: str) -> dict[str, str]:
@@ -300,17 +298,18 @@ class Routing:
     explain: Explain = plain_explain
 
     @classmethod
-    def from_plan(cls, plan: pd.DataFrame, team=None, partners=None, types=DEFAULT_TYPES,
+    def from_plan(cls, plan, team=None, partners=None, types=DEFAULT_TYPES,
                   explain: Explain | None = None) -> "Routing":
-        """A routing from a plan table and, optionally, a workers table and the nearest partners.
+        """A routing from a plan and, optionally, a workers table and the nearest partners.
 
         Parameters
         ----------
-        plan : DataFrame
-            ``code_insee, sector`` and optional ``referent``, ``groupe`` (see
+        plan : PlanRecord or DataFrame
+            A record (its team gives the groups), or a table ``code_insee,
+            sector`` and optional ``referent``, ``groupe`` (see
             :func:`read_plan_people`).
         team : geo.sectors.team.Team, optional
-            Gives the group of each referent (or sector) by name.
+            Gives the group of each referent (or sector) by name (default: the record's team).
         partners : dict, optional
             :func:`nearest_partners` output; without it no partner is routed.
         types : sequence of str
@@ -324,17 +323,11 @@ class Routing:
         ValueError
             The plan lacks ``code_insee`` or ``sector``, or gives one unit two sectors.
         """
-        missing = [c for c in ("code_insee", "sector") if c not in plan.columns]
-        if missing:
-            raise ValueError(f"plan: missing column(s) {missing}; got {list(plan.columns)}")
-        frame = plan.copy()
-        frame["code_insee"] = frame["code_insee"].astype(str).str.strip().str.zfill(5)
-        frame["sector"] = frame["sector"].fillna("").astype(str).str.strip()
-        frame = frame[frame["sector"] != ""]
-        clash = frame.drop_duplicates(["code_insee", "sector"])["code_insee"].duplicated()
-        if clash.any():
-            codes = frame.drop_duplicates(["code_insee", "sector"]).loc[clash, "code_insee"]
-            raise ValueError(f"plan: {int(clash.sum())} unit(s) have two sectors: {', '.join(codes.head(10))}")
+        from geo.sectors.record import PlanRecord, plan_frame
+
+        if isinstance(plan, PlanRecord) and team is None:
+            team = plan.team
+        frame = plan_frame(plan)
         sectors = dict(zip(frame["code_insee"], frame["sector"]))
         referents = _first_nonempty(frame, "referent")
         groups = _first_nonempty(frame, "groupe")

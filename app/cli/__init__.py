@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "app.cli.territory",
     "app.cli.app_command",
     "app.cli.patients",
+    "app.cli.team",
     "app.cli.partners",
     "app.cli.sectors",
     "app.cli.route",

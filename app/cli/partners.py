@@ -91,10 +91,9 @@ def _add_output(parser) -> None:
 
 
 def _connect(args):
-    from geo.database import connect
-    import partners.store  # noqa: F401  (registers the tables)
+    from app.cli._inputs import database
 
-    return connect(args.db)
+    return database(args)
 
 
 def _emit(frame, args) -> int:

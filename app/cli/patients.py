@@ -1,4 +1,4 @@
-"""``secteurs patients import|check``."""
+"""``secteurs patients import|check|show``."""
 from __future__ import annotations
 
 import json
@@ -14,10 +14,15 @@ def register(subparsers) -> None:
 
     imp = actions.add_parser(
         "import", help="count patients per unit from a hospital export (CSV or XLSX)",
-        description="Place each line of a hospital export in a sector unit and write the counts. "
-                    "Only location, service and year columns are read; identifying columns are ignored.")
+        description="Place each line of a hospital export in a sector unit and store the counts in the team "
+                    "workspace of the database (--db; every page and command then uses them), and/or write "
+                    "them to a file (--out). Without --out the counts go to the workspace. Only location, "
+                    "service and year columns are read; identifying columns are ignored, and the workspace "
+                    "keeps counts per unit only, with the file's name, the import date and the years covered.")
     imp.add_argument("file", type=Path, help="the export (CSV in UTF-8/Windows-1252, ; , or tab; or XLSX)")
-    imp.add_argument("--out", type=Path, required=True, help="counts file to write (code_insee,patients)")
+    imp.add_argument("--out", type=Path, help="counts file to write (code_insee,patients)")
+    imp.add_argument("--db", help="store the counts in the workspace of this database (default when --out is "
+                                  "absent: $SECTEURS_DB, else the per-user data directory)")
     imp.add_argument("--rejects", type=Path, default=None,
                      help="lines that could not be placed (row, reason, location fields); "
                           "default: <out>_rejets.csv when there are any")
@@ -31,6 +36,10 @@ def register(subparsers) -> None:
     check = actions.add_parser("check", help="validate a counts file and print its totals")
     check.add_argument("file", type=Path)
     check.set_defaults(handler=_check)
+
+    show = actions.add_parser("show", help="the workspace's current counts: file, date, period, totals (JSON)")
+    show.add_argument("--db", help="SQLite database file (default: $SECTEURS_DB, else the per-user data directory)")
+    show.set_defaults(handler=_show)
 
 
 def _progress(rows: int) -> None:
@@ -51,11 +60,21 @@ def _import(args) -> int:
         counts = result.counts_by(args.by)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    write_counts(counts, args.out, comments=[f"Import de {args.file.name} : {result.summary['placed']} "
-                                             f"patients placés, {result.summary['rejected']} rejetés"])
+    if args.out is not None:
+        write_counts(counts, args.out, comments=[f"Import de {args.file.name} : {result.summary['placed']} "
+                                                 f"patients placés, {result.summary['rejected']} rejetés"])
+    stored = None
+    if args.db is not None or args.out is None:
+        from app.cli._inputs import database
+        from services import workspace
+
+        stored = workspace.store_import(database(args), result, args.file.name,
+                                        demo=workspace.says_fictitious(args.file.read_bytes()[:4096]))
     rejects = args.rejects
-    if rejects is None and len(result.rejects):
+    if rejects is None and len(result.rejects) and args.out is not None:
         rejects = args.out.with_name(f"{args.out.stem}_rejets.csv")
+    elif rejects is None and len(result.rejects):
+        print(f"{len(result.rejects)} line(s) not placed: list them with --rejects FILE", file=sys.stderr)
     from geo.safe_export import safe_frame
 
     if rejects is not None:
@@ -67,7 +86,10 @@ def _import(args) -> int:
         print(json.dumps(result.summary, indent=2, ensure_ascii=False))
     else:
         print(result.report())
-    print(f"counts: {args.out} ({len(counts)} rows)", file=sys.stderr)
+    if args.out is not None:
+        print(f"counts: {args.out} ({len(counts)} rows)", file=sys.stderr)
+    if stored is not None:
+        print(f"workspace: {stored.label}", file=sys.stderr)
     if rejects is not None:
         print(f"rejects: {rejects} ({len(result.rejects)} rows)", file=sys.stderr)
     return 0
@@ -84,4 +106,18 @@ def _check(args) -> int:
         "file": str(args.file), "units": int(len(counts)), "patients": int(counts["patients"].sum()),
         "by_departement": {k: int(v) for k, v in per_dept.groupby("dep")["patients"].sum().items()},
     }, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _show(args) -> int:
+    import dataclasses
+
+    from app.cli._inputs import database
+    from services import workspace
+
+    conn = database(args)
+    info = workspace.counts_info(conn)
+    if info is None:
+        workspace.require_counts(conn)
+    print(json.dumps({**dataclasses.asdict(info), "label": info.label}, indent=2, ensure_ascii=False))
     return 0

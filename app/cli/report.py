@@ -16,14 +16,16 @@ Write the territorial coverage report for the ARS into DIR:
 Patient counts from 1 to 10 are shown as "< 11", and other counts are hidden as "s" (secondary
 suppression) so that no masked count can be recovered from totals or differences; the masking is
 audited before anything is written. Partners come from the directory of --db (a directory that never
-had a partner gets the FICTITIOUS demo one, as in the app).
+had a partner gets the FICTITIOUS demo one, as in the app). Without --plan and --patients, the
+workspace's current plan version and counts of --db are used.
 """
 
 FICHE_DESCRIPTION = """\
 Write the sheet of one sector for a social worker: its map, its communes with population and
 patients, the partners in and around it with their contacts, the CPTS and HAD covering it, the
 neighbouring sectors and their referents, the hub's contact ($SECTEURS_HUB_CONTACT).
-The sheet is internal to the team: patient counts (--patients) are shown as they are.
+The sheet is internal to the team: patient counts are shown as they are. Without --plan and
+--patients, the workspace's current plan version (with its team's groups) and counts of --db are used.
 """
 
 
@@ -33,8 +35,9 @@ def register(subparsers) -> None:
 
     ars = commands.add_parser("ars", help="coverage report for the ARS (PDF, CSV, XLSX), patient counts masked",
                               description=ARS_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ars.add_argument("--plan", type=Path, required=True, help="plan file code_insee,sector")
-    ars.add_argument("--patients", type=Path, required=True, help="counts file code_insee,patients")
+    ars.add_argument("--plan", type=Path, help="plan file code_insee,sector (default: the workspace's current version)")
+    ars.add_argument("--patients", type=Path,
+                     help="counts file code_insee,patients (default: the workspace's counts)")
     ars.add_argument("--out", type=Path, required=True, help="folder to write the files into (created)")
     ars.add_argument("--max-km", action="append", default=[], metavar="TYPE=KM",
                      help="white zone distance for a partner type (default PSY=30 and ERC=60; repeat the option)")
@@ -43,11 +46,14 @@ def register(subparsers) -> None:
 
     fiche = commands.add_parser("fiche", help="one sector's sheet (PDF; --html for a print-friendly page)",
                                 description=FICHE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    fiche.add_argument("--plan", type=Path, required=True, help="plan file code_insee,sector[,referent][,groupe]")
+    fiche.add_argument("--plan", type=Path, help="plan file code_insee,sector[,referent][,groupe] "
+                                                 "(default: the workspace's current version)")
+    fiche.add_argument("--workers", type=Path, help="workers.csv giving each referent's group")
     fiche.add_argument("--sector", required=True, help="the sector's name as in the plan")
     fiche.add_argument("--out", type=Path, required=True, help="PDF file to write")
     fiche.add_argument("--html", type=Path, help="also write the sheet as a print-friendly HTML page")
-    fiche.add_argument("--patients", type=Path, help="counts file code_insee,patients (patients per commune)")
+    fiche.add_argument("--patients", type=Path, help="counts file code_insee,patients (patients per commune; "
+                                                     "default: the workspace's counts, if any)")
     add_db_argument(fiche)
     fiche.set_defaults(handler=_fiche)
 
@@ -67,74 +73,52 @@ def _max_km(values: list[str]) -> dict[str, float] | None:
     return out
 
 
-def _read_plan(path: Path):
-    from services.routing import read_plan_people
-    from geo.sectors.problem import SectorError
-
-    if not path.exists():
-        raise CommandError(f"{path}: no such file")
-    try:
-        return read_plan_people(path)
-    except SectorError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def _directory(db):
-    from geo.database import connect
+def _directory(args):
+    from app.cli._inputs import database
     import partners
 
-    conn = connect(db)
+    conn = database(args)
     partners.ensure_demo_directory(conn)
     return conn
 
 
 def _ars(args) -> int:
-    from geo.patients import read_counts
-    from services.reports import build_ars_report, compute_coverage, partner_inputs
-    from services.reports.ars import fictitious_file, sources_lines
-    from geo.territory import load_units
+    from app.cli._inputs import counts as read_counts
+    from app.cli._inputs import plan_record
+    from services.reports import partner_inputs
+    from services.reports.run import ars_report_for
 
     max_km = _max_km(args.max_km)
-    plan = _read_plan(args.plan)
-    if not args.patients.exists():
-        raise CommandError(f"{args.patients}: no such file")
-    counts = read_counts(args.patients)
-    conn = _directory(args.db)
-    partner_frame, zones, demo_partners = partner_inputs(conn)
-    demo_patients = fictitious_file(args.patients)
+    conn = _directory(args)
+    record = plan_record(args, conn)
+    counts, counts_label, demo_patients = read_counts(args, conn)
+    _, _, demo_partners = partner_inputs(conn)
+    print(f"plan: {record.label}; patients: {counts_label}", file=sys.stderr)
     if demo_partners:
         print("warning: the partner directory holds FICTITIOUS demo partners; the report says so", file=sys.stderr)
     if demo_patients:
         print("warning: the patient counts are FICTITIOUS demo data; the report says so", file=sys.stderr)
-    coverage = compute_coverage(load_units(), partner_frame, zones, counts, plan, max_km=max_km)
-    report = build_ars_report(coverage, demo=demo_partners or demo_patients, plan_label=args.plan.name,
-                              sources=sources_lines(patients=args.patients.name, demo_patients=demo_patients,
-                                                    partners=partner_frame, demo_partners=demo_partners,
-                                                    plan=args.plan.name))
+    report = ars_report_for(conn, record, counts, plan_label=record.label, counts_label=counts_label,
+                            demo_patients=demo_patients, max_km=max_km)
     for path in report.write(args.out):
         print(path)
     return 0
 
 
 def _fiche(args) -> int:
-    from geo.patients import read_counts
+    from app.cli._inputs import counts as read_counts
+    from app.cli._inputs import plan_record
     from services.reports.fiche import build_sheet
 
-    plan = _read_plan(args.plan)
-    counts = None
-    if args.patients is not None:
-        if not args.patients.exists():
-            raise CommandError(f"{args.patients}: no such file")
-        counts = read_counts(args.patients)
-    sectors = sorted(plan["sector"].unique())
+    conn = _directory(args)
+    record = plan_record(args, conn)
+    counts, counts_label, demo_patients = read_counts(args, conn, required=False)
+    sectors = record.sectors
     if args.sector not in sectors:
-        raise CommandError(f"--sector: {args.sector!r} is not a sector of {args.plan.name}; sectors are "
+        raise CommandError(f"--sector: {args.sector!r} is not a sector of {record.label}; sectors are "
                            f"{', '.join(sectors[:20])}{' ...' if len(sectors) > 20 else ''}")
-    conn = _directory(args.db)
-    from services.reports.ars import fictitious_file
-
-    sheet = build_sheet(conn, plan, args.sector, patients=counts, plan_label=args.plan.name,
-                        demo_patients=counts is not None and fictitious_file(args.patients))
+    sheet = build_sheet(conn, record, args.sector, patients=counts, plan_label=record.label,
+                        demo_patients=demo_patients)
     if sheet.demo:
         print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -29,10 +29,13 @@ added columns and their reason in `remarque`; they are also listed on the standa
 with --rejects, written with their row number, reason and location fields only. Nothing is
 stored.
 
+Without --plan, the workspace's current plan version of --db is used, with the team it was
+saved with (groups).
+
 Who holds a sector: the referent is the sector's name (plans proposed from a workers table name
 sectors after their worker) unless plan.csv has a `referent` column; the group comes from a
 `groupe` column of plan.csv, else from --workers (a workers.csv whose `name`/`nom` matches the
-referent or the sector, and its `group`/`groupe`), else it is left empty.
+referent or the sector, and its `group`/`groupe`) or the saved version's team, else it is left empty.
 """
 
 
@@ -40,8 +43,9 @@ def register(subparsers) -> None:
     route = subparsers.add_parser("route", help="route a list of referrals to sectors, referents and partners",
                                   description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     route.add_argument("file", type=Path, help="the list (CSV or XLSX) with a location column")
-    route.add_argument("--plan", type=Path, required=True,
-                       help="plan file code_insee,sector[,referent][,groupe]")
+    route.add_argument("--plan", type=Path,
+                       help="plan file code_insee,sector[,referent][,groupe] (CSV, XLSX, GeoPackage, GeoJSON); "
+                            "default: the workspace's current plan version")
     route.add_argument("--out", type=Path, required=True,
                        help="routed file to write (.xlsx for a workbook, else CSV with the input's separator)")
     route.add_argument("--workers", type=Path, help="workers.csv giving each referent's group (name/nom, groupe)")
@@ -56,25 +60,20 @@ def _progress(rows: int) -> None:
 
 
 def _route(args) -> int:
-    from geo.database import connect
+    from app.cli._inputs import database, plan_record
     from geo.patients import PatientFileError
     from app.messages import render_code
-    from services.routing import Routing, nearest_partners, read_plan_people, route_file
-    from geo.sectors.problem import SectorError
-    from geo.sectors.team import read_workers
+    from services.routing import Routing, nearest_partners, route_file
     import partners
     from partners.demo import DEMO_SOURCE
 
     if not args.file.exists():
         raise CommandError(f"{args.file}: no such file")
-    try:
-        plan = read_plan_people(args.plan)
-        team = read_workers(args.workers) if args.workers else None
-    except SectorError as exc:
-        raise CommandError(str(exc)) from None
-    conn = connect(args.db)
+    conn = database(args)
+    record = plan_record(args, conn)
+    print(f"plan: {record.label}", file=sys.stderr)
     directory = partners.list_partners(conn)
-    routing = Routing.from_plan(plan, team=team, partners=nearest_partners(conn), explain=render_code)
+    routing = Routing.from_plan(record, partners=nearest_partners(conn), explain=render_code)
     for warning in routing.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not len(directory):

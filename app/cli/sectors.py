@@ -1,7 +1,13 @@
-"""``secteurs propose`` and ``secteurs plan metrics|rebalance|save|list|compare``."""
+"""``secteurs propose`` and ``secteurs plan metrics|rebalance|save|use|list|compare|export``.
+
+Without ``--patients`` (or ``--workers``, or the plan file for ``plan metrics``)
+the commands use the team workspace of ``--db``: its counts, its team, its
+current plan version.
+"""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from app.cli import CommandError, add_db_argument
@@ -9,10 +15,12 @@ from app.cli import CommandError, add_db_argument
 
 def register(subparsers) -> None:
     propose = subparsers.add_parser("propose", help="propose sectors (one per worker) from patient counts")
-    who = propose.add_mutually_exclusive_group(required=True)
+    who = propose.add_mutually_exclusive_group()
     who.add_argument("--sectors", type=int, help="number of equal sectors (named S01, S02, ...)")
-    who.add_argument("--workers", type=Path, help="workers.csv: name/nom, fte/etp, group/groupe, base (INSEE)")
-    propose.add_argument("--patients", type=Path, required=True, help="counts file code_insee,patients")
+    who.add_argument("--workers", type=Path, help="workers.csv: name/nom, fte/etp, group/groupe, base (INSEE) "
+                                                  "(default: the workspace team)")
+    propose.add_argument("--patients", type=Path, help="counts file code_insee,patients (default: the workspace's)")
+    add_db_argument(propose)
     propose.add_argument("--out", type=Path, required=True, help="plan file to write (code_insee,sector)")
     propose.add_argument("--from", dest="previous", type=Path,
                          help="current plan: keep as many patients as possible with their sector")
@@ -26,30 +34,42 @@ def register(subparsers) -> None:
     actions = plan.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     metrics = actions.add_parser("metrics", help="print a plan's metrics as JSON")
-    metrics.add_argument("plan", type=Path)
-    metrics.add_argument("--patients", type=Path, required=True)
-    metrics.add_argument("--workers", type=Path, help="workers.csv (targets from FTE, bases)")
-    metrics.add_argument("--tolerance", type=float, default=0.02)
+    metrics.add_argument("plan", type=Path, nargs="?", help="plan file (default: the workspace's current version)")
+    metrics.add_argument("--patients", type=Path, help="counts file (default: the workspace's counts)")
+    metrics.add_argument("--workers", type=Path, help="workers.csv (targets from FTE, bases; default: the "
+                                                      "plan version's team)")
+    metrics.add_argument("--tolerance", type=float, default=None, help="default: the version's, else 0.02")
+    add_db_argument(metrics)
     metrics.set_defaults(handler=_metrics)
 
     rebalance = actions.add_parser("rebalance", help="restore contiguity and balance after hand edits")
     rebalance.add_argument("plan", type=Path)
-    rebalance.add_argument("--patients", type=Path, required=True)
+    rebalance.add_argument("--patients", type=Path, help="counts file (default: the workspace's counts)")
     rebalance.add_argument("--workers", type=Path)
+    add_db_argument(rebalance)
     rebalance.add_argument("--lock", action="append", default=[], metavar="CODE",
                            help="INSEE code that must not move (repeatable)")
     rebalance.add_argument("--out", type=Path, required=True)
-    rebalance.add_argument("--tolerance", type=float, default=0.02)
+    rebalance.add_argument("--tolerance", type=float, default=None, help="default 0.02")
     rebalance.set_defaults(handler=_rebalance)
 
-    save = actions.add_parser("save", help="save a plan file as the next version of a named plan")
+    save = actions.add_parser("save", help="save a plan file as the next version of a named plan (made current)")
     save.add_argument("name")
     save.add_argument("plan", type=Path)
-    save.add_argument("--patients", type=Path, help="counts to snapshot with the plan (for metrics and compare)")
-    save.add_argument("--workers", type=Path)
+    save.add_argument("--patients", type=Path, help="counts to snapshot with the plan (for metrics and compare; "
+                                                    "default: the workspace's counts)")
+    save.add_argument("--workers", type=Path, help="the team kept with the version (default: the workspace "
+                                                   "team when its names are the plan's sectors)")
     save.add_argument("--note", default="")
+    save.add_argument("--tolerance", type=float, default=None, help="balance tolerance (default 0.02)")
     add_db_argument(save)
     save.set_defaults(handler=_save)
+
+    use = actions.add_parser("use", help="make a saved version the workspace's current plan")
+    use.add_argument("name")
+    use.add_argument("--version", type=int, help="default: the latest")
+    add_db_argument(use)
+    use.set_defaults(handler=_use)
 
     listing = actions.add_parser("list", help="list saved plans and versions")
     listing.add_argument("name", nargs="?")
@@ -64,8 +84,11 @@ def register(subparsers) -> None:
     add_db_argument(compare)
     compare.set_defaults(handler=_compare)
 
-    export = actions.add_parser("export", help="write a saved version as a plan file")
-    export.add_argument("name")
+    export = actions.add_parser("export", help="write a saved version as a plan file",
+                                description="By the suffix of --out: .csv code_insee,sector (read back by every "
+                                            "command); .xlsx, .gpkg, .geojson for people and QGIS (code INSEE, "
+                                            "commune, département, secteur, référent, groupe, patients).")
+    export.add_argument("name", nargs="?", help="default: the workspace's current plan")
     export.add_argument("--version", type=int)
     export.add_argument("--out", type=Path, required=True)
     add_db_argument(export)
@@ -76,12 +99,32 @@ def _print(data) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _team(args):
-    from geo.sectors.team import Team, read_workers
+def _team(args, conn=None):
+    from geo.sectors.io import read_team
+    from geo.sectors.team import Team
 
     if getattr(args, "workers", None):
-        return read_workers(args.workers)
-    return Team.of_size(args.sectors)
+        if not Path(args.workers).exists():
+            raise CommandError(f"{args.workers}: no such file")
+        return read_team(args.workers)
+    if getattr(args, "sectors", None) is not None:
+        return Team.of_size(args.sectors)
+    from app.cli._inputs import database
+    from geo.errors import SecteursError
+    from services import workspace
+
+    team = workspace.current_team(conn or database(args))
+    if team is None:
+        raise SecteursError("workspace.no_team")
+    return team
+
+
+def _counts(args):
+    from app.cli._inputs import counts, database
+
+    if getattr(args, "patients", None):
+        return counts(args, None)[0]
+    return counts(args, database(args))[0]
 
 
 def _propose(args) -> int:
@@ -90,7 +133,7 @@ def _propose(args) -> int:
 
     if args.sectors is not None and args.sectors < 1:
         raise CommandError(f"--sectors must be >= 1, got {args.sectors}")
-    counts = io.read_counts(args.patients)
+    counts = _counts(args)
     previous = io.read_plan(args.previous) if args.previous else None
     locked = None
     if args.locks:
@@ -114,19 +157,28 @@ def _propose(args) -> int:
     return 0
 
 
-def _load_plan(args):
-    from geo.sectors import io
-    from geo.sectors.context import build_context
-    from geo.sectors.plan import plan_from_frame
-    from geo.sectors.propose import build_problem
+def _record(args):
+    """The plan of the positional file, else the workspace's current version (with its team)."""
+    from app.cli._inputs import database, plan_record
 
-    context = build_context(io.read_counts(args.patients))
-    frame = io.read_plan(args.plan)
-    if getattr(args, "workers", None):
-        team = _team(args)
-        problem_bases = build_problem(context, team).bases
-        return plan_from_frame(context, frame, team.names, team.fte, problem_bases, args.tolerance)
-    return plan_from_frame(context, frame, tolerance=args.tolerance)
+    conn = None if args.plan else database(args)
+    return plan_record(args, conn)
+
+
+def _load_plan(args, record=None):
+    from geo.sectors.context import build_context
+    from geo.sectors.edit import restore_plan
+
+    record = record if record is not None else _record(args)
+    if getattr(args, "patients", None) or record.counts() is None:
+        counts = _counts(args)
+    else:
+        counts = record.counts()
+    tolerance = args.tolerance if args.tolerance is not None else (record.tolerance or 0.02)
+    team = record.team
+    if team is not None and not set(record.sectors) <= set(team.names):
+        team = None
+    return restore_plan(build_context(counts), record.assignment, team, tolerance)
 
 
 def _metrics(args) -> int:
@@ -148,46 +200,69 @@ def _rebalance(args) -> int:
 
 
 def _save(args) -> int:
-    from geo.database import connect
-    from geo.sectors import io, store
+    from app.cli._inputs import counts as read_counts
+    from app.cli._inputs import database, plan_record
+    from services import workspace
 
-    frame = io.read_plan(args.plan)
-    counts = io.read_counts(args.patients) if args.patients else None
+    conn = database(args)
+    record = plan_record(args, conn)
+    counts, label, demo = read_counts(args, conn, required=False)
+    if record.team is None:
+        team = workspace.current_team(conn)
+        if team is not None and set(record.sectors) <= set(team.names):
+            record = record.replace(team=team)
     metrics = None
     if counts is not None:
-        args.tolerance = 0.02
-        metrics = _load_plan(args).metrics()
-    conn = connect(args.db)
-    version = store.save_plan(conn, args.name, frame, counts=counts, metrics=metrics, note=args.note)
-    _print({"name": args.name, "version": version})
+        record = record.replace(frame=record.assignment.assign(
+            patients=record.assignment["code_insee"].map(counts.set_index("code_insee")["patients"]).fillna(0)))
+        from geo.sectors.problem import SectorError
+
+        try:
+            metrics = _load_plan(args, record).metrics()
+        except SectorError as exc:  # the version is still saved; compare then lacks metric deltas
+            print(f"warning: no metrics saved: {exc}", file=sys.stderr)
+    version = workspace.save_version(conn, args.name, record.replace(metrics=metrics), note=args.note,
+                                     tolerance=args.tolerance if args.tolerance is not None else 0.02,
+                                     counts_label=label, demo=demo)
+    _print({"name": args.name, "version": version, "team": record.team is not None, "patients": label})
+    return 0
+
+
+def _use(args) -> int:
+    from app.cli._inputs import database
+    from services import workspace
+
+    conn = database(args)
+    workspace.set_current(conn, args.name, args.version)
+    record = workspace.current_plan(conn)
+    _print({"name": record.name, "version": record.version})
     return 0
 
 
 def _list(args) -> int:
-    from geo.database import connect
+    from app.cli._inputs import database
     from geo.sectors import store
 
-    _print(store.list_plans(connect(args.db), args.name))
+    _print(store.list_plans(database(args), args.name))
     return 0
 
 
 def _compare(args) -> int:
-    from geo.database import connect
+    from app.cli._inputs import database
     from geo.sectors import store
 
-    result = store.compare_plans(connect(args.db), args.name, args.old, args.new, other=args.other)
+    result = store.compare_plans(database(args), args.name, args.old, args.new, other=args.other)
     _print(result)
     return 0
 
 
 def _export(args) -> int:
-    from geo.database import connect
-    from geo.sectors import store
+    from app.cli._inputs import database
+    from geo.sectors import io, store
+    from services import workspace
 
-    frame = store.load_plan(connect(args.db), args.name, args.version)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    from geo.safe_export import safe_frame
-
-    safe_frame(frame[["code_insee", "sector"]]).to_csv(args.out, index=False)
-    _print({"name": args.name, "units": int(len(frame)), "out": str(args.out)})
+    conn = database(args)
+    record = store.load_record(conn, args.name, args.version) if args.name else workspace.require_plan(conn)
+    io.write_plan(record, args.out)
+    _print({"name": record.name, "version": record.version, "units": int(len(record.frame)), "out": str(args.out)})
     return 0

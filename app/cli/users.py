@@ -58,9 +58,9 @@ def register(subparsers) -> None:
 
 
 def _connect(args):
-    from geo.database import connect
+    from services.storage import open_database
 
-    return connect(args.db)
+    return open_database(args.db)
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -59,7 +59,7 @@ _FRENCH = (
     (r"^(\d+) code\(s\) (?:of the patient counts )?are not units of the territory: (.*)$",
      r"\1 code(s) ne sont pas des communes du territoire : \2"),
     (r"^(\d+) unit\(s\) have no sector in the plan: (.*)$", r"\1 commune(s) sans secteur dans le plan : \2"),
-    (r"^(\d+) unit\(s\) appear (?:twice|more than once) in the plan: (.*)$",
+    (r"^(\d+) unit\(s\) appear more than once in the plan: (.*)$",
      r"\1 commune(s) en double dans le plan : \2"),
     (r"^worker names must be unique; repeated: (.*)$",
      r"chaque assistante sociale doit avoir un nom différent ; en double : \1"),

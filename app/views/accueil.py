@@ -13,25 +13,29 @@ MAP_KEY = "accueil_map"
 PATIENT_CLASSES = [1, 2, 3, 5, 10, 20]
 
 units = resources.units()
-counts = resources.patient_counts()
+counts, counts_label, counts_demo = resources.counts_in_use()
+#: How patient figures are qualified on this page.
+QUALIFIER = " (démo fictive)" if counts_demo else ""
 partner_table = resources.partner_table()
 
 st.title("Accueil")
 st.caption("Le territoire du centre : 12 départements d'Auvergne-Rhône-Alpes, "
            "communes et arrondissements de Lyon.")
+if counts is not None:
+    st.caption(f"Patients : {counts_label}")
 
 figures = st.columns(4)
 figures[0].metric("Communes et arrondissements", fr_int(len(units)))
 figures[1].metric("Population", fr_int(units["population"].sum()))
 if counts is not None:
-    figures[2].metric("Patients (démo fictive)", fr_int(counts["patients"].sum()),
-                      help=f"{FICTITIOUS} : aucun patient réel.")
+    figures[2].metric(f"Patients{QUALIFIER}", fr_int(counts["patients"].sum()),
+                      help=f"{FICTITIOUS} : aucun patient réel." if counts_demo else f"Comptages : {counts_label}")
 else:
     figures[2].metric("Patients", "—", help="Aucun comptage de patients importé.")
 figures[3].metric("Partenaires", fr_int(len(partner_table)))
 
 demo = []
-if counts is not None:
+if counts is not None and counts_demo:
     demo.append("les patients par commune sont tirés au hasard (aucun patient réel)")
 if resources.partners_are_demo(partner_table):
     demo.append("l'annuaire des partenaires est inventé (ne pas y orienter de patient)")
@@ -49,8 +53,9 @@ paint = Paint()
 if counts is not None:
     per_unit = counts.set_index("code_insee")["patients"]
     paint.fill, items = classify(per_unit, PATIENT_CLASSES)
-    paint.tips = {code: f"{n} patient{'s' if n > 1 else ''} (fictif)" for code, n in per_unit.items()}
-    paint.legend = ("Patients (démo fictive)", items)
+    paint.tips = {code: f"{n} patient{'s' if n > 1 else ''}{' (fictif)' if counts_demo else ''}"
+                  for code, n in per_unit.items()}
+    paint.legend = (f"Patients{QUALIFIER}", items)
 
 feature = clicked_feature(MAP_KEY)
 props = feature["properties"] if feature else {}
@@ -71,7 +76,7 @@ with right:
             st.write(f"Population : {fr_int(row['population'])} hab.")
             if counts is not None:
                 n = int(per_unit.get(row["code_insee"], 0))
-                st.write(f"Patients (démo fictive) : {fr_int(n)}")
+                st.write(f"Patients{QUALIFIER} : {fr_int(n)}")
     elif props.get("partner_id") is not None:
         st.markdown(f"**{props.get('name', '')}**")
         st.write(PARTNER_TYPES.get(props.get("type"), props.get("type", "")))

@@ -10,7 +10,7 @@ import streamlit as st
 from app import resources
 from app.auth import can
 from app.map import Paint, classify, show_map
-from app.ui import counts_picker, fictitious_notice, fr_int, plan_picker, french
+from app.ui import counts_picker, fictitious_notice, fr_int, plan_record_picker, french
 from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
 from services.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
 
@@ -47,19 +47,21 @@ st.caption("Couverture du territoire par les partenaires, accessibilité (E2SFCA
            "pour l'ARS avec les effectifs de patients masqués.")
 
 with st.expander("Plan de secteurs et patients", expanded=not resources.saved_plans()):
-    plan, _, plan_label, plan_is_demo = plan_picker("couverture", workers=False)
+    record = plan_record_picker("couverture", workers=False)
     counts, counts_label, counts_are_demo = counts_picker("couverture")
-if plan is None or counts is None:
+if record is None or counts is None:
     st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
             "ou proposez un plan de démonstration (ci-dessus).")
     st.stop()
 
+plan, plan_label, plan_is_demo = record.assignment, record.label, record.demo
 directory = resources.partner_table()
 demo_partners = resources.partners_are_demo(directory)
 st.caption(f"Plan : {plan_label} — Patients : {counts_label}")
 if counts_are_demo or plan_is_demo:
-    fictitious_notice("patients tirés au hasard" + (" et plan proposé sur ces patients" if plan_is_demo else "")
-                      + " (aucun patient réel).")
+    fictitious_notice(("patients tirés au hasard" if counts_are_demo else "plan proposé sur des patients tirés "
+                       "au hasard") + (" et plan proposé sur ces patients" if plan_is_demo and counts_are_demo
+                                       else "") + " (aucun patient réel).")
 if demo_partners:
     fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé (fictif).")
 

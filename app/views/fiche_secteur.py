@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import resources
 from app.map import Paint, show_map, view_of
-from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plan_picker, french
+from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plan_record_picker, french
 from services.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
 
 MAP_KEY = "fiche_map"
@@ -15,17 +15,19 @@ st.caption("La fiche d'un secteur, à remettre à une nouvelle ou un nouveau col
            "partenaires et contacts, CPTS et HAD, secteurs voisins et leurs référent·es, poste flux/pivot.")
 
 with st.expander("Plan de secteurs et patients", expanded=not resources.saved_plans()):
-    plan, team, plan_label, plan_is_demo = plan_picker("fiche")
+    record = plan_record_picker("fiche")
     counts, counts_label, counts_are_demo = counts_picker("fiche")
-if plan is None:
+if record is None:
     st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
             "ou proposez un plan de démonstration (ci-dessus).")
     st.stop()
 
-sectors = sorted(plan["sector"].astype(str).unique())
+plan, plan_label, plan_is_demo = record.assignment, record.label, record.demo
+st.caption(f"Plan : {plan_label} — Patients : {counts_label}")
+sectors = record.sectors
 sector = st.selectbox("Secteur", sectors, key="fiche_sector")
 try:
-    sheet = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
+    sheet = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
                         demo_patients=counts_are_demo, with_map=False)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
     st.error(f"Fiche impossible à établir : {french(exc)}")
@@ -74,10 +76,10 @@ for title, table in tables.items():
 st.subheader("Télécharger la fiche")
 buttons = st.columns(2)
 stem = f"fiche_secteur_{''.join(c if c.isalnum() or c in '-_' else '_' for c in sector)}"
-prepared_key = (plan_label, sector, counts_label)
+prepared_key = (plan_label, sector, counts_label, tuple(sorted(record.groups.items())))
 if st.session_state.get("fiche_prepared", (None,))[0] != prepared_key:
     with st.spinner("Carte et mise en page de la fiche…"):
-        full = build_sheet(resources.connection(), plan, sector, patients=counts, team=team, plan_label=plan_label,
+        full = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
                            demo_patients=counts_are_demo)
         st.session_state["fiche_prepared"] = (prepared_key, full.pdf_bytes(), full.html().encode("utf-8"))
 _, pdf, page = st.session_state["fiche_prepared"]

@@ -11,7 +11,7 @@ from app.auth import can, require
 from app.messages import render_code
 from app.messages.places import candidate_reason, status_label, why
 from app.uploads import checked
-from app.ui import FICTITIOUS, fictitious_notice, fr_int, plain_md, plan_picker, show_services, french
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, plain_md, plan_record_picker, show_services, french
 from geo.patients import PatientFileError
 from geo.resolver import NOT_FOUND, resolve
 from services.routing import Routing, route_file, summary_text, unit_label
@@ -24,18 +24,21 @@ st.caption("Le poste d'orientation : d'une commune (ou d'un code postal) au sect
            "à la référente ou au référent et aux partenaires les plus proches.")
 
 with st.expander("Plan de secteurs utilisé", expanded=not resources.saved_plans()):
-    plan, team, plan_label, plan_is_demo = plan_picker("orientation")
-if plan is None:
+    record = plan_record_picker("orientation")
+if record is None:
     st.info("Aucun plan de secteurs : enregistrez-en un sur la page Secteurs, importez un fichier plan.csv "
             "ou proposez un plan de démonstration (ci-dessus).")
     st.stop()
 
 directory = resources.partner_table()
-routing = Routing.from_plan(plan, team=team, partners=resources.nearest_by_unit(resources.directory_version()),
+plan_label, plan_is_demo = record.label, record.demo
+routing = Routing.from_plan(record, partners=resources.nearest_by_unit(resources.directory_version()),
                             explain=render_code)
-st.caption(f"Plan : {plan_label}")
+st.caption(f"Plan : {plan_label}" + (f" — fait sur les patients : {record.counts_label}" if record.counts_label
+                                      else "") + (" — équipe enregistrée avec la version" if record.team else ""))
 if plan_is_demo:
-    fictitious_notice("le plan est proposé sur des patients tirés au hasard ; référents S01, S02… fictifs.")
+    fictitious_notice("le plan est proposé sur des patients tirés au hasard (aucun patient réel)"
+                      + ("." if record.team is not None else " ; référents S01, S02… fictifs."))
 if resources.partners_are_demo(directory):
     fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé.")
 for warning in routing.warnings:

@@ -1,8 +1,11 @@
 """Secteurs: propose sectors, edit them on the map with live metrics, version, compare and export.
 
 The page keeps, in its session: an undo/redo :class:`~geo.sectors.edit.History`
-of plans, the locked units and the patient counts (counts only: an uploaded
-file goes through the patient importer and nothing else of it is kept).
+of plans and the locked units. The patient counts, the team and the saved
+versions live in the team workspace (:mod:`services.workspace`), shared with
+every page: an uploaded hospital export goes through the patient importer
+and only its counts per unit are stored; a version is saved with its team and
+made current.
 Every change goes through a callback, so the map and the metrics drawn after
 it already show the new plan.
 """
@@ -25,11 +28,13 @@ from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_anc
 from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
 from geo.sectors.propose import changes, propose, rebalance
 from geo.sectors.team import Team, team_from_frame
+from services import workspace
 
 MAP_KEY = "secteurs_map"
 HISTORY, LOCKED, TEAM, COUNTS, FLASH = ("secteurs_history", "secteurs_locked", "secteurs_team",
                                         "secteurs_counts", "secteurs_flash")
 MOVES, COMPARE, UPLOADS = "secteurs_last_moves", "secteurs_comparison", "secteurs_upload_n"
+REPORT, STARTED = "secteurs_import_report", "secteurs_started"
 #: Department penalty when departments should be kept whole (a strong preference, not a rule).
 WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
 #: Progress shown for each stage the sector method reports (fraction, French text).
@@ -51,16 +56,30 @@ def _flash(kind: str, text: str) -> None:
     state[FLASH] = (kind, text)
 
 
-def _counts() -> tuple[pd.DataFrame | None, bool]:
-    """Patient counts in use and whether they are the fictitious demo ones."""
-    if state.get(COUNTS) is not None:
-        return state[COUNTS]["counts"], False
-    return resources.patient_counts(), True
+def _counts() -> tuple[pd.DataFrame | None, str, bool]:
+    """Patient counts in use (the workspace's, else the fictitious demo ones), their label, whether demo."""
+    return resources.counts_in_use()
 
 
 def _context():
-    counts, _ = _counts()
+    counts, _, _ = _counts()
     return resources.sector_context().with_counts(counts)
+
+
+def _team_frame(team: Team | None) -> pd.DataFrame:
+    """The team table shown in the editor: the workspace team, else 11 workers AS 1..AS 11."""
+    if team is None:
+        return DEFAULT_TEAM
+    return pd.DataFrame({"Nom": list(team.names), "ETP": list(team.fte),
+                         "Groupe": list(team.groups or [""] * len(team)),
+                         "Commune de base": [b or "" for b in (team.bases or [None] * len(team))]})
+
+
+def _restore(record):
+    """A saved version as an editable plan on the counts in use, with its team (else the session's)."""
+    team = record.team if record.team is not None else state.get(TEAM)
+    tolerance = record.tolerance if record.tolerance is not None else state.get("secteurs_tolerance", 2) / 100
+    return restore_plan(_context(), record.assignment, team, tolerance), team
 
 
 def _pct(x: float) -> str:
@@ -148,18 +167,28 @@ def _save() -> None:
     if not name:
         _flash("error", "Donnez un nom à la version.")
         return
-    version = store.save_plan(resources.connection(), name, history.current, note=state.get("secteurs_save_note", ""))
-    _flash("success", f"Version {version} de « {name} » enregistrée.")
+    plan = history.current
+    team = state.get(TEAM)
+    if team is not None and tuple(team.names) != tuple(plan.names):
+        team = None
+    _, _, demo = _counts()
+    version = workspace.save_version(resources.connection(), name, plan, team=team,
+                                     note=state.get("secteurs_save_note", ""), demo=demo)
+    _flash("success", f"Version {version} de « {name} » enregistrée ; c'est la version courante pour toutes "
+                      "les pages" + (" (avec son équipe et ses groupes)." if team is not None and team.groups
+                                     else "."))
 
 
 def _load() -> None:
     name, version = state["secteurs_load_choice"]
-    frame = store.load_plan(resources.connection(), name, version)
+    record = store.load_record(resources.connection(), name, version)
     try:
-        plan = restore_plan(_context(), frame, state.get(TEAM), state.get("secteurs_tolerance", 2) / 100)
+        plan, team = _restore(record)
     except SectorError as error:
         _flash("error", f"Version illisible : {french(error)}")
         return
+    workspace.set_current(resources.connection(), name, version)
+    state[TEAM] = team
     history.push(plan, f"version chargée : {name} v{version}")
     state[LOCKED] = locks_in(plan, state[LOCKED])
     state[MOVES] = None
@@ -178,45 +207,50 @@ if FLASH in state:
     kind, text = state.pop(FLASH)
     getattr(st, kind)(text)
 
-# -- patients ------------------------------------------------------------------------------
-counts, demo = _counts()
-with st.expander("Patients : " + ("démo fictive" if demo else state[COUNTS]["label"]), expanded=counts is None):
+# -- patients (the workspace's counts) -----------------------------------------------------------
+counts, counts_label, demo = _counts()
+imported = workspace.counts_info(resources.connection()) is not None
+with st.expander("Patients : " + counts_label, expanded=counts is None or REPORT in state):
     if demo and counts is not None:
-        fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel). "
-                          "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
+        fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel)"
+                          + (" : le fichier importé le dit." if imported else ". ")
+                          + "Importez l'export de l'hôpital pour travailler sur les vrais comptages.")
     upload = checked(st.file_uploader("Export patients de l'hôpital (CSV ou Excel)", type=["csv", "txt", "xlsx"],
-                              key=f"secteurs_upload_{state[UPLOADS]}", disabled=not can("patients.import"),
-                              help="Seuls le code postal, la commune ou le code INSEE sont lus ; le fichier "
-                                   "n'est ni conservé ni affiché, seuls les comptages par commune restent."))
+                                      key=f"secteurs_upload_{state[UPLOADS]}", disabled=not can("patients.import"),
+                                      help="Seuls le code postal, la commune ou le code INSEE sont lus ; le fichier "
+                                           "n'est ni conservé ni affiché, seuls les comptages par commune restent, "
+                                           "pour toutes les pages (Couverture, Fiche secteur, rapport ARS…)."))
     if upload is not None and (refused := refusal("patients.import")) is not None:
         st.error(refused)
     elif upload is not None:
-        from geo.patients import PatientFileError, import_patients
+        from geo.errors import SecteursError
+        from geo.patients import PatientFileError
 
         try:
             with st.spinner("Lecture et placement des patients…"):
-                result = import_patients(upload, upload.name)
+                result, info = workspace.import_counts(resources.connection(), upload, upload.name)
         except PatientFileError as error:
-            st.error(f"Fichier illisible : {error}")
+            st.error(f"Fichier illisible : {french(error)}")
+        except SecteursError as error:
+            if error.code != "workspace.nothing_placed":
+                raise
+            st.error("Aucune ligne du fichier n'a pu être placée dans une commune du territoire : "
+                     "comptages inchangés.")
+            st.stop()
         else:
-            if not len(result.counts):
-                st.error("Aucune ligne du fichier n'a pu être placée dans une commune du territoire : "
-                         "comptages inchangés.")
-                st.text(result.report())
-                st.stop()
-            state[COUNTS] = {"counts": result.counts[["code_insee", "patients"]].copy(),
-                             "label": f"{upload.name} ({fr_int(result.summary['patients'])} patients)",
-                             "report": result.report()}
+            state[REPORT] = result.report()
             del result
             state[UPLOADS] += 1  # a new uploader: the file itself is dropped
             if history.current is not None:
                 history.push(remeasure(history.current, _context()), "nouveaux comptages de patients")
             st.rerun()
-    if not demo:
-        st.success(f"Comptages importés : {state[COUNTS]['label']}.")
-        st.text(state[COUNTS]["report"])
-        if st.button("Revenir aux patients de démonstration"):
-            state[COUNTS] = None
+    if imported:
+        st.success(f"Comptages de l'espace de travail : {counts_label}. Toutes les pages les utilisent.")
+        if REPORT in state:
+            st.text(state[REPORT])
+        if st.button("Revenir aux patients de démonstration", key="secteurs_demo_counts"):
+            workspace.clear_counts(resources.connection())
+            state.pop(REPORT, None)
             if history.current is not None:
                 history.push(remeasure(history.current, _context()), "patients de démonstration")
             st.rerun()
@@ -224,6 +258,19 @@ with st.expander("Patients : " + ("démo fictive" if demo else state[COUNTS]["la
 if counts is None:
     st.info("Aucun comptage de patients : importez l'export de l'hôpital ci-dessus.")
     st.stop()
+
+# -- the workspace's current version, on the first visit ------------------------------------------
+if not state.get(STARTED):
+    state[STARTED] = True
+    current = resources.current_plan()
+    if history.current is None and current is not None:
+        try:
+            plan_, team_ = _restore(current)
+        except SectorError:
+            pass  # a version made on another territory: the page offers to propose instead
+        else:
+            state[TEAM] = team_
+            history.push(plan_, f"version courante : {current.name} v{current.version}")
 
 # -- propose or load -------------------------------------------------------------------------
 with st.expander("Proposer un découpage ou charger une version", expanded=history.current is None):
@@ -235,8 +282,10 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
     else:
         st.caption("Une ligne par assistante sociale : nom, ETP (la charge visée est proportionnelle), "
                    "groupe (facultatif, ex. A/B) et code INSEE de la commune de base (facultatif).")
-        team_frame = st.data_editor(DEFAULT_TEAM, num_rows="dynamic", key="secteurs_team_table",
-                                    width="stretch", hide_index=True)
+        team_frame = st.data_editor(_team_frame(resources.current_team()), num_rows="dynamic",
+                                    key="secteurs_team_table", width="stretch", hide_index=True)
+        st.caption("L'équipe est enregistrée dans l'espace de travail quand vous proposez un découpage : "
+                   "les autres pages en tirent les groupes.")
     cols = st.columns(3)
     tolerance = cols[0].slider("Tolérance d'équilibre (± %)", 1, 10, 2, key="secteurs_tolerance")
     whole = cols[1].checkbox("Garder les départements entiers autant que possible", key="secteurs_whole")
@@ -279,6 +328,8 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                            f"{fr_int(moved['patients_changed'])} patient(s) sur {fr_int(moved['patients'])} "
                            "changent de secteur.")
             state[TEAM] = team
+            if team_frame is not None:
+                workspace.set_team(resources.connection(), team)
             state[LOCKED] = locks_in(plan, state[LOCKED])
             state[MOVES] = None
             history.push(plan, f"proposition ({len(team)} secteurs)")
@@ -467,12 +518,22 @@ with tabs[2]:
                         disabled=not can("plans.save"))
     saved = store.list_plans(resources.connection())
     if saved:
+        current = resources.current_plan()
+        is_current = [current is not None and (p["name"], p["version"]) == (current.name, current.version)
+                      for p in saved]
+        if current is not None:
+            st.caption(f"Version courante (utilisée par toutes les pages) : {current.label}"
+                       + (f" — patients : {current.counts_label}" if current.counts_label else "")
+                       + (" — équipe enregistrée avec la version." if current.team is not None else "."))
         st.dataframe(pd.DataFrame({
+            "Courante": ["●" if c else "" for c in is_current],
             "Nom": [p["name"] for p in saved], "Version": [p["version"] for p in saved],
             "Date": [p["created_at"][:16].replace("T", " ") for p in saved], "Note": [p["note"] for p in saved],
             "Secteurs": [p["sectors"] for p in saved],
             "Écart max": [_pct(p["max_deviation"]) if p["max_deviation"] is not None else "" for p in saved],
-            "Dist. moy. (km)": [p["mean_km"] for p in saved]}), hide_index=True, width="stretch")
+            "Dist. moy. (km)": [p["mean_km"] for p in saved],
+            "Équipe": ["oui" if p["team"] else "" for p in saved],
+            "Patients": [p["counts_label"] for p in saved]}), hide_index=True, width="stretch")
         choices = [(p["name"], p["version"]) for p in saved]
         label = lambda c: f"{c[0]} — v{c[1]}"  # noqa: E731
         pick = st.columns(3)
@@ -509,19 +570,28 @@ with tabs[2]:
         st.caption("Aucune version enregistrée.")
 
 with tabs[3]:
-    st.caption("Le plan courant : CSV (code_insee,sector, relu par « secteurs plan »), GeoJSON (WGS84) ou "
-               "GeoPackage (couches communes et secteurs, s'ouvre dans QGIS).")
+    st.caption("Le plan courant pour Excel (CSV « ; » ou XLSX : code INSEE, commune, département, secteur, "
+               "référent·e, groupe, patients) et pour QGIS (GeoJSON, GeoPackage avec les mêmes champs et une "
+               "couche des secteurs, WGS84). Tous se relisent comme fichier plan (pages et commandes).")
     full_units = units
-    export_cols = st.columns(4)
-    export_cols[0].download_button("CSV", data=lambda p=plan: export.plan_csv(p), file_name="secteurs.csv",
-                                   mime="text/csv", on_click="ignore", key="secteurs_dl_csv")
-    export_cols[1].download_button("GeoJSON communes", data=lambda p=plan: export.plan_geojson(p, full_units),
+    export_team = state.get(TEAM) if state.get(TEAM) is not None and tuple(state[TEAM].names) == plan.names else None
+    export_cols = st.columns(5)
+    export_cols[0].download_button("CSV (Excel)", data=lambda p=plan: export.people_csv(p, full_units, team=export_team),
+                                   file_name="secteurs.csv", mime="text/csv", on_click="ignore",
+                                   key="secteurs_dl_csv")
+    export_cols[1].download_button("XLSX", data=lambda p=plan: export.people_xlsx(p, full_units, team=export_team),
+                                   file_name="secteurs.xlsx",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   on_click="ignore", key="secteurs_dl_xlsx")
+    export_cols[2].download_button("GeoJSON communes",
+                                   data=lambda p=plan: export.people_geojson(p, full_units, team=export_team),
                                    file_name="secteurs_communes.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson")
-    export_cols[2].download_button("GeoJSON secteurs",
+    export_cols[3].download_button("GeoJSON secteurs",
                                    data=lambda p=plan: export.plan_geojson(p, full_units, dissolve=True),
                                    file_name="secteurs.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson_sectors")
-    export_cols[3].download_button("GeoPackage", data=lambda p=plan: export.plan_geopackage(p, full_units),
+    export_cols[4].download_button("GeoPackage",
+                                   data=lambda p=plan: export.people_geopackage(p, full_units, team=export_team),
                                    file_name="secteurs.gpkg", mime="application/geopackage+sqlite3",
                                    on_click="ignore", key="secteurs_dl_gpkg")

@@ -67,23 +67,15 @@ def french_columns(table: pd.DataFrame) -> pd.DataFrame:
 def plan_series(plan, units: pd.DataFrame | None = None, name: str = "secteur") -> pd.Series:
     """A sector plan as a Series code_insee -> sector.
 
-    ``plan`` may be a Series, a mapping or a frame ``code_insee, sector``
-    (``plan.csv``; the label column may be named ``sector`` or ``secteur``).
+    ``plan`` may be a :class:`~geo.sectors.record.PlanRecord`, a Series, a
+    mapping or a frame ``code_insee, sector`` (``plan.csv``; the label column
+    may be named ``sector`` or ``secteur``), checked by
+    :func:`geo.sectors.record.plan_frame`.
     """
-    if isinstance(plan, pd.DataFrame):
-        label = next((c for c in ("sector", "secteur") if c in plan.columns), None)
-        if "code_insee" not in plan.columns or label is None:
-            raise ValueError(f"plan: expected columns code_insee and sector; got {list(plan.columns)}")
-        series = plan.set_index(plan["code_insee"].astype(str))[label]
-    elif isinstance(plan, pd.Series):
-        series = plan.copy()
-    elif isinstance(plan, dict):
-        series = pd.Series(plan)
-    else:
-        raise TypeError(f"plan: expected a Series, a mapping or a frame code_insee, sector; got {type(plan).__name__}")
-    series.index = series.index.astype(str)
-    if series.index.duplicated().any():
-        raise ValueError(f"plan: units in two sectors: {series.index[series.index.duplicated()][:5].tolist()}")
+    from geo.sectors.record import plan_frame
+
+    frame = plan_frame(plan)
+    series = pd.Series(frame["sector"].to_numpy(), index=pd.Index(frame["code_insee"].astype(str)))
     if units is not None:
         unknown = series.index.difference(pd.Index(units["code_insee"]))
         if len(unknown):

@@ -59,9 +59,6 @@ def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame
 def _plan_series(plan, units: pd.DataFrame) -> pd.Series:
     from services.coverage import plan_series
 
-    if isinstance(plan, pd.DataFrame):
-        label = "sector" if "sector" in plan.columns else "secteur"
-        plan = plan[["code_insee", label]]
     series = plan_series(plan, units).reindex(units["code_insee"].astype(str))
     return series.fillna(NO_SECTOR).astype(str).rename("secteur")
 

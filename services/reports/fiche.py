@@ -403,11 +403,13 @@ def _partners(frame: pd.DataFrame, distance: bool) -> pd.DataFrame:
     return out.fillna("").rename(columns=_PARTNER_HEADERS)
 
 
-def _people(plan: pd.DataFrame, team) -> tuple[dict, dict]:
-    from services.routing import Routing
+def _people(plan, team) -> tuple[dict, dict]:
+    from geo.sectors.record import PlanRecord
 
-    routing = Routing.from_plan(plan, team=team, types=())
-    return routing.referents, routing.groups
+    record = plan if isinstance(plan, PlanRecord) else PlanRecord(plan)
+    if team is not None:
+        record = record.replace(team=team)
+    return record.referents, record.groups
 
 
 def _french_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
@@ -452,7 +454,7 @@ def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Serie
     return pd.DataFrame(rows, columns=KEY_COLUMNS).fillna("")
 
 
-def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, patients=None, team=None,
+def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, team=None,
                 plan_label: str = "", demo_patients: bool = False, around_km: float = AROUND_KM,
                 date: dt.date | None = None, with_map: bool = True) -> SectorSheet:
     """Everything on one sector's sheet.
@@ -461,15 +463,15 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     ----------
     conn : sqlite3.Connection
         The database with the partner directory.
-    plan : DataFrame
-        ``code_insee, sector`` and optional ``referent``, ``groupe``
-        (:func:`services.routing.read_plan_people`).
+    plan : PlanRecord or DataFrame
+        A record (its team gives the groups), or ``code_insee, sector`` and
+        optional ``referent``, ``groupe`` (:func:`services.routing.read_plan_people`).
     sector : str
         One of the plan's sectors.
     patients : DataFrame, optional
         ``code_insee, patients``; without it the communes table has no patients.
     team : geo.sectors.team.Team, optional
-        Gives groups by referent name.
+        Gives groups by referent name (default: the record's team).
     plan_label : str
     demo_patients : bool
         The counts are the FICTITIOUS demo counts (labelled on the sheet).
@@ -497,9 +499,10 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     from services.reports.coverage_data import _plan_series
     from geo.territory import load_units, reference_points
 
-    if "sector" not in plan.columns and "secteur" in plan.columns:
-        plan = plan.rename(columns={"secteur": "sector"})
-    plan = plan.assign(code_insee=plan["code_insee"].astype(str), sector=plan["sector"].astype(str))
+    from geo.sectors.record import PlanRecord
+
+    record = plan if isinstance(plan, PlanRecord) else PlanRecord(plan)
+    plan = record.frame
     sectors_list = french_sorted(plan["sector"].unique())
     if sector not in sectors_list:
         raise SecteursError("reports.unknown_sector", sector=sector, sectors=sectors_list)
@@ -512,7 +515,7 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
     if patients is not None:
         counts = patients.groupby(patients["code_insee"].astype(str))["patients"].sum()
         members["patients"] = counts.reindex(members["code_insee"]).fillna(0).astype("int64").to_numpy()
-    referents, groups = _people(plan, team)
+    referents, groups = _people(record, team)
 
     near = neighbour_sectors(sectors.reset_index(drop=True), unit_edges(), sector)
     neighbours = pd.DataFrame({"secteur": near.index.astype(str),

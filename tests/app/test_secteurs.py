@@ -192,7 +192,8 @@ def test_save_compare_and_load_versions(app):
     app.text_input(key="secteurs_save_name").input("Test")
     app.button(key="secteurs_save").click().run()
     _ok(app)
-    assert "Version 1 de « Test » enregistrée." in [s.value for s in app.success]
+    assert any(s.value.startswith("Version 1 de « Test » enregistrée ; c'est la version courante")
+               for s in app.success)
     first = _plan(app)
     _click(app, "01053")
     app.run()
@@ -221,7 +222,7 @@ def test_save_compare_and_load_versions(app):
 
 def test_exports_are_offered(app):
     labels = [b.label for b in app.get("download_button")]
-    assert labels == ["CSV", "GeoJSON communes", "GeoJSON secteurs", "GeoPackage"]
+    assert labels == ["CSV (Excel)", "XLSX", "GeoJSON communes", "GeoJSON secteurs", "GeoPackage"]
 
 
 def test_a_rerun_after_a_click_is_fast(app):
@@ -243,17 +244,43 @@ def test_propose_from_the_team_table(app):
     assert plan.max_deviation <= plan.tolerance + 1e-9
     assert app.session_state["secteurs_locked"] == {}  # locks to sectors S01.. no longer apply
     assert app.session_state["secteurs_history"].label == "proposition (11 secteurs)"
+    # the team table became the workspace team; a version saved now keeps it and becomes current
+    app.text_input(key="secteurs_save_name").input("Équipe")
+    app.button(key="secteurs_save").click().run()
+    _ok(app)
+    from services import workspace
+    from services.storage import open_database
+
+    conn = open_database()
+    try:
+        team, record = workspace.current_team(conn), workspace.current_plan(conn)
+    finally:
+        conn.close()
+    assert team.names == plan.names and (record.name, record.version) == ("Équipe", 1)
+    assert record.team == team and record.tolerance == plan.tolerance
+    assert int(record.counts()["patients"].sum()) == int(plan.context.patients.sum())
     app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
 
 
+def _workspace_counts():
+    from services import workspace
+    from services.storage import open_database
+
+    conn = open_database()
+    try:
+        return workspace.current_counts(conn), workspace.counts_info(conn)
+    finally:
+        conn.close()
+
+
 def test_upload_with_no_placed_line_keeps_the_counts(app):
-    before = app.session_state["secteurs_counts"] if "secteurs_counts" in app.session_state else None
+    before = _workspace_counts()
     app.file_uploader[0].set_value(("vide.csv", "CP;Ville\n99999;Nulle-Part\n".encode(), "text/csv"))
     app.run()
     assert not app.exception
     assert any("Aucune ligne du fichier" in e.value for e in app.error)
-    after = app.session_state["secteurs_counts"] if "secteurs_counts" in app.session_state else None
-    assert after is before
+    after = _workspace_counts()
+    assert (after[1] is None) == (before[1] is None) and after[1] == before[1]
     app.file_uploader[0].set_value(None)
     app.run()
 
@@ -267,11 +294,31 @@ def test_upload_keeps_counts_only(app):
     app.file_uploader[0].set_value(("export.csv", content, "text/csv"))
     app.run()
     _ok(app)
-    kept = app.session_state["secteurs_counts"]
-    assert set(kept) == {"counts", "label", "report"}
-    assert list(kept["counts"].columns) == ["code_insee", "patients"]
-    assert int(kept["counts"]["patients"].sum()) == 3
-    assert "Placées : 3" in kept["report"]
-    shown = _texts(app) + repr(kept)
-    assert secret not in shown and "Jeanne" not in shown and "1950" not in shown
+    counts, info = _workspace_counts()
+    assert list(counts.columns) == ["code_insee", "patients"]
+    assert int(counts["patients"].sum()) == 3 and info.filename == "export.csv" and not info.demo
+    assert "Placées : 3" in app.session_state["secteurs_import_report"]
+    import os
+    from pathlib import Path
+
+    db = Path(os.environ["SECTEURS_DB"])
+    stored = b"".join(f.read_bytes() for f in (db, db.with_name(db.name + "-wal")) if f.exists())
+    shown = _texts(app)
+    for text in (secret, "Jeanne", "1950", "Zorglub"):
+        assert text not in shown and text.encode() not in stored
     assert int(_plan(app).context.patients.sum()) == 3  # the current plan is measured on the new counts
+    assert "export.csv (3 patients" in _texts(app) or any("export.csv (3 patients" in e.label
+                                                           for e in app.expander)
+    app.button(key="secteurs_demo_counts").click().run()
+    _ok(app)
+    assert _workspace_counts()[1] is None
+
+
+def test_a_new_session_opens_on_the_current_version():
+    at = AppTest.from_file(str(MAIN), default_timeout=240).run()
+    at.switch_page("views/secteurs.py").run()
+    _ok(at)
+    history = at.session_state["secteurs_history"]
+    assert history.label == "version courante : Équipe v1"
+    assert history.current.names[:2] == ("AS 1", "AS 2")
+    assert "Version courante (utilisée par toutes les pages) : Équipe — version 1" in _texts(at)

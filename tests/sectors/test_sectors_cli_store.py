@@ -80,8 +80,9 @@ def test_store_versions_and_compare(plan11, db_path):
     assert frame.attrs["version"] == 2 and len(frame) == ctx.n
 
     from geo.sectors.problem import SectorError
-    with pytest.raises(SectorError, match=r"no saved plan 'équipe 2026' version 7; versions are \[1, 2\]"):
+    with pytest.raises(SectorError) as error:
         store.load_plan(conn, "équipe 2026", 7)
+    assert error.value.code == "plans.no_such_version" and error.value.params["versions"] == [1, 2]
 
 
 def test_cli_save_list_compare(tmp_path, plan11, db_path, capsys):

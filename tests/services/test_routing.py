@@ -198,8 +198,9 @@ def test_people_from_plan_columns_or_workers(tmp_path, units):
     referral = routing.route(postal_code="42100", name="Saint-Etienne")
     assert (referral.sector, referral.referent, referral.groupe) == ("S2", "Bea Roux", "Sud")
     assert any("n'ont pas de secteur" in w for w in routing.warnings)
-    with pytest.raises(ValueError, match="two sectors"):
+    with pytest.raises(ValueError) as error:
         Routing.from_plan(pd.DataFrame({"code_insee": ["69383", "69383"], "sector": ["A", "B"]}))
+    assert error.value.code == "plans.unit_in_two_sectors" and error.value.params["codes"] == ["69383"]
 
 
 def test_cli_route(tmp_path, plan, capsys):
