@@ -85,7 +85,8 @@ indicators = [PATIENTS, "Couverture CPTS", "Couverture HAD", WHITE, "Accessibili
 choice = st.selectbox("Carte", indicators, key="couverture_indicator")
 paint = Paint()
 if choice == PATIENTS and ars:
-    display = coverage.protection().display("unit")
+    # communes are too small for counts: each is coloured by its published department x sector cell
+    display = coverage.patient_map_layers()["Patients par département et secteur"]
     labels = [label for label, _ in MASKED_CLASSES]
     palette = tuple(c or "#ffffff" for _, c in MASKED_CLASSES)
 
@@ -99,7 +100,8 @@ if choice == PATIENTS and ars:
 
     fill = {code: _class(text) for code, text in display.items()}
     paint = Paint(fill={c: k for c, k in fill.items() if k is not None}, palette=palette,
-                  tips={code: f"{text} patient(s) (masqué)" for code, text in display.items()},
+                  tips={code: f"{text} patient(s) dans son croisement département × secteur (masqué)"
+                        for code, text in display.items()},
                   legend=("Patients (mode ARS)", [(palette[i], labels[i]) for i in range(1, 6)]))
 elif choice == PATIENTS:
     paint.fill, items = classify(table["patients"], PATIENT_BOUNDS)

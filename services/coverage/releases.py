@@ -69,6 +69,11 @@ CREATE INDEX IF NOT EXISTS masking_release_cells_release ON masking_release_cell
 register_schema("masking_releases", SCHEMA)
 
 
+def _ensure(conn: sqlite3.Connection) -> None:
+    """The tables exist even on a connection opened before this module was imported (idempotent DDL)."""
+    conn.executescript(SCHEMA)
+
+
 def counts_fingerprint(counts) -> str:
     """SHA-256 of the per-commune counts (zeros ignored, codes sorted): equal for equal counts.
 
@@ -119,6 +124,7 @@ def record_release(conn: sqlite3.Connection, protection: Protection, *, fingerpr
     when : datetime, optional
         Default now (UTC).
     """
+    _ensure(conn)
     published = protection.published()
     counts = protection.cell_counts()
     created = (when or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
@@ -147,6 +153,7 @@ def release_cells(conn: sqlite3.Connection, release: int) -> pd.DataFrame:
     MaskingError
         ``masking.unknown_release``.
     """
+    _ensure(conn)
     if conn.execute("SELECT 1 FROM masking_releases WHERE id = ?", (int(release),)).fetchone() is None:
         raise MaskingError("masking.unknown_release", release=release)
     rows = conn.execute("SELECT level, key, display, units FROM masking_release_cells WHERE release_id = ?",
@@ -162,6 +169,7 @@ def release_cells(conn: sqlite3.Connection, release: int) -> pd.DataFrame:
 
 def earlier_releases(conn: sqlite3.Connection, fingerprint: str) -> list[pd.DataFrame]:
     """Every release made from the counts of ``fingerprint``, oldest first (for ``protect_counts(earlier=...)``)."""
+    _ensure(conn)
     ids = [r["id"] for r in conn.execute("SELECT id FROM masking_releases WHERE counts_fingerprint = ? ORDER BY id",
                                          (fingerprint,))]
     return [release_cells(conn, i) for i in ids]
@@ -169,6 +177,7 @@ def earlier_releases(conn: sqlite3.Connection, fingerprint: str) -> list[pd.Data
 
 def list_releases(conn: sqlite3.Connection) -> pd.DataFrame:
     """The register: one row per release (no cells)."""
+    _ensure(conn)
     frame = pd.read_sql_query("SELECT id, created_at, counts_fingerprint, label, tables, published, masked, classes, "
                               "suppressed FROM masking_releases ORDER BY id", conn)
     frame["tables"] = frame["tables"].map(json.loads)

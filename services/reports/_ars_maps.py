@@ -46,11 +46,11 @@ def coverage_maps(report) -> dict[str, bytes]:
     coverage = report.coverage
     table = coverage.units.set_index("code_insee")
     note = "Données fictives" if report.demo else ""
-    protection = coverage.protection()
     maps = {}
-    colours, legend = masked_patient_colours(protection.display("unit"))
-    maps["Patients par commune (effectifs masqués)"] = _maps.draw(
-        colours, title="Patients par commune (secret statistique)", legend=legend, note=note)
+    # communes are too small: each is coloured by its department x sector cell (as published)
+    colours, legend = masked_patient_colours(coverage.patient_map_layers()["Patients par département et secteur"])
+    maps["Patients par département et secteur (effectifs masqués)"] = _maps.draw(
+        colours, title="Patients par département et secteur (secret statistique)", legend=legend, note=note)
     for zone in ("CPTS", "HAD"):
         covered = table[f"covered_{zone}"].map({True: _maps.YES_NO[0], False: _maps.YES_NO[1]})
         maps[f"Couverture {zone}"] = _maps.draw(
