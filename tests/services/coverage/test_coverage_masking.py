@@ -234,7 +234,7 @@ def test_white_zone_patients_masked_with_the_departments(units, patients, flags)
         if 1 <= row["patients"] <= 10:
             assert display == PRIMARY_SYMBOL
         else:
-            assert display in (SECONDARY_SYMBOL, str(row["patients"]))
+            assert display in (SECONDARY_SYMBOL, str(int(row["patients"])))
 
 
 def test_importing_coverage_pulls_no_streamlit():
