@@ -566,18 +566,24 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
             previous = by_set.get(_unit_set_key(membership.indices[membership.indptr[i]:membership.indptr[i + 1]]))
             if previous is None:
                 continue
-            if previous == SECONDARY_SYMBOL:
-                forced[i] = SECONDARY
-            elif not is_unit[i] or previous.isdigit():
-                forced[i] = SHOWN
+            # already public (a figure or a class) stays shown; already hidden stays hidden
+            forced[i] = SECONDARY if previous == SECONDARY_SYMBOL else SHOWN
     agg = np.flatnonzero(~is_unit)
     unit_cell = level_of_unit.get(UNIT, np.full(n, -1))
 
+    # one 0/1 variable per distinct set of units: a sector that is also a department x sector cell is
+    # hidden or shown in both
     cand = np.flatnonzero(candidate)
+    set_keys = [_unit_set_key(membership.indices[membership.indptr[i]:membership.indptr[i + 1]]) for i in cand]
+    var_index = pd.Series(set_keys, dtype=object).factorize()[0] if len(cand) else np.zeros(0, np.int64)
+    n_vars = int(var_index.max()) + 1 if len(cand) else 0
     var_of = np.full(n_cells, -1)
-    var_of[cand] = np.arange(len(cand))
-    var_lower = np.where(forced[cand] == SECONDARY, 1.0, 0.0)
-    var_upper = np.where((forced[cand] == SHOWN), 0.0, 1.0)
+    var_of[cand] = var_index
+    var_cost = np.bincount(var_index, weights=cost[cand], minlength=n_vars)
+    var_lower = np.zeros(n_vars)
+    var_upper = np.ones(n_vars)
+    var_lower[var_index[forced[cand] == SECONDARY]] = 1.0
+    var_upper[var_index[forced[cand] == SHOWN]] = 0.0
 
     # line constraints: a line holding a masked cell holds another hidden one
     cut_rows, cut_lower = [], []
@@ -640,12 +646,13 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
     audit = None
     best_known = np.zeros(len(all_index), bool)
     for round_ in range(1, max_rounds + 1):
-        y = _solve(cost[cand], cut_rows, cut_lower, var_lower, var_upper)
+        y = _solve(var_cost, cut_rows, cut_lower, var_lower, var_upper)
         if y is None:
             raise MaskingError("masking.release_would_disclose", releases=len(earlier),
                                cells=int(len(t_cells)), example="")
         status = base.copy()
-        status[cand[y > 0.5]] = SECONDARY
+        hidden = cand[y[var_index] > 0.5]
+        status[hidden] = SECONDARY
         result, (display, lower, upper) = audit_of(status)
         audit = _audit_result(result, all_cell, cells, all_low, all_high, target_vectors, len(earlier))
         if audit.ok:
@@ -655,7 +662,7 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
             return Protection(out, membership, unit_index, lines, levels, threshold, protection, publish_units,
                               round_, values_u, audit, tuple(earlier))
         shown_var = var_of.copy()
-        shown_var[cand[y > 0.5]] = -1                     # already hidden
+        shown_var[hidden] = -1                            # already hidden
         open_vars = np.flatnonzero((y < 0.5) & (var_upper > 0))
         for k in np.flatnonzero(result.disclosed):
             used = [agg[r] for r in result.binding_rows.get(k, []) if r < len(agg)]
@@ -668,7 +675,7 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
                 # the protection interval asks only for what hiding every other cell would leave possible
                 best_known[k] = True
                 everything = base.copy()
-                everything[cand[var_upper > 0]] = SECONDARY
+                everything[cand[var_upper[var_index] > 0]] = SECONDARY
                 best, _ = audit_of(everything, np.array([k]))
                 low, high = np.ceil(best.low[0] - 1e-6), np.floor(best.high[0] + 1e-6)
                 if high - low < 1:
