@@ -170,13 +170,22 @@ def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: t
 
 @st.cache_resource(show_spinner="Masquage des effectifs (secret statistique)…", max_entries=4)
 def ars_report(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int],
-               plan_label: str, demo_patients: bool, patients_label: str):
-    """The masked ARS report (:func:`services.reports.build_ars_report`) for the same inputs as :func:`coverage`."""
+               plan_label: str, demo_patients: bool, patients_label: str, releases: int = 0):
+    """The masked ARS report (:func:`services.reports.build_ars_report`) for the same inputs as :func:`coverage`,
+    audited with the ``releases`` earlier releases of the same counts in the register (part of the cache key)."""
+    from services.coverage.releases import counts_fingerprint, earlier_releases
     from services.reports import build_ars_report, partner_inputs
     from services.reports.ars import sources_lines
 
     partner_frame, _, demo_partners = partner_inputs(connection())
     result = coverage(plan, counts, max_km, version)
+    earlier = earlier_releases(connection(), counts_fingerprint(counts)) if releases else []
     sources = sources_lines(patients=patients_label, demo_patients=demo_patients, partners=partner_frame,
                             demo_partners=demo_partners, plan=plan_label)
-    return build_ars_report(result, sources=sources, demo=demo_partners or demo_patients, plan_label=plan_label)
+    return build_ars_report(result, sources=sources, demo=demo_partners or demo_patients, plan_label=plan_label,
+                            earlier=earlier)
+
+
+def record_release(report) -> None:
+    """Enter a report that leaves the app (download) in the release register."""
+    report.record(connection())

@@ -11,7 +11,9 @@ Tables (registered with :func:`geo.database.register_schema`)
 --------------------------------------------------------------
 ``masking_releases``
     One row per export: ``id``, ``created_at`` (UTC, ISO), ``counts_fingerprint``
-    (SHA-256 of the per-commune counts), ``label`` (plan, file...), ``tables``
+    (SHA-256 of the per-commune counts), ``label`` (plan, file...),
+    ``cells_fingerprint`` (SHA-256 of what was shown: the same report
+    downloaded twice is one release), ``tables``
     (JSON list of the tables written), and how many cells were ``published``,
     ``masked`` (``< 11``), in commune ``classes`` and ``suppressed`` (``s``).
 ``masking_release_cells``
@@ -39,7 +41,7 @@ from geo.database import register_schema, transaction
 from services.coverage.masking import MaskingError, Protection, display_interval
 
 __all__ = ["counts_fingerprint", "record_release", "earlier_releases", "list_releases", "release_cells",
-           "RELEASE_TABLES"]
+           "release_count", "RELEASE_TABLES"]
 
 #: The tables this module owns.
 RELEASE_TABLES = ("masking_releases", "masking_release_cells")
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS masking_releases (
     created_at TEXT NOT NULL,
     counts_fingerprint TEXT NOT NULL,
     label TEXT NOT NULL DEFAULT '',
+    cells_fingerprint TEXT NOT NULL DEFAULT '',
     tables TEXT NOT NULL DEFAULT '[]',
     published INTEGER NOT NULL DEFAULT 0,
     masked INTEGER NOT NULL DEFAULT 0,
@@ -123,18 +126,31 @@ def record_release(conn: sqlite3.Connection, protection: Protection, *, fingerpr
         The tables written.
     when : datetime, optional
         Default now (UTC).
+
+    Returns
+    -------
+    int
+        The new release's id, or that of an earlier release of the same
+        counts that showed exactly the same cells (nothing new was published).
     """
     _ensure(conn)
     published = protection.published()
     counts = protection.cell_counts()
     created = (when or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    shown = "\n".join(f"{_json(level)}|{_json(key)}|{display}|{','.join(units)}" for level, key, display, units
+                      in zip(published["level"], published["key"], published["display"], published["units"]))
+    cells_fingerprint = "sha256:" + hashlib.sha256(shown.encode("utf-8")).hexdigest()
 
     def work(c):
+        same = c.execute("SELECT id FROM masking_releases WHERE counts_fingerprint = ? AND cells_fingerprint = ? "
+                         "ORDER BY id LIMIT 1", (fingerprint, cells_fingerprint)).fetchone()
+        if same is not None:          # the same cells again (another file of the same report): one release
+            return int(same["id"])
         cursor = c.execute(
-            "INSERT INTO masking_releases (created_at, counts_fingerprint, label, tables, published, masked, "
-            "classes, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (created, fingerprint, str(label), json.dumps(list(tables), ensure_ascii=False), counts["published"],
-             counts["masked"], counts["classes"], counts["suppressed"]))
+            "INSERT INTO masking_releases (created_at, counts_fingerprint, label, cells_fingerprint, tables, "
+            "published, masked, classes, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (created, fingerprint, str(label), cells_fingerprint, json.dumps(list(tables), ensure_ascii=False),
+             counts["published"], counts["masked"], counts["classes"], counts["suppressed"]))
         release = int(cursor.lastrowid)
         c.executemany("INSERT INTO masking_release_cells (release_id, level, key, display, units) "
                       "VALUES (?, ?, ?, ?, ?)",
@@ -165,6 +181,13 @@ def release_cells(conn: sqlite3.Connection, release: int) -> pd.DataFrame:
                          "lower": np.array([b[0] for b in bounds], float),
                          "upper": np.array([b[1] for b in bounds], float),
                          "units": [tuple(r["units"].split(",")) if r["units"] else () for r in rows]})
+
+
+def release_count(conn: sqlite3.Connection, fingerprint: str) -> int:
+    """How many releases were made from the counts of ``fingerprint`` (cheap: for cache keys)."""
+    _ensure(conn)
+    return int(conn.execute("SELECT COUNT(*) FROM masking_releases WHERE counts_fingerprint = ?",
+                            (fingerprint,)).fetchone()[0])
 
 
 def earlier_releases(conn: sqlite3.Connection, fingerprint: str) -> list[pd.DataFrame]:

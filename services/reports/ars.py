@@ -5,7 +5,10 @@ suppression pattern of :meth:`services.reports.coverage_data.Coverage.protection
 (:func:`services.coverage.protect_counts`: counts 1-10 as ``"< 11"``, secondary
 suppression ``"s"``), and :func:`check_export` refuses to write anything
 whose audit fails (:func:`services.coverage.verify_no_disclosure`) or whose
-patient columns hold a number from 1 to 10.
+patient columns hold a number from 1 to 10. Communes are published in classes
+only. A report that leaves the app is entered in the release register
+(:meth:`ArsReport.record`, :mod:`services.coverage.releases`); the next one on
+the same counts is masked and audited jointly with it (``earlier=``).
 
 Public names
 ------------
