@@ -112,6 +112,8 @@ def test_register_round_trip(tmp_path, units, demo, plans):
     assert earlier_releases(conn, fingerprint) == []
     first = _protect(units, counts, plans[0])
     release = record_release(conn, first, fingerprint=fingerprint, label="plan A", tables=["departements"])
+    # the same cells again (the XLSX after the PDF): still one release
+    assert record_release(conn, first, fingerprint=fingerprint, label="plan A (XLSX)") == release
     stored = earlier_releases(conn, fingerprint)
     assert len(stored) == 1
     kept = stored[0]
