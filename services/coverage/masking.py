@@ -38,6 +38,17 @@ default (:data:`PROTECTION_LEVEL`). The INSEE and CASD practice for counts
 be recoverable by sums or differences between any published tables; ``p = 2``
 is stricter than "recoverable exactly" (which ``p`` = 1 would already exclude).
 
+Two limits, stated plainly. (1) Where the primary secret alone already bounds
+a cell (two ``"< 11"`` cells adding up to a ``"< 11"`` total: each is at most
+9), the interval asks only for the values that hiding every other cell would
+leave possible; a cell that would still be pinned to one value makes the
+release refused. (2) A ``"< 11"`` aggregate made of a single commune (a
+department x sector cell of one village) says that this commune has at least
+one patient; its count stays protected. The ranges come from the LP
+relaxation, exact for these tables (sums of disjoint groups and their cross
+table); with the overlapping white-zone cells the integer range may be
+narrower than the LP range.
+
 Choosing what to hide: an optimiser
 -----------------------------------
 :func:`protect_counts` chooses the secondary suppressions by mixed-integer
