@@ -217,9 +217,16 @@ def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: t
 
 @st.cache_resource(show_spinner="Masquage des effectifs (secret statistique)…", max_entries=4)
 def ars_report(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: tuple[int, int],
-               plan_label: str, demo_patients: bool, patients_label: str):
-    """The masked ARS report (:func:`services.reports.run.ars_report_for`) for the same inputs as :func:`coverage`."""
+               plan_label: str, demo_patients: bool, patients_label: str, releases: int = 0):
+    """The masked ARS report (:func:`services.reports.run.ars_report_for`) for the same inputs as :func:`coverage`,
+    audited with the ``releases`` earlier releases of the same counts in the register (part of the cache key)."""
     from services.reports.run import ars_report_for
 
     return ars_report_for(connection(), plan, counts, plan_label=plan_label, counts_label=patients_label,
-                          demo_patients=demo_patients, coverage=coverage(plan, counts, max_km, version))
+                          demo_patients=demo_patients, coverage=coverage(plan, counts, max_km, version),
+                          earlier=None if releases else [])
+
+
+def record_release(report) -> None:
+    """Enter a report that leaves the app (download) in the release register."""
+    report.record(connection())

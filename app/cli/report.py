@@ -14,10 +14,12 @@ Write the territorial coverage report for the ARS into DIR:
   ars_couverture_<table>.csv  the same tables (';'-separated, decimal comma, UTF-8 with BOM)
 
 Patient counts from 1 to 10 are shown as "< 11", and other counts are hidden as "s" (secondary
-suppression) so that no masked count can be recovered from totals or differences; the masking is
-audited before anything is written. Partners come from the directory of --db (a directory that never
-had a partner gets the FICTITIOUS demo one, as in the app). Without --plan and --patients, the
-workspace's current plan version and counts of --db are used.
+suppression, chosen by an optimiser) so that no masked count can be recovered from totals or
+differences; communes are published in classes (0 à 10, 11 à 20...). The masking is audited before
+anything is written, jointly with every earlier report made from the same counts (kept in the release
+register of --db); each report is entered in that register. Partners come from the directory of --db
+(a directory that never had a partner gets the FICTITIOUS demo one, as in the app). Without --plan
+and --patients, the workspace's current plan version and counts of --db are used.
 """
 
 FICHE_DESCRIPTION = """\
@@ -98,10 +100,17 @@ def _ars(args) -> int:
         print("warning: the partner directory holds FICTITIOUS demo partners; the report says so", file=sys.stderr)
     if demo_patients:
         print("warning: the patient counts are FICTITIOUS demo data; the report says so", file=sys.stderr)
+    from services.coverage.releases import counts_fingerprint, earlier_releases
+
+    earlier = earlier_releases(conn, counts_fingerprint(counts))
     report = ars_report_for(conn, record, counts, plan_label=record.label, counts_label=counts_label,
-                            demo_patients=demo_patients, max_km=max_km)
-    for path in report.write(args.out):
+                            demo_patients=demo_patients, max_km=max_km, earlier=earlier)
+    for path in report.write(args.out, conn=conn):
         print(path)
+    cells = report.cell_counts()
+    print(f"cells: {cells['published']} published, {cells['masked']} masked (< 11), {cells['suppressed']} "
+          f"suppressed (s), {cells['classes']} communes in classes; audited with {len(earlier)} earlier "
+          "release(s) of the same counts", file=sys.stderr)
     return 0
 
 

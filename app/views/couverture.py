@@ -76,7 +76,10 @@ ars = controls[2].toggle("Mode ARS (effectifs masqués)", key="couverture_ars", 
 key = (plan, counts, tuple(sorted(max_km.items())), resources.directory_version())
 try:
     coverage = resources.coverage(*key)
-    report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label)
+    from services.coverage.releases import counts_fingerprint, release_count
+
+    releases = release_count(resources.connection(), counts_fingerprint(counts))
+    report = resources.ars_report(*key, plan_label, counts_are_demo, counts_label, releases)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
     st.error(f"Couverture impossible à calculer : {french(exc)}")
     st.stop()
@@ -89,7 +92,8 @@ indicators = [PATIENTS, "Couverture CPTS", "Couverture HAD", WHITE, "Accessibili
 choice = st.selectbox("Carte", indicators, key="couverture_indicator")
 paint = Paint()
 if choice == PATIENTS and ars:
-    display = coverage.protection().display("unit")
+    # communes are too small for counts: each is coloured by its published department x sector cell
+    display = coverage.patient_map_layers()["Patients par département et secteur"]
     labels = [label for label, _ in MASKED_CLASSES]
     palette = tuple(c or "#ffffff" for _, c in MASKED_CLASSES)
 
@@ -103,7 +107,8 @@ if choice == PATIENTS and ars:
 
     fill = {code: _class(text) for code, text in display.items()}
     paint = Paint(fill={c: k for c, k in fill.items() if k is not None}, palette=palette,
-                  tips={code: f"{text} patient(s) (masqué)" for code, text in display.items()},
+                  tips={code: f"{text} patient(s) dans son croisement département × secteur (masqué)"
+                        for code, text in display.items()},
                   legend=("Patients (mode ARS)", [(palette[i], labels[i]) for i in range(1, 6)]))
 elif choice == PATIENTS:
     paint.fill, items = classify(table["patients"], PATIENT_BOUNDS)
@@ -191,19 +196,25 @@ st.subheader("Rapport pour l'ARS")
 st.write("Le PDF (cartes, tableaux, méthode, date, sources) et les tableaux en CSV et XLSX ; tous les effectifs "
          "y sont masqués et le masquage est vérifié avant l'export.")
 buttons = st.columns(3)
+cells = report.cell_counts()
+st.caption(f"Masquage : {fr_int(cells['published'])} effectifs publiés, {fr_int(cells['masked'])} masqués "
+           f"« {PRIMARY_SYMBOL} », {fr_int(cells['suppressed'])} supprimés « {SECONDARY_SYMBOL} », "
+           f"{fr_int(cells['classes'])} communes par classe ; vérifié avec {fr_int(releases)} rapport(s) déjà "
+           "publié(s) sur les mêmes effectifs. Chaque téléchargement est inscrit au registre des publications.")
 buttons[1].download_button("Tableaux (XLSX)", report.xlsx_bytes(), f"{FILE_STEM}.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="couverture_xlsx")
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="couverture_xlsx",
+                           on_click=resources.record_release, args=(report,))
 archive = io.BytesIO()
 with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
     for name, data in report.csv_files().items():
         bundle.writestr(name, data)
 buttons[2].download_button("Tableaux (CSV, zip)", archive.getvalue(), f"{FILE_STEM}_csv.zip", "application/zip",
-                           key="couverture_csv")
+                           key="couverture_csv", on_click=resources.record_release, args=(report,))
 if not report.pdf_ready and buttons[0].button("Préparer le PDF", key="couverture_pdf_prepare",
                                               help="Quelques secondes (cartes)."):
     with st.spinner("Cartes et mise en page du rapport…"):
         report.pdf_bytes()
 if report.pdf_ready:
     buttons[0].download_button("Rapport ARS (PDF)", report.pdf_bytes(), f"{FILE_STEM}.pdf", "application/pdf",
-                               key="couverture_pdf_download")
+                               key="couverture_pdf_download", on_click=resources.record_release, args=(report,))
 st.caption("Tableaux : " + ", ".join(TABLE_TITLES.values()) + ".")

@@ -14,16 +14,18 @@ white_zones  white_zones (outside every CPTS, or farther than max_km from a type
              white_zone_groupings
 tables       unit_table, department_table, sector_table, summary_by, cross_table, ars_tables,
              french_columns
-masking      protect_counts (primary "< 11", secondary "s"), Protection, mask_table, ars_mode, mask_counts,
-             verify_no_disclosure (LP audit)
+masking      protect_counts (primary "< 11", commune classes, optimal secondary "s"), Protection, mask_table,
+             ars_mode, mask_counts, verify_no_disclosure (LP audit, jointly with earlier releases)
+releases     the register of what was published (counts fingerprint, cells, date) in the database
 """
 from services.coverage.distances import (ZONE_TYPES_DEFAULT, covered_column, distance_column, nearest_distances,
                                     nearest_distances_xy, zone_coverage)
 from services.coverage.e2sfca import (DEFAULT_BANDS, PER_DEFAULT, E2SFCAResult, accessibility, accessibility_column,
                                  check_bands, e2sfca)
-from services.coverage.masking import (PRIMARY_SYMBOL, SECONDARY_SYMBOL, THRESHOLD, TOTAL_LABEL, AuditResult,
-                                  Protection, ars_mode, mask_counts, mask_table, parse_display, protect_counts,
-                                  verify_no_disclosure)
+from services.coverage.masking import (PRIMARY_SYMBOL, PROTECTION_LEVEL, SECONDARY_SYMBOL, THRESHOLD, TOTAL_LABEL,
+                                       UNIT_CLASSES, AuditResult, MaskingError, Protection, ars_mode,
+                                       display_interval, mask_counts, mask_table, parse_display, protect_counts,
+                                       unit_class, verify_no_disclosure)
 from services.coverage.tables import (FRENCH_LABELS, ars_tables, cross_table, department_table, french_columns, plan_series,
                                  sector_table, summary_by, unit_table)
 from services.coverage.white_zones import ANY_LABEL, white_zone_groupings, white_zone_summary, white_zones
@@ -32,8 +34,9 @@ __all__ = [
     "ZONE_TYPES_DEFAULT", "covered_column", "distance_column", "nearest_distances", "nearest_distances_xy",
     "zone_coverage",
     "DEFAULT_BANDS", "PER_DEFAULT", "E2SFCAResult", "accessibility", "accessibility_column", "check_bands", "e2sfca",
-    "PRIMARY_SYMBOL", "SECONDARY_SYMBOL", "THRESHOLD", "TOTAL_LABEL", "AuditResult", "Protection", "ars_mode",
-    "mask_counts", "mask_table", "parse_display", "protect_counts", "verify_no_disclosure",
+    "PRIMARY_SYMBOL", "PROTECTION_LEVEL", "SECONDARY_SYMBOL", "THRESHOLD", "TOTAL_LABEL", "UNIT_CLASSES",
+    "AuditResult", "MaskingError", "Protection", "ars_mode", "display_interval", "mask_counts", "mask_table",
+    "parse_display", "protect_counts", "unit_class", "verify_no_disclosure",
     "FRENCH_LABELS", "ars_tables", "cross_table", "department_table", "french_columns", "plan_series", "sector_table",
     "summary_by", "unit_table",
     "ANY_LABEL", "white_zone_groupings", "white_zone_summary", "white_zones",

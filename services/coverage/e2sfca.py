@@ -45,11 +45,13 @@ Default catchments and weights (:data:`DEFAULT_BANDS`), as ``(upper_km, weight)`
 
 Other types have no default: pass ``bands``.
 
-**Edges.** Demand outside the 12 departments is not modelled: a supplier
-near the regional border (or outside it, if the directory lists one) gives
-all its capacity to the territory's side, which overstates accessibility
-along the border; and neighbouring regions' suppliers are missing unless the
-directory lists them, which understates it. APL has the same issue at
+**Edges.** Suppliers across the region's border count: the report passes
+every positioned partner of the directory within 60 km of a unit
+(:func:`services.reports.coverage_data.neighbouring_partners`), so the
+communes along the border are not shown as deprived for want of their
+neighbours. Demand outside the 12 departments is not modelled: such a
+supplier gives all its capacity to the territory's side, which overstates
+accessibility along the border a little. APL has the same issue at
 national borders. Bands are closed on the right:
 a distance of exactly 10 km is in the first band.
 

@@ -1,115 +1,127 @@
 """Statistical disclosure control of patient counts for everything that goes to the ARS.
 
-The rule (symbols shown to users)
----------------------------------
-* **Primary suppression.** A count from 1 to 10 is shown as ``"< 11"``
-  (:data:`PRIMARY_SYMBOL`), wherever it appears: a unit, a department, a
-  sector, a department x sector cell, a total.
-* **Zero.** A count of 0 is shown as ``0``: "no patient from this commune" is
-  not a disclosure about a person, and maps of patients stay readable. Shown
-  zeros are exact information, and the protection below takes them into
-  account (an attacker knows those cells exactly). When a primary cell cannot
-  be protected otherwise (every other cell of its lines already hidden or 0,
-  e.g. 10 communes with one patient each and a total of 10), the zeros of
-  one of its lines are shown as ``"< 11"`` too (true: 0 < 11). The audit
-  then lets ``"< 11"`` mean 0-10 for every cell of a line that shows no
-  number at all (the only lines where this can happen), 1-10 elsewhere.
-* **Secondary suppression.** A count of 11 or more hidden so that no
-  ``"< 11"`` cell can be recovered from totals or differences is shown as
-  ``"s"`` (:data:`SECONDARY_SYMBOL`, "secret"). Zero cells are never chosen
-  for secondary suppression, so ``"s"`` always means 11 or more, and the
-  audit assumes the attacker knows it.
+The rule (what is shown, and what each symbol tells a reader)
+-------------------------------------------------------------
+* **Primary secret.** In every aggregate table (department, sector,
+  department x sector, white zones, region) a count from 1 to 10 is shown as
+  ``"< 11"`` (:data:`PRIMARY_SYMBOL`) and means exactly that: 1 to 10, never
+  0. A count of 0 is shown ``0``.
+* **Communes.** Counts per commune are published as classes only
+  (:data:`UNIT_CLASSES`: ``0 à 10``, ``11 à 20``, ``21 à 50``, ``51 à 100``,
+  ``plus de 100``). The commune layer is a masked layer: its zeros are in the
+  same class as 1-10, so "who has no patient" is not readable from it
+  (otherwise 40 communes at ``< 11`` and all the others at 0 with a total of 40
+  would say each has exactly one).
+* **Secondary secret.** A count of 11 or more hidden so that no masked count
+  can be recovered is shown ``"s"`` (:data:`SECONDARY_SYMBOL`) and means 11 or
+  more (zeros and 1-10 are never ``"s"``). A commune class may be hidden as
+  ``"s"`` too.
 
-What is protected, and how it is proved
----------------------------------------
-Every published cell is the sum of per-unit counts over a set of units (the
-unit itself, a department, a sector, a department x sector cell, the whole
-region, or any other grouping passed in). An attacker who reads all the
-published tables knows, for each cell: its exact value (shown), that it is in
-1-10 (``"< 11"``), or that it is at least 11 (``"s"``), and that every unit
-count is >= 0. These are linear constraints on the unknown unit counts.
+The protection interval (the audit's rule)
+------------------------------------------
+The attacker reads every published table, of this report **and of every
+earlier report made from the same counts** (release register,
+:mod:`services.coverage.releases`), as interval constraints on sums of the
+unknown per-commune counts (shown figure: exact; ``"< 11"``: 1-10; ``"s"``: 11
+or more; a class: its bounds; every count >= 0), and finds by linear
+programming the smallest and largest value of each masked cell.
 
-:func:`verify_no_disclosure` is the attacker: by linear programming (the
-"audit" of tau-ARGUS) it finds, for every ``"< 11"`` cell, values it can take
-under those constraints. A cell is protected when at least two integers
-(``protection`` = 1, the default: its feasible range is at least 1 wide) are
-possible; its exact value then cannot be derived by any combination of sums
-and differences. A masked zero pinned to 0 is not a disclosure (zeros are
-public anyway). Bounds come from the LP relaxation, which is exact for
-hierarchical and two-way tables (their constraint matrices are totally
-unimodular); with overlapping groupings (white-zone criteria) the LP range
-may be wider than the integer one.
+A masked cell of true value ``x`` is protected when every value of
+``[x - p, x + p]`` that its published range allows (1-10 for ``"< 11"``, 0-10
+for the first commune class) stays possible: the attacker's lower bound is at
+most ``max(L, x - p)`` and its upper bound at least ``min(10, x + p)``. These are
+the lower and upper protection levels of tau-ARGUS (Hundepool et al.,
+*Statistical Disclosure Control*, Wiley 2012, section 4.2; tau-ARGUS manual,
+"protection levels" / "safety range"), here absolute: ``p`` = 2 patients by
+default (:data:`PROTECTION_LEVEL`). The INSEE and CASD practice for counts
+(rtauargus defaults, CASD secret statistique guide) asks that no masked figure
+be recoverable by sums or differences between any published tables; ``p = 2``
+is stricter than "recoverable exactly" (which ``p`` = 1 would already exclude).
 
-:func:`protect_counts` chooses the cells to hide:
+Two limits, stated plainly. (1) Where the primary secret alone already bounds
+a cell (two ``"< 11"`` cells adding up to a ``"< 11"`` total: each is at most
+9), the interval asks only for the values that hiding every other cell would
+leave possible; a cell that would still be pinned to one value makes the
+release refused. (2) A ``"< 11"`` aggregate made of a single commune (a
+department x sector cell of one village) says that this commune has at least
+one patient; its count stays protected. The ranges come from the LP
+relaxation, exact for these tables (sums of disjoint groups and their cross
+table); with the overlapping white-zone cells the integer range may be
+narrower than the LP range.
 
-1. primary: every cell of 1-10;
-2. lines: for every published total and the published cells that add up to it
-   (units -> department -> region, units -> sector -> region, department x
-   sector cells -> margins, ...), the feasible interval of each ``"< 11"``
-   cell of the line is computed from the others' bounds; while it is narrower
-   than ``protection`` (e.g. a single hidden cell in a line), the smallest
-   shown non-zero cell of the line is hidden (``"s"``), or the line's total
-   when no such cell is left; repeated over all lines to a fixed point, so it
-   crosses levels both ways;
-3. audit: :func:`verify_no_disclosure` on the whole system; for any cell
-   still recoverable, the smallest shown cell among those the attacker's
-   derivation used (the binding constraints of the audit's linear programs)
-   is hidden too, and steps 2-3 repeat until the audit passes.
+Choosing what to hide: an optimiser
+-----------------------------------
+:func:`protect_counts` chooses the secondary suppressions by mixed-integer
+programming (``scipy.optimize.milp``, HiGHS): a 0/1 variable per cell that
+could be hidden (11 or more), minimising a cost that hides the fewest cells
+and, among equals, the smallest total, with totals preferred to inner cells
+(:data:`LEVEL_COST`: commune class 1, department x sector 2, white zones 10,
+department or sector totals 50; the region total is never hidden when it is
+11 or more). Constraints: every published sum (a total and the cells adding up
+to it) that holds a masked cell holds another hidden one; then the audit runs
+on the chosen pattern and, for each cell it can still pin down, adds a cut
+"hide at least one of the published cells the attacker's derivation used"
+(the binding constraints of its linear program); repeated until the audit
+passes (a cutting-plane loop, the shape of tau-ARGUS's "optimal" method).
 
-Each published grouping adds equations. Departments, sectors and their cross
-table need few secondary cells on the demo data (about 12 units, a few
-departments and sectors); adding the four overlapping white-zone criteria as
-well hides much more (the region total included) and masks zeros: publish
-white-zone patients per criterion only when they are needed.
+Cells already published in an earlier release of the same counts (same
+communes) keep the status they had: a figure already public stays shown,
+a hidden one stays hidden, so that two reports never disagree on a cell.
+When no pattern can protect the union, :func:`protect_counts` refuses with a
+coded reason (``masking.release_would_disclose``).
 
 Public names
 ------------
-mask_counts
-    Primary suppression only, for a list of counts published without any
-    total (a map's labels). Never use it for a table with totals.
-protect_counts
-    Primary and secondary suppression over units and any groupings with their
-    totals; returns a :class:`Protection`, from which every table is masked
-    consistently.
-Protection
-    ``display(level)``, ``frame(level)``, ``mask(table)``; ``cells`` holds
-    every cell with its status.
-mask_table
-    Mask the patient column(s) of a unit / department / sector / cross table.
-ars_mode
-    For the app's "ARS" display mode: any table with a ``patients`` column
-    returned with only masked figures.
+protect_counts, Protection
+    The pattern over units (classes), groupings (departments, sectors, white
+    zones), cross tables and the region total.
 verify_no_disclosure, AuditResult
-    The LP audit.
+    The audit, alone or with earlier releases.
+mask_table, ars_mode, mask_counts, parse_display, display_interval, unit_class
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, milp
 
-__all__ = ["PRIMARY_SYMBOL", "SECONDARY_SYMBOL", "THRESHOLD", "TOTAL_LABEL", "mask_counts", "protect_counts",
-           "Protection", "mask_table", "ars_mode", "verify_no_disclosure", "AuditResult", "parse_display"]
+from geo.errors import SecteursError
+from services.coverage._audit import attack
+
+__all__ = ["PRIMARY_SYMBOL", "SECONDARY_SYMBOL", "THRESHOLD", "TOTAL_LABEL", "UNIT_CLASSES", "PROTECTION_LEVEL",
+           "LEVEL_COST", "mask_counts", "protect_counts", "Protection", "mask_table", "ars_mode",
+           "verify_no_disclosure", "AuditResult", "parse_display", "display_interval", "unit_class",
+           "MaskingError"]
 
 #: Counts from 1 to THRESHOLD are never shown.
 THRESHOLD = 10
-#: How a count of 1 to 10 is shown.
+#: How a count of 1 to 10 is shown in aggregate tables.
 PRIMARY_SYMBOL = "< 11"
 #: How a count of 11 or more hidden to protect another cell is shown.
 SECONDARY_SYMBOL = "s"
 #: Key of total rows in tables and of the region total cell.
 TOTAL_LABEL = "Total"
+#: Commune classes: (lowest, highest or None, label); the first one holds the zeros and the 1-10.
+UNIT_CLASSES = ((0, 10, "0 à 10"), (11, 20, "11 à 20"), (21, 50, "21 à 50"), (51, 100, "51 à 100"),
+                (101, None, "plus de 100"))
+#: Absolute protection level p (patients) of every masked cell; see the module docstring.
+PROTECTION_LEVEL = 2
+#: Cost of hiding a cell, per kind of level (totals are preferred to inner cells).
+LEVEL_COST = {"unit": 1.0, "cross": 2.0, "subset": 10.0, "grouping": 50.0}
 
-SHOWN, PRIMARY, SECONDARY = 0, 1, 2
+SHOWN, PRIMARY, SECONDARY, CLASS = 0, 1, 2, 3
+STATUS_NAMES = np.array(["shown", "primary", "secondary", "class"], dtype=object)
 UNIT = "unit"
 TOTAL = "total"
-#: Cap on unit counts in the audit's LP (only makes the attacker stronger).
-_CAP = 1e6
-_EPS = 1e-6
+
+
+class MaskingError(SecteursError):
+    """The masking cannot publish these tables safely (code ``masking.*``)."""
 
 
 def _primary_symbol(threshold: int) -> str:
@@ -135,19 +147,8 @@ def _check_counts(values, name="counts") -> pd.Series:
 def mask_counts(values, threshold: int = THRESHOLD) -> pd.Series:
     """Primary suppression only: counts 1-10 as ``"< 11"``, others as text.
 
-    Use it only for counts published **without totals** (e.g. the labels of
-    a map in ARS mode, when no table with totals is shown next to it). For
-    tables with totals use :func:`protect_counts` / :func:`mask_table`.
-
-    Parameters
-    ----------
-    values : Series or array of non-negative integers
-    threshold : int
-        Largest hidden count (default 10).
-
-    Returns
-    -------
-    Series of str, same index.
+    Only for a list published with no total and no other table (primary
+    secret alone lets totals give cells away; use :func:`protect_counts`).
 
     Examples
     --------
@@ -160,18 +161,57 @@ def mask_counts(values, threshold: int = THRESHOLD) -> pd.Series:
     return counts.map(lambda v: symbol if 1 <= v <= threshold else str(int(v))).astype(object)
 
 
+def unit_class(value: int) -> str:
+    """The published class of a commune count.
+
+    Examples
+    --------
+    >>> unit_class(0), unit_class(7), unit_class(15), unit_class(480)
+    ('0 à 10', '0 à 10', '11 à 20', 'plus de 100')
+    """
+    for low, high, label in UNIT_CLASSES:
+        if value >= low and (high is None or value <= high):
+            return label
+    raise ValueError(f"value: expected a count >= 0, got {value!r}")
+
+
+_CLASS_BOUNDS = {label: (low, np.inf if high is None else high) for low, high, label in UNIT_CLASSES}
+
+
+def display_interval(text, threshold: int = THRESHOLD) -> tuple[float, float]:
+    """What a reader knows from a displayed cell: ``(lowest, highest)`` (``inf`` when unbounded).
+
+    Examples
+    --------
+    >>> display_interval("< 11"), display_interval("s"), display_interval("11 à 20"), display_interval("42")
+    ((1, 10), (11, inf), (11, 20), (42, 42))
+    """
+    text = str(text).strip()
+    if text == _primary_symbol(threshold):
+        return 1, threshold
+    if text == SECONDARY_SYMBOL:
+        return threshold + 1, np.inf
+    if text in _CLASS_BOUNDS:
+        return _CLASS_BOUNDS[text]
+    try:
+        value = int(text.replace("\u202f", "").replace(" ", ""))
+    except ValueError:
+        raise ValueError(f"display: {text!r} is neither a count, {_primary_symbol(threshold)!r}, "
+                         f"{SECONDARY_SYMBOL!r} nor a commune class") from None
+    return value, value
+
+
 def parse_display(text, threshold: int = THRESHOLD):
-    """What an attacker reads from a displayed cell: ``("value", v)``, ``("primary", None)`` or ``("secondary", None)``."""
+    """The kind of a displayed cell: ``("value", v)``, ``("primary", None)``, ``("secondary", None)`` or
+    ``("class", (low, high))``."""
     text = str(text).strip()
     if text == _primary_symbol(threshold):
         return "primary", None
     if text == SECONDARY_SYMBOL:
         return "secondary", None
-    try:
-        return "value", int(text.replace("\u202f", "").replace(" ", ""))
-    except ValueError:
-        raise ValueError(f"display: {text!r} is neither a count, {_primary_symbol(threshold)!r} "
-                         f"nor {SECONDARY_SYMBOL!r}") from None
+    if text in _CLASS_BOUNDS:
+        return "class", _CLASS_BOUNDS[text]
+    return "value", display_interval(text, threshold)[0]
 
 
 # -- the protection ---------------------------------------------------------------------------
@@ -182,11 +222,11 @@ class Protection:
     Attributes
     ----------
     cells : DataFrame
-        One row per cell: ``level`` (``"unit"``, a grouping name, a cross
-        level such as ``"departement x secteur"``, ``"total"``), ``key``
-        (code_insee, group label, tuple of labels, ``"Total"``), ``value``
-        (true count: never publish this column), ``status`` (``shown``,
-        ``primary``, ``secondary``) and ``display`` (what is shown).
+        One row per cell: ``level`` (``"unit"``, a grouping name, a cross level
+        such as ``("departement", "secteur")``, ``"total"``), ``key``,
+        ``value`` (TRUE count: never publish this column), ``status``
+        (``shown``, ``primary``, ``secondary``, ``class``), ``display`` (what is
+        shown), ``lower``/``upper`` (what a reader knows from it).
     membership : sparse matrix (cells x units)
         Which units each cell adds up.
     units : Index
@@ -194,18 +234,19 @@ class Protection:
     lines : list of (int, ndarray)
         Each published total's cell and the published cells adding up to it.
     levels : dict
-        ``level -> key column(s)`` of the tables at that level.
+        ``level -> key column(s)``.
     threshold, protection : int
-    zeros_masked : bool
-        Whether some zeros had to be shown as ``"< 11"``.
+        Largest hidden count; protection level ``p``.
     publish_units : bool
-        Whether the unit level is published.
     rounds : int
-        Rounds of line pass + audit used.
+        Optimiser rounds (MILP + audit).
     unit_values : ndarray
-        True count of each unit (never publish): one feasible point for the audit.
+        TRUE count of each unit (never publish).
     audit : AuditResult
-        The passing audit.
+        The passing audit (jointly with ``earlier``).
+    earlier : tuple of DataFrame
+        Earlier releases of the same counts audited with this one (their
+        :meth:`published` frames).
     """
 
     cells: pd.DataFrame
@@ -214,12 +255,17 @@ class Protection:
     lines: list
     levels: dict
     threshold: int = THRESHOLD
-    protection: int = 1
-    zeros_masked: bool = False
+    protection: int = PROTECTION_LEVEL
     publish_units: bool = True
     rounds: int = 0
     unit_values: np.ndarray | None = field(default=None, repr=False)
     audit: "AuditResult | None" = field(default=None, repr=False)
+    earlier: tuple = field(default=(), repr=False)
+
+    @property
+    def zeros_masked(self) -> bool:
+        """Whether zeros are hidden somewhere (always in the commune classes, when published)."""
+        return bool(((self.cells["value"] == 0) & (self.cells["status"] != "shown")).any())
 
     def _level_cells(self, level) -> pd.DataFrame:
         if level not in self.levels:
@@ -236,13 +282,23 @@ class Protection:
         cells = self._level_cells(level)
         columns = self.levels[level]
         keys = cells["key"].tolist()
-        if len(columns) == 1:
-            out = pd.DataFrame({columns[0]: keys})
-        else:
-            out = pd.DataFrame(keys, columns=list(columns))
+        out = pd.DataFrame({columns[0]: keys}) if len(columns) == 1 else pd.DataFrame(keys, columns=list(columns))
         out["patients"] = cells["display"].to_numpy()
         out["status"] = cells["status"].to_numpy()
         return out
+
+    def unit_layer(self, level) -> pd.Series:
+        """For every unit, the display of the ``level`` cell that holds it (for maps drawn per sector,
+        per department x sector or per EPCI when communes are too small); units in no cell: None."""
+        cells = self._level_cells(level)
+        sub = self.membership[cells.index.to_numpy()].tocsc()
+        out = np.full(len(self.units), None, dtype=object)
+        display = cells["display"].to_numpy()
+        for unit in range(len(self.units)):
+            members = sub.indices[sub.indptr[unit]:sub.indptr[unit + 1]]
+            if len(members):
+                out[unit] = display[members[0]]
+        return pd.Series(out, index=self.units, name=str(level))
 
     def mask(self, table: pd.DataFrame, level=None, column: str = "patients",
              derived: Iterable[str] = ()) -> pd.DataFrame:
@@ -250,9 +306,26 @@ class Protection:
         return mask_table(table, self, level=level, column=column, derived=derived)
 
     def summary(self) -> dict:
-        """Counts of cells per status and level."""
-        table = self.cells.groupby(["level", "status"]).size().unstack(fill_value=0)
-        return {str(level): row.to_dict() for level, row in table.iterrows()}
+        """Counts of cells per level and status."""
+        table = self.cells.groupby(self.cells["level"].map(str))["status"].value_counts().unstack(fill_value=0)
+        return {str(level): {k: int(v) for k, v in row.items()} for level, row in table.iterrows()}
+
+    def cell_counts(self) -> dict:
+        """How many cells are published as figures, masked (``< 11``), in commune classes, and suppressed (``s``)."""
+        status = self.cells["status"]
+        return {"published": int((status == "shown").sum()), "masked": int((status == "primary").sum()),
+                "classes": int((status == "class").sum()), "suppressed": int((status == "secondary").sum()),
+                "total": int(len(status))}
+
+    def published(self) -> pd.DataFrame:
+        """What a reader gets, and what the release register keeps: ``level``, ``key``, ``display``,
+        ``lower``, ``upper`` (inf when unbounded) and ``units`` (the codes each cell adds up). No true count."""
+        codes = self.units.to_numpy()
+        members = [tuple(codes[self.membership.indices[self.membership.indptr[i]:self.membership.indptr[i + 1]]])
+                   for i in range(self.membership.shape[0])]
+        return pd.DataFrame({"level": self.cells["level"].to_numpy(), "key": self.cells["key"].to_numpy(),
+                             "display": self.cells["display"].to_numpy(), "lower": self.cells["lower"].to_numpy(),
+                             "upper": self.cells["upper"].to_numpy(), "units": members})
 
 
 def _as_grouping(name, grouping, units_index: pd.Index, units_frame) -> pd.Series:
@@ -260,7 +333,7 @@ def _as_grouping(name, grouping, units_index: pd.Index, units_frame) -> pd.Serie
         if units_frame is None or grouping not in units_frame.columns:
             raise ValueError(f"groupings[{name!r}]: {grouping!r} names a column of units, but units "
                              f"{'is not given' if units_frame is None else 'has no such column'}")
-        grouping = units_frame.set_index("code_insee")[grouping]
+        grouping = units_frame.set_index(units_frame["code_insee"].astype(str))[grouping]
     elif isinstance(grouping, pd.DataFrame):
         if "code_insee" not in grouping.columns or grouping.shape[1] != 2:
             raise ValueError(f"groupings[{name!r}]: a frame needs code_insee and one label column "
@@ -284,10 +357,68 @@ def _as_grouping(name, grouping, units_index: pd.Index, units_frame) -> pd.Serie
     return grouping.reindex(units_index)
 
 
+def _intervals(status: np.ndarray, values: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Display, lower and upper bounds of each cell from its status."""
+    lower = values.astype(float).copy()
+    upper = values.astype(float).copy()
+    display = values.astype(str).astype(object)
+    primary = status == PRIMARY
+    lower[primary], upper[primary] = 1, threshold
+    display[primary] = _primary_symbol(threshold)
+    secondary = status == SECONDARY
+    lower[secondary], upper[secondary] = threshold + 1, np.inf
+    display[secondary] = SECONDARY_SYMBOL
+    for i in np.flatnonzero(status == CLASS):
+        label = unit_class(int(values[i]))
+        display[i] = label
+        lower[i], upper[i] = _CLASS_BOUNDS[label]
+    return display, lower, upper
+
+
+def _unit_set_key(indices: np.ndarray) -> bytes:
+    return hashlib.sha1(np.sort(np.asarray(indices, np.int64)).tobytes()).digest()
+
+
+def _earlier_system(earlier, unit_index: pd.Index, x_true: np.ndarray, threshold: int, protection: int):
+    """Rows, bounds and targets of earlier releases, on the current units; and their cells by unit set."""
+    position = pd.Series(np.arange(len(unit_index)), index=unit_index)
+    rows, cols, lower, upper, origin_keys = [], [], [], [], []
+    unit_lower = np.zeros(len(unit_index))
+    unit_upper = np.full(len(unit_index), np.inf)
+    unit_masked = np.zeros(len(unit_index), bool)
+    by_set: dict = {}
+    n = 0
+    for frame in earlier:
+        for level, display, low, high, codes in zip(frame["level"], frame["display"], frame["lower"],
+                                                    frame["upper"], frame["units"]):
+            idx = position.reindex(list(codes)).dropna().to_numpy(np.int64)
+            key = _unit_set_key(idx)
+            by_set[key] = str(display)
+            if level == UNIT and len(idx) == 1:
+                unit_lower[idx[0]] = max(unit_lower[idx[0]], low)
+                unit_upper[idx[0]] = min(unit_upper[idx[0]], high)
+                unit_masked[idx[0]] |= low < high and low <= 0 < high
+                continue
+            rows.append(np.full(len(idx), n))
+            cols.append(idx)
+            lower.append(low)
+            upper.append(high)
+            n += 1
+    matrix = sparse.csr_matrix((np.ones(sum(len(c) for c in cols)),
+                                (np.concatenate(rows) if rows else np.zeros(0, np.int64),
+                                 np.concatenate(cols) if cols else np.zeros(0, np.int64))),
+                               shape=(n, len(unit_index)))
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    values = np.asarray(matrix @ x_true).ravel()
+    targets = np.flatnonzero((lower == 1) & (upper == threshold) & (values >= 1) & (values <= threshold))
+    return matrix, lower, upper, unit_lower, unit_upper, unit_masked, targets, values, by_set
+
+
 def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFrame | None = None,
                    cross: Sequence[tuple[str, str]] = (), publish_units: bool = True,
-                   threshold: int = THRESHOLD, protection: int = 1, max_rounds: int = 200) -> Protection:
-    """Primary and secondary suppression of per-unit counts and all their published totals.
+                   threshold: int = THRESHOLD, protection: int = PROTECTION_LEVEL, earlier: Sequence = (),
+                   costs: Mapping | None = None, max_rounds: int = 300) -> Protection:
+    """Primary secret, commune classes and optimal secondary suppression over every published table.
 
     Parameters
     ----------
@@ -297,26 +428,28 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
     groupings : mapping, optional
         ``name -> grouping`` published as tables with their totals: a Series
         code_insee -> label (e.g. the sector plan), a frame ``code_insee,
-        label`` (``plan.csv``), or the name of a column of ``units`` (e.g.
-        ``"departement"``). Units without a label belong to no cell of that
-        grouping. Default: ``{"departement": "departement"}`` when ``units``
-        is given.
+        label``, or the name of a column of ``units``. Units without a label
+        belong to no cell of that grouping (a white-zone criterion publishes
+        one cell: its white units). Default ``{"departement": "departement"}``
+        when ``units`` is given.
     units : DataFrame, optional
-        The sector units (their ``code_insee`` define the universe: units
-        without patients are published as 0).
+        The sector units (their ``code_insee`` define the universe).
     cross : sequence of (name, name)
-        Cross tables to publish, e.g. ``[("departement", "secteur")]``: one
-        cell per pair of labels present, with both margins.
+        Cross tables to publish, e.g. ``[("departement", "secteur")]``.
     publish_units : bool
-        Whether the per-unit counts are published (default True). If False,
-        only groupings, cross tables and the region total are.
+        Whether the commune layer is published (as classes, :data:`UNIT_CLASSES`).
     threshold : int
-        Largest hidden count (10: "< 11").
+        Largest hidden count (10: ``"< 11"``).
     protection : int
-        Minimal width of the feasible range of every hidden 1-10 cell (1: at
-        least two values possible).
+        Protection level ``p`` (see the module docstring).
+    earlier : sequence of DataFrame
+        :meth:`Protection.published` frames of earlier releases of the SAME
+        counts (:func:`services.coverage.releases.earlier_releases`): audited
+        jointly, and their cells keep their status.
+    costs : mapping level -> float, optional
+        Cost of hiding a cell of a level (default from :data:`LEVEL_COST`).
     max_rounds : int
-        Limit on audit rounds.
+        Limit on optimiser rounds.
 
     Returns
     -------
@@ -325,25 +458,17 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
     Raises
     ------
     ValueError
-        Bad counts or groupings (message names the value and what is allowed).
-    RuntimeError
-        When ``max_rounds`` rounds do not reach a protected pattern, or no
-        cell is left to hide; the message names cells still recoverable.
-
-    Notes
-    -----
-    On the demo data (1,350 patients, 610 units) with departments, 33
-    sectors and their cross table this takes about 2 s (a few hundred small
-    linear programs). Cache the result: every table and export of one
-    session must use the same :class:`Protection`, or differences between
-    two patterns could reveal cells.
+        Bad counts or groupings (the message names the value and what is allowed).
+    MaskingError
+        ``masking.release_would_disclose``: no pattern protects every masked
+        cell jointly with the earlier releases; ``masking.no_convergence``.
 
     Examples
     --------
     >>> counts = pd.Series({"a": 5, "b": 20, "c": 30, "d": 0})
     >>> p = protect_counts(counts, {"dep": pd.Series({"a": "X", "b": "X", "c": "Y", "d": "Y"})})
     >>> p.display("unit").tolist(), p.display("dep").tolist(), p.display("total").tolist()
-    (['< 11', 's', '30', '0'], ['25', '30'], ['55'])
+    (['0 à 10', '11 à 20', '21 à 50', '0 à 10'], ['25', '30'], ['55'])
     """
     threshold = _check_threshold(threshold)
     if not (isinstance(protection, (int, np.integer)) and 1 <= protection <= threshold - 1):
@@ -359,7 +484,7 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
     if units is not None:
         if "code_insee" not in units.columns:
             raise ValueError(f"units: missing column 'code_insee'; got {list(units.columns)}")
-        unknown = counts.index.difference(pd.Index(units["code_insee"]))
+        unknown = counts.index.difference(pd.Index(units["code_insee"].astype(str)))
         if len(unknown):
             raise ValueError(f"counts: {len(unknown)} code(s) are not sector units, e.g. {unknown[:5].tolist()}")
         counts = counts.reindex(pd.Index(units["code_insee"].astype(str), name="code_insee"), fill_value=0)
@@ -383,13 +508,14 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
         labels[tuple(pair)] = pd.Series([(x, y) if ok else None for x, y, ok in zip(a, b, both)],
                                         index=unit_index, dtype=object)
 
-    level_names, keys, rows, cols, level_of_unit = [], [], [], [], {}
+    level_names, keys, rows, cols, level_of_unit, kinds = [], [], [], [], {}, []
     levels: dict = {}
 
-    def add_level(level, group_of_unit: np.ndarray, group_keys: list, columns: tuple):
+    def add_level(level, group_of_unit: np.ndarray, group_keys: list, columns: tuple, kind: str):
         offset = len(keys)
         level_names.extend([level] * len(group_keys))
         keys.extend(group_keys)
+        kinds.extend([kind] * len(group_keys))
         ok = group_of_unit >= 0
         rows.append(offset + group_of_unit[ok])
         cols.append(np.flatnonzero(ok))
@@ -397,21 +523,24 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
         levels[level] = columns
 
     if publish_units:
-        add_level(UNIT, np.arange(n), unit_index.tolist(), ("code_insee",))
+        add_level(UNIT, np.arange(n), unit_index.tolist(), ("code_insee",), "unit")
     for name, series in labels.items():
         present = series.dropna()
         group_keys = sorted(set(present.tolist()), key=lambda k: (str(type(k)), k))
         position = {k: i for i, k in enumerate(group_keys)}
         group = np.array([position[v] if v is not None and v == v else -1 for v in series.tolist()],
                          dtype=np.int64)
-        add_level(name, group, group_keys, tuple(name) if isinstance(name, tuple) else (name,))
-    add_level(TOTAL, np.zeros(n, dtype=np.int64), [TOTAL_LABEL], ("total",))
+        kind = "cross" if isinstance(name, tuple) else ("grouping" if (group >= 0).all() else "subset")
+        add_level(name, group, group_keys, tuple(name) if isinstance(name, tuple) else (name,), kind)
+    add_level(TOTAL, np.zeros(n, dtype=np.int64), [TOTAL_LABEL], ("total",), "total")
 
     n_cells = len(keys)
     membership = sparse.csr_matrix((np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
                                    shape=(n_cells, n))
     values = np.asarray(membership @ values_u).astype(np.int64).ravel()
     sizes = np.diff(membership.indptr)
+    level_arr = np.array(level_names + [None], dtype=object)[:-1]
+    kinds = np.array(kinds, dtype=object)
 
     # -- lines: a published total and the published cells of a finer level adding up to it ----
     lines = []
@@ -431,154 +560,178 @@ def protect_counts(counts, groupings: Mapping | None = None, *, units: pd.DataFr
 
     cells = pd.DataFrame({"level": pd.Series(level_names, dtype=object), "key": pd.Series(keys, dtype=object),
                           "value": values})
-    status = np.where((values >= 1) & (values <= threshold), PRIMARY, SHOWN).astype(np.int8)
-    lines_of_cell: dict[int, list[int]] = {}
-    for index, (total_cell, members) in enumerate(lines):
-        for cell in (total_cell, *members.tolist()):
-            lines_of_cell.setdefault(cell, []).append(index)
+    is_unit = kinds == "unit"
+    base = np.where(is_unit, CLASS, np.where((values >= 1) & (values <= threshold), PRIMARY, SHOWN)).astype(np.int8)
+    candidate = values > threshold
+    weight = {**LEVEL_COST, "total": 1e6, **({} if costs is None else dict(costs))}
+    cost = np.array([weight.get(level, weight.get(kind, 1.0)) if not isinstance(level, tuple)
+                     else weight.get(level, weight["cross"]) for level, kind in zip(level_names, kinds)])
+    cost = cost + values / (10.0 * max(1, values_u.sum()))       # among equals, the least total
+
+    # -- earlier releases of the same counts ---------------------------------------------------
+    (e_rows, e_lower, e_upper, e_unit_lower, e_unit_upper, e_unit_masked, e_targets, e_values,
+     by_set) = _earlier_system(list(earlier), unit_index, values_u.astype(float), threshold, protection)
+    forced = np.full(n_cells, -1, dtype=np.int8)          # -1 free, else the status to keep
+    if by_set:
+        for i in np.flatnonzero(candidate):
+            previous = by_set.get(_unit_set_key(membership.indices[membership.indptr[i]:membership.indptr[i + 1]]))
+            if previous is None:
+                continue
+            # already public (a figure or a class) stays shown; already hidden stays hidden
+            forced[i] = SECONDARY if previous == SECONDARY_SYMBOL else SHOWN
+    agg = np.flatnonzero(~is_unit)
+    unit_cell = level_of_unit.get(UNIT, np.full(n, -1))
+
+    # one 0/1 variable per distinct set of units: a sector that is also a department x sector cell is
+    # hidden or shown in both
+    cand = np.flatnonzero(candidate)
+    set_keys = [_unit_set_key(membership.indices[membership.indptr[i]:membership.indptr[i + 1]]) for i in cand]
+    var_index = pd.Series(set_keys, dtype=object).factorize()[0] if len(cand) else np.zeros(0, np.int64)
+    n_vars = int(var_index.max()) + 1 if len(cand) else 0
+    var_of = np.full(n_cells, -1)
+    var_of[cand] = var_index
+    var_cost = np.bincount(var_index, weights=cost[cand], minlength=n_vars)
+    var_lower = np.zeros(n_vars)
+    var_upper = np.ones(n_vars)
+    var_lower[var_index[forced[cand] == SECONDARY]] = 1.0
+    var_upper[var_index[forced[cand] == SHOWN]] = 0.0
+
+    # line constraints: a line holding a masked cell holds another hidden one
+    cut_rows, cut_lower = [], []
+    sensitive = (values >= 1) & (values <= threshold)
+    for total_cell, members in lines:
+        line = np.append(members, total_cell)
+        for s in line[sensitive[line]]:
+            others = line[line != s]
+            constant = int(((base[others] == PRIMARY) | (base[others] == CLASS)).sum())
+            variables = var_of[others][var_of[others] >= 0]
+            if constant >= 1 or not len(variables):
+                continue
+            cut_rows.append(variables)
+            cut_lower.append(1.0)
+
+    # targets: every masked cell with 1 to 10 patients, of this release and of the earlier ones
+    t_cells = np.flatnonzero(sensitive)
+    agg_row = np.full(n_cells, -1)
+    agg_row[agg] = np.arange(len(agg))
+    t_is_unit = is_unit[t_cells]
+    t_index = np.where(t_is_unit, [membership.indices[membership.indptr[c]] for c in t_cells] if len(t_cells) else 0,
+                       agg_row[t_cells])
+    x = values[t_cells]
+    need_low = np.maximum(1, x - protection)
+    need_high = np.minimum(threshold, x + protection)
+    extra_units = np.flatnonzero(e_unit_masked & (values_u >= 1) & (values_u <= threshold))
+    if publish_units:
+        extra_units = extra_units[unit_cell[extra_units] < 0]
+    e_x = e_values[e_targets]
+    all_is_unit = np.concatenate([t_is_unit, np.zeros(len(e_targets), bool), np.ones(len(extra_units), bool)])
+    all_index = np.concatenate([t_index, len(agg) + e_targets, extra_units]).astype(np.int64)
+    all_low = np.concatenate([need_low, np.maximum(1, e_x - protection),
+                              np.maximum(1, values_u[extra_units] - protection)])
+    all_high = np.concatenate([need_high, np.minimum(threshold, e_x + protection),
+                               np.minimum(threshold, values_u[extra_units] + protection)])
+    all_cell = np.concatenate([t_cells, np.full(len(e_targets) + len(extra_units), -1)])
+    all_rows = sparse.vstack([membership[agg], e_rows]).tocsr()
+    target_vectors = sparse.vstack([membership[t_cells], e_rows[e_targets],
+                                    sparse.csr_matrix((np.ones(len(extra_units)), (np.arange(len(extra_units)),
+                                                                                   extra_units)),
+                                                      shape=(len(extra_units), n))]).tocsr()
+
+    all_lower_rows = sparse.vstack([membership[agg], e_rows]).tocsr()
+
+    def audit_of(status, targets=None):
+        display, lower, upper = _intervals(status, values, threshold)
+        unit_lower = np.zeros(n)
+        unit_upper = np.full(n, np.inf)
+        if publish_units:
+            unit_lower[unit_cell >= 0] = lower[unit_cell[unit_cell >= 0]]
+            unit_upper[unit_cell >= 0] = upper[unit_cell[unit_cell >= 0]]
+        unit_lower = np.maximum(unit_lower, e_unit_lower)
+        unit_upper = np.minimum(unit_upper, e_unit_upper)
+        pick = slice(None) if targets is None else targets
+        result = attack(all_lower_rows, np.concatenate([lower[agg], e_lower]), np.concatenate([upper[agg], e_upper]),
+                        unit_lower, unit_upper, all_is_unit[pick], all_index[pick], all_low[pick], all_high[pick],
+                        values_u.astype(float))
+        return result, (display, lower, upper)
 
     audit = None
-    order = {i: len(members) for i, (_, members) in enumerate(lines)}
-    # the cost of hiding a cell: its count, and the region total only as a last resort
-    cost = values + np.where(np.array(level_names, dtype=object) == TOTAL, 10**12, 0)
+    best_known = np.zeros(len(all_index), bool)
     for round_ in range(1, max_rounds + 1):
-        _line_pass(lines, values, status, threshold, protection)
-        protected = _protection_from(cells, status, membership, unit_index, lines, levels, threshold,
-                                     protection, publish_units, round_)
-        protected.unit_values = values_u
-        audit = verify_no_disclosure(protected)
+        y = _solve(var_cost, cut_rows, cut_lower, var_lower, var_upper)
+        if y is None:
+            raise MaskingError("masking.release_would_disclose", releases=len(earlier),
+                               cells=int(len(t_cells)), example="")
+        status = base.copy()
+        hidden = cand[y[var_index] > 0.5]
+        status[hidden] = SECONDARY
+        result, (display, lower, upper) = audit_of(status)
+        audit = _audit_result(result, all_cell, cells, all_low, all_high, target_vectors, len(earlier))
         if audit.ok:
-            protected.audit = audit
-            return protected
-        changed = False
-        for cell in audit.disclosed["cell"].tolist():
-            changed |= _hide_one_more(cell, audit.binding.get(cell, []), lines, lines_of_cell, order, values,
-                                      status, cost)
-        if not changed:
-            break
-    raise RuntimeError(f"protect_counts: {len(audit.disclosed)} cell(s) still recoverable after {round_} "
-                       f"round(s), e.g. {audit.disclosed[['level', 'key']].head(3).to_dict('records')}")
-
-
-def _hide_one_more(cell, binding, lines, lines_of_cell, order, values, status, cost) -> bool:
-    """One more suppression for a cell the audit found recoverable.
-
-    First choice: the smallest shown non-zero cell among those the attacker's
-    derivation used (binding constraints of the audit's LPs). Else the zeros
-    of the smallest line of a binding "< 11" total (the "ten ones adding up
-    to at most 10" case). Else the smallest shown non-zero cell of the cell's
-    smallest line that has one; else the zeros of its smallest line.
-    """
-    binding = np.asarray(binding, dtype=np.int64)
-    if len(binding):
-        candidates = binding[(status[binding] == SHOWN) & (values[binding] > 0)]
-        if len(candidates):
-            status[candidates[np.lexsort((candidates, cost[candidates]))[0]]] = SECONDARY
-            return True
-        small_totals = set(binding[status[binding] == PRIMARY].tolist())
-        for i in sorted((i for i, (total, _) in enumerate(lines) if total in small_totals),
-                        key=lambda i: (order[i], i)):
-            members = lines[i][1]
-            zeros = members[(status[members] == SHOWN) & (values[members] == 0)]
-            if len(zeros) and not ((status[members] == SHOWN) & (values[members] > 0)).any():
-                status[zeros] = PRIMARY
-                return True
-    line_ids = sorted(lines_of_cell.get(cell, []), key=lambda i: (order[i], i))
-    for i in line_ids:
-        members = np.append(lines[i][1], lines[i][0])
-        candidates = members[(status[members] == SHOWN) & (values[members] > 0)]
-        if len(candidates):
-            status[candidates[np.lexsort((candidates, cost[candidates]))[0]]] = SECONDARY
-            return True
-    for i in line_ids:
-        total, members = lines[i]
-        zeros = members[(status[members] == SHOWN) & (values[members] == 0)]
-        if len(zeros) and status[total] != SHOWN and not ((status[members] == SHOWN) & (values[members] > 0)).any():
-            status[zeros] = PRIMARY      # the line then shows no number: "< 11" may mean 0 there
-            return True
-    return False
-
-
-def _floors(status_or_kind, lines, n_cells) -> np.ndarray:
-    """Lowest value an attacker can assume for each "< 11" cell: 0 when the cell belongs to a line that
-    shows no number at all (the only lines where the rule may have masked zeros), else 1."""
-    floors = np.ones(n_cells)
-    for total_cell, members in lines:
-        if status_or_kind[total_cell] != SHOWN and (status_or_kind[members] != SHOWN).all():
-            floors[members] = 0.0
-    return floors
-
-
-def _protection_from(cells, status, membership, unit_index, lines, levels, threshold, protection,
-                     publish_units, rounds) -> Protection:
-    names = np.array(["shown", "primary", "secondary"], dtype=object)
-    out = cells.copy()
-    out["status"] = names[status]
-    symbol = _primary_symbol(threshold)
-    out["display"] = np.where(status == PRIMARY, symbol,
-                              np.where(status == SECONDARY, SECONDARY_SYMBOL, out["value"].astype(str)))
-    return Protection(out, membership, unit_index, lines, levels, threshold, protection,
-                      zeros_masked=bool(((status == PRIMARY) & (out["value"].to_numpy() == 0)).any()),
-                      publish_units=publish_units, rounds=rounds)
-
-
-def _line_pass(lines, values, status, threshold, protection) -> None:
-    """Hide the smallest shown cell of every line where a "< 11" cell is too narrowly bounded; to a fixed point.
-
-    A line where nothing non-zero is left to hide and whose total is itself
-    "< 11" (e.g. 10 patients in 10 communes, one each) gets its zeros shown
-    as "< 11", so that the attacker no longer knows which cells are non-zero.
-    """
-    changed = True
-    while changed:
-        changed = False
-        floors = _floors(status, lines, len(status))
-        for total_cell, members in lines:
-            cells = np.append(total_cell, members)
-            st = status[cells]
-            if not (st != SHOWN).any():
+            out = cells.copy()
+            out["status"] = STATUS_NAMES[status]
+            out["display"], out["lower"], out["upper"] = display, lower, upper
+            return Protection(out, membership, unit_index, lines, levels, threshold, protection, publish_units,
+                              round_, values_u, audit, tuple(earlier))
+        shown_var = var_of.copy()
+        shown_var[hidden] = -1                            # already hidden
+        open_vars = np.flatnonzero((y < 0.5) & (var_upper > 0))
+        for k in np.flatnonzero(result.disclosed):
+            used = [agg[r] for r in result.binding_rows.get(k, []) if r < len(agg)]
+            used += [unit_cell[u] for u in result.binding_units.get(k, []) if unit_cell[u] >= 0]
+            variables = np.unique(shown_var[np.asarray(used, np.int64)]) if used else np.zeros(0, np.int64)
+            variables = variables[variables >= 0]
+            variables = variables[var_upper[variables] > 0]
+            if not len(variables) and not best_known[k]:
+                # the primary secret alone may bound a cell (two "< 11" adding up to a "< 11": each <= 9);
+                # the protection interval asks only for what hiding every other cell would leave possible
+                best_known[k] = True
+                everything = base.copy()
+                everything[cand[var_upper[var_index] > 0]] = SECONDARY
+                best, _ = audit_of(everything, np.array([k]))
+                low, high = np.ceil(best.low[0] - 1e-6), np.floor(best.high[0] + 1e-6)
+                if high - low < 1:
+                    raise MaskingError("masking.release_would_disclose", releases=len(earlier),
+                                       cells=int(result.disclosed.sum()), example=_describe(cells, all_cell[k]))
+                all_low[k], all_high[k] = max(all_low[k], low), min(all_high[k], high)
                 continue
-            if not _line_problem(st, values[cells], floors[cells], threshold, protection):
-                continue
-            candidates = members[(status[members] == SHOWN) & (values[members] > 0)]
-            if len(candidates):
-                status[candidates[np.lexsort((candidates, values[candidates]))[0]]] = SECONDARY
-            elif status[total_cell] == SHOWN and values[total_cell] > 0:
-                status[total_cell] = SECONDARY
-            else:
-                zeros = members[(status[members] == SHOWN) & (values[members] == 0)]
-                if not len(zeros) or status[total_cell] == SHOWN:
-                    continue   # nothing left in this line; the audit will decide
-                status[zeros] = PRIMARY      # the line then shows no number: "< 11" may mean 0 there
-            changed = True
-            floors = _floors(status, lines, len(status))
+            if not len(variables):                          # cells sharing units with the target, else any
+                touching = np.flatnonzero(np.asarray(membership @ target_vectors[k].T.toarray()).ravel() > 0)
+                variables = shown_var[touching]
+                variables = np.unique(variables[variables >= 0])
+                variables = variables[var_upper[variables] > 0]
+                if not len(variables):
+                    variables = open_vars
+            if not len(variables):
+                raise MaskingError("masking.release_would_disclose", releases=len(earlier),
+                                   cells=int(result.disclosed.sum()), example=_describe(cells, all_cell[k]))
+            cut_rows.append(variables)
+            cut_lower.append(1.0)
+    raise MaskingError("masking.no_convergence", rounds=max_rounds,
+                       cells=int(len(audit.disclosed)) if audit is not None else 0)
 
 
-def _line_problem(st, vals, floors, threshold, protection) -> bool:
-    """Whether some "< 11" cell of the line (total first) has a feasible interval narrower than ``protection``."""
-    coef = -np.ones(len(st))
-    coef[0] = 1.0
-    hidden = st != SHOWN
-    known = float((coef[~hidden] * vals[~hidden]).sum())       # sum over hidden of coef*x = -known
-    lo = np.where(st == PRIMARY, floors, threshold + 1).astype(float)[hidden]
-    hi = np.where(st == PRIMARY, threshold, np.inf)[hidden]
-    c = coef[hidden]
-    cmin = np.where(c > 0, lo, -hi)
-    cmax = np.where(c > 0, hi, -lo)
-    fin_min, fin_max = np.isfinite(cmin), np.isfinite(cmax)
-    smin, smax = cmin[fin_min].sum(), cmax[fin_max].sum()
-    nmin, nmax = (~fin_min).sum(), (~fin_max).sum()
-    for k in np.flatnonzero(st[hidden] == PRIMARY):
-        others_min = -np.inf if nmin - (not fin_min[k]) > 0 else smin - (cmin[k] if fin_min[k] else 0.0)
-        others_max = np.inf if nmax - (not fin_max[k]) > 0 else smax - (cmax[k] if fin_max[k] else 0.0)
-        # c_k x_k = -known - others
-        a, b = -known - others_max, -known - others_min
-        if c[k] < 0:
-            a, b = -b, -a
-        low, high = max(lo[k], a), min(hi[k], b)
-        if np.floor(high + _EPS) - np.ceil(low - _EPS) < protection:
-            return True
-    return False
+def _describe(cells: pd.DataFrame, cell: int) -> str:
+    if cell < 0:
+        return "une cellule d'une publication antérieure"
+    level, key = cells["level"].iat[cell], cells["key"].iat[cell]
+    return f"{' x '.join(level) if isinstance(level, tuple) else level} {' / '.join(map(str, key)) if isinstance(key, tuple) else key}"
+
+
+def _solve(cost, cut_rows, cut_lower, var_lower, var_upper):
+    """The cheapest 0/1 choice of suppressions satisfying every cut (None when infeasible)."""
+    n = len(cost)
+    if n == 0:
+        return np.zeros(0) if not cut_rows else None
+    constraints = []
+    if cut_rows:
+        r = np.concatenate([np.full(len(v), i) for i, v in enumerate(cut_rows)])
+        c = np.concatenate(cut_rows)
+        matrix = sparse.csr_matrix((np.ones(len(c)), (r, c)), shape=(len(cut_rows), n))
+        constraints.append(LinearConstraint(matrix, np.asarray(cut_lower), np.inf))
+    result = milp(cost, constraints=constraints, integrality=np.ones(n), bounds=Bounds(var_lower, var_upper))
+    if result.status != 0 or result.x is None:
+        return None
+    return np.round(result.x)
 
 
 # -- the audit --------------------------------------------------------------------------------
@@ -589,50 +742,56 @@ class AuditResult:
     Attributes
     ----------
     ok : bool
-        True when no ``"< 11"`` cell can be narrowed below ``protection``.
+        True when every masked cell keeps its protection interval.
     ranges : DataFrame
-        One row per ``"< 11"`` cell: ``cell``, ``level``, ``key``, ``lower``,
-        ``upper``. For protected cells, values proved feasible (the true
-        range may be wider); for disclosed cells, the exact LP range.
+        One row per masked cell with 1 to 10 patients: ``cell`` (index in
+        ``Protection.cells``, -1 for a cell of an earlier release), ``level``,
+        ``key``, ``lower``/``upper`` (values proved possible; the exact LP
+        range for disclosed cells), ``need_lower``/``need_upper`` (the
+        protection interval).
     disclosed : DataFrame
-        The rows of ``ranges`` whose range is narrower than ``protection``.
+        The rows of ``ranges`` whose range does not cover the protection interval.
     lps : int
         Linear programs solved.
-    binding : dict
-        For each disclosed cell, the published cells whose constraints bind
-        in the linear programs that pin it down (what the attacker used).
+    releases : int
+        Earlier releases audited jointly.
     """
 
     ok: bool
     ranges: pd.DataFrame
     disclosed: pd.DataFrame
     lps: int
-    binding: dict = field(default_factory=dict)
+    releases: int = 0
+    binding: dict = field(default_factory=dict, repr=False)
 
 
-def verify_no_disclosure(protection: Protection, min_width: int | None = None, seed: int = 0) -> AuditResult:
-    """Prove that no ``"< 11"`` cell can be recovered from the published cells.
+def _audit_result(result, cell_of_target, cells, need_low, need_high, target_vectors, releases) -> AuditResult:
+    level = [cells["level"].iat[c] if c >= 0 else "(publication antérieure)" for c in cell_of_target]
+    key = [cells["key"].iat[c] if c >= 0 else None for c in cell_of_target]
+    ranges = pd.DataFrame({"cell": cell_of_target, "level": pd.Series(level, dtype=object),
+                           "key": pd.Series(key, dtype=object), "lower": np.round(result.low, 6),
+                           "upper": np.round(result.high, 6), "need_lower": need_low, "need_upper": need_high})
+    disclosed = ranges[result.disclosed].reset_index(drop=True)
+    return AuditResult(bool(not result.disclosed.any()), ranges, disclosed, result.lps, releases)
 
-    The constraints come only from what is published (the ``display``
-    column) and which units each cell adds up; the true unit counts serve
-    only as one feasible point (they are, by construction) from which
-    exchanges between units that add up to the same published cells give
-    other feasible points without LP. The attacker's knowledge: shown cells
-    exact, ``"< 11"`` in 1-10 (0-10 when zeros were masked), ``"s"`` >= 11,
-    unit counts >= 0 (and, to keep the programs bounded, <= 10^6, which only
-    helps the attacker). For each ``"< 11"`` cell, linear programs find
-    feasible values; the cell is protected when the integers between the
-    smallest and largest feasible values span at least ``min_width``.
+
+def verify_no_disclosure(protection: Protection, earlier: Sequence | None = None,
+                         min_width: int | None = None) -> AuditResult:
+    """Audit what is displayed: can any masked cell be narrowed inside its protection interval?
+
+    The constraints come only from the ``display`` column (and, with
+    ``earlier``, from the earlier releases' displays); the true counts give the
+    protection intervals and one feasible point.
 
     Parameters
     ----------
     protection : Protection
-        The published pattern (from :func:`protect_counts`, or any
-        :class:`Protection` whose ``display`` column was edited).
+        The published pattern (possibly with an edited ``display`` column).
+    earlier : sequence of DataFrame, optional
+        Earlier releases of the same counts (default: those the pattern was
+        built with).
     min_width : int, optional
-        Required width (default ``protection.protection``).
-    seed : int
-        Seed of the random objectives used to find diverse feasible points.
+        Protection level ``p`` (default ``protection.protection``).
 
     Returns
     -------
@@ -641,161 +800,72 @@ def verify_no_disclosure(protection: Protection, min_width: int | None = None, s
     Raises
     ------
     ValueError
-        When the published cells are inconsistent (no unit counts fit them).
+        When the displayed cells do not fit the counts (an edited table).
     """
     if not isinstance(protection, Protection):
         raise TypeError(f"protection: expected a Protection (from protect_counts), got {type(protection).__name__}")
-    min_width = protection.protection if min_width is None else int(min_width)
+    p = protection.protection if min_width is None else int(min_width)
+    earlier = protection.earlier if earlier is None else tuple(earlier)
     threshold = protection.threshold
     cells = protection.cells
-    parsed = [parse_display(text, threshold) for text in cells["display"]]
-    kind = np.array([k for k, _ in parsed], dtype=object)
-    codes = np.select([kind == "primary", kind == "secondary"], [PRIMARY, SECONDARY], SHOWN)
-    floor = _floors(codes, protection.lines, len(cells))
-    shown_value = np.array([v if v is not None else 0 for _, v in parsed], dtype=float)
     membership = protection.membership.tocsr()
     n = membership.shape[1]
-    is_unit = (cells["level"] == UNIT).to_numpy()
-
-    lower = np.zeros(n)
-    upper = np.full(n, _CAP)
-    if is_unit.any():
-        unit_cells = np.flatnonzero(is_unit)
-        unit_of = membership[unit_cells].indices            # one unit per unit cell, in order
-        k = kind[unit_cells]
-        lower[unit_of] = np.where(k == "value", shown_value[unit_cells],
-                                  np.where(k == "primary", floor[unit_cells], threshold + 1))
-        upper[unit_of] = np.where(k == "value", shown_value[unit_cells], np.where(k == "primary", threshold, _CAP))
-    fixed = lower == upper
-    free = np.flatnonzero(~fixed)
-    x_fixed = np.where(fixed, lower, 0.0)
-    constant = membership @ x_fixed
-    reduced = membership[:, free].tocsr()
-
-    aggregate = ~is_unit
-    eq = np.flatnonzero(aggregate & (kind == "value"))
-    prim = np.flatnonzero(aggregate & (kind == "primary"))
-    sec = np.flatnonzero(aggregate & (kind == "secondary"))
-    a_eq = reduced[eq]
-    b_eq = shown_value[eq] - constant[eq]
-    a_ub = sparse.vstack([reduced[prim], -reduced[prim], -reduced[sec]]).tocsr()
-    b_ub = np.concatenate([threshold - constant[prim], -(floor[prim] - constant[prim]), -(threshold + 1 - constant[sec])])
-    bounds = np.column_stack([lower[free], upper[free]])
-
-    targets = np.flatnonzero(kind == "primary")
-    t_matrix = reduced[targets]
-    t_const = constant[targets]
-    seen_min = np.full(len(targets), np.inf)
-    seen_max = np.full(len(targets), -np.inf)
-    lps = 0
-    x_true = None
-    if protection.unit_values is not None:
-        x_true = np.asarray(protection.unit_values, dtype=float)[free]
-        _check_feasible(x_true, a_eq, b_eq, a_ub, b_ub, bounds)
-
-    last = {}
-
-    def solve(objective):
-        nonlocal lps
-        lps += 1
-        if len(free) == 0:
-            return np.zeros(0)
-        result = linprog(objective, A_ub=a_ub if a_ub.shape[0] else None, b_ub=b_ub if a_ub.shape[0] else None,
-                         A_eq=a_eq if a_eq.shape[0] else None, b_eq=b_eq if a_eq.shape[0] else None,
-                         bounds=bounds, method="highs")
-        if result.status == 2:
-            raise ValueError("verify_no_disclosure: the published cells are inconsistent (no unit counts fit them)")
-        if result.status != 0:
-            raise RuntimeError(f"verify_no_disclosure: linear program failed ({result.message})")
-        last["result"] = result
-        return result.x
-
-    agg_rows = np.concatenate([prim, prim, sec])
-
-    def binding_cells():
-        result = last.get("result")
-        if result is None or len(free) == 0:
-            return set()
-        used = set()
-        if a_eq.shape[0]:
-            used |= set(eq[np.abs(result.eqlin.marginals) > 1e-9].tolist())
-        if a_ub.shape[0]:
-            used |= set(agg_rows[np.abs(result.ineqlin.marginals) > 1e-9].tolist())
-        return used
-
-    def record(x):
-        observed = np.asarray(t_matrix @ x).ravel() + t_const
-        np.minimum(seen_min, observed, out=seen_min)
-        np.maximum(seen_max, observed, out=seen_max)
-
-    def width(i):
-        return np.floor(seen_max[i] + _EPS) - np.ceil(seen_min[i] - _EPS)
-
-    binding: dict = {}
-    if len(targets):
-        if x_true is not None:
-            record(x_true)
-            _exchanges(reduced[np.flatnonzero(aggregate)], x_true, bounds, targets, is_unit, free, membership, seen_min, seen_max)
-        else:
-            rng = np.random.default_rng(seed)
-            for _ in range(3):
-                direction = rng.normal(size=len(free))
-                record(solve(direction))
-                record(solve(-direction))
-        for i in range(len(targets)):
-            if width(i) >= min_width:
-                continue
-            row = t_matrix[i].toarray().ravel()
-            record(solve(-row))
-            used = binding_cells()
-            if width(i) < min_width:
-                record(solve(row))
-                used |= binding_cells()
-            if width(i) < min_width and np.floor(seen_max[i] + _EPS) >= 1:
-                binding[int(targets[i])] = sorted(used)
-
-    ranges = pd.DataFrame({"cell": targets, "level": cells["level"].to_numpy()[targets],
-                           "key": cells["key"].to_numpy()[targets], "lower": np.round(seen_min, 6),
-                           "upper": np.round(seen_max, 6)})
-    widths = np.array([width(i) for i in range(len(targets))]) if len(targets) else np.zeros(0)
-    # a "< 11" cell pinned to 0 reveals that nobody lives there, which zeros shown as 0 say anyway
-    pinned_to_zero = np.floor(seen_max + _EPS) < 1 if len(targets) else np.zeros(0, bool)
-    disclosed = ranges[(widths < min_width) & ~pinned_to_zero].reset_index(drop=True)
-    return AuditResult(bool(len(disclosed) == 0), ranges, disclosed, lps, binding)
-
-
-def _check_feasible(x, a_eq, b_eq, a_ub, b_ub, bounds) -> None:
-    """The true counts must satisfy what is published (else the tables were edited inconsistently)."""
-    ok = np.all(x >= bounds[:, 0] - _EPS) and np.all(x <= bounds[:, 1] + _EPS)
-    if a_eq.shape[0]:
-        ok &= np.allclose(a_eq @ x, b_eq)
-    if a_ub.shape[0]:
-        ok &= bool(np.all(a_ub @ x <= b_ub + _EPS))
-    if not ok:
+    values_u = np.asarray(protection.unit_values if protection.unit_values is not None
+                          else np.zeros(n), dtype=float)
+    values = cells["value"].to_numpy()
+    bounds = [display_interval(text, threshold) for text in cells["display"]]
+    lower = np.array([b[0] for b in bounds], float)
+    upper = np.array([b[1] for b in bounds], float)
+    if not ((values >= lower) & (values <= upper)).all():
         raise ValueError("verify_no_disclosure: the displayed cells do not fit the protected counts")
+    is_unit = (cells["level"] == UNIT).to_numpy()
+    agg = np.flatnonzero(~is_unit)
+    agg_row = np.full(len(cells), -1)
+    agg_row[agg] = np.arange(len(agg))
+    unit_of = np.array([membership.indices[membership.indptr[c]] if is_unit[c] else -1 for c in range(len(cells))])
+    (e_rows, e_lower, e_upper, e_unit_lower, e_unit_upper, e_unit_masked, e_targets, e_values,
+     _) = _earlier_system(list(earlier), protection.units, values_u, threshold, p)
+    t_cells = np.flatnonzero((values >= 1) & (values <= threshold))     # a figure of 1-10 shown fails here
+    t_is_unit = is_unit[t_cells]
+    t_index = np.where(t_is_unit, unit_of[t_cells], agg_row[t_cells])
+    x = values[t_cells]
+    extra = np.flatnonzero(e_unit_masked & (values_u >= 1) & (values_u <= threshold))
+    extra = extra[~np.isin(extra, unit_of[is_unit])]
+    e_x = e_values[e_targets]
+    target_is_unit = np.concatenate([t_is_unit, np.zeros(len(e_targets), bool), np.ones(len(extra), bool)])
+    target_index = np.concatenate([t_index, len(agg) + e_targets, extra]).astype(np.int64)
+    need_low = np.concatenate([np.maximum(1, x - p), np.maximum(1, e_x - p), np.maximum(1, values_u[extra] - p)])
+    need_high = np.concatenate([np.minimum(threshold, x + p), np.minimum(threshold, e_x + p),
+                                np.minimum(threshold, values_u[extra] + p)])
+    rows = sparse.vstack([membership[agg], e_rows]).tocsr()
 
+    def run(low, high, pick):
+        unit_lower = np.zeros(n)
+        unit_upper = np.full(n, np.inf)
+        unit_lower[unit_of[is_unit]] = low[is_unit]
+        unit_upper[unit_of[is_unit]] = high[is_unit]
+        return attack(rows, np.concatenate([low[agg], e_lower]), np.concatenate([high[agg], e_upper]),
+                      np.maximum(unit_lower, e_unit_lower), np.minimum(unit_upper, e_unit_upper),
+                      target_is_unit[pick], target_index[pick], need_low[pick], need_high[pick], values_u)
 
-def _exchanges(reduced, x, bounds, targets, is_unit, free, membership, seen_min, seen_max) -> None:
-    """Feasible values of hidden units proved without LP: units that add up to exactly the same published
-    cells are exchangeable (moving patients between them changes no published figure), so each can take
-    any value its group's sum and the others' bounds allow."""
-    columns = reduced.tocsc()
-    signature = [columns.indices[columns.indptr[k]:columns.indptr[k + 1]].tobytes() for k in range(len(free))]
-    group = pd.Series(signature).factorize()[0]
-    lo, hi = bounds[:, 0], bounds[:, 1]
-    total = np.bincount(group, weights=x)
-    sum_lo = np.bincount(group, weights=lo)
-    sum_hi = np.bincount(group, weights=np.minimum(hi, 1e12))
-    can_low = np.maximum(lo, total[group] - (sum_hi[group] - np.minimum(hi, 1e12)))
-    can_high = np.minimum(hi, total[group] - (sum_lo[group] - lo))
-    position = np.full(membership.shape[1], -1)
-    position[free] = np.arange(len(free))
-    for i, cell in enumerate(targets):
-        if is_unit[cell]:
-            k = position[membership.indices[membership.indptr[cell]]]
-            if k >= 0:
-                seen_min[i] = min(seen_min[i], can_low[k])
-                seen_max[i] = max(seen_max[i], can_high[k])
+    result = run(lower, upper, slice(None))
+    failing = np.flatnonzero(result.disclosed)
+    if len(failing):
+        # the protection interval asks only for what hiding every other cell (11 or more) would leave possible
+        hidden_low, hidden_high = lower.copy(), upper.copy()
+        big = values > threshold
+        hidden_low[big], hidden_high[big] = threshold + 1, np.inf
+        small = (values <= threshold) & ((values >= 1) | is_unit)
+        hidden_low[small], hidden_high[small] = np.where(is_unit[small], 0, 1), threshold
+        best = run(hidden_low, hidden_high, failing)
+        need_low[failing] = np.maximum(need_low[failing], np.ceil(best.low - 1e-6))
+        need_high[failing] = np.minimum(need_high[failing], np.floor(best.high + 1e-6))
+        still = (np.ceil(result.low[failing] - 1e-6) > need_low[failing]) | \
+                (np.floor(result.high[failing] + 1e-6) < need_high[failing]) | (need_high[failing] - need_low[failing] < 1)
+        result.disclosed[:] = False
+        result.disclosed[failing[still]] = True
+    all_cell = np.concatenate([t_cells, np.full(len(e_targets) + len(extra), -1)])
+    return _audit_result(result, all_cell, cells, need_low, need_high, None, len(earlier))
 
 
 # -- tables -----------------------------------------------------------------------------------
@@ -929,12 +999,13 @@ def ars_mode(table: pd.DataFrame, protection: Protection | None = None, *, level
         is_total = table[key_column].astype(str).eq(TOTAL_LABEL).to_numpy() if key_column else np.zeros(len(table), bool)
         rows = _check_counts(table.loc[~is_total, column], column)
         rows.index = [f"r{i}" for i in range(len(rows))]
-        own = protect_counts(rows, {}, threshold=threshold)
+        own = protect_counts(rows, {"rows": pd.Series(rows.index, index=rows.index)}, publish_units=False,
+                             threshold=threshold)
         if is_total.any() and int(pd.to_numeric(table.loc[is_total, column]).iloc[0]) != int(rows.sum()):
             raise ValueError(f"{column}: the total row ({table.loc[is_total, column].iloc[0]}) is not the sum "
                              f"of the rows ({int(rows.sum())})")
         display = np.empty(len(table), dtype=object)
-        display[~is_total] = own.display(UNIT).to_numpy()
+        display[~is_total] = own.display("rows").reindex(rows.index).to_numpy()
         display[is_total] = own.display(TOTAL).iloc[0]
         hidden = np.array([d in (_primary_symbol(threshold), SECONDARY_SYMBOL) for d in display])
         out[column] = display

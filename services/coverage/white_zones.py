@@ -184,13 +184,14 @@ def white_zone_summary(flags: pd.DataFrame, by: str | pd.Series | None = None) -
 
 
 def white_zone_groupings(flags: pd.DataFrame) -> dict[str, pd.Series]:
-    """Each criterion as a grouping (``"zone blanche"`` / ``"hors zone blanche"``) for protect_counts.
+    """Each criterion as a one-cell grouping (``"zone blanche"``: its white units) for protect_counts.
 
     Publishing patients in white zones next to unit, department or sector
     tables adds equations an attacker can use; pass these groupings to
     :func:`services.coverage.masking.protect_counts` so that the same pattern
-    covers them. The summary's patients for a criterion are then the
-    ``"zone blanche"`` cell of that grouping.
+    covers them. Only the white units' cell is published (the complement
+    is the region total minus it, which the audit sees anyway); the
+    summary's patients for a criterion are that ``"zone blanche"`` cell.
     """
     labels = flags.attrs.get("criteria")
     if not labels:
@@ -198,6 +199,6 @@ def white_zone_groupings(flags: pd.DataFrame) -> dict[str, pd.Series]:
     out = {}
     for column in [*labels, "white"]:
         name = labels.get(column, ANY_LABEL)
-        out[name] = pd.Series(np.where(flags[column], "zone blanche", "hors zone blanche"),
-                              index=flags["code_insee"].to_numpy())
+        out[name] = pd.Series(np.where(flags[column], "zone blanche", None), index=flags["code_insee"].to_numpy(),
+                              dtype=object)
     return out

@@ -33,10 +33,10 @@ from services.reports.ars import (ARS_TITLE, FILE_STEM, TABLE_TITLES, ArsReport,
                              check_export, method_notes)
 from services.reports.fiche import (AROUND_KM, DEFAULT_HUB_CONTACT, HUB_CONTACT_ENV, SHEET_SECTIONS, SectorSheet,
                                build_sheet, hub_contact, neighbour_sectors)
-from services.reports.coverage_data import (ACCESS_TYPES, DEFAULT_MAX_KM, DISTANCE_TYPES, Coverage, compute_coverage,
-                                       partner_inputs)
+from services.reports.coverage_data import (ACCESS_TYPES, DEFAULT_BORDER_KM, DEFAULT_MAX_KM, DISTANCE_TYPES, Coverage,
+                                           compute_coverage, neighbouring_partners, partner_inputs)
 
 __all__ = ["ARS_TITLE", "FILE_STEM", "TABLE_TITLES", "ArsReport", "DisclosureError", "build_ars_report",
            "check_export", "method_notes", "ACCESS_TYPES", "DEFAULT_MAX_KM", "DISTANCE_TYPES", "Coverage",
-           "compute_coverage", "partner_inputs", "AROUND_KM", "DEFAULT_HUB_CONTACT", "HUB_CONTACT_ENV",
+           "compute_coverage", "partner_inputs", "DEFAULT_BORDER_KM", "neighbouring_partners", "AROUND_KM", "DEFAULT_HUB_CONTACT", "HUB_CONTACT_ENV",
            "SHEET_SECTIONS", "SectorSheet", "build_sheet", "hub_contact", "neighbour_sectors"]

@@ -69,11 +69,11 @@ def coverage_map_images(report) -> dict[str, _maps.MapImage]:
     coverage = report.coverage
     table = coverage.units.set_index("code_insee")
     note = "Données fictives" if report.demo else ""
-    protection = coverage.protection()
     maps = {}
     maps["Secteurs et référent·es"] = sector_map(table["secteur"], note=note)
-    colours, legend = masked_patient_colours(protection.display("unit"))
-    maps["Patients par commune (effectifs masqués : secret statistique)"] = _maps.render(
+    # communes are too small: each is coloured by its department x sector cell (as published)
+    colours, legend = masked_patient_colours(coverage.patient_map_layers()["Patients par département et secteur"])
+    maps["Patients par département et secteur (effectifs masqués : secret statistique)"] = _maps.render(
         colours, legend=legend, note=note, empty_label="0")
     for zone in ("CPTS", "HAD"):
         covered = table[f"covered_{zone}"].map({True: _maps.YES_NO[0], False: _maps.YES_NO[1]})

@@ -5,7 +5,10 @@ suppression pattern of :meth:`services.reports.coverage_data.Coverage.protection
 (:func:`services.coverage.protect_counts`: counts 1-10 as ``"< 11"``, secondary
 suppression ``"s"``), and :func:`check_export` refuses to write anything
 whose audit fails (:func:`services.coverage.verify_no_disclosure`) or whose
-patient columns hold a number from 1 to 10.
+patient columns hold a number from 1 to 10. Communes are published in classes
+only. A report that leaves the app is entered in the release register
+(:meth:`ArsReport.record`, :mod:`services.coverage.releases`); the next one on
+the same counts is masked and audited jointly with it (``earlier=``).
 
 Public names
 ------------
@@ -179,17 +182,50 @@ def method_notes(coverage: Coverage) -> list[tuple[str, list[str]]]:
             f"le plus proche d'un type est trop loin : {max_km}. Les tableaux donnent le nombre d'unités, leur "
             "population et leurs patients.",
         ]),
-        ("Secret statistique", [
-            f"Tout effectif de patients de 1 à 10 est remplacé par « {PRIMARY_SYMBOL} », partout : commune, "
-            "département, secteur, croisement département × secteur, zones blanches, total.",
-            f"Secret secondaire : pour qu'aucun effectif masqué ne puisse être retrouvé par différence avec les "
-            f"totaux ou entre tableaux, d'autres effectifs (de 11 ou plus) sont masqués par « {SECONDARY_SYMBOL} ». "
-            "Un même schéma de masquage couvre tous les tableaux, la carte et les fichiers CSV/XLSX ; il est "
-            "vérifié par programmation linéaire (audit à la manière de tau-ARGUS) : chaque effectif masqué peut "
-            "prendre au moins deux valeurs compatibles avec tout ce qui est publié.",
-            "Un effectif nul est publié « 0 », sauf lorsqu'il faut masquer aussi les zéros d'une ligne pour "
-            f"protéger ses autres effectifs (il est alors publié « {PRIMARY_SYMBOL} », ce qui reste vrai).",
+        ("Partenaires au-delà des limites de la région", [
+            "Les distances, l'indice E2SFCA et les zones blanches comptent tous les partenaires positionnés de "
+            f"l'annuaire situés à moins de {_km(coverage.border_km)} km d'une commune du territoire, y compris "
+            "ceux installés hors des 12 départements (de l'autre côté de la limite régionale ou "
+            f"départementale) : {coverage.neighbours} partenaire(s) voisin(s) hors territoire dans ce rapport. "
+            "Sans eux, les communes proches des limites paraîtraient à tort en zone blanche.",
+            "La population située hors des 12 départements n'est pas modélisée : un partenaire voisin donne "
+            "toute son offre aux communes de la région à sa portée, ce qui surestime un peu l'accessibilité le "
+            "long des limites (l'APL de la DREES a la même limite aux frontières nationales).",
         ]),
+        ("Secret statistique", _secret_paragraphs(coverage)),
+    ]
+
+
+def _secret_paragraphs(coverage: Coverage) -> list[str]:
+    from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, UNIT_CLASSES
+
+    classes = ", ".join(f"« {label} »" for _, _, label in UNIT_CLASSES)
+    protection = coverage.protection()
+    counts = protection.cell_counts()
+    earlier = len(coverage.earlier)
+    return [
+        f"Dans les tableaux par département, secteur, croisement département × secteur, zones blanches et "
+        f"pour la région, tout effectif de 1 à 10 patients est remplacé par « {PRIMARY_SYMBOL} » (qui signifie "
+        "de 1 à 10, jamais 0) ; un effectif nul est publié « 0 ».",
+        f"Par commune, les patients ne sont publiés que par classes ({classes}). La première classe réunit les "
+        "communes sans patient et celles qui en ont de 1 à 10 : on ne peut pas y distinguer une commune sans "
+        "patient d'une commune qui en a peu. Les cartes montrent les patients par secteur et par croisement "
+        "département × secteur, les communes étant trop petites.",
+        f"Secret secondaire : d'autres effectifs (de 11 ou plus) sont masqués par « {SECONDARY_SYMBOL} » pour "
+        "qu'aucun effectif masqué ne puisse être retrouvé par somme ou différence entre tableaux. Ils sont choisis "
+        "par optimisation (programmation linéaire en nombres entiers) : le moins de cellules possible, les totaux "
+        "étant préférés aux cellules intérieures ; le total régional est toujours publié s'il atteint 11.",
+        f"Règle de protection (niveaux de protection de tau-ARGUS, Hundepool et al., Statistical Disclosure "
+        f"Control, 2012 ; pratique du CASD et de l'INSEE) : pour chaque effectif masqué de valeur x, toutes les "
+        f"valeurs de x − {protection.protection} à x + {protection.protection} (dans 1 à 10) restent compatibles "
+        "avec l'ensemble des tableaux publiés ; c'est vérifié par programmation linéaire avant tout export.",
+        "Les rapports déjà publiés à partir des mêmes effectifs (autre plan de secteurs, version révisée) sont "
+        "conservés dans un registre ; chaque nouveau rapport est vérifié avec eux et garde les mêmes cellules "
+        f"masquées (ici : {earlier} rapport(s) antérieur(s) sur les mêmes effectifs).",
+        f"Dans ce rapport : {_n(counts['published'])} effectifs publiés, {_n(counts['masked'])} masqués "
+        f"« {PRIMARY_SYMBOL} », {_n(counts['suppressed'])} supprimés « {SECONDARY_SYMBOL} » (secret secondaire) et "
+        f"{_n(counts['classes'])} "
+        "communes publiées par classe.",
     ]
 
 
@@ -206,6 +242,11 @@ def _round(frame: pd.DataFrame) -> pd.DataFrame:
         elif column.startswith("covered_"):
             out[column] = out[column].map({True: "oui", False: "non"})
     return out
+
+
+def _n(value) -> str:
+    """An integer in French format (narrow no-break space between thousands)."""
+    return f"{int(value):,}".replace(",", "\u202f")
 
 
 def _french(frame: pd.DataFrame) -> pd.DataFrame:
@@ -294,13 +335,38 @@ class ArsReport:
                                         method_notes=method_notes)
         return self._files["pdf"]
 
-    def write(self, folder) -> list[Path]:
-        """Write the PDF, the XLSX and the CSVs into ``folder`` (created); returns the paths."""
+    @property
+    def protection(self):
+        """The one pattern every table of the report is masked with."""
+        return self.coverage.protection()
+
+    def cell_counts(self) -> dict:
+        """Cells published as figures, masked (``< 11``), suppressed (``s``) and commune classes."""
+        return self.protection.cell_counts()
+
+    def record(self, conn, label: str | None = None) -> int:
+        """Enter this report in the release register (:mod:`services.coverage.releases`); returns its id.
+
+        Call it when the report leaves the app (files written, download), so
+        that the next report on the same counts is audited with this one.
+        """
+        from services.coverage.releases import record_release
+
+        return record_release(conn, self.protection, fingerprint=self.coverage.fingerprint(),
+                              label=label if label is not None else self.plan_label, tables=list(self.tables))
+
+    def write(self, folder, conn=None) -> list[Path]:
+        """Write the PDF, the XLSX and the CSVs into ``folder`` (created); returns the paths.
+
+        With ``conn``, the report is first entered in the release register.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        files = {f"{FILE_STEM}.pdf": self.pdf_bytes(), f"{FILE_STEM}.xlsx": self.xlsx_bytes(), **self.csv_files()}
+        if conn is not None:
+            self.record(conn)
         written = []
-        for name, data in {f"{FILE_STEM}.pdf": self.pdf_bytes(), f"{FILE_STEM}.xlsx": self.xlsx_bytes(),
-                           **self.csv_files()}.items():
+        for name, data in files.items():
             path = folder / name
             path.write_bytes(data)
             written.append(path)
@@ -308,7 +374,7 @@ class ArsReport:
 
 
 def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, demo: bool = False,
-                     plan_label: str = "", date: dt.date | None = None) -> ArsReport:
+                     plan_label: str = "", date: dt.date | None = None, earlier=None) -> ArsReport:
     """Mask every table of ``coverage`` with its one pattern, and check the result.
 
     Parameters
@@ -322,6 +388,10 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
     plan_label : str
     date : date, optional
         Default today.
+    earlier : sequence of DataFrame, optional
+        Earlier releases of the same counts
+        (:func:`services.coverage.releases.earlier_releases`): the masking is
+        audited jointly with them and keeps their suppressions.
 
     Returns
     -------
@@ -332,10 +402,15 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
     DisclosureError
         The masking audit fails (it should not: :func:`services.coverage.protect_counts`
         only returns patterns that pass it).
+    services.coverage.MaskingError
+        ``masking.release_would_disclose``: with the earlier releases, no
+        pattern protects every masked cell (nothing is produced).
     """
     from services.coverage import ANY_LABEL, mask_table
     from geo.territory import DEPARTEMENT_NAMES
 
+    if earlier is not None:
+        coverage = coverage.with_earlier(earlier)
     protection = coverage.protection()
     units = coverage.units.drop(columns=[c for c in coverage.units.columns if c.startswith("n_")])
     units_masked = mask_table(units, protection, level="unit")
@@ -357,8 +432,9 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
     white = white.assign(patients=masked_patients.reindex(white["code_insee"]).to_numpy())
     keep = ["code_insee", "nom", "departement", "secteur", "population", "patients",
             *[c for c in white.columns if c.startswith("distance_km_")], "reasons"]
-    tables["zones_blanches_communes"] = _french(white[keep])
-    tables["communes"] = _french(units_masked)
+    classes = {"Patients": "Patients (classe)"}
+    tables["zones_blanches_communes"] = _french(white[keep]).rename(columns=classes)
+    tables["communes"] = _french(units_masked).rename(columns=classes)
     for name in ("departements", "zones_blanches_departements"):
         tables[name] = tables[name].rename(columns={"nom_departement": "Nom"})
     check_export(tables, protection)

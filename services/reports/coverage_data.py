@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["DEFAULT_MAX_KM", "DISTANCE_TYPES", "ACCESS_TYPES", "NO_SECTOR", "Coverage", "compute_coverage",
-           "partner_inputs"]
+__all__ = ["DEFAULT_MAX_KM", "DEFAULT_BORDER_KM", "DISTANCE_TYPES", "ACCESS_TYPES", "NO_SECTOR", "Coverage",
+           "compute_coverage", "partner_inputs", "neighbouring_partners"]
 
 #: White zone distances: a unit farther than this from the nearest partner of the type (km, straight line).
 DEFAULT_MAX_KM: dict[str, float] = {"PSY": 30.0, "ERC": 60.0}
+#: Partners outside the 12 departments count when they are this close (km, straight line) to a unit's reference
+#: point: a patient near the border goes to the partner just across it (Mâcon, Roanne's neighbours, Nevers...).
+DEFAULT_BORDER_KM = 60.0
 #: Types whose nearest-partner distance is mapped and tabulated.
 DISTANCE_TYPES = ("CPTS", "HAD", "ERC", "PSY", "DAC", "SSIAD", "CCAS")
 #: Types with an E2SFCA accessibility index (their catchments are in services.coverage.DEFAULT_BANDS).
@@ -37,8 +40,9 @@ def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame
     Returns
     -------
     (partners, zones, demo)
-        ``partners``: ``id, type, name, lon, lat, capacity`` (positioned
-        partners only, capacity 1); ``zones``: ``type, partner_id,
+        ``partners``: ``id, type, name, lon, lat, capacity, outside_territory``
+        (every positioned partner, neighbours across the region's border
+        included; capacity 1); ``zones``: ``type, partner_id,
         code_insee`` (declared CPTS/HAD territories); ``demo``: whether the
         directory holds FICTITIOUS demo partners.
     """
@@ -49,11 +53,39 @@ def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame
     located = table.dropna(subset=["lon", "lat"])
     frame = pd.DataFrame({"id": located["id"].to_numpy(), "type": located["type"].to_numpy(),
                           "name": located["name"].to_numpy(), "lon": located["lon"].astype(float).to_numpy(),
-                          "lat": located["lat"].astype(float).to_numpy(), "capacity": 1.0})
+                          "lat": located["lat"].astype(float).to_numpy(), "capacity": 1.0,
+                          "outside_territory": located["outside_territory"].astype(bool).to_numpy()
+                          if "outside_territory" in located.columns else False})
     zones = pd.read_sql_query("SELECT p.type AS type, c.partner_id AS partner_id, c.code_insee AS code_insee "
                               "FROM partner_communes c JOIN partners p ON p.id = c.partner_id", conn)
     demo = bool(len(table)) and bool((table["source"] == DEMO_SOURCE).any())
     return frame, zones, demo
+
+
+def neighbouring_partners(partners: pd.DataFrame, points, border_km: float = DEFAULT_BORDER_KM) -> pd.Series:
+    """Which partners the coverage counts: those within ``border_km`` of some unit's reference point.
+
+    Every partner inside the territory is near its own commune's town hall;
+    a partner across the border counts when a unit of the region is within
+    ``border_km`` (straight line, Lambert-93), whatever its ``outside_territory``
+    flag. Farther ones (a Paris HAD) would never be the nearest nor inside
+    any catchment.
+
+    Returns
+    -------
+    Series of bool, indexed like ``partners``.
+    """
+    from scipy.spatial import cKDTree
+
+    from services.coverage._common import lonlat_to_lambert93
+
+    if not (isinstance(border_km, (int, float)) and border_km >= 0):
+        raise ValueError(f"border_km: expected a distance >= 0 in km, got {border_km!r}")
+    if partners.empty:
+        return pd.Series(False, index=partners.index)
+    xy = lonlat_to_lambert93(partners["lon"].astype(float), partners["lat"].astype(float))
+    distance, _ = cKDTree(points).query(xy, k=1)
+    return pd.Series(distance / 1000.0 <= border_km, index=partners.index)
 
 
 def _plan_series(plan, units: pd.DataFrame) -> pd.Series:
@@ -83,7 +115,14 @@ class Coverage:
     access_attrs : dict
         Per type: suppliers, supply, demand, per (from the accessibility frames).
     partners : DataFrame
-        The partner positions used.
+        The partner positions used (neighbours across the border included).
+    border_km : float
+        Distance within which partners outside the territory count.
+    neighbours : int
+        Partners outside the 12 departments counted (flag ``outside_territory``).
+    earlier : tuple of DataFrame
+        Earlier releases of the same counts (:mod:`services.coverage.releases`)
+        the masking is audited with.
     """
 
     units: pd.DataFrame
@@ -93,6 +132,9 @@ class Coverage:
     access_attrs: dict
     partners: pd.DataFrame
     types: tuple = DISTANCE_TYPES
+    border_km: float = DEFAULT_BORDER_KM
+    neighbours: int = 0
+    earlier: tuple = field(default=(), repr=False)
     _protection: object = field(default=None, repr=False)
 
     @property
@@ -136,7 +178,17 @@ class Coverage:
         return white_zone_summary(self.flags, by=by)
 
     def protection(self):
-        """The suppression pattern of every published table (computed once)."""
+        """The suppression pattern of every published table (computed once), audited with :attr:`earlier`.
+
+        Published together: commune classes, departments, sectors,
+        department x sector, the white-zone cells of each criterion, the region.
+
+        Raises
+        ------
+        services.coverage.MaskingError
+            ``masking.release_would_disclose`` when no pattern protects every
+            masked cell jointly with the earlier releases.
+        """
         if self._protection is None:
             from services.coverage import protect_counts, white_zone_groupings
 
@@ -144,13 +196,39 @@ class Coverage:
             groupings = {"departement": "departement", "secteur": self.plan,
                          **white_zone_groupings(self.flags)}
             self._protection = protect_counts(self.counts, groupings, units=units,
-                                              cross=[("departement", "secteur")])
+                                              cross=[("departement", "secteur")], earlier=self.earlier)
         return self._protection
+
+    def with_earlier(self, earlier) -> "Coverage":
+        """The same figures, masked jointly with ``earlier`` releases of the same counts."""
+        import dataclasses
+
+        return dataclasses.replace(self, earlier=tuple(earlier), _protection=None)
+
+    def fingerprint(self) -> str:
+        """:func:`services.coverage.releases.counts_fingerprint` of the counts."""
+        from services.coverage.releases import counts_fingerprint
+
+        return counts_fingerprint(self.counts)
+
+    def patient_map_layers(self) -> dict:
+        """Masked patients for maps, per unit: French title -> Series code_insee -> displayed text.
+
+        Communes are too small for most counts, so the maps colour each commune
+        by the cell that holds it: ``"Patients par secteur"`` and ``"Patients par
+        département et secteur"`` (figures, ``< 11`` or ``s``), and ``"Patients
+        par commune (classes)"`` (``0 à 10``, ``11 à 20``...). Every text is
+        what the published tables show.
+        """
+        protection = self.protection()
+        return {"Patients par secteur": protection.unit_layer("secteur"),
+                "Patients par département et secteur": protection.unit_layer(("departement", "secteur")),
+                "Patients par commune (classes)": protection.display("unit")}
 
 
 def compute_coverage(units: pd.DataFrame, partners: pd.DataFrame, zones: pd.DataFrame | Mapping, patients,
                      plan, *, max_km: Mapping[str, float] | None = None, types=DISTANCE_TYPES,
-                     points=None) -> Coverage:
+                     points=None, border_km: float = DEFAULT_BORDER_KM, earlier=()) -> Coverage:
     """Distances, zone coverage, E2SFCA accessibility and white zones for every unit.
 
     Parameters
@@ -172,6 +250,13 @@ def compute_coverage(units: pd.DataFrame, partners: pd.DataFrame, zones: pd.Data
         Types whose nearest distance is computed.
     points : array (n, 2), optional
         The units' Lambert-93 reference points.
+    border_km : float
+        Partners (inside or outside the 12 departments) count when within
+        this distance of a unit's reference point (:func:`neighbouring_partners`):
+        distances, E2SFCA and white zones see the partners just across the
+        region's border.
+    earlier : sequence of DataFrame
+        Earlier releases of the same counts, for the masking.
 
     Returns
     -------
@@ -188,6 +273,9 @@ def compute_coverage(units: pd.DataFrame, partners: pd.DataFrame, zones: pd.Data
     if isinstance(patients, pd.DataFrame):
         patients = patients.groupby(patients["code_insee"].astype(str))["patients"].sum()
     sectors = _plan_series(plan, units)
+    partners = partners[neighbouring_partners(partners, points, border_km).to_numpy()].reset_index(drop=True)
+    neighbours = int(partners["outside_territory"].astype(bool).sum()) if "outside_territory" in partners.columns \
+        else 0
     distances = nearest_distances(units, partners, types=list(types), points=points)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # zone codes outside the territory, types without partners
@@ -201,4 +289,5 @@ def compute_coverage(units: pd.DataFrame, partners: pd.DataFrame, zones: pd.Data
     attrs = {frame.attrs["partner_type"]: {k: frame.attrs[k] for k in ("suppliers", "supply", "demand", "per")}
              for frame in access}
     bands = {t: DEFAULT_BANDS[t] for t in ACCESS_TYPES}
-    return Coverage(table, flags, max_km, bands, attrs, partners, tuple(types))
+    return Coverage(table, flags, max_km, bands, attrs, partners, tuple(types), float(border_km), neighbours,
+                    tuple(earlier))

@@ -30,7 +30,7 @@ def coverage_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, max_km
 
 def ars_report_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, plan_label: str, counts_label: str,
                    demo_patients: bool, max_km: Mapping[str, float] | None = None, units=None,
-                   coverage: Coverage | None = None) -> ArsReport:
+                   coverage: Coverage | None = None, earlier=None) -> ArsReport:
     """The masked ARS report: coverage (computed unless given), sources, FICTITIOUS labels when any input is.
 
     Parameters
@@ -48,10 +48,18 @@ def ars_report_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, plan
         White-zone distance per partner type.
     coverage : Coverage, optional
         Already computed for the same inputs (the page's cached one).
+    earlier : sequence of DataFrame, optional
+        Earlier releases of the same counts (:func:`services.coverage.releases.earlier_releases`);
+        ``None``: read them from the release register of ``conn``. The masking is audited jointly with them.
     """
+    from services.coverage.releases import counts_fingerprint, earlier_releases
+
     partner_frame, _, demo_partners = partner_inputs(conn)
     if coverage is None:
         coverage = coverage_for(conn, plan, counts, max_km=max_km, units=units)
     sources = sources_lines(patients=counts_label, demo_patients=demo_patients, partners=partner_frame,
                             demo_partners=demo_partners, plan=plan_label)
-    return build_ars_report(coverage, sources=sources, demo=demo_partners or demo_patients, plan_label=plan_label)
+    if earlier is None:
+        earlier = earlier_releases(conn, counts_fingerprint(counts))
+    return build_ars_report(coverage, sources=sources, demo=demo_partners or demo_patients, plan_label=plan_label,
+                            earlier=earlier)

@@ -20,44 +20,56 @@ def test_mask_counts_primary_only():
         mask_counts([3, -1])
 
 
-def test_single_hidden_cell_gets_a_partner():
+def test_commune_classes_are_wide_enough_alone():
     """Department X: a=3, b=40, c=25 (68); Y: d=0, e=12, f=30 (42); region 110.
 
-    a is primary; alone in X's line it would be 68 - 40 - 25 = 3, so the smallest other
-    non-zero cell of X, c=25, is hidden as "s": then a + c = 28 with a in 1-10 and c >= 11
-    leaves a anywhere in 1-10. Zeros stay 0.
+    Communes are published as classes only, zeros with the 1-10: a = 68 - b - c with b and c in
+    21-50 leaves a anywhere in 0-10, so nothing needs a secondary suppression.
     """
     counts = pd.Series({"a": 3, "b": 40, "c": 25, "d": 0, "e": 12, "f": 30})
     dep = pd.Series({"a": "X", "b": "X", "c": "X", "d": "Y", "e": "Y", "f": "Y"})
     p = protect_counts(counts, {"dep": dep})
-    assert p.display("unit").tolist() == ["< 11", "40", "s", "0", "12", "30"]
+    assert p.display("unit").tolist() == ["0 à 10", "21 à 50", "21 à 50", "0 à 10", "11 à 20", "21 à 50"]
     assert p.display("dep").tolist() == ["68", "42"] and p.display("total").tolist() == ["110"]
-    audit = verify_no_disclosure(p)
-    assert audit.ok
-    a = audit.ranges.set_index("key").loc["a"]
-    assert (a["lower"], a["upper"]) == (1, 10)
+    assert p.cell_counts()["suppressed"] == 0
+    a = p.audit.ranges.set_index("key").loc["a"]
+    assert a["lower"] <= 1 and a["upper"] >= 5          # x = 3, p = 2: 1 to 5 must stay possible
+
+
+def test_a_narrow_class_gets_a_partner():
+    """X = a + b = 25 with a = 5 and b = 20 (class 11-20): a = 25 - b is in 5-14, so 3 and 4 are excluded
+    (protection interval 3-7). The cheapest fix hides b's class ("s": 11 or more), not the department."""
+    counts = pd.Series({"a": 5, "b": 20, "c": 30, "d": 0})
+    p = protect_counts(counts, {"dep": pd.Series({"a": "X", "b": "X", "c": "Y", "d": "Y"})})
+    assert p.display("unit").tolist() == ["0 à 10", "s", "21 à 50", "0 à 10"]
+    assert p.display("dep").tolist() == ["25", "30"] and p.display("total").tolist() == ["55"]
+    assert verify_no_disclosure(p).ok
 
 
 def test_revealing_the_secondary_cell_is_caught():
-    """The checker has teeth: showing c again makes a recoverable (68 - 40 - 25 = 3)."""
-    counts = pd.Series({"a": 3, "b": 40, "c": 25, "d": 0, "e": 12, "f": 30})
-    dep = pd.Series({"a": "X", "b": "X", "c": "X", "d": "Y", "e": "Y", "f": "Y"})
-    p = protect_counts(counts, {"dep": dep})
+    """The checker has teeth: showing b's class again pins a into 5-10; showing a figure of 1-10 fails too."""
+    counts = pd.Series({"a": 5, "b": 20, "c": 30, "d": 0})
+    p = protect_counts(counts, {"dep": pd.Series({"a": "X", "b": "X", "c": "Y", "d": "Y"})})
     cells = p.cells.copy()
-    cells.loc[(cells["level"] == "unit") & (cells["key"] == "c"), "display"] = "25"
+    is_b = (cells["level"] == "unit") & (cells["key"] == "b")
+    cells.loc[is_b, "display"] = "11 à 20"
     tampered = Protection(cells, p.membership, p.units, p.lines, p.levels, unit_values=p.unit_values)
     audit = verify_no_disclosure(tampered)
     assert not audit.ok
-    assert audit.disclosed[["key", "lower", "upper"]].values.tolist() == [["a", 3.0, 3.0]]
-    # the same without the true counts (the audit then starts from LP solutions only)
-    blind = Protection(cells, p.membership, p.units, p.lines, p.levels)
-    assert verify_no_disclosure(blind).disclosed["key"].tolist() == ["a"]
-    assert verify_no_disclosure(Protection(p.cells, p.membership, p.units, p.lines, p.levels)).ok
+    assert audit.disclosed[["key", "lower", "upper"]].values.tolist() == [["a", 5.0, 10.0]]
+    cells = p.cells.copy()
+    cells.loc[(cells["level"] == "unit") & (cells["key"] == "a"), "display"] = "5"
+    shown = verify_no_disclosure(Protection(cells, p.membership, p.units, p.lines, p.levels,
+                                            unit_values=p.unit_values))
+    assert shown.disclosed["key"].tolist() == ["a"]
+    cells.loc[(cells["level"] == "unit") & (cells["key"] == "a"), "display"] = "6"
+    with pytest.raises(ValueError, match="do not fit"):
+        verify_no_disclosure(Protection(cells, p.membership, p.units, p.lines, p.levels, unit_values=p.unit_values))
 
 
 def test_small_total_is_masked_and_protected():
     """Department Z has 7 patients: its total is "< 11" and the region total would give it away
-    (1000 - 993), so another department total is hidden too."""
+    (1000 - 993), so another department total is hidden too; the region stays published."""
     counts = pd.Series({"z1": 4, "z2": 3, "x1": 500, "y1": 493})
     dep = pd.Series({"z1": "Z", "z2": "Z", "x1": "X", "y1": "Y"})
     p = protect_counts(counts, {"dep": dep}, publish_units=False)
@@ -67,16 +79,27 @@ def test_small_total_is_masked_and_protected():
     assert verify_no_disclosure(p).ok
 
 
-def test_ten_ones_force_zeros_to_be_masked():
-    """Ten communes with one patient each and a group total of 10: with zeros shown, each is exactly
-    1 (ten cells >= 1 adding up to <= 10). The group's zeros are then shown as "< 11" too."""
+def test_ten_ones_and_a_shown_neighbour():
+    """Ten communes with one patient each (group G = 10, "< 11") next to H = 50 in a region of 60:
+    G = 60 - 50 = 10 exactly, so H is hidden ("s"); the communes are all "0 à 10" (zeros too)."""
     counts = pd.Series({**{f"g{i}": 1 for i in range(10)}, "g10": 0, "g11": 0, "h0": 50})
     group = pd.Series({**{f"g{i}": "G" for i in range(12)}, "h0": "H"})
     p = protect_counts(counts, {"grp": group})
     units = p.display("unit")
-    assert p.zeros_masked and units[["g10", "g11"]].tolist() == [PRIMARY_SYMBOL] * 2
-    assert p.display("grp")["G"] == PRIMARY_SYMBOL
+    assert p.zeros_masked and set(units.drop("h0")) == {"0 à 10"}
+    assert p.display("grp").to_dict() == {"G": PRIMARY_SYMBOL, "H": SECONDARY_SYMBOL}
+    assert p.display("total").tolist() == ["60"]
     assert verify_no_disclosure(p).ok
+
+
+def test_symbols_mean_what_the_report_says():
+    from services.coverage import display_interval, unit_class
+
+    assert display_interval("< 11") == (1, 10)          # never 0
+    assert display_interval("s") == (11, np.inf)
+    assert display_interval("0 à 10") == (0, 10) and display_interval("plus de 100") == (101, np.inf)
+    assert [unit_class(v) for v in (0, 10, 11, 20, 21, 100, 101)] == [
+        "0 à 10", "0 à 10", "11 à 20", "11 à 20", "21 à 50", "51 à 100", "plus de 100"]
 
 
 def test_input_errors():
@@ -113,129 +136,67 @@ def masked(unit_tab, protection, flags):
 
 
 def test_no_count_of_1_to_10_in_any_ars_output(masked, protection, patients):
-    assert not protection.zeros_masked
     for name in ("units", "departements", "secteurs", "cross"):
         values = _numbers(masked[name]["patients"])
         assert not any(1 <= v <= 10 for v in values), name
-        assert PRIMARY_SYMBOL in set(masked[name]["patients"]), name
+    assert PRIMARY_SYMBOL in set(masked["cross"]["patients"])
     for name, series in masked["white"].items():
         assert not any(1 <= v <= 10 for v in _numbers(series)), name
-    # every unit with 1-10 patients is "< 11"; every "s" hides 11 or more; zeros are 0
     cells = protection.cells
-    assert (cells.loc[cells["value"].between(1, 10), "display"] == PRIMARY_SYMBOL).all()
+    aggregate = cells["level"] != "unit"
+    # aggregates: 1-10 is "< 11", zeros are 0, every "s" hides 11 or more
+    assert (cells.loc[aggregate & cells["value"].between(1, 10), "display"] == PRIMARY_SYMBOL).all()
+    assert (cells.loc[aggregate & (cells["value"] == 0), "display"] == "0").all()
     assert (cells.loc[cells["display"] == SECONDARY_SYMBOL, "value"] >= 11).all()
-    assert (cells.loc[cells["value"] == 0, "display"] == "0").all()
-    # department 15 has 10 demo patients: its total is masked too
+    # communes: classes only, zeros in the same class as 1-10
+    units = cells[~aggregate]
+    assert (units.loc[units["value"] <= 10, "display"] == "0 à 10").all()
+    assert set(units["display"]) <= {"0 à 10", "11 à 20", "21 à 50", "51 à 100", "plus de 100", SECONDARY_SYMBOL}
+    # department 15 has 10 demo patients: its total is masked; the region total is published
     deps = masked["departements"].set_index("departement")["patients"]
     assert deps["15"] == PRIMARY_SYMBOL and deps[TOTAL_LABEL] == str(patients["patients"].sum())
 
 
-def test_secondary_suppression_holds_on_department_and_sector_totals(protection):
-    """The LP audit: no "< 11" cell (unit, department, sector, cross, white zones) can be pinned down."""
+def test_secondary_suppression_holds_and_keeps_the_totals(protection):
+    """The LP audit passes, and the optimiser publishes most totals (it hides inner cells first)."""
     audit = verify_no_disclosure(protection)
     assert audit.ok, audit.disclosed
     levels = set(audit.ranges["level"].map(str))
     assert {"unit", "departement", "secteur", "('departement', 'secteur')"} <= levels
     assert ((audit.ranges["upper"] - audit.ranges["lower"]) >= 1).all()
-    assert protection.summary()["departement"]["secondary"] >= 1
+    summary = protection.summary()
+    assert summary["departement"].get("secondary", 0) <= 2
+    assert summary["total"]["shown"] == 1
+    counts = protection.cell_counts()
+    assert counts["published"] + counts["masked"] + counts["classes"] + counts["suppressed"] == counts["total"]
 
 
-def _attack(lines, reading, floor=1):
-    """Differencing with bounds, propagated to a fixed point: what a careful reader of the tables can do.
+def test_independent_attacker_recovers_nothing(units, patients, protection):
+    """An attacker written apart (tests/services/coverage/attacker.py: one LP variable per commune) reads the
+    published cells and pins no masked department, sector or department x sector cell."""
+    from attacker import Attacker
 
-    ``reading`` maps a cell to its displayed text; each line is (total cell, member cells). Every term
-    of ``total - sum(members) = 0`` is bounded by the others' bounds, again and again until nothing
-    moves. Returns the "< 11" cells whose value is pinned down.
-    """
-    index = {cell: i for i, cell in enumerate(reading)}
-    lo = np.empty(len(index))
-    hi = np.empty(len(index))
-    for cell, text in reading.items():
-        i = index[cell]
-        if text == PRIMARY_SYMBOL:
-            lo[i], hi[i] = floor, 10
-        elif text == SECONDARY_SYMBOL:
-            lo[i], hi[i] = 11, np.inf
-        else:
-            lo[i] = hi[i] = int(text)
-    compiled = []
-    for total, members in lines:
-        cells = np.array([index[total]] + [index[m] for m in members])
-        sign = np.r_[1.0, -np.ones(len(members))]
-        compiled.append((cells, sign))
-    changed = True
-    while changed:
-        changed = False
-        for cells, sign in compiled:
-            t_lo = np.where(sign > 0, lo[cells], -hi[cells])        # bounds of each term sign*x
-            t_hi = np.where(sign > 0, hi[cells], -lo[cells])
-            inf_lo, inf_hi = np.isinf(t_lo), np.isinf(t_hi)
-            s_lo, s_hi = t_lo[~inf_lo].sum(), t_hi[~inf_hi].sum()
-            rest_lo = np.where(inf_lo.sum() - inf_lo > 0, -np.inf, s_lo - np.where(inf_lo, 0, t_lo))
-            rest_hi = np.where(inf_hi.sum() - inf_hi > 0, np.inf, s_hi - np.where(inf_hi, 0, t_hi))
-            # sign*x = -rest
-            new_lo = np.where(sign > 0, -rest_hi, rest_lo)
-            new_hi = np.where(sign > 0, -rest_lo, rest_hi)
-            up, down = new_lo > lo[cells] + 1e-9, new_hi < hi[cells] - 1e-9
-            if up.any() or down.any():
-                lo[cells[up]] = new_lo[up]
-                hi[cells[down]] = new_hi[down]
-                changed = True
-    return {c for c, t in reading.items() if t == PRIMARY_SYMBOL and hi[index[c]] - lo[index[c]] < 1}
+    published = protection.published()
+    aggregate = published[published["level"] != "unit"]
+    truth = patients.set_index("code_insee")["patients"].to_dict()
+    attacker = Attacker([published], units["code_insee"])
+    assert attacker.recovered([aggregate], truth) == []
+    assert attacker.lps > 40
 
 
-def _tables_as_lines(units_table, deps, secs, cross):
-    """The reader's view: each published figure and the sums linking them."""
-    reading, lines = {}, []
-    for row in units_table.itertuples():
-        reading[("u", row.code_insee)] = row.patients
-    for row in deps.itertuples():
-        reading[("d", row.departement)] = row.patients
-    for row in secs.itertuples():
-        reading[("s", row.secteur)] = row.patients
-    for row in cross.itertuples():
-        reading[("x", row.departement, row.secteur)] = row.patients
-    region = ("d", TOTAL_LABEL)
-    body = units_table
-    for d, part in body.groupby("departement"):
-        lines.append((("d", d), [("u", c) for c in part["code_insee"]]))
-        lines.append((("d", d), [("x", d, s) for s in part["secteur"].unique()]))
-    for s, part in body.groupby("secteur"):
-        lines.append((("s", s), [("u", c) for c in part["code_insee"]]))
-        lines.append((("s", s), [("x", d, s) for d in part["departement"].unique()]))
-    for (d, s), part in body.groupby(["departement", "secteur"]):
-        lines.append((("x", d, s), [("u", c) for c in part["code_insee"]]))
-    lines.append((region, [("d", d) for d in deps["departement"] if d != TOTAL_LABEL]))
-    lines.append((region, [("s", s) for s in secs["secteur"] if s != TOTAL_LABEL]))
-    lines.append((region, [("u", c) for c in body["code_insee"]]))
-    for key in (("s", TOTAL_LABEL), ("x", TOTAL_LABEL, TOTAL_LABEL)):
-        lines.append((region, [key]))
-    for (d, s), text in [((r.departement, r.secteur), r.patients) for r in cross.itertuples()]:
-        if s == TOTAL_LABEL and d != TOTAL_LABEL:
-            lines.append((("d", d), [("x", d, s)]))
-        if d == TOTAL_LABEL and s != TOTAL_LABEL:
-            lines.append((("s", s), [("x", d, s)]))
-    return reading, lines
+def test_attacker_recovers_cells_from_primary_only_masking(units, patients, protection):
+    """...whereas the same attacker breaks the same tables masked cell by cell (no secondary suppression,
+    communes shown exactly): its findings are not vacuous."""
+    from attacker import Attacker
 
-
-def test_adversary_cannot_recover_masked_cells(unit_tab, masked):
-    """Subtracting shown cells from totals, with the known bounds, recovers nothing..."""
-    reading, lines = _tables_as_lines(masked["units"], masked["departements"], masked["secteurs"], masked["cross"])
-    assert sum(1 for t in reading.values() if t == PRIMARY_SYMBOL) > 600
-    assert _attack(lines, reading) == set()
-
-
-def test_adversary_recovers_cells_from_primary_only_masking(unit_tab):
-    """...whereas the same attack breaks tables masked cell by cell without secondary suppression."""
-    def naive(table):
-        out = table.copy()
-        out["patients"] = mask_counts(table["patients"]).to_numpy()
-        return out
-    deps, secs, cross = department_table(unit_tab), sector_table(unit_tab), cross_table(unit_tab)
-    reading, lines = _tables_as_lines(naive(unit_tab), naive(deps), naive(secs), naive(cross))
-    recovered = _attack(lines, reading)
-    assert ("d", "15") in recovered          # 1350 minus the eleven other departments
-    assert len(recovered) > 50
+    published = protection.published()
+    values = protection.cells["value"].to_numpy()
+    published["display"] = [("< 11" if 1 <= v <= 10 else str(v)) for v in values]
+    truth = patients.set_index("code_insee")["patients"].to_dict()
+    aggregate = published[published["level"] != "unit"]
+    recovered = Attacker([published], units["code_insee"]).recovered([aggregate], truth)
+    assert ("departement", "15", 10) in recovered          # 1,350 minus the eleven other departments
+    assert len(recovered) >= 10
 
 
 def test_ars_mode_with_the_shared_pattern(unit_tab, protection):
@@ -255,8 +216,6 @@ def test_ars_mode_on_a_lone_table():
     table = pd.DataFrame({"secteur": ["A", "B", "C", "D", TOTAL_LABEL], "patients": [3, 40, 25, 0, 68]})
     shown = ars_mode(table)
     assert shown["patients"].tolist() == ["< 11", "40", "s", "0", "68"]
-    reading = {row.secteur: row.patients for row in shown.itertuples()}
-    assert _attack([(TOTAL_LABEL, ["A", "B", "C", "D"])], reading) == set()
     with pytest.raises(ValueError, match=r"^patients: the total row \(70\) is not the sum of the rows \(68\)"):
         ars_mode(table.assign(patients=[3, 40, 25, 0, 70]))
 
@@ -275,7 +234,7 @@ def test_white_zone_patients_masked_with_the_departments(units, patients, flags)
         if 1 <= row["patients"] <= 10:
             assert display == PRIMARY_SYMBOL
         else:
-            assert display in (SECONDARY_SYMBOL, str(row["patients"]))
+            assert display in (SECONDARY_SYMBOL, str(int(row["patients"])))
 
 
 def test_importing_coverage_pulls_no_streamlit():

@@ -55,8 +55,11 @@ def test_no_cell_of_1_to_10_in_any_csv(csv_tables):
         for column in columns:
             bad = [v for v in table[column] if _small(v)]
             assert not bad, (name, column, bad[:5])
-    assert PRIMARY_SYMBOL in set(csv_tables["communes"]["Patients"])
-    assert SECONDARY_SYMBOL in set(csv_tables["departements"]["Patients"])
+    # communes in classes only (zeros with the 1-10), aggregates with "< 11" and "s"
+    assert set(csv_tables["communes"]["Patients (classe)"]) <= {"0 à 10", "11 à 20", "21 à 50", "51 à 100",
+                                                                "plus de 100", SECONDARY_SYMBOL}
+    assert PRIMARY_SYMBOL in set(csv_tables["departements_secteurs"]["Patients"])
+    assert SECONDARY_SYMBOL in set(csv_tables["departements_secteurs"]["Patients"])
     # the department with 10 demo patients is masked, the region total is shown
     deps = csv_tables["departements"].set_index("Département")["Patients"]
     assert deps["15"] == PRIMARY_SYMBOL and deps[TOTAL_LABEL] == "1350"
@@ -75,32 +78,70 @@ def test_no_cell_of_1_to_10_in_any_xlsx_sheet(ars_out):
     assert "E2SFCA" in readme and "< 11" in readme and "FICTIVES" in readme
 
 
-def _line_ok(cells: list[str], total: str) -> bool:
-    """A published line (members and their total): a "< 11" cell is never its only hidden cell."""
-    hidden = [c for c in [*cells, total] if c in (PRIMARY_SYMBOL, SECONDARY_SYMBOL)]
-    return not (len(hidden) == 1 and hidden[0] == PRIMARY_SYMBOL)
-
-
-def test_secondary_suppression_holds_on_department_and_sector_totals(csv_tables):
-    deps = csv_tables["departements"].set_index("Département")["Patients"]
-    secs = csv_tables["secteurs"].set_index("Secteur")["Patients"]
+def _published_from_csv(csv_tables) -> list[pd.DataFrame]:
+    """What a reader rebuilds from the CSV files alone: each published cell and the communes it adds up."""
+    communes = csv_tables["communes"]
+    rows = [("unit", code, text, (code,)) for code, text in zip(communes["Code INSEE"],
+                                                                  communes["Patients (classe)"])]
+    by_dep = communes.groupby("Département")["Code INSEE"].apply(tuple)
+    by_sec = communes.groupby("Secteur")["Code INSEE"].apply(tuple)
+    by_cross = communes.groupby(["Département", "Secteur"])["Code INSEE"].apply(tuple)
+    everyone = tuple(communes["Code INSEE"])
+    for dep, text in zip(csv_tables["departements"]["Département"], csv_tables["departements"]["Patients"]):
+        rows.append(("departement", dep, text, everyone if dep == TOTAL_LABEL else by_dep[dep]))
+    for sec, text in zip(csv_tables["secteurs"]["Secteur"], csv_tables["secteurs"]["Patients"]):
+        rows.append(("secteur", sec, text, everyone if sec == TOTAL_LABEL else by_sec[sec]))
     cross = csv_tables["departements_secteurs"]
-    units = csv_tables["communes"]
-    region = deps[TOTAL_LABEL]
-    assert _line_ok(deps.drop(TOTAL_LABEL).tolist(), region)
-    assert _line_ok(secs.drop(TOTAL_LABEL).tolist(), region)
-    for dep, part in units.groupby("Département"):
-        assert _line_ok(part["Patients"].tolist(), deps[dep]), dep
-        row = cross[(cross["Département"] == dep) & (cross["Secteur"] != TOTAL_LABEL)]
-        assert _line_ok(row["Patients"].tolist(), deps[dep]), dep
-    for sec, part in units.groupby("Secteur"):
-        assert _line_ok(part["Patients"].tolist(), secs[sec]), sec
-        column = cross[(cross["Secteur"] == sec) & (cross["Département"] != TOTAL_LABEL)]
-        assert _line_ok(column["Patients"].tolist(), secs[sec]), sec
-    # a masked department cannot be recovered by subtracting the others from the region total
-    shown = [int(v) for v in deps.drop(TOTAL_LABEL) if v.isdigit()]
-    hidden = deps.drop(TOTAL_LABEL)[~deps.drop(TOTAL_LABEL).str.isdigit()]
-    assert len(hidden) >= 2 and int(region) - sum(shown) > 10
+    for dep, sec, text in zip(cross["Département"], cross["Secteur"], cross["Patients"]):
+        if TOTAL_LABEL not in (dep, sec):
+            rows.append(("cross", (dep, sec), text, by_cross[(dep, sec)]))
+    white = csv_tables["zones_blanches_communes"]
+    for criterion, text in zip(csv_tables["zones_blanches"]["Critère"], csv_tables["zones_blanches"]["Patients"]):
+        inside = white if criterion == "au moins un critère" else white[white["Motifs"].str.contains(criterion,
+                                                                                                   regex=False)]
+        if len(inside):
+            rows.append(("white", criterion, text, tuple(inside["Code INSEE"])))
+    return [pd.DataFrame(rows, columns=["level", "key", "display", "units"])]
+
+
+def test_nothing_masked_can_be_recovered_from_the_csv_files(csv_tables, report_files):
+    """An attacker reading the CSVs (tests/services/coverage/attacker.py) pins no masked count down."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "coverage"))
+    from attacker import Attacker
+    from geo.patients import read_counts
+
+    published = _published_from_csv(csv_tables)
+    truth = read_counts(report_files["patients"]).set_index("code_insee")["patients"].to_dict()
+    frame = published[0]
+    attacker = Attacker(published, csv_tables["communes"]["Code INSEE"])
+    assert attacker.recovered([frame[frame["level"] != "unit"]], truth) == []
+    # the region, and all but a couple of department totals, are published
+    deps = csv_tables["departements"].set_index("Département")["Patients"]
+    assert deps[TOTAL_LABEL] == "1350" and (deps != SECONDARY_SYMBOL).sum() >= 11
+
+
+def test_a_second_report_on_the_same_counts_is_audited_with_the_first(ars_out, report_files, tmp_path, capsys):
+    """Another plan, same counts, same database: the register holds both and the second names the first."""
+    from app.cli import main
+    from geo.database import connect
+    from services.coverage.releases import list_releases
+
+    plan = pd.read_csv(report_files["plan"], dtype=str)
+    plan["sector"] = plan["sector"].str[:4]                      # coarser squares: another plan
+    other = tmp_path / "plan_bis.csv"
+    plan.to_csv(other, index=False)
+    code = main(["report", "ars", "--plan", str(other), "--patients", str(report_files["patients"]),
+                 "--out", str(tmp_path / "bis"), "--db", str(report_files["db"])])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert re.search(r"audited with [1-9]\d* earlier release", err)
+    assert re.search(r"cells: \d+ published, \d+ masked \(< 11\), \d+ suppressed \(s\)", err)
+    releases = list_releases(connect(report_files["db"]))
+    assert len(releases) >= 2 and releases["counts_fingerprint"].nunique() == 1
+    assert releases["label"].iloc[-1] == "plan_bis.csv"
 
 
 def test_check_export_refuses_small_counts():
