@@ -10,8 +10,11 @@ model       Partner, PARTNER_TYPES, register_partner_type, ZONE_TYPES, PRECISION
 validation  validate_finess, validate_rpps, validate_adeli, normalize_phone, validate_email,
             validate_position, check_partner, ValidationError
 places      Places: sector units, INSEE/postal resolution, point in territory; locate_partner
-store       SQLite tables with history: save_partner, delete_partner, set_communes, undo,
-            get_partner, find_partner, list_partners, partner_history, count_partners
+store       SQLite tables with history: save_partner, delete_partner, set_communes, undo, redo,
+            purge_demo (one undoable change), get_partner, find_partner, list_partners (demo partners
+            only while no real one exists, labels), partner_history, count_partners; optimistic
+            concurrency (version numbers, StaleEditError); zone_memberships, covering_counts,
+            directory_stamp for the layers above (no SQL on these tables outside partners/)
 io          read_partners(path, format) for finess, rpps, zones, csv; write_template
 importer    import_partners(conn, path, format, ...) -> ImportReport (idempotent, reject report)
 preview     preview_import(conn, path, format, ...): the same report from a dry run, nothing written
@@ -31,8 +34,10 @@ from partners.model import PARTNER_TYPES, PRECISIONS, ZONE_TYPES, Issue, Partner
 from partners.places import Places
 from partners.preview import preview_import
 from partners.query import NearestIndex, covering, local_services, nearest, nearest_for_units
-from partners.store import (DuplicateError, SaveResult, count_partners, delete_partner, find_partner,
-                            get_partner, list_partners, partner_history, save_partner, set_communes, undo)
+from partners.store import (AUTO, DuplicateError, SaveResult, StaleEditError, count_demo_partners, count_partners,
+                            covering_counts, delete_partner, directory_stamp, find_partner, get_partner,
+                            has_real_partners, list_partners, partner_history, partner_version, purge_demo, redo,
+                            save_partner, set_communes, undo, zone_memberships)
 from partners.validation import (ValidationError, check_partner, normalize_phone, validate_adeli,
                                  validate_email, validate_finess, validate_position, validate_rpps)
 
@@ -41,8 +46,10 @@ __all__ = [
     "ValidationError", "check_partner", "normalize_phone", "validate_adeli", "validate_email",
     "validate_finess", "validate_position", "validate_rpps",
     "Places",
-    "DuplicateError", "SaveResult", "count_partners", "delete_partner", "find_partner", "get_partner",
-    "list_partners", "partner_history", "save_partner", "set_communes", "undo",
+    "AUTO", "DuplicateError", "SaveResult", "StaleEditError", "count_demo_partners", "count_partners",
+    "covering_counts", "delete_partner", "directory_stamp", "find_partner", "get_partner", "has_real_partners",
+    "list_partners", "partner_history", "partner_version", "purge_demo", "redo", "save_partner", "set_communes",
+    "undo", "zone_memberships",
     "read_partners", "write_template", "ImportReport", "import_partners", "preview_import",
     "EXPORT_FORMATS", "export_bytes", "export_frame",
     "NearestIndex", "covering", "local_services", "nearest", "nearest_for_units",

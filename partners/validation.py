@@ -26,10 +26,18 @@ class ValidationError(SecteursError):
         The value received.
     """
 
-    def __init__(self, field: str, value, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, value, message: str, *, code: str | None = None, **params):
+        if code:
+            # the code and its parameters for the French catalogue; ``str()`` stays the English line
+            super().__init__(code, field=field, **params)
+            self.args = (message,)
+        else:
+            super().__init__(message)
         self.field = field
         self.value = value
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 # ---------------------------------------------------------------- FINESS, RPPS, ADELI

@@ -50,8 +50,7 @@ def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame
     frame = pd.DataFrame({"id": located["id"].to_numpy(), "type": located["type"].to_numpy(),
                           "name": located["name"].to_numpy(), "lon": located["lon"].astype(float).to_numpy(),
                           "lat": located["lat"].astype(float).to_numpy(), "capacity": 1.0})
-    zones = pd.read_sql_query("SELECT p.type AS type, c.partner_id AS partner_id, c.code_insee AS code_insee "
-                              "FROM partner_communes c JOIN partners p ON p.id = c.partner_id", conn)
+    zones = directory.zone_memberships(conn)[["type", "partner_id", "code_insee"]]
     demo = bool(len(table)) and bool((table["source"] == DEMO_SOURCE).any())
     return frame, zones, demo
 
