@@ -125,7 +125,8 @@ def read_template(path: str | Path) -> ReadResult:
         values = {field: row.get(column, "") for field, column in columns.items()}
         partner_id = values.pop("id", "")
         if partner_id and not partner_id.isdigit():
-            result.rejects.append(error(number, f"id {partner_id!r}: expected the directory's number, or empty"))
+            result.rejects.append(error(number, f"id {partner_id!r}: expected the directory's number, or empty",
+                                                    "partners.template_bad_id", id=partner_id))
             continue
         communes = values.pop("communes", "")
         # Spreadsheets drop leading zeros of numbers typed in cells: 472112233 was 04 72 11 22 33.
