@@ -29,6 +29,11 @@ OUTSIDE_CHOICES = ("neighbours", "flag", "skip")
 #: those of the territory are wanted.
 DEFAULT_OUTSIDE = {"finess": "neighbours", "rpps": "skip", "csv": "neighbours", "zones": "neighbours"}
 
+#: An Annuaire Santé extract with more psychologists of the territory than this is a national or
+#: regional one: importing them all would put thousands of identical points at commune centres;
+#: the network's members' list is asked for instead (or ``all_psychologists=True``).
+RPPS_WITHOUT_NETWORK_MAX = 300
+
 #: What happens to a row: the store's actions, plus rejected, set aside (outside, farther than the
 #: neighbour distance, not asked for) and skipped (not wanted: other category, not in the network...).
 ROW_ACTIONS = ("created", "updated", "unchanged", "rejected", "set_aside", "skipped")
@@ -189,7 +194,7 @@ class ImportReport:
 def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, author: str | None = None,
                     places=None, categories=None, outside: str | None = None, report: str | Path | None = None,
                     batch_size: int = 200, neighbour_km: float = NEIGHBOUR_KM, include_far=(),
-                    network=None) -> ImportReport:
+                    network=None, all_psychologists: bool = False) -> ImportReport:
     """Import a partner file into the directory.
 
     Parameters
@@ -223,6 +228,9 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
         A :class:`partners.network.Network` (or the path of its members' list): only its members
         are imported, with its label (for a national Annuaire Santé extract: the psycho-oncology
         network's psychologists, not every psychologist of the region).
+    all_psychologists
+        Import every psychologist of an Annuaire Santé extract even when there are more than
+        :data:`RPPS_WITHOUT_NETWORK_MAX` in the territory and no ``network`` is given.
 
     Returns
     -------
@@ -232,6 +240,9 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
     ------
     ValueError
         Unknown format or ``outside`` value, or a file not of that format.
+    ValidationError
+        ``partners.rpps_needs_network``: a national or regional Annuaire Santé extract without the
+        network's list (see ``all_psychologists``).
     """
     from partners.places import default_places
     from partners.store import count_demo_partners, has_real_partners
@@ -249,6 +260,15 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
 
         network = read_network(network, places=places)
     read = read_partners(path, format, categories=categories if format == "finess" else None)
+    if format == "rpps" and network is None and not all_psychologists:
+        inside = sum(1 for r in read.records
+                     if places.in_departements(str(r.partner.code_insee or r.partner.postal_code).strip().zfill(5)))
+        if inside > RPPS_WITHOUT_NETWORK_MAX:
+            raise ValidationError("network", inside,
+                                  f"{Path(path).name}: {inside} psychologists in the territory; import the "
+                                  "psycho-oncology network's members (network list) rather than all of them",
+                                  code="partners.rpps_needs_network", count=inside, path=Path(path).name,
+                                  limit=RPPS_WITHOUT_NETWORK_MAX)
     result = ImportReport(path=str(path), format=format, skipped=dict(read.skipped), encoding=read.encoding,
                           neighbour_km=float(neighbour_km))
     demo_only = count_demo_partners(conn) > 0 and not has_real_partners(conn)

@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     imp.add_argument("--network", metavar="LIST",
                      help="members' list of the psycho-oncology network (CSV/XLSX: rpps, or nom + commune): "
                           "only its members are imported, labelled (for the national Annuaire Santé extract)")
+    imp.add_argument("--all-psychologists", action="store_true",
+                     help="rpps: import every psychologist of the territory even without --network")
     imp.add_argument("--preview", action="store_true", help="show what the import would do, write nothing")
     add_db_argument(imp)
     imp.set_defaults(handler=_import)
@@ -173,7 +175,7 @@ def _import(args) -> int:
     conn = _connect(args)
     options = dict(author=_author(args), categories=args.categories, outside=args.outside,
                    neighbour_km=args.neighbour_km if args.neighbour_km is not None else NEIGHBOUR_KM,
-                   include_far=args.include_far, network=args.network)
+                   include_far=args.include_far, network=args.network, all_psychologists=args.all_psychologists)
     if args.preview:
         report = preview_import(conn, args.file, args.format, **options)
         print("PREVIEW (nothing written):")

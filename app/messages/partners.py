@@ -136,6 +136,10 @@ MESSAGES: dict = {
     "partners.zone_unknown_commune": "commune inconnue : le code INSEE {code} n'est pas une commune du territoire",
     "partners.zone_partner_deleted": "le partenaire n° {id} a été supprimé pendant l'import",
     # networks
+    "partners.rpps_needs_network": "{path} compte {count} psychologues sur le territoire : les importer tous "
+                                   "mettrait des milliers de points identiques au centre des communes. Importez "
+                                   "plutôt la liste des membres du réseau de psycho-oncologie (numéros RPPS, ou "
+                                   "noms et communes) avec ce fichier ; seuls ses membres seront ajoutés.",
     "partners.network_columns": "{path} : une liste de réseau a besoin d'une colonne « rpps » ou « nom »",
     "partners.network_row_empty": "ni numéro RPPS ni nom",
     "partners.network_commune_outside": "commune hors du territoire",
