@@ -112,9 +112,9 @@ class ImportReport:
         ``outside_territory``, ``not_in_network``).
     rows
         One :class:`RowOutcome` per row of the file that became a partner or was refused.
-    first_real
-        This import brings the first real partners into a directory that holds demo partners
-        (the app then offers to remove the demo).
+    offer_demo_purge
+        This import created real partners while the directory still holds the FICTITIOUS demo
+        partners (the app then offers to remove the demo).
     """
 
     path: str
@@ -132,7 +132,7 @@ class ImportReport:
     far_keys: list[str] = field(default_factory=list)
     encoding: str = ""
     neighbour_km: float = NEIGHBOUR_KM
-    first_real: bool = False
+    offer_demo_purge: bool = False
 
     def reject(self, row: int, reason: str, name: str = "", key: str = "", code: str = "", params=None,
                outcome: RowOutcome | None = None) -> None:
@@ -245,7 +245,7 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
         network's list (see ``all_psychologists``).
     """
     from partners.places import default_places
-    from partners.store import count_demo_partners, has_real_partners
+    from partners.store import count_demo_partners
 
     if format in DEFAULT_OUTSIDE and outside is None:
         outside = DEFAULT_OUTSIDE[format]
@@ -271,7 +271,7 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
                                   limit=RPPS_WITHOUT_NETWORK_MAX)
     result = ImportReport(path=str(path), format=format, skipped=dict(read.skipped), encoding=read.encoding,
                           neighbour_km=float(neighbour_km))
-    demo_only = count_demo_partners(conn) > 0 and not has_real_partners(conn)
+    demo_present = count_demo_partners(conn) > 0
     for row, issue in read.rejects:
         result.reject(row, issue.message, code=issue.code, params=issue.params)
     reason = f"import {format} {Path(path).name}"
@@ -280,7 +280,7 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
     else:
         _import_records(conn, read.records, result, places, author, reason, outside, batch_size,
                         float(neighbour_km), set(include_far or ()), network)
-    result.first_real = demo_only and (result.created > 0)
+    result.offer_demo_purge = demo_present and result.created > 0
     if report:
         result.write(report)
     return result

@@ -198,7 +198,7 @@ def _import(args) -> int:
         print(f"skipped ({render_code('partners.skip.' + reason, {})}): {count}")
     if counts["warnings"]:
         print(f"warnings: {counts['warnings']}")
-    if report.first_real:
+    if report.offer_demo_purge:
         print("the directory still holds the FICTITIOUS demo partners: `secteurs partners purge-demo` removes them")
     if args.report and not args.preview:
         print(f"report of rejected rows and warnings: {args.report}")

@@ -138,7 +138,8 @@ if demo_count:
     offered = st.session_state.get("partenaires_offer_purge", False)
     confirm = st.session_state.get("partenaires_purge_confirm", False)
     if offered and not confirm:
-        st.info("Premier import de partenaires réels : voulez-vous retirer les partenaires fictifs de démonstration ?")
+        st.info("Des partenaires réels viennent d'être importés : voulez-vous retirer les partenaires fictifs de "
+                "démonstration ?")
     if not confirm:
         if st.button(f"Supprimer les {fr_int(demo_count)} partenaires de démonstration…", key="partenaires_purge"):
             st.session_state["partenaires_purge_confirm"] = True
@@ -306,10 +307,13 @@ with directory:
     selected = st.selectbox("Fiche", options, key="partenaires_selected",
                             format_func=lambda i: "➕ Nouveau partenaire" if i == 0 else f"{names.get(i, i)} (n° {i})")
     current = partners.get_partner(conn, selected) if selected else None
-    # the widgets' keys carry the stored version: after an undo, a redo or another user's edit the
-    # form is drawn afresh from the database instead of keeping what it showed
+    # The widgets' keys carry the version the form was drawn from. A save sends that version: if the
+    # partner changed since (another user, an undo), the save is refused. Without a save, a newer
+    # stored version redraws the form from the database (after an undo, a redo, another user's edit).
+    shown_versions = st.session_state.setdefault("partenaires_shown_version", {})
     version = current.version if current is not None else 0
-    prefix = f"pf_{selected}_{version}_{st.session_state.get('partenaires_form_round', 0)}_"
+    drawn = shown_versions.get(selected, version)
+    prefix = f"pf_{selected}_{drawn}_{st.session_state.get('partenaires_form_round', 0)}_"
     base = current or partners.Partner(type="CCAS", name="")
     with st.form(f"partenaires_form_{selected}"):
         st.markdown("**Modifier la fiche**" if current else "**Nouveau partenaire**")
@@ -340,9 +344,10 @@ with directory:
         elif not errors:
             try:
                 saved = partners.save_partner(conn, candidate, author=_author(), reason="saisie dans l'application",
-                                              expected_version=current.version if current is not None else None)
+                                              expected_version=drawn if current is not None else None)
             except partners.StaleEditError as exc:
                 _flash("error", render(exc))
+                shown_versions[selected] = version
                 st.rerun()
             except ValidationError as exc:  # a duplicate FINESS, or a partner deleted meanwhile
                 issue = Issue("error", exc.field, str(exc), exc.code or "", dict(exc.params))
@@ -355,11 +360,18 @@ with directory:
             verb = {"created": "créé", "updated": "enregistré", "unchanged": "inchangé"}[saved.action]
             warnings = "".join(f"\n- {_issue_text(i)}" for i in saved.issues if i.level == "warning")
             _flash("success", f"Partenaire n° {saved.id} « {saved.partner.name} » {verb}." + warnings)
+            shown_versions.pop(selected, None)
+            shown_versions.pop(saved.id, None)
             st.session_state["partenaires_form_round"] = st.session_state.get("partenaires_form_round", 0) + 1
             st.session_state["partenaires_pending"] = {
                 "partenaires_selected": saved.id, "partenaires_search": "", "partenaires_filter_types": [],
                 "partenaires_filter_deps": [], "partenaires_filter_labels": [], "partenaires_filter_sector": None}
             st.rerun()
+    elif current is not None and drawn != version:
+        shown_versions[selected] = version  # changed elsewhere: show the database's state
+        st.rerun()
+    elif current is not None:
+        shown_versions[selected] = version
 
     if current is not None:
         confirm_key = f"partenaires_confirm_{current.id}"
@@ -497,7 +509,7 @@ with importing:
                                       f"{fr_int(done.updated)} mis à jour, {fr_int(done.unchanged)} inchangés, "
                                       f"{fr_int(done.rejected)} rejetés, {fr_int(done.set_aside)} éloignés non "
                                       "importés.")
-                    if done.first_real:
+                    if done.offer_demo_purge:
                         st.session_state["partenaires_offer_purge"] = True
                     st.session_state.pop("partenaires_preview_token", None)
                 st.rerun()
