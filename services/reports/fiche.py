@@ -359,8 +359,8 @@ def build_sheet(conn: sqlite3.Connection, plan: pd.DataFrame, sector: str, *, pa
         ids = table.loc[table["type"] == type_, "id"].tolist()
         covered = set()
         if ids:
-            zones = directory.zone_memberships(conn, types=[type_])
-            covered = set(zones.loc[zones["partner_id"].isin(ids), "code_insee"])
+            memberships = directory.zone_memberships(conn, types=[type_])
+            covered = set(memberships.loc[memberships["partner_id"].isin(ids), "code_insee"])
         uncovered[type_] = [names[c] for c in codes if c not in covered]
 
     sheet = SectorSheet(sector=sector, referent=referents.get(sector, sector), groupe=groups.get(sector, ""),
