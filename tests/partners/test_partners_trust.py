@@ -119,3 +119,19 @@ def test_labels_filter_searches_and_network_only(conn, places):
     assert partner_history(conn, other.id).iloc[0]["action"] == "update"
     undo(conn)
     assert get_partner(conn, other.id).labels == ()
+
+
+def test_labels_go_through_the_template_and_the_export(conn, places, tmp_path):
+    from partners.export import export_bytes
+    from partners.importer import import_partners
+
+    listing = tmp_path / "liste.csv"
+    listing.write_text("type;nom;code_insee;etiquettes\nPSY;Cabinet X (test);69383;Convention, réseau psycho-oncologie\n",
+                       encoding="utf-8")
+    assert import_partners(conn, listing, "csv", places=places).created == 1
+    assert list(list_partners(conn, labels=["convention"])["name"]) == ["Cabinet X (test)"]
+    exported = tmp_path / "export.csv"
+    exported.write_bytes(export_bytes(conn, "csv"))
+    assert "convention; réseau psycho-oncologie" in exported.read_text(encoding="utf-8-sig")
+    again = import_partners(conn, exported, "csv", places=places)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
