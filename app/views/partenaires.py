@@ -95,7 +95,7 @@ def _needs_author() -> bool:
 def _marks(row) -> str:
     """What a list says after a partner's name: demo, neighbour, network."""
     marks = []
-    if bool(row.get("demo", False)):
+    if bool(row.get("demo", False)) and has_real:  # only said when demo and real partners are shown together
         marks.append("démo")
     if bool(row.get("neighbour", False)):
         marks.append("voisin, hors territoire")
@@ -178,59 +178,62 @@ with find:
         unit = g.unit(clicked_code)
         postal = str(unit.get("codes_postaux") or "").split(",")[0].strip()
         st.session_state["partenaires_query"] = f"{unit['nom']} ({postal})" if postal else clicked_code
-    where = st.columns(2)
-    with where[0]:
+    # inputs and the covering zones beside the map; the result tables below, full width
+    left, right = st.columns([2, 3])
+    with left:
         query = st.text_input("Commune ou code postal", key="partenaires_query",
                               placeholder="ex. 69003, Lyon 3e, St Priest… ou cliquez sur la carte")
         codes = suggest(query) if query.strip() else []
         code = None
         if query.strip() and not codes:
             st.warning(f"Aucune commune du territoire pour « {query} ».")
-    with where[1]:
         if codes:
             code = st.selectbox("Commune", codes, format_func=unit_label, key="partenaires_commune")
-    choices = st.columns([4, 2, 3, 2])
-    types = choices[0].multiselect("Types", list(partners.PARTNER_TYPES),
-                                   default=[t for t in partners.PARTNER_TYPES if t != "AUTRE"],
-                                   format_func=_type_label, key="partenaires_types")
-    k = choices[1].slider("Partenaires par type", 1, 10, 3, key="partenaires_k")
-    wanted_labels = choices[2].multiselect("Étiquettes", known_labels, key="partenaires_find_labels")
-    network_only = choices[3].checkbox("Psychologues : réseau seulement", key="partenaires_network_only",
-                                       help=f"Seulement les psychologues étiquetés « {NETWORK_LABEL} ».")
+        types = st.multiselect("Types", list(partners.PARTNER_TYPES),
+                               default=[t for t in partners.PARTNER_TYPES if t != "AUTRE"],
+                               format_func=_type_label, key="partenaires_types")
+        k = st.slider("Partenaires par type", 1, 10, 3, key="partenaires_k")
+        narrow = st.columns([3, 2])
+        wanted_labels = narrow[0].multiselect("Étiquettes", known_labels, key="partenaires_find_labels",
+                                              placeholder="toutes")
+        network_only = narrow[1].checkbox("Psychologues : réseau seulement", key="partenaires_network_only",
+                                          help=f"Seulement les psychologues étiquetés « {NETWORK_LABEL} ».")
     paint = Paint(palette=("#b8e186", "#fdb863", "#c2a5cf"), fill_opacity=0.45)
     # the markers depend on the types only, so a new commune repaints the map without redrawing it
     shown = table[table["type"].isin(types)] if types else table
     services = None
     view = None
-    if clicked_props.get("partner_id") is not None:
-        st.caption(f"Partenaire cliqué : {clicked_props.get('type', '')} — {clicked_props.get('name', '')}")
-    if code:
-        options = dict(include_demo=demo_option, labels=wanted_labels)
-        services = (partners.local_services(conn, code, k=k, types=types or None, network_only=network_only,
-                                            **options) if types else None)
-        cover = partners.covering(conn, code, **options)
-        st.subheader(unit_label(code))
-        if len(cover):
-            st.markdown("**Zones qui couvrent la commune** : " + " ; ".join(
-                display_name(row.type, row.name) + _marks(row._asdict()) + (f" ({row.phone})" if row.phone else "")
-                for row in cover.itertuples()))
-        else:
-            st.markdown("**Zones qui couvrent la commune** : aucune CPTS ni HAD connue.")
-        zone_of = {"CPTS": set(), "HAD": set()}
-        for row in cover.itertuples():
-            zone_of[row.type].update(partners.get_partner(conn, int(row.id)).communes or ())
-        zones = {c: 0 for c in zone_of["CPTS"]}
-        zones.update({c: 2 if c in zones else 1 for c in zone_of["HAD"]})
-        paint.fill = zones
-        paint.selected = [code]
-        paint.legend = ("Zones couvrant la commune", [("#b8e186", "CPTS"), ("#fdb863", "HAD"),
-                                                      ("#c2a5cf", "CPTS et HAD")]) if zones else None
-        # frame the commune and the zones that cover it
-        view = view_of(resources.units(), [code, *zones])
-    show_map(paint, key=MAP_KEY, partners=shown, view=view, height=480)
-    if len(shown):
-        st.markdown(" ".join(f'<span style="color:{PARTNER_COLOURS.get(t, "#666")}">●</span> {t}'
-                             for t in sorted(shown["type"].unique())), unsafe_allow_html=True)
+    with left:
+        if clicked_props.get("partner_id") is not None:
+            st.caption(f"Partenaire cliqué : {clicked_props.get('type', '')} — {clicked_props.get('name', '')}")
+        if code:
+            options = dict(include_demo=demo_option, labels=wanted_labels)
+            services = (partners.local_services(conn, code, k=k, types=types or None, network_only=network_only,
+                                                **options) if types else None)
+            cover = partners.covering(conn, code, **options)
+            st.subheader(unit_label(code))
+            if len(cover):
+                st.markdown("**Zones qui couvrent la commune** : " + " ; ".join(
+                    display_name(row.type, row.name) + _marks(row._asdict())
+                    + (f" ({row.phone})" if row.phone else "") for row in cover.itertuples()))
+            else:
+                st.markdown("**Zones qui couvrent la commune** : aucune CPTS ni HAD connue.")
+            zone_of = {"CPTS": set(), "HAD": set()}
+            for row in cover.itertuples():
+                zone_of[row.type].update(partners.get_partner(conn, int(row.id)).communes or ())
+            zones = {c: 0 for c in zone_of["CPTS"]}
+            zones.update({c: 2 if c in zones else 1 for c in zone_of["HAD"]})
+            paint.fill = zones
+            paint.selected = [code]
+            paint.legend = ("Zones couvrant la commune", [("#b8e186", "CPTS"), ("#fdb863", "HAD"),
+                                                          ("#c2a5cf", "CPTS et HAD")]) if zones else None
+            # frame the commune and the zones that cover it
+            view = view_of(resources.units(), [code, *zones], width_px=700, height_px=620)
+    with right:
+        show_map(paint, key=MAP_KEY, partners=shown, view=view)
+        if len(shown):
+            st.markdown(" ".join(f'<span style="color:{PARTNER_COLOURS.get(t, "#666")}">●</span> {t}'
+                                 for t in sorted(shown["type"].unique())), unsafe_allow_html=True)
     if code:
         if services is None or not len(services):
             st.info("Aucun partenaire dans l'annuaire pour ces types.")
