@@ -459,7 +459,7 @@ with importing:
             figures[5].metric("Éloignés, non importés", fr_int(report.set_aside))
             if report.skipped:
                 st.caption("Laissés de côté : " + ", ".join(
-                    f"{render_code('partners.skip.' + k, {})} {fr_int(v)}" for k, v in report.skipped.items()))
+                    f"{render_code('partners.skip.' + k, {})} : {fr_int(v)}" for k, v in report.skipped.items()))
             rows = report.frame()
             if len(rows):
                 rows["Action"] = rows["action"].map(lambda a: render_code(f"partners.action.{a}", {}))
@@ -487,7 +487,11 @@ with importing:
                 for flag in flags_shown:
                     shown_rows = shown_rows[shown_rows["Signalements"].str.contains(flag, regex=False)]
                 st.dataframe(shown_rows, hide_index=True, column_config={
-                    "Nom": st.column_config.TextColumn(width="large"),
+                    "Ligne": st.column_config.NumberColumn(width="small"),
+                    "Action": st.column_config.TextColumn(width="medium"),
+                    "Nom": st.column_config.TextColumn(width="medium"),
+                    "Signalements": st.column_config.TextColumn(width="medium"),
+                    "Distance au territoire (km)": st.column_config.TextColumn(width="small"),
                     "Motif": st.column_config.TextColumn(width="large")})
                 st.download_button("Télécharger l'aperçu (CSV)",
                                    shown_rows.to_csv(index=False, sep=";").encode("utf-8-sig"),
