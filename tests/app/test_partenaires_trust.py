@@ -51,12 +51,12 @@ def conn(app):
 
 def test_writes_wait_for_a_name(app):
     _ok(app)
-    _fill(app, name="CCAS de test", code_insee="69383")
-    assert any("Indiquez votre nom" in e for e in _texts(app, "error"))
+    _fill(app, name="CCAS de confiance (test)", code_insee="69383")
+    assert any("Indiquez votre nom" in e for e in _texts(app, "error")), (_texts(app, "error"), _texts(app, "success"))
     app.text_input(key="partenaires_author").input("Marie Test").run()
-    _fill(app, name="CCAS de test", code_insee="69383")
+    _fill(app, name="CCAS de confiance (test)", code_insee="69383")
     _ok(app)
-    assert any("« CCAS de test » créé" in s for s in _texts(app, "success"))
+    assert any("« CCAS de confiance (test) » créé" in s for s in _texts(app, "success"))
 
 
 def test_the_form_follows_the_database_after_undo(app):
