@@ -108,7 +108,7 @@ def read_network(path: str | Path, label: str = NETWORK_LABEL, places=None) -> N
     if not col_rpps and not col_name:
         raise ValidationError("columns", header, f"{path}: a network list needs an 'rpps' or a 'nom' column",
                               code="partners.network_columns", path=str(Path(path).name), columns=header)
-    network = Network(label=clean_labels([label])[0] if clean_labels([label]) else NETWORK_LABEL, path=str(path))
+    rejects: list[tuple[int, Issue]] = []
     members = []
     for number, row in rows:
         rpps = (row.get(col_rpps) or "").strip() if col_rpps else ""
@@ -116,25 +116,24 @@ def read_network(path: str | Path, label: str = NETWORK_LABEL, places=None) -> N
             try:
                 members.append(Member(number, rpps=validate_rpps(rpps)))
             except ValidationError as exc:
-                network.rejects.append((number, Issue("error", "rpps", str(exc), exc.code or "", dict(exc.params))))
+                rejects.append((number, Issue("error", "rpps", str(exc), exc.code or "", dict(exc.params))))
             continue
         words = name_words(row.get(col_name, "") if col_name else "", row.get(col_first, "") if col_first else "")
         if not words:
-            network.rejects.append((number, Issue("error", "row", "neither an RPPS number nor a name",
-                                                  "partners.network_row_empty", {})))
+            rejects.append((number, Issue("error", "row", "neither an RPPS number nor a name",
+                                          "partners.network_row_empty", {})))
             continue
         found = places.resolve((row.get(col_code) or "").strip().zfill(5) if col_code and row.get(col_code) else "",
                                (row.get(col_postal) or "").strip() if col_postal else "",
                                (row.get(col_commune) or "").strip() if col_commune else "")
         if found.error or found.code not in places.index:
-            network.rejects.append((number, Issue(
-                "error", "commune", found.error or "commune outside the territory",
-                found.error_code or "partners.network_commune_outside", dict(found.params))))
+            rejects.append((number, Issue("error", "commune", found.error or "commune outside the territory",
+                                          found.error_code or "partners.network_commune_outside",
+                                          dict(found.params))))
             continue
         members.append(Member(number, words=words, code_insee=found.code))
-    network.members = members
-    network.__post_init__()
-    return network
+    cleaned = clean_labels([label])
+    return Network(label=cleaned[0] if cleaned else NETWORK_LABEL, members=members, rejects=rejects, path=str(path))
 
 
 @dataclass
@@ -159,35 +158,16 @@ def tag_network(conn: sqlite3.Connection, network: Network, *, author: str | Non
     -------
     TagReport
     """
-    from geo.database import transaction
-    from partners.store import _record, _write, default_author, get_partner, now_utc
+    from partners.store import label_partners, members_by_type
 
     report = TagReport(label=network.label, rejects=list(network.rejects))
-    marks = ",".join("?" * len(types))
-    rows = conn.execute(f"SELECT id, name, rpps, code_insee FROM partners WHERE type IN ({marks})",
-                        list(types)).fetchall()
     found: dict[int, list[int]] = {}
-    for row in rows:
-        member = network.member(Partner(type="PSY", name=row["name"], rpps=row["rpps"], code_insee=row["code_insee"]))
+    for partner in members_by_type(conn, types):
+        member = network.member(partner)
         if member is not None:
-            found.setdefault(member.row, []).append(int(row["id"]))
+            found.setdefault(member.row, []).append(int(partner.id))
     report.not_found = [m for m in network.members if m.row not in found]
-
-    def work(c):
-        at, who, batch = now_utc(), author or default_author(), []
-        for ids in found.values():
-            for partner_id in ids:
-                current = get_partner(c, partner_id)
-                if network.label in current.labels:
-                    report.already.append(partner_id)
-                    continue
-                tagged = current.replace(labels=clean_labels(current.labels + (network.label,)), updated_at=at,
-                                         updated_by=who)
-                _write(c, tagged, insert=False)
-                _record(c, partner_id, "update", current, tagged, who, f"liste du réseau « {network.label} »",
-                        at, batch)
-                report.tagged.append(partner_id)
-        report.change = batch[0] if batch else None
-
-    transaction(conn, work)
+    done = label_partners(conn, [i for ids in found.values() for i in ids], network.label, author=author,
+                          reason=f"liste du réseau « {network.label} »")
+    report.tagged, report.already, report.change = done["tagged"], done["already"], done["change"]
     return report

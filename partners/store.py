@@ -216,6 +216,15 @@ def partner_version(conn: sqlite3.Connection, partner_id: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def members_by_type(conn: sqlite3.Connection, types=("PSY",)) -> list[Partner]:
+    """The partners of ``types`` with what identifies a person (id, type, name, RPPS, ADELI, commune)."""
+    types = list(types)
+    rows = conn.execute(f"SELECT id, type, name, rpps, adeli, code_insee FROM partners WHERE type IN "
+                        f"({','.join('?' * len(types))}) ORDER BY id", types).fetchall()
+    return [Partner(id=r["id"], type=r["type"], name=r["name"], rpps=r["rpps"], adeli=r["adeli"],
+                    code_insee=r["code_insee"]) for r in rows]
+
+
 # ---------------------------------------------------------------------- demo and real partners
 
 _IS_DEMO_SQL = "(p.source = ? OR p.key LIKE 'DEMO:%')"
@@ -769,6 +778,35 @@ def redo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
         result = _revert_all(c, last, author, redo=True)
         result["action"] = original[0] if original is not None else "update"
         return result
+
+    return transaction(conn, work)
+
+
+def label_partners(conn: sqlite3.Connection, ids, label: str, *, author: str | None = None,
+                   reason: str = "") -> dict:
+    """Add ``label`` to the partners ``ids`` as one change that one :func:`undo` takes back.
+
+    Returns
+    -------
+    dict
+        ``{"tagged": [ids labelled now], "already": [ids that had it], "change": first history id or None}``.
+    """
+    label = clean_labels([label])[0]
+
+    def work(c):
+        at, who, batch = now_utc(), author or default_author(), []
+        tagged, already = [], []
+        for partner_id in ids:
+            current = _existing_partner(c, int(partner_id))
+            if label in current.labels:
+                already.append(current.id)
+                continue
+            labelled = current.replace(labels=clean_labels(current.labels + (label,)), updated_at=at, updated_by=who)
+            _write(c, labelled, insert=False)
+            _record(c, current.id, "update", current, labelled.replace(version=partner_version(c, current.id)),
+                    who, reason, at, batch)
+            tagged.append(current.id)
+        return {"tagged": tagged, "already": already, "change": batch[0] if batch else None}
 
     return transaction(conn, work)
 
