@@ -43,12 +43,26 @@ def _directory(at: AppTest):
     return next(d.value for d in at.dataframe if "Modifié le" in d.value.columns)
 
 
+def _back_to_demo_only() -> None:
+    """Leave the test session's shared directory as the other page tests expect it: the demo only
+    (real partners hide the demo ones from every page)."""
+    import partners
+    from geo.database import connect
+
+    conn = connect()
+    for partner_id in partners.list_partners(conn, include_demo=False)["id"]:
+        partners.delete_partner(conn, int(partner_id), author="tests")
+    partners.load_demo_directory(conn)
+    conn.close()
+
+
 @pytest.fixture(scope="module")
 def app() -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
     at.switch_page("views/partenaires.py").run()
     at.text_input(key="partenaires_author").input("Testeur").run()
-    return at
+    yield at
+    _back_to_demo_only()
 
 
 def test_page_runs_with_demo_notice(app):
