@@ -1,4 +1,5 @@
-"""``secteurs partners import|list|nearest|covering|services|history|undo|redo|delete|template|demo|purge-demo|network``."""
+"""``secteurs partners``: import, list, nearest, covering, services, history, undo, redo, delete, template,
+demo, purge-demo, network."""
 from __future__ import annotations
 
 import json

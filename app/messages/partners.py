@@ -100,8 +100,8 @@ MESSAGES: dict = {
     "partners.rpps_length": "RPPS « {value} » : 11 chiffres attendus",
     "partners.rpps_key": "RPPS « {value} » : clé de contrôle fausse",
     "partners.adeli": "ADELI « {value} » : 9 chiffres attendus",
-    "partners.phone": "téléphone « {value} » : numéro français de 10 chiffres attendu (ex. 04 72 11 22 33, ou +33 "
-                      "suivi de 9 chiffres)",
+    "partners.phone": "téléphone « {value} » : numéro français de 10 chiffres attendu "
+                      "(ex. 04 72 11 22 33, ou +33 suivi de 9 chiffres)",
     "partners.email": "e-mail « {value} » : adresse attendue du type nom@domaine.fr",
     "partners.website": "site « {value} » : adresse attendue du type https://www.exemple.fr",
     "partners.insee_shape": "code INSEE « {value} » : 5 caractères attendus (ex. 69383, 2A004)",
