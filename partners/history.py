@@ -58,6 +58,11 @@ def _shown(value) -> str:
     return str(value)
 
 
+def _empty(value) -> bool:
+    """Nothing to show: no value, an empty text or list, or a flag that is off."""
+    return value is None or value is False or (isinstance(value, (str, list, tuple)) and not value)
+
+
 def changed_fields(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
     """``(field, before, after)`` for each data field that differs (texts as shown to people).
 
@@ -73,7 +78,7 @@ def changed_fields(before: dict | None, after: dict | None) -> list[tuple[str, s
     changes = []
     for name in DATA_FIELDS:
         old, new = before.get(name), after.get(name)
-        if (old in (None, "", [], ())) and (new in (None, "", [], ())):
+        if _empty(old) and _empty(new):
             continue
         if old != new:
             changes.append((name, _shown(old), _shown(new)))
