@@ -158,9 +158,9 @@ def epci_table() -> pd.DataFrame:
 # -- partners' nearest per unit, sector plans (Orientation, Partenaires) ---------------------------
 def directory_version() -> tuple[int, int]:
     """(partners, last change id): changes whenever the directory does (cache key)."""
-    row = connection().execute("SELECT (SELECT count(*) FROM partners), "
-                               "(SELECT coalesce(max(id), 0) FROM partner_history)").fetchone()
-    return int(row[0]), int(row[1])
+    import partners
+
+    return partners.directory_stamp(connection())
 
 
 @st.cache_data(show_spinner="Calcul des partenaires les plus proches…", max_entries=4)

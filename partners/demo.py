@@ -26,11 +26,9 @@ import sqlite3
 import numpy as np
 
 from geo.database import transaction
-from partners.model import Partner
+from partners.model import DEMO_SOURCE, Partner
 from partners.validation import normalize_name
 
-#: ``source`` of every demo partner.
-DEMO_SOURCE = "DÉMO FICTIVE"
 #: ``notes`` of every demo partner.
 DEMO_NOTE = "Partenaire FICTIF de démonstration : ne pas utiliser pour orienter un patient."
 #: Author of the demo's history rows.

@@ -15,11 +15,38 @@ from __future__ import annotations
 
 import pandas as pd
 
-from partners.model import Partner
+from partners.model import Partner, clean_labels
 
 #: The partner fields a form edits (besides the type), in display order.
 FORM_FIELDS = ("name", "address", "code_insee", "postal_code", "commune", "phone", "email", "website", "finess",
-               "rpps", "adeli", "lon", "lat", "communes", "notes")
+               "rpps", "adeli", "lon", "lat", "communes", "labels", "notes")
+
+
+def display_name(type: str, name: str) -> str:
+    """A partner's name as a list shows it after its type: the type is not repeated when the name
+    already starts with it ("CPTS (fictive) Bourg" stays, "Bourg" becomes "CPTS Bourg").
+
+    Examples
+    --------
+    >>> display_name("CPTS", "CPTS (fictive) Bourg-en-Bresse et environs")
+    'CPTS (fictive) Bourg-en-Bresse et environs'
+    >>> display_name("HAD", "Soins et santé")
+    'HAD Soins et santé'
+    """
+    from partners.validation import normalize_name
+
+    words = normalize_name(name).split()
+    if words and words[0] == normalize_name(type):
+        return str(name)
+    return f"{type} {name}"
+
+
+def labels_of(table: pd.DataFrame) -> list[str]:
+    """Every label used in a :func:`partners.list_partners` table, sorted."""
+    found = set()
+    for text in table["labels"].fillna(""):
+        found.update(clean_labels(text))
+    return sorted(found)
 
 
 def _degrees(value) -> str:
@@ -41,6 +68,8 @@ def form_values(partner: Partner) -> dict[str, str]:
             values[field] = _degrees(value)
         elif field == "communes":
             values[field] = " ".join(value or ())
+        elif field == "labels":
+            values[field] = "; ".join(value or ())
         else:
             values[field] = str(value or "")
     return values
@@ -64,6 +93,7 @@ def from_form(base: Partner, type: str, values: dict[str, str]) -> Partner:
     values = {field: str(values.get(field, "") or "").strip() for field in FORM_FIELDS}
     lon, lat = values.pop("lon"), values.pop("lat")
     zone = tuple(values.pop("communes").replace(",", " ").replace(";", " ").split())
+    labels = clean_labels(values.pop("labels"))
     moved = (lon, lat) != (_degrees(base.lon), _degrees(base.lat))
     if moved:
         precision = "address" if lon or lat else ""
@@ -71,23 +101,26 @@ def from_form(base: Partner, type: str, values: dict[str, str]) -> Partner:
     else:
         precision, position = base.precision, {"lon": base.lon, "lat": base.lat}
     communes = zone if zone else (None if base.communes is None else ())
-    return base.replace(type=type, precision=precision, communes=communes, **position, **values)
+    return base.replace(type=type, precision=precision, communes=communes, labels=labels, **position, **values)
 
 
-def form_errors(partner: Partner, places=None) -> dict[str, list[str]]:
-    """The errors that would stop :func:`partners.save_partner`, by field (``""``: not tied to a field)."""
+def form_errors(partner: Partner, places=None) -> dict[str, list]:
+    """The errors that would stop :func:`partners.save_partner`, by field (``""``: not tied to a field).
+
+    Each error is an :class:`~partners.model.Issue` (its ``code`` and ``params`` give the French
+    message, ``params["candidates"]`` the communes a town name could mean)."""
     from partners.store import prepare_partner
 
     _, issues = prepare_partner(partner, places)
     errors: dict[str, list[str]] = {}
     for issue in issues:
         if issue.level == "error":
-            errors.setdefault(issue.field if issue.field in FORM_FIELDS + ("type",) else "", []).append(issue.message)
+            errors.setdefault(issue.field if issue.field in FORM_FIELDS + ("type",) else "", []).append(issue)
     return errors
 
 
 def filter_partners(table: pd.DataFrame, text: str = "", types=(), departements=(),
-                    sectors: dict[str, str] | None = None, sector: str | None = None) -> pd.DataFrame:
+                    sectors: dict[str, str] | None = None, sector: str | None = None, labels=()) -> pd.DataFrame:
     """The rows of a :func:`partners.list_partners` table that match every filter given.
 
     Parameters
@@ -103,6 +136,8 @@ def filter_partners(table: pd.DataFrame, text: str = "", types=(), departements=
         ``{code_insee: sector}`` of a plan; adds a ``sector`` column.
     sector
         Keep the partners of this sector only (needs ``sectors``).
+    labels
+        Keep the partners carrying every one of these labels.
 
     Returns
     -------
@@ -126,6 +161,8 @@ def filter_partners(table: pd.DataFrame, text: str = "", types=(), departements=
         view = view[view["type"].isin(list(types))]
     if len(departements):
         view = view[view["departement"].isin(list(departements))]
+    for label in clean_labels(labels):
+        view = view[view["labels"].fillna("").map(lambda text, label=label: label in clean_labels(text))]
     if sector:
         if sectors is None:
             raise ValueError("sector: give the plan's sectors ({code_insee: sector}) to filter by sector")

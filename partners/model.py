@@ -33,8 +33,20 @@ PRECISIONS = ("address", "town_hall", "commune")
 DATA_FIELDS = (
     "type", "name", "address", "code_insee", "postal_code", "commune", "lon", "lat",
     "precision", "phone", "email", "website", "finess", "rpps", "adeli", "category",
-    "communes", "notes", "source", "source_date", "outside_territory",
+    "communes", "notes", "source", "source_date", "outside_territory", "labels",
 )
+
+#: ``source`` of every partner of the FICTITIOUS demo directory (see :mod:`partners.demo`).
+DEMO_SOURCE = "DÉMO FICTIVE"
+
+#: Labels offered in the app (any other short text is accepted too).
+KNOWN_LABELS = ("réseau psycho-oncologie", "convention", "contact privilégié")
+#: The label of the psycho-oncology network (what "réseau seulement" filters on).
+NETWORK_LABEL = "réseau psycho-oncologie"
+
+#: Partners outside the 12 departments but at most this far (km) from their border are neighbours:
+#: kept, shown as such and used by nearest searches and coverage.
+NEIGHBOUR_KM = 60.0
 
 
 def register_partner_type(code: str, label: str) -> None:
@@ -86,6 +98,13 @@ class Partner:
         Codes of the communes it covers (CPTS territory, HAD zone); ``None`` when unknown.
     outside_territory
         True when the partner lies outside the 12 departments.
+    border_km
+        Distance (km, Lambert-93) from the partner's position to the territory: 0 inside,
+        ``None`` when it has no position.
+    labels
+        Free labels (``"réseau psycho-oncologie"``, ``"convention"``...), sorted, no duplicates.
+    version
+        Stored version, raised by every write; an edit based on an older version is refused.
     """
 
     type: str
@@ -111,6 +130,9 @@ class Partner:
     source: str = ""
     source_date: str = ""
     outside_territory: bool = False
+    border_km: float | None = None
+    labels: tuple[str, ...] = ()
+    version: int = 0
     created_at: str = ""
     updated_at: str = ""
     updated_by: str = ""
@@ -119,6 +141,7 @@ class Partner:
         """All fields as a JSON-ready dict (``communes`` as a list or ``None``)."""
         data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["communes"] = None if self.communes is None else list(self.communes)
+        data["labels"] = list(self.labels)
         return data
 
     @classmethod
@@ -128,6 +151,7 @@ class Partner:
         values = {k: v for k, v in data.items() if k in names}
         if values.get("communes") is not None:
             values["communes"] = tuple(values["communes"])
+        values["labels"] = tuple(values.get("labels") or ())
         if "outside_territory" in values:
             values["outside_territory"] = bool(values["outside_territory"])
         return cls(**values)
@@ -152,12 +176,39 @@ class Partner:
             value = getattr(incoming, name)
             if name == "outside_territory":
                 changes[name] = value
+            elif name == "labels":
+                changes[name] = tuple(sorted(set(self.labels) | set(value)))
             elif name == "communes":
                 if value is not None:
                     changes[name] = value
             elif value not in (None, ""):
                 changes[name] = value
+        if incoming.border_km is not None or incoming.lon is not None:
+            changes["border_km"] = incoming.border_km
         return dataclasses.replace(self, **changes)
+
+    @property
+    def is_demo(self) -> bool:
+        """True for a partner of the FICTITIOUS demo directory."""
+        return self.source == DEMO_SOURCE or self.key.startswith("DEMO:")
+
+    @property
+    def neighbour(self) -> bool:
+        """Outside the 12 departments but within :data:`NEIGHBOUR_KM` of their border."""
+        return self.outside_territory and self.border_km is not None and self.border_km <= NEIGHBOUR_KM
+
+
+def clean_labels(labels) -> tuple[str, ...]:
+    """Labels as stored: trimmed, lower case, sorted, no duplicates, no empty ones.
+
+    Examples
+    --------
+    >>> clean_labels(["Convention", " réseau psycho-oncologie ", "convention", ""])
+    ('convention', 'réseau psycho-oncologie')
+    """
+    if isinstance(labels, str):
+        labels = labels.replace(",", ";").split(";")
+    return tuple(sorted({" ".join(str(x).split()).lower() for x in labels or () if str(x).strip()}))
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Partner))
@@ -165,11 +216,17 @@ _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Partner))
 
 @dataclass(frozen=True)
 class Issue:
-    """A validation finding: ``level`` is ``"error"`` (row rejected) or ``"warning"``."""
+    """A validation finding: ``level`` is ``"error"`` (row rejected) or ``"warning"``.
+
+    ``code`` and ``params`` name it for the French catalogue (``app.messages.partners``);
+    ``message`` is the English line for logs (and the text shown when there is no code).
+    """
 
     level: str
     field: str
     message: str
+    code: str = ""
+    params: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return self.message

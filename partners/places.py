@@ -20,16 +20,22 @@ POINT_TOLERANCE_M = 100.0
 
 
 class Resolution(tuple):
-    """``(code, note, error)``: the unit code ("" if none), an informative note, an error message."""
+    """``(code, note, error)``: the unit code ("" if none), an informative note, an error message.
+
+    ``error_code`` and ``params`` name the error for the French catalogue; ``params["candidates"]``
+    lists the units a name or code could mean, to offer them.
+    """
 
     __slots__ = ()
 
-    def __new__(cls, code: str = "", note: str = "", error: str = ""):
-        return super().__new__(cls, (code, note, error))
+    def __new__(cls, code: str = "", note: str = "", error: str = "", error_code: str = "", params=None):
+        return super().__new__(cls, (code, note, error, error_code, dict(params or {})))
 
     code = property(lambda self: self[0])
     note = property(lambda self: self[1])
     error = property(lambda self: self[2])
+    error_code = property(lambda self: self[3])
+    params = property(lambda self: self[4])
 
 
 class Places:
@@ -109,9 +115,11 @@ class Places:
                 return Resolution(candidates[0], f"INSEE code {code_insee} is now {candidates[0]}")
             if candidates:
                 return Resolution("", "", f"INSEE code {code_insee} covers {len(candidates)} units "
-                                          f"({', '.join(candidates[:9])}); give the postal code or the position")
+                                          f"({', '.join(candidates[:9])}); give the postal code or the position",
+                                  "partners.code_several_units", {"code": code_insee, "candidates": candidates})
             return Resolution("", "", f"unknown commune: INSEE code {code_insee} is not a commune of "
-                                      f"departement {code_insee[:2]}")
+                                      f"departement {code_insee[:2]}", "partners.unknown_code",
+                              {"code": code_insee, "departement": code_insee[:2]})
         if postal_code:
             result = self.gazetteer.match(postal_code, name or "")
             units = [c for c in result.units if c in self.index]
@@ -119,11 +127,25 @@ class Places:
                 return Resolution(units[0], result.note or "")
             if len(units) > 1:
                 return Resolution("", "", f"postal code {postal_code} {name!r} matches {len(units)} communes "
-                                          f"({', '.join(units[:6])}); give the INSEE code")
+                                          f"({', '.join(units[:6])}); give the INSEE code",
+                                  "partners.postal_several_units",
+                                  {"postal_code": postal_code, "name": name or "", "candidates": units})
             if postal_code[:2] not in self.departements:
                 return Resolution("", "outside the territory's departments")
-            return Resolution("", "", f"unknown commune: postal code {postal_code} {name!r}")
-        return Resolution("", "", "no commune: give code_insee, or postal_code and commune name")
+            return Resolution("", "", f"unknown commune: postal code {postal_code} {name!r}",
+                              "partners.unknown_postal_code", {"postal_code": postal_code, "name": name or ""})
+        if name and str(name).strip():
+            units = [c for c in communes_named(name, self.gazetteer) if c in self.index]
+            if len(units) == 1:
+                return Resolution(units[0], f"commune {name!r} is {units[0]}")
+            if len(units) > 1:
+                return Resolution("", "", f"commune {name!r} matches {len(units)} communes "
+                                          f"({', '.join(units[:6])}); give the postal code or the INSEE code",
+                                  "partners.name_several_units", {"name": name, "candidates": units})
+            return Resolution("", "", f"unknown commune: {name!r} is not a commune of the territory",
+                              "partners.unknown_name", {"name": name})
+        return Resolution("", "", "no commune: give code_insee, or postal_code and commune name",
+                          "partners.no_commune", {})
 
     # -- points -----------------------------------------------------------------
     @functools.cached_property
@@ -156,6 +178,22 @@ class Places:
         if len(missing):
             near_p, near_g = tree.query_nearest(points[missing], max_distance=POINT_TOLERANCE_M)
             result[missing[near_p]] = self.codes[near_g]
+        return result
+
+    def distance_km(self, lonlat: np.ndarray) -> np.ndarray:
+        """Straight-line distance (km, Lambert-93) from each WGS84 point to the territory (0 inside).
+
+        Examples
+        --------
+        >>> places = default_places()  # doctest: +SKIP
+        >>> places.distance_km(np.array([[2.35, 48.85]]))  # Paris, about 180 km from the Allier  # doctest: +SKIP
+        """
+        xy = to_lambert93(np.asarray(lonlat, dtype=float).reshape(-1, 2))
+        points = shapely.points(xy)
+        tree, geoms = self._tree
+        (query, nearest_geom), distances = tree.query_nearest(points, return_distance=True, all_matches=False)
+        result = np.full(len(points), np.inf)
+        result[query] = distances / 1000.0
         return result
 
     def locate_one(self, lon: float, lat: float) -> str:
@@ -217,35 +255,44 @@ def locate_partner(partner, places: Places):
         has_point, under_point = False, ""
     if resolution.error:
         if not under_point:
-            issues.append(Issue("error", "code_insee", resolution.error))
+            issues.append(Issue("error", "code_insee", resolution.error, resolution.error_code, resolution.params))
             return partner, issues
         code = under_point
         issues.append(Issue("warning", "code_insee",
-                            f"{resolution.error}; commune taken from the position ({under_point})"))
+                            f"{resolution.error}; commune taken from the position ({under_point})",
+                            "partners.commune_from_position", {"error": resolution.error, "code": under_point}))
     elif not code and under_point:
         code = under_point
     elif has_point and not under_point and code in places.index:
         issues.append(Issue("warning", "lon",
                             f"position (lon {partner.lon:g}, lat {partner.lat:g}) is outside the territory but "
-                            f"commune {code} {places.unit_name(code)} is inside; check the coordinates"))
+                            f"commune {code} {places.unit_name(code)} is inside; check the coordinates",
+                            "partners.position_outside_commune_inside",
+                            {"lon": partner.lon, "lat": partner.lat, "code": code, "name": places.unit_name(code)}))
     elif under_point and code in places.index and under_point != code:
         issues.append(Issue("warning", "lon",
                             f"position falls in {under_point} {places.unit_name(under_point)}, "
-                            f"not in {code} {places.unit_name(code)}"))
+                            f"not in {code} {places.unit_name(code)}", "partners.position_other_commune",
+                            {"under": under_point, "under_name": places.unit_name(under_point), "code": code,
+                             "name": places.unit_name(code)}))
     changes = {"code_insee": code}
     if code in places.index:
         changes["commune"] = places.unit_name(code)
     if has_point:
         changes["precision"] = partner.precision or "address"
         changes["outside_territory"] = not under_point
+        changes["border_km"] = 0.0 if under_point else round(
+            float(places.distance_km(np.array([[partner.lon, partner.lat]]))[0]), 1)
     elif code in places.index:
         lon, lat = places.reference_lonlat(code)
         town_hall = partner.type == "CCAS" and places.is_town_hall(code)
         changes.update(lon=round(lon, 6), lat=round(lat, 6),
-                       precision="town_hall" if town_hall else "commune", outside_territory=False)
+                       precision="town_hall" if town_hall else "commune", outside_territory=False, border_km=0.0)
     else:
         changes["outside_territory"] = True
-        issues.append(Issue("warning", "lon", "no position: the partner will not appear in distance searches"))
+        changes["border_km"] = None
+        issues.append(Issue("warning", "lon", "no position: the partner will not appear in distance searches",
+                            "partners.no_position", {}))
     if partner.communes is not None:
         known, unknown = [], []
         for c in partner.communes:
@@ -255,9 +302,23 @@ def locate_partner(partner, places: Places):
             else:
                 unknown.append(c)
         if unknown:
-            issues.append(Issue("warning", "communes", f"zone: unknown communes ignored: {', '.join(unknown[:10])}"))
+            issues.append(Issue("warning", "communes", f"zone: unknown communes ignored: {', '.join(unknown[:10])}",
+                                "partners.zone_unknown_communes", {"codes": unknown[:10]}))
         changes["communes"] = tuple(sorted(set(known)))
     return partner.replace(**changes), issues
+
+
+def communes_named(name: str, gazetteer=None) -> list[str]:
+    """The units whose name (or former name) is ``name``, most populous first.
+
+    The one place the directory turns a bare town name into units, so that the shared place
+    resolver can replace ``geo.lookup``'s gazetteer here alone.
+    """
+    if gazetteer is None:
+        from geo.lookup import gazetteer as load
+
+        gazetteer = load()
+    return list(gazetteer.by_name(name))
 
 
 @functools.lru_cache(maxsize=1)

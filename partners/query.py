@@ -19,14 +19,23 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from partners.model import PARTNER_TYPES, ZONE_TYPES
+from partners.model import NETWORK_LABEL, PARTNER_TYPES, ZONE_TYPES
 from partners.places import Places, default_places, to_lambert93
-from partners.store import list_partners
+from partners.store import AUTO, list_partners
 
 #: Columns of :func:`nearest`, in order.
 NEAREST_COLUMNS = ("rank", "id", "type", "name", "finess", "code_insee", "commune", "distance_km", "covers",
                    "phone", "email", "website", "address", "postal_code", "lon", "lat", "precision",
-                   "outside_territory", "rpps", "adeli", "notes")
+                   "outside_territory", "rpps", "adeli", "notes", "labels", "demo", "neighbour", "border_km")
+
+
+def _labels_for(type: str, labels=(), network_only: bool = False) -> tuple:
+    """The labels a search of ``type`` requires: ``labels``, plus the psycho-oncology network's
+    for psychologists when ``network_only``."""
+    wanted = tuple(labels or ())
+    if network_only and type == "PSY":
+        wanted += (NETWORK_LABEL,)
+    return wanted
 
 
 class NearestIndex:
@@ -176,7 +185,7 @@ def _zone_members(conn: sqlite3.Connection, ids, code: str) -> dict[int, bool]:
 
 def nearest(conn: sqlite3.Connection, type: str, *, commune: str | None = None, postal_code: str | None = None,
             lonlat: tuple[float, float] | None = None, k: int = 5, places: Places | None = None,
-            include_outside: bool = True) -> pd.DataFrame:
+            include_outside: bool = True, include_demo=AUTO, labels=(), network_only: bool = False) -> pd.DataFrame:
     """The ``k`` nearest partners of a type.
 
     Parameters
@@ -193,7 +202,15 @@ def nearest(conn: sqlite3.Connection, type: str, *, commune: str | None = None, 
         The territory (committed one by default).
     include_outside
         Also consider partners flagged ``outside_territory`` (a patient near
-        the border may go there).
+        the border may go there: neighbouring partners are the reason to keep them).
+    include_demo
+        Consider the FICTITIOUS demo partners: ``"auto"`` (default) only while the directory
+        holds no real partner; ``True``/``False`` as asked.
+    labels
+        Keep the partners carrying every one of these labels.
+    network_only
+        Psychologists: only those of the psycho-oncology network (label
+        :data:`~partners.model.NETWORK_LABEL`); other types are not affected.
 
     Returns
     -------
@@ -218,7 +235,8 @@ def nearest(conn: sqlite3.Connection, type: str, *, commune: str | None = None, 
         raise ValueError(f"k: expected a positive integer, got {k!r}")
     places = places or default_places()
     start = origin(places, commune, postal_code, lonlat)
-    frame = list_partners(conn, type=type, include_outside=include_outside)
+    frame = list_partners(conn, type=type, include_outside=include_outside, include_demo=include_demo,
+                          labels=_labels_for(type, labels, network_only))
     frame = frame[frame["lon"].notna() & frame["lat"].notna()].reset_index(drop=True)
     index = NearestIndex.from_lonlat(frame[["lon", "lat"]].to_numpy()) if len(frame) else NearestIndex(np.empty((0, 2)))
     distances, positions = index.query(start.xy[None, :], k=k)
@@ -236,7 +254,8 @@ def nearest(conn: sqlite3.Connection, type: str, *, commune: str | None = None, 
     return result
 
 
-def covering(conn: sqlite3.Connection, commune: str, types=ZONE_TYPES, places: Places | None = None) -> pd.DataFrame:
+def covering(conn: sqlite3.Connection, commune: str, types=ZONE_TYPES, places: Places | None = None,
+             include_demo=AUTO, labels=()) -> pd.DataFrame:
     """The partners (CPTS and HAD by default) whose zones include a commune.
 
     Parameters
@@ -248,6 +267,8 @@ def covering(conn: sqlite3.Connection, commune: str, types=ZONE_TYPES, places: P
         covering any of them is listed).
     types
         Partner types to consider.
+    include_demo, labels
+        As :func:`nearest`.
 
     Returns
     -------
@@ -270,13 +291,14 @@ def covering(conn: sqlite3.Connection, commune: str, types=ZONE_TYPES, places: P
         f"SELECT partner_id, min(code_insee) FROM partner_communes WHERE code_insee IN ({','.join('?' * len(units))}) "
         "GROUP BY partner_id", units).fetchall()
     found = {r[0]: r[1] for r in rows}
-    frame = list_partners(conn, type=",".join(types))
+    frame = list_partners(conn, type=",".join(types), include_demo=include_demo, labels=labels)
     frame = frame[frame["id"].isin(found)].copy()
     frame["covered_code"] = frame["id"].map(found)
     return frame.reset_index(drop=True)
 
 
-def nearest_for_units(conn: sqlite3.Connection, type: str, k: int = 1, places: Places | None = None) -> pd.DataFrame:
+def nearest_for_units(conn: sqlite3.Connection, type: str, k: int = 1, places: Places | None = None,
+                      include_demo=AUTO, labels=(), network_only: bool = False) -> pd.DataFrame:
     """For every sector unit, its ``k`` nearest partners of a type (one batch query).
 
     Returns
@@ -286,7 +308,7 @@ def nearest_for_units(conn: sqlite3.Connection, type: str, k: int = 1, places: P
     """
     type = _check_type(type)
     places = places or default_places()
-    frame = list_partners(conn, type=type)
+    frame = list_partners(conn, type=type, include_demo=include_demo, labels=_labels_for(type, labels, network_only))
     frame = frame[frame["lon"].notna()].reset_index(drop=True)
     index = NearestIndex.from_lonlat(frame[["lon", "lat"]].to_numpy()) if len(frame) else NearestIndex(np.empty((0, 2)))
     distances, positions = index.query(places.reference_xy, k=k)
@@ -301,7 +323,8 @@ def nearest_for_units(conn: sqlite3.Connection, type: str, k: int = 1, places: P
 
 
 def local_services(conn: sqlite3.Connection, commune: str, k: int = 3, types=None,
-                   places: Places | None = None) -> pd.DataFrame:
+                   places: Places | None = None, include_demo=AUTO, labels=(),
+                   network_only: bool = False) -> pd.DataFrame:
     """Everything a social worker needs for one patient's commune, in one table.
 
     For each type (all of :data:`~partners.model.PARTNER_TYPES` by default):
@@ -318,6 +341,8 @@ def local_services(conn: sqlite3.Connection, commune: str, k: int = 3, types=Non
         Partners per type.
     types
         Types to list (default: all).
+    include_demo, labels, network_only
+        As :func:`nearest` (``network_only``: psychologists of the psycho-oncology network only).
 
     Returns
     -------
@@ -334,13 +359,15 @@ def local_services(conn: sqlite3.Connection, commune: str, k: int = 3, types=Non
     frames = []
     attrs = {}
     for type_ in types:
-        frame = nearest(conn, type_, commune=commune, k=k, places=places)
+        options = dict(include_demo=include_demo, labels=_labels_for(type_, labels, network_only))
+        frame = nearest(conn, type_, commune=commune, k=k, places=places, **options)
         attrs = dict(frame.attrs)
         if type_ in ZONE_TYPES and attrs.get("code_insee"):
-            cover = covering(conn, attrs["code_insee"], types=[type_], places=places)
+            cover = covering(conn, attrs["code_insee"], types=[type_], places=places, **options)
             extra = cover[~cover["id"].isin(frame["id"])]
             if len(extra):
-                far = nearest(conn, type_, commune=commune, k=int(len(frame) + len(extra) + 50), places=places)
+                far = nearest(conn, type_, commune=commune, k=int(len(frame) + len(extra) + 50), places=places,
+                              **options)
                 frame = pd.concat([frame, far[far["id"].isin(extra["id"])]], ignore_index=True)
             frame = frame.sort_values(["covers", "distance_km"], ascending=[False, True], key=_covers_key,
                                       kind="stable").reset_index(drop=True)

@@ -26,10 +26,19 @@ class ValidationError(SecteursError):
         The value received.
     """
 
-    def __init__(self, field: str, value, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, value, message: str, /, *, code: str | None = None, **params):
+        if code:
+            # the code and its parameters for the French catalogue (``params`` may restate ``field``
+            # and ``value``); ``str()`` stays the English line
+            super().__init__(code, **{"field": field, "value": value, **params})
+            self.args = (message,)
+        else:
+            super().__init__(message)
         self.field = field
         self.value = value
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 # ---------------------------------------------------------------- FINESS, RPPS, ADELI
@@ -96,11 +105,13 @@ def validate_finess(value) -> str:
     if not text:
         return ""
     if len(text) != 9:
-        raise ValidationError("finess", value, f"FINESS {value!r}: expected 9 characters, got {len(text)}")
+        raise ValidationError("finess", value, f"FINESS {value!r}: expected 9 characters, got {len(text)}",
+                              code="partners.finess_length", length=len(text))
     if not re.fullmatch(r"(\d{2}|2A|2B|9[A-F])\d{7}", text):
         raise ValidationError(
             "finess", value,
-            f"FINESS {value!r}: expected 9 digits (2A/2B allowed for Corsica in first place)")
+            f"FINESS {value!r}: expected 9 digits (2A/2B allowed for Corsica in first place)",
+            code="partners.finess_chars")
     digits = finess_digits(text)
     if not digits.isdigit():  # overseas 9A-9F: no published check-digit rule, accept the format
         return text
@@ -108,7 +119,8 @@ def validate_finess(value) -> str:
         expected = luhn_check_digit(digits[:8])
         raise ValidationError(
             "finess", value,
-            f"FINESS {value!r}: wrong check digit {text[-1]} (Luhn key of {text[:8]} is {expected})")
+            f"FINESS {value!r}: wrong check digit {text[-1]} (Luhn key of {text[:8]} is {expected})",
+            code="partners.finess_key", digit=text[-1], stem=text[:8], expected=expected)
     return text
 
 
@@ -124,9 +136,11 @@ def validate_rpps(value) -> str:
     if not text:
         return ""
     if not re.fullmatch(r"\d{11}", text):
-        raise ValidationError("rpps", value, f"RPPS {value!r}: expected 11 digits")
+        raise ValidationError("rpps", value, f"RPPS {value!r}: expected 11 digits",
+                              code="partners.rpps_length")
     if not luhn_valid(text):
-        raise ValidationError("rpps", value, f"RPPS {value!r}: wrong check digit (Luhn)")
+        raise ValidationError("rpps", value, f"RPPS {value!r}: wrong check digit (Luhn)",
+                              code="partners.rpps_key")
     return text
 
 
@@ -142,7 +156,8 @@ def validate_adeli(value) -> str:
     if not text:
         return ""
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{7}", text):
-        raise ValidationError("adeli", value, f"ADELI {value!r}: expected 9 digits (2A/2B allowed for Corsica)")
+        raise ValidationError("adeli", value, f"ADELI {value!r}: expected 9 digits (2A/2B allowed for Corsica)",
+                              code="partners.adeli")
     return text
 
 
@@ -177,7 +192,7 @@ def normalize_phone(value) -> str:
         raise ValidationError(
             "phone", value,
             f"phone {value!r}: expected a French number of 10 digits starting with 0 "
-            "(e.g. 04 72 11 22 33) or +33 followed by 9 digits")
+            "(e.g. 04 72 11 22 33) or +33 followed by 9 digits", code="partners.phone")
     return " ".join(compact[i:i + 2] for i in range(0, 10, 2))
 
 
@@ -197,7 +212,8 @@ def validate_email(value) -> str:
     if not text:
         return ""
     if not _EMAIL.fullmatch(text) or ".." in text:
-        raise ValidationError("email", value, f"e-mail {value!r}: expected an address like nom@domaine.fr")
+        raise ValidationError("email", value, f"e-mail {value!r}: expected an address like nom@domaine.fr",
+                              code="partners.email")
     return text.lower()
 
 
@@ -215,7 +231,8 @@ def validate_website(value) -> str:
     if not re.match(r"https?://", text, flags=re.I):
         text = "https://" + text
     if not re.fullmatch(r"https?://[^\s/.]+(\.[^\s/.]+)+(/\S*)?", text, flags=re.I):
-        raise ValidationError("website", value, f"website {value!r}: expected an address like https://www.exemple.fr")
+        raise ValidationError("website", value, f"website {value!r}: expected an address like https://www.exemple.fr",
+                              code="partners.website")
     return text
 
 
@@ -235,7 +252,8 @@ def validate_code_insee(value) -> str:
     if re.fullmatch(r"\d{4}", text):  # leading zero lost by a spreadsheet
         text = "0" + text
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{3}", text):
-        raise ValidationError("code_insee", value, f"INSEE code {value!r}: expected 5 characters such as 69383 or 2A004")
+        raise ValidationError("code_insee", value, f"INSEE code {value!r}: expected 5 characters such as 69383 or 2A004",
+                              code="partners.insee_shape")
     return text
 
 
@@ -255,7 +273,8 @@ def validate_postal_code(value) -> str:
     if re.fullmatch(r"\d{4}", text):
         text = "0" + text
     if not re.fullmatch(r"\d{5}", text):
-        raise ValidationError("postal_code", value, f"postal code {value!r}: expected 5 digits")
+        raise ValidationError("postal_code", value, f"postal code {value!r}: expected 5 digits",
+                              code="partners.postal_shape")
     return text
 
 
@@ -294,19 +313,22 @@ def validate_position(lon, lat) -> tuple[float | None, float | None]:
     if all(empty):
         return None, None
     if any(empty):
-        raise ValidationError("lon", (lon, lat), f"position ({lon}, {lat}): give both longitude and latitude, or neither")
+        raise ValidationError("lon", (lon, lat), f"position ({lon}, {lat}): give both longitude and latitude, or neither",
+                              code="partners.position_half", lon=lon, lat=lat)
     try:
         x = float(str(lon).replace(",", "."))
         y = float(str(lat).replace(",", "."))
     except ValueError:
-        raise ValidationError("lon", (lon, lat), f"position ({lon}, {lat}): longitude and latitude must be numbers") from None
+        raise ValidationError("lon", (lon, lat), f"position ({lon}, {lat}): longitude and latitude must be numbers",
+                              code="partners.position_not_numbers", lon=lon, lat=lat) from None
     if _in_france(x, y):
         return round(x, 6), round(y, 6)
     hint = " (longitude and latitude look swapped)" if _in_france(y, x) else ""
     raise ValidationError(
         "lon", (lon, lat),
         f"position (lon {x:g}, lat {y:g}) is outside France{hint}; "
-        "expected WGS84 degrees, e.g. lon 4.85, lat 45.75 for Lyon")
+        "expected WGS84 degrees, e.g. lon 4.85, lat 45.75 for Lyon",
+        code="partners.position_outside_france", lon=x, lat=y, swapped=bool(hint))
 
 
 def _in_france(x: float, y: float) -> bool:
@@ -342,7 +364,8 @@ def check_type(value) -> str:
     text = str(value or "").strip().upper()
     if text not in PARTNER_TYPES:
         raise ValidationError("type", value,
-                              f"type {value!r}: unknown; expected one of {', '.join(PARTNER_TYPES)}")
+                              f"type {value!r}: unknown; expected one of {', '.join(PARTNER_TYPES)}",
+                              code="partners.unknown_type", known=list(PARTNER_TYPES))
     return text
 
 
@@ -373,7 +396,7 @@ def check_partner(partner: Partner) -> tuple[Partner, list[Issue]]:
         try:
             return func(*args)
         except ValidationError as exc:
-            issues.append(Issue("error", exc.field, str(exc)))
+            issues.append(Issue("error", exc.field, str(exc), exc.code or "", dict(exc.params)))
             return None
 
     for name, func in (("type", check_type), ("finess", validate_finess), ("rpps", validate_rpps),
@@ -388,9 +411,10 @@ def check_partner(partner: Partner) -> tuple[Partner, list[Issue]]:
         changes["lon"], changes["lat"] = position
     name = " ".join(str(partner.name or "").split())
     if not name:
-        issues.append(Issue("error", "name", "name: empty; every partner needs a name"))
+        issues.append(Issue("error", "name", "name: empty; every partner needs a name", "partners.name_empty", {}))
     changes["name"] = name
     if partner.precision and partner.precision not in PRECISIONS:
         issues.append(Issue("error", "precision",
-                            f"precision {partner.precision!r}: expected one of {', '.join(PRECISIONS)}"))
+                            f"precision {partner.precision!r}: expected one of {', '.join(PRECISIONS)}",
+                            "partners.precision", {"value": partner.precision, "known": list(PRECISIONS)}))
     return partner.replace(**changes), issues

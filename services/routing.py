@@ -197,11 +197,9 @@ def nearest_partners(conn, types=DEFAULT_TYPES, places=None) -> dict[str, dict[s
         best = {code: (str(name), float(km)) for code, name, km in
                 frame[["code_insee", "name", "distance_km"]].itertuples(index=False)}
         if type_ in ZONE_TYPES:
-            rows = conn.execute(
-                "SELECT c.code_insee, p.name, p.lon, p.lat FROM partner_communes c JOIN partners p "
-                "ON p.id = c.partner_id WHERE p.type = ? AND p.lon IS NOT NULL AND p.lat IS NOT NULL",
-                (type_,)).fetchall()
-            rows = [r for r in rows if r[0] in places.index]
+            zones = partners.zone_memberships(conn, types=[type_]).dropna(subset=["lon", "lat"])
+            rows = [r for r in zones[["code_insee", "name", "lon", "lat"]].itertuples(index=False, name=None)
+                    if r[0] in places.index]
             if rows:
                 xy = to_lambert93(np.array([[r[2], r[3]] for r in rows], dtype=float))
                 origin = places.reference_xy[[places.index[r[0]] for r in rows]]

@@ -1,4 +1,5 @@
-"""``secteurs partners import|list|nearest|covering|services|history|undo|delete|template|demo``."""
+"""``secteurs partners``: import, list, nearest, covering, services, history, undo, redo, delete, template,
+demo, purge-demo, network."""
 from __future__ import annotations
 
 import json
@@ -19,14 +20,27 @@ def register(subparsers) -> None:
     imp.add_argument("--report", help="write rejected rows and warnings to this CSV file")
     imp.add_argument("--author", help="recorded in the history (default: $SECTEURS_AUTHOR or the login)")
     imp.add_argument("--categories", help="FINESS categories to import, e.g. 127,604,606,354 (the default)")
-    imp.add_argument("--outside", choices=("flag", "skip"), default=None,
-                     help="partners outside the 12 departments: import them flagged outside_territory, or skip "
-                          "them (default: flag, except skip for rpps)")
+    imp.add_argument("--outside", choices=("neighbours", "flag", "skip"), default=None,
+                     help="partners outside the 12 departments: 'neighbours' imports those within --neighbour-km "
+                          "of the border and sets farther ones aside (default, except 'skip' for rpps); 'flag' "
+                          "imports them all; 'skip' none")
+    imp.add_argument("--neighbour-km", type=float, default=None,
+                     help="distance to the border (km) within which an outside partner is kept (default 60)")
+    imp.add_argument("--include-far", action="append", default=[], metavar="KEY",
+                     help="import this farther partner anyway (its key, e.g. FINESS:750001166; repeatable)")
+    imp.add_argument("--network", metavar="LIST",
+                     help="members' list of the psycho-oncology network (CSV/XLSX: rpps, or nom + commune): "
+                          "only its members are imported, labelled (for the national Annuaire Santé extract)")
+    imp.add_argument("--all-psychologists", action="store_true",
+                     help="rpps: import every psychologist of the territory even without --network")
+    imp.add_argument("--preview", action="store_true", help="show what the import would do, write nothing")
     add_db_argument(imp)
     imp.set_defaults(handler=_import)
 
     lst = actions.add_parser("list", help="list the partners")
     lst.add_argument("--type", help="only this type (or comma-separated types)")
+    lst.add_argument("--label", action="append", default=[], help="only partners with this label (repeatable)")
+    _add_demo(lst)
     _add_output(lst)
     add_db_argument(lst)
     lst.set_defaults(handler=_list)
@@ -38,6 +52,10 @@ def register(subparsers) -> None:
     where.add_argument("--lonlat", help="WGS84 position as LON,LAT (write --lonlat=-1.55,47.2 for a negative longitude)")
     near.add_argument("--type", required=True, help="partner type (CPTS, HAD, ERC, PSY, DAC, SSIAD, CCAS, AUTRE)")
     near.add_argument("--k", type=int, default=5, help="how many partners (default 5)")
+    near.add_argument("--network-only", action="store_true",
+                      help="psychologists: only those of the psycho-oncology network")
+    near.add_argument("--label", action="append", default=[], help="only partners with this label (repeatable)")
+    _add_demo(near)
     _add_output(near)
     add_db_argument(near)
     near.set_defaults(handler=_nearest)
@@ -51,6 +69,9 @@ def register(subparsers) -> None:
     svc = actions.add_parser("services", help="every type of partner for a patient's commune (covering first)")
     svc.add_argument("--commune", required=True, help="INSEE code")
     svc.add_argument("--k", type=int, default=3, help="partners per type (default 3)")
+    svc.add_argument("--network-only", action="store_true",
+                     help="psychologists: only those of the psycho-oncology network")
+    _add_demo(svc)
     _add_output(svc)
     add_db_argument(svc)
     svc.set_defaults(handler=_services)
@@ -59,6 +80,7 @@ def register(subparsers) -> None:
     hist.add_argument("--id", type=int, help="only this partner")
     hist.add_argument("--limit", type=int, default=50, help="at most this many changes (default 50, 0: all)")
     hist.add_argument("--full", action="store_true", help="include the before/after JSON")
+    hist.add_argument("--raw", action="store_true", help="the stored columns (UTC time) instead of the readable ones")
     _add_output(hist)
     add_db_argument(hist)
     hist.set_defaults(handler=_history)
@@ -68,6 +90,24 @@ def register(subparsers) -> None:
     und.add_argument("--author", help="recorded in the history")
     add_db_argument(und)
     und.set_defaults(handler=_undo)
+
+    red = actions.add_parser("redo", help="redo the latest undo (when nothing changed since)")
+    red.add_argument("--author", help="recorded in the history")
+    add_db_argument(red)
+    red.set_defaults(handler=_redo)
+
+    purge = actions.add_parser("purge-demo", help="remove every FICTITIOUS demo partner (one change: undo restores)")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.add_argument("--author", help="recorded in the history")
+    add_db_argument(purge)
+    purge.set_defaults(handler=_purge_demo)
+
+    net = actions.add_parser("network", help="label the psychologists of a network's members' list")
+    net.add_argument("file", help="CSV/XLSX list: rpps, or nom (+ prenom) with code_insee / code_postal / commune")
+    net.add_argument("--label", default=None, help="label given (default: réseau psycho-oncologie)")
+    net.add_argument("--author", help="recorded in the history")
+    add_db_argument(net)
+    net.set_defaults(handler=_network)
 
     dele = actions.add_parser("delete", help="delete a partner (undo brings it back)")
     dele.add_argument("id", type=int, help="partner id")
@@ -83,6 +123,22 @@ def register(subparsers) -> None:
     demo.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed demo seed)")
     add_db_argument(demo)
     demo.set_defaults(handler=_demo)
+
+
+def _add_demo(parser) -> None:
+    parser.add_argument("--demo", choices=("auto", "yes", "no"), default="auto",
+                        help="FICTITIOUS demo partners: 'auto' (default) only while the directory has no real "
+                             "partner; 'yes' include them; 'no' leave them out")
+
+
+def _demo_option(args):
+    return {"auto": "auto", "yes": True, "no": False}[args.demo]
+
+
+def _author(args) -> str:
+    from partners.store import default_author
+
+    return args.author or default_author()
 
 
 def _add_output(parser) -> None:
@@ -113,21 +169,40 @@ def _emit(frame, args) -> int:
 
 
 def _import(args) -> int:
+    from app.messages import render_code
     from partners.importer import import_partners
+    from partners.model import NEIGHBOUR_KM
+    from partners.preview import preview_import
 
     conn = _connect(args)
-    report = import_partners(conn, args.file, args.format, author=args.author, categories=args.categories,
-                             outside=args.outside, report=args.report)
+    options = dict(author=_author(args), categories=args.categories, outside=args.outside,
+                   neighbour_km=args.neighbour_km if args.neighbour_km is not None else NEIGHBOUR_KM,
+                   include_far=args.include_far, network=args.network, all_psychologists=args.all_psychologists)
+    if args.preview:
+        report = preview_import(conn, args.file, args.format, **options)
+        print("PREVIEW (nothing written):")
+    else:
+        report = import_partners(conn, args.file, args.format, report=args.report, **options)
     counts = report.counts()
     print(f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
           f"rejected {counts['rejected']}")
     if report.outside_territory:
-        print(f"outside the territory (imported, flagged outside_territory): {report.outside_territory}")
+        print(f"outside the territory (imported, flagged outside_territory): {report.outside_territory} "
+              f"(neighbours within {report.neighbour_km:g} km: {report.neighbours})")
+    if report.set_aside:
+        print(f"set aside (outside, farther than {report.neighbour_km:g} km or without position; "
+              f"--include-far KEY to import): {report.set_aside}")
+        for row in report.rows:
+            if row.action == "set_aside":
+                km = "?" if row.border_km is None else f"{row.border_km:g} km"
+                print(f"  row {row.row}: {row.key} {row.name} ({row.commune or row.code_insee}, {km})")
     for reason, count in sorted(report.skipped.items()):
-        print(f"skipped ({reason}): {count}")
+        print(f"skipped ({render_code('partners.skip.' + reason, {})}): {count}")
     if counts["warnings"]:
         print(f"warnings: {counts['warnings']}")
-    if args.report:
+    if report.offer_demo_purge:
+        print("the directory still holds the FICTITIOUS demo partners: `secteurs partners purge-demo` removes them")
+    if args.report and not args.preview:
         print(f"report of rejected rows and warnings: {args.report}")
     elif report.rejects:
         for item in sorted(report.rejects, key=lambda r: r.row)[:20]:
@@ -140,7 +215,8 @@ def _import(args) -> int:
 def _list(args) -> int:
     from partners.store import list_partners
 
-    return _emit(list_partners(_connect(args), type=args.type), args)
+    return _emit(list_partners(_connect(args), type=args.type, include_demo=_demo_option(args), labels=args.label),
+                 args)
 
 
 def _nearest(args) -> int:
@@ -154,7 +230,8 @@ def _nearest(args) -> int:
             raise CommandError(f"--lonlat {args.lonlat!r}: expected LON,LAT such as 4.85,45.75") from None
         lonlat = (lon, lat)
     frame = nearest(_connect(args), args.type, commune=args.commune, postal_code=args.postal_code,
-                    lonlat=lonlat, k=args.k)
+                    lonlat=lonlat, k=args.k, include_demo=_demo_option(args), labels=args.label,
+                    network_only=args.network_only)
     if frame.attrs.get("note"):
         print(frame.attrs["note"], file=sys.stderr)
     return _emit(frame, args)
@@ -169,34 +246,91 @@ def _covering(args) -> int:
 def _services(args) -> int:
     from partners.query import local_services
 
-    frame = local_services(_connect(args), args.commune, k=args.k)
+    frame = local_services(_connect(args), args.commune, k=args.k, include_demo=_demo_option(args),
+                           network_only=args.network_only)
     if frame.attrs.get("note"):
         print(frame.attrs["note"], file=sys.stderr)
     return _emit(frame, args)
 
 
 def _history(args) -> int:
+    from partners.history import readable_history
     from partners.store import partner_history
 
-    frame = partner_history(_connect(args), args.id, limit=args.limit or None)
-    if not args.full:
-        frame = frame.drop(columns=["before", "after"])
-    return _emit(frame, args)
+    if args.raw or args.full:
+        frame = partner_history(_connect(args), args.id, limit=args.limit or None)
+        if not args.full:
+            frame = frame.drop(columns=["before", "after"])
+        return _emit(frame, args)
+    frame = readable_history(_connect(args), args.id, limit=args.limit or None)
+    frame["changes"] = frame["changes"].map(lambda items: "; ".join(f"{f}: {b or '(vide)'} -> {a or '(vide)'}"
+                                                                    for f, b, a in items))
+    return _emit(frame.drop(columns=["at"]), args)
 
 
 def _undo(args) -> int:
     from partners.store import undo
 
-    result = undo(_connect(args), args.change, author=args.author)
-    print(f"undid change #{result['undone']} ({result['action']} of partner #{result['partner_id']}); "
+    result = undo(_connect(args), args.change, author=_author(args))
+    what = f"{result['count']} changes" if result.get("count", 1) > 1 else f"partner #{result['partner_id']}"
+    print(f"undid change #{result['undone']} ({result['action']} of {what}); "
           f"recorded as change #{result['history_id']}")
+    return 0
+
+
+def _redo(args) -> int:
+    from partners.store import redo
+
+    result = redo(_connect(args), author=_author(args))
+    print(f"redid {result['action']} ({result['count']} change(s)); recorded as change #{result['history_id']}")
+    return 0
+
+
+def _purge_demo(args) -> int:
+    from partners.store import count_demo_partners, has_real_partners, purge_demo
+
+    conn = _connect(args)
+    count = count_demo_partners(conn)
+    if not count:
+        print("no demo partner in the directory")
+        return 0
+    if not args.yes:
+        real = "" if has_real_partners(conn) else " (the directory then holds no partner at all)"
+        if not sys.stdin.isatty():
+            raise CommandError(f"{count} FICTITIOUS demo partners would be removed{real}; add --yes to confirm")
+        answer = input(f"Remove the {count} FICTITIOUS demo partners{real}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "o", "oui"):
+            print("nothing removed")
+            return 1
+    done = purge_demo(conn, author=_author(args))
+    print(f"removed {done['deleted']} FICTITIOUS demo partners (change #{done['change']}; "
+          f"`secteurs partners undo` restores them all)")
+    return 0
+
+
+def _network(args) -> int:
+    from partners.model import NETWORK_LABEL
+    from partners.network import read_network, tag_network
+
+    conn = _connect(args)
+    network = read_network(args.file, label=args.label or NETWORK_LABEL)
+    report = tag_network(conn, network, author=_author(args))
+    print(f"label '{report.label}': {len(report.tagged)} psychologists tagged, {len(report.already)} already, "
+          f"{len(report.not_found)} members not found in the directory, {len(report.rejects)} rows rejected")
+    for member in report.not_found[:20]:
+        who = member.rpps or " ".join(sorted(member.words))
+        print(f"  row {member.row}: not found: {who} {member.code_insee}", file=sys.stderr)
+    for row, issue in report.rejects[:20]:
+        print(f"  row {row}: rejected: {issue.message}", file=sys.stderr)
+    if report.change:
+        print(f"one change (#{report.change}): `secteurs partners undo` takes it back")
     return 0
 
 
 def _delete(args) -> int:
     from partners.store import delete_partner
 
-    change = delete_partner(_connect(args), args.id, author=args.author)
+    change = delete_partner(_connect(args), args.id, author=_author(args))
     print(f"deleted partner #{args.id} (change #{change}; `secteurs partners undo --change {change}` restores it)")
     return 0
 

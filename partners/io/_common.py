@@ -102,8 +102,9 @@ def pick_column(header: list[str], aliases: tuple[str, ...]) -> str | None:
     return None
 
 
-def error(row: int, message: str) -> tuple[int, Issue]:
-    return row, Issue("error", "row", message)
+def error(row: int, message: str, code: str = "", **params) -> tuple[int, Issue]:
+    """A rejected row: the English line and its code for the French catalogue."""
+    return row, Issue("error", "row", message, code, params)
 
 
 def iso_date(text: str) -> str:

@@ -164,23 +164,26 @@ def read_finess(path: str | Path, categories=None) -> ReadResult:
                 fields = fields[:-1]
             if len(fields) < len(STRUCTURE_FIELDS) - 1:
                 result.rejects.append(error(number, f"structureet line has {len(fields)} fields, "
-                                                    f"expected {len(STRUCTURE_FIELDS)}"))
+                                                    f"expected {len(STRUCTURE_FIELDS)}", "partners.finess_short_line",
+                                                    fields=len(fields), expected=len(STRUCTURE_FIELDS)))
                 continue
             structures.append((number, dict(zip(STRUCTURE_FIELDS, (f.strip() for f in fields)))))
         elif kind == "geolocalisation":
             if len(fields) < 4:
-                result.rejects.append(error(number, f"geolocalisation line has {len(fields)} fields, expected 6"))
+                result.rejects.append(error(number, f"geolocalisation line has {len(fields)} fields, expected 6",
+                                                    "partners.finess_short_geo", fields=len(fields)))
                 continue
             values = dict(zip(GEO_FIELDS, (f.strip() for f in fields)))
             geo[values["nofinesset"]] = (number, values)
         else:
             result.rejects.append(error(number, f"unknown line type {fields[0][:30]!r}; "
-                                                "expected structureet or geolocalisation"))
+                                                "expected structureet or geolocalisation", "partners.finess_line_type",
+                                                    kind=fields[0][:30]))
     positions = _positions(structures, geo, result)
     for number, values in structures:
         category = values["categetab"]
         if category not in mapping:
-            result.skip("other FINESS category")
+            result.skip("other_category")
             continue
         lon, lat, precision = positions.get(values["nofinesset"], (None, None, ""))
         acheminement = values["ligneacheminement"]
@@ -235,7 +238,8 @@ def _positions(structures, geo, result: ReadResult) -> dict[str, tuple[float, fl
             if values["coordxet"] or values["coordyet"]:
                 result.rejects.append(error(number, f"FINESS {finess}: coordinates "
                                                     f"{values['coordxet']!r}, {values['coordyet']!r} are not numbers; "
-                                                    "position ignored"))
+                                                    "position ignored", "partners.finess_bad_coordinates",
+                                                    finess=finess, x=values["coordxet"], y=values["coordyet"]))
             continue
         precision, crs = parse_coordinate_source(values.get("sourcecoordet", ""))
         if crs is None:

@@ -90,7 +90,7 @@ def read_rpps(path: str | Path, professions=None) -> ReadResult:
                 continue
             profession = cells[profession_at].strip()
             if profession not in mapping:
-                result.skip("other profession")
+                result.skip("other_profession")
                 continue
             row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in wanted}
             _add_row(result, number, row, mapping[profession], profession)
@@ -105,7 +105,8 @@ def _add_row(result: ReadResult, number: int, row: dict, type_: str, profession:
     elif id_type == "0":
         ids = {"adeli": identifier}
     else:
-        result.rejects.append(error(number, f"{COL_ID_TYPE} {id_type!r}: expected 8 (RPPS) or 0 (ADELI)"))
+        result.rejects.append(error(number, f"{COL_ID_TYPE} {id_type!r}: expected 8 (RPPS) or 0 (ADELI)",
+                                     "partners.rpps_id_type", value=id_type))
         return
     code = row.get("Code commune (coord. structure)", "")
     postal_code = row.get("Code postal (coord. structure)", "")

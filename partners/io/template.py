@@ -18,6 +18,7 @@ site_web                web site
 finess                  FINESS establishment number (9 characters, checked)
 rpps, adeli             a psychologist's RPPS (11 digits) or ADELI (9) number
 communes_couvertes      INSEE codes of the communes covered, separated by spaces or commas
+etiquettes              labels separated by commas (réseau psycho-oncologie, convention, contact privilégié...)
 notes                   free text
 source                  where the line comes from (default: the file name)
 id                      directory id, to update an existing partner (leave empty for a new one)
@@ -32,7 +33,7 @@ import re
 from pathlib import Path
 
 from partners.io._common import ReadResult, error, pick_column, read_table
-from partners.model import Partner, PartnerRecord
+from partners.model import Partner, PartnerRecord, clean_labels
 
 #: Template columns: (French header written in the template, field, accepted aliases, help text).
 COLUMNS = (
@@ -52,6 +53,8 @@ COLUMNS = (
     ("rpps", "rpps", (), "numéro RPPS d'un psychologue (11 chiffres)"),
     ("adeli", "adeli", (), "numéro ADELI (9 caractères)"),
     ("communes_couvertes", "communes", ("communes", "zone"), "codes INSEE couverts, séparés par des espaces"),
+    ("etiquettes", "labels", ("labels", "étiquettes", "reseau"),
+     "étiquettes séparées par des virgules, ex. réseau psycho-oncologie, convention"),
     ("notes", "notes", ("remarques",), "texte libre"),
     ("source", "source", (), "origine de la ligne"),
     ("id", "id", ("identifiant",), "identifiant dans l'annuaire (pour modifier une fiche existante)"),
@@ -125,9 +128,11 @@ def read_template(path: str | Path) -> ReadResult:
         values = {field: row.get(column, "") for field, column in columns.items()}
         partner_id = values.pop("id", "")
         if partner_id and not partner_id.isdigit():
-            result.rejects.append(error(number, f"id {partner_id!r}: expected the directory's number, or empty"))
+            result.rejects.append(error(number, f"id {partner_id!r}: expected the directory's number, or empty",
+                                                    "partners.template_bad_id", id=partner_id))
             continue
         communes = values.pop("communes", "")
+        labels = clean_labels(values.pop("labels", ""))
         # Spreadsheets drop leading zeros of numbers typed in cells: 472112233 was 04 72 11 22 33.
         if re.fullmatch(r"[1-9]\d{8}", values.get("phone", "")):
             values["phone"] = "0" + values["phone"]
@@ -138,6 +143,7 @@ def read_template(path: str | Path) -> ReadResult:
         partner = Partner(
             id=int(partner_id) if partner_id else None,
             communes=tuple(c for c in re.split(r"[\s,;|]+", communes) if c) if communes else None,
+            labels=labels,
             **{**values, "source": values.get("source") or default_source},
         )
         result.records.append(PartnerRecord(number, partner))

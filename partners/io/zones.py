@@ -49,7 +49,7 @@ def read_zones(path: str | Path) -> ReadResult:
         partner = row.get(columns["partner"], "").strip()
         code = row.get(columns["code_insee"], "").strip()
         if not partner or not code:
-            result.rejects.append(error(number, "zone row needs a partner and a code_insee"))
+            result.rejects.append(error(number, "zone row needs a partner and a code_insee", "partners.zone_row_incomplete"))
             continue
         result.zones.append(ZoneRecord(number, row.get(columns["type"], "").strip().upper(), partner, code))
     return result

@@ -56,8 +56,7 @@ def partner_inputs(conn: sqlite3.Connection) -> tuple[pd.DataFrame, pd.DataFrame
                           "lat": located["lat"].astype(float).to_numpy(), "capacity": 1.0,
                           "outside_territory": located["outside_territory"].astype(bool).to_numpy()
                           if "outside_territory" in located.columns else False})
-    zones = pd.read_sql_query("SELECT p.type AS type, c.partner_id AS partner_id, c.code_insee AS code_insee "
-                              "FROM partner_communes c JOIN partners p ON p.id = c.partner_id", conn)
+    zones = directory.zone_memberships(conn)[["type", "partner_id", "code_insee"]]
     demo = bool(len(table)) and bool((table["source"] == DEMO_SOURCE).any())
     return frame, zones, demo
 

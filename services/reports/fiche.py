@@ -541,9 +541,7 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
     nearest = outside[outside["type"].isin(missing)].sort_values("distance_km").groupby("type").head(1)
     partners_around = pd.concat([around, nearest]).sort_values(["type", "distance_km"], kind="stable")
 
-    rows = conn.execute(f"SELECT partner_id, count(DISTINCT code_insee) FROM partner_communes WHERE code_insee IN "
-                        f"({','.join('?' * len(codes))}) GROUP BY partner_id", codes).fetchall()
-    covered_by = dict(rows)
+    covered_by = directory.covering_counts(conn, codes)
     zone_rows = table[table["id"].isin(covered_by) & table["type"].isin(["CPTS", "HAD"])].copy()
     zone_rows["communes"] = zone_rows["id"].map(covered_by).astype(int)
     zone_rows["part"] = [f"{100 * n / max(len(codes), 1):.1f}".replace(".", ",") for n in zone_rows["communes"]]
@@ -555,9 +553,8 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
         ids = table.loc[table["type"] == type_, "id"].tolist()
         covered = set()
         if ids:
-            covered = {r[0] for r in conn.execute(
-                f"SELECT DISTINCT code_insee FROM partner_communes WHERE partner_id IN ({','.join('?' * len(ids))})",
-                ids)}
+            memberships = directory.zone_memberships(conn, types=[type_])
+            covered = set(memberships.loc[memberships["partner_id"].isin(ids), "code_insee"])
         uncovered[type_] = [names[c] for c in codes if c not in covered]
 
     sheet = SectorSheet(sector=sector, referent=referents.get(sector, sector), groupe=groups.get(sector, ""),

@@ -43,11 +43,26 @@ def _directory(at: AppTest):
     return next(d.value for d in at.dataframe if "Modifié le" in d.value.columns)
 
 
+def _back_to_demo_only() -> None:
+    """Leave the test session's shared directory as the other page tests expect it: the demo only
+    (real partners hide the demo ones from every page)."""
+    import partners
+    from geo.database import connect
+
+    conn = connect()
+    for partner_id in partners.list_partners(conn, include_demo=False)["id"]:
+        partners.delete_partner(conn, int(partner_id), author="tests")
+    partners.load_demo_directory(conn)
+    conn.close()
+
+
 @pytest.fixture(scope="module")
 def app() -> AppTest:
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
     at.switch_page("views/partenaires.py").run()
-    return at
+    at.text_input(key="partenaires_author").input("Testeur").run()
+    yield at
+    _back_to_demo_only()
 
 
 def test_page_runs_with_demo_notice(app):
@@ -111,9 +126,9 @@ def test_form_shows_each_error_next_to_its_field(app):
     _fill(app, name="", phone="04 72", email="x@", finess="690001129")
     errors = [e.value for e in app.error]
     assert "Nom : vide : chaque partenaire a besoin d'un nom" in errors
-    assert any(e.startswith("Téléphone : téléphone '04 72' : numéro français de 10 chiffres") for e in errors)
-    assert any(e.startswith("E-mail : e-mail 'x@' : adresse attendue") for e in errors)
-    assert "FINESS : FINESS '690001129' : clé de contrôle 9 fausse (la clé de 69000112 est 8)" in errors
+    assert any(e.startswith("Téléphone : téléphone « 04 72 » : numéro français de 10 chiffres") for e in errors)
+    assert any(e.startswith("E-mail : e-mail « x@ » : adresse attendue") for e in errors)
+    assert "FINESS : FINESS « 690001129 » : clé de contrôle 9 fausse (la clé de 69000112 est 8)" in errors
     # each error sits right after its field in the form
     flat = []
 
@@ -165,6 +180,10 @@ def test_add_edit_history_delete_undo(app):
 
 
 def test_directory_filters_and_exports(app):
+    # a real partner exists now (created above): the demo ones are hidden unless asked for
+    assert set(_directory(app)["Source"]) == {"saisie manuelle"}
+    app.checkbox(key="partenaires_include_demo").check().run()
+    assert any(n.endswith("(démo)") for n in _directory(app)["Nom"])
     app.multiselect(key="partenaires_filter_types").set_value(["HAD"]).run()
     app.multiselect(key="partenaires_filter_deps").set_value(["42"]).run()
     _ok(app)
@@ -202,8 +221,9 @@ def test_import_is_previewed_then_committed(app):
     _ok(app)
     metrics = _metrics(app)
     assert (metrics["À créer"], metrics["Rejetés"]) == ("3", "3")
-    rejects = next(d.value for d in app.dataframe if "Motif" in d.value.columns and "Niveau" in d.value.columns)
-    assert (rejects["Niveau"] == "rejet").sum() == 3
+    rows = next(d.value for d in app.dataframe if "Motif" in d.value.columns and "Signalements" in d.value.columns)
+    assert (rows["Action"] == "rejeté").sum() == 3 and (rows["Action"] == "à créer").sum() == 3
+    assert not rows["Motif"].str.contains("expected|duplicate|outside", regex=True).any()  # French only
     assert len(_directory(app)) == before  # nothing written by the preview
     app.button(key="partenaires_import_commit").click().run()
     _ok(app)
@@ -233,8 +253,9 @@ def test_validation_messages_are_shown_in_french(function, value):
 
     with pytest.raises(validation.ValidationError) as caught:
         getattr(validation, function)(value)
-    message = french(str(caught.value))
+    message = french(caught.value)
     assert message != str(caught.value) and "expected" not in message
+    assert caught.value.code.startswith("partners.")
 
 
 def test_position_messages_in_french():
@@ -244,5 +265,5 @@ def test_position_messages_in_french():
     for lon, lat in (("4,8", ""), ("x", "y"), (45.7, 4.8)):
         with pytest.raises(validation.ValidationError) as caught:
             validation.validate_position(lon, lat)
-        assert french(str(caught.value)).startswith("position (")
-        assert "expected" not in french(str(caught.value)) and "give both" not in french(str(caught.value))
+        assert french(caught.value).startswith("position (")
+        assert "expected" not in french(caught.value) and "give both" not in french(caught.value)

@@ -249,11 +249,12 @@ def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     _wait_idle(page)
     _wait_for_units(page)
     _assert_no_error(page, "Partenaires après une recherche")
+    # the map now frames Sainte-Foy and the zones covering it: click its neighbour, Lyon 5e
     page.frame_locator("iframe[title='streamlit_folium.st_folium']").first.locator(
-        "path.u-74056").click(force=True)  # a large commune: at the region's zoom a small one is a few pixels
-    page.get_by_text("Chamonix-Mont-Blanc (74400) — 74").first.wait_for(timeout=30_000)
+        "path.u-69385").click(force=True)
+    page.get_by_text("Lyon 5e Arrondissement (69005) — 69").first.wait_for(timeout=30_000)
     _wait_idle(page)
-    assert page.get_by_label("Commune ou code postal").input_value() == "Chamonix-Mont-Blanc (74400)"
+    assert page.get_by_label("Commune ou code postal").input_value() == "Lyon 5e Arrondissement (69005)"
     _assert_no_error(page, "Partenaires après un clic")
     _wait_for_units(page)
     assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS

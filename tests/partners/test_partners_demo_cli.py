@@ -58,24 +58,25 @@ def test_cli_import_list_nearest_history_undo(capsys, tmp_path):
     code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db,
                        "--report", str(report), "--author", "alice")
     assert code == 0
-    assert "created 6, updated 0, unchanged 0, rejected 6" in out
-    assert "outside the territory (imported, flagged outside_territory): 2" in out
-    assert "skipped (other FINESS category): 1" in out
+    assert "created 4, updated 0, unchanged 0, rejected 6" in out
+    assert "set aside (outside, farther than 60 km or without position; --include-far KEY to import): 2" in out
+    assert "FINESS:750001166" in out
+    assert "skipped (autres catégories FINESS): 1" in out
     assert report.exists()
     code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db)
-    assert "created 0, updated 0, unchanged 6, rejected 6" in out
+    assert "created 0, updated 0, unchanged 4, rejected 6" in out
     run(capsys, "partners", "import", str(ZONES), "--format", "zones", "--db", db)
 
     code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0])[:8] == ["id", "type", "name", "finess", "code_insee", "lon", "lat", "outside_territory"]
-    assert len(rows) == 6
+    assert len(rows) == 4
 
     code, out, _ = run(capsys, "partners", "nearest", "--commune", "69383", "--type", "HAD", "--k", "2",
                        "--db", db, "--format", "json")
     found = json.loads(out)
     assert found[0]["finess"] == "690001128" and found[0]["covers"] is True and found[0]["distance_km"] < 2
-    assert "distance_km" in found[0] and len(found) == 2
+    assert "distance_km" in found[0] and len(found) == 1  # the Paris HAD was set aside
 
     code, out, _ = run(capsys, "partners", "covering", "--commune", "69266", "--db", db, "--format", "json")
     assert sorted(p["finess"] for p in json.loads(out)) == ["690001128", "690001177"]
@@ -90,7 +91,7 @@ def test_cli_import_list_nearest_history_undo(capsys, tmp_path):
     assert actions == ["undo", "delete", "update", "create"]
 
     code, _, err = run(capsys, "partners", "undo", "--change", "1", "--db", db)
-    assert code == 2 and "cannot undo change #1" in err
+    assert code == 2 and "impossible d'annuler la modification n° 1" in err
 
 
 def test_cli_template_and_demo(capsys, tmp_path):
@@ -110,3 +111,43 @@ def test_cli_template_and_demo(capsys, tmp_path):
     code, _, err = run(capsys, "partners", "nearest", "--lonlat", "abc", "--type", "HAD", "--db", db)
     assert code == 2 and "expected LON,LAT" in err
     np.testing.assert_equal(code, 2)
+
+
+def test_cli_preview_purge_demo_redo_network_and_history(capsys, tmp_path, monkeypatch):
+    db = str(tmp_path / "purge.sqlite")
+    run(capsys, "partners", "demo", "--db", db)
+    code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db, "--preview",
+                       "--author", "alice")
+    assert code == 0 and out.startswith("PREVIEW (nothing written)") and "created 4" in out
+    code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db,
+                       "--include-far", "FINESS:750001166", "--author", "alice")
+    assert "created 5" in out and "set aside" in out and "`secteurs partners purge-demo` removes them" in out
+    # real partners exist: the demo is left out of lists unless asked for
+    code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "json")
+    assert {p["source"] for p in json.loads(out)} == {"FINESS (extraction etalab)"}
+    code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "json", "--demo", "yes")
+    assert len(json.loads(out)) > 300
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: confirmation needs --yes
+    code, _, err = run(capsys, "partners", "purge-demo", "--db", db)
+    assert code == 2 and "--yes" in err
+    code, out, _ = run(capsys, "partners", "purge-demo", "--db", db, "--yes", "--author", "alice")
+    assert code == 0 and "removed 382 FICTITIOUS demo partners" in out
+    code, out, _ = run(capsys, "partners", "undo", "--db", db, "--author", "alice")
+    assert "(delete of 382 changes)" in out
+    code, out, _ = run(capsys, "partners", "redo", "--db", db, "--author", "alice")
+    assert code == 0 and "redid delete (382 change(s))" in out
+    code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "json", "--demo", "yes")
+    assert len(json.loads(out)) == 5
+
+    code, out, _ = run(capsys, "partners", "history", "--db", db, "--limit", "1", "--format", "json")
+    latest = json.loads(out)[0]
+    assert latest["author"] == "alice" and " à " in latest["when"] and "name:" in latest["changes"]
+
+    had = next(p for p in json.loads(run(capsys, "partners", "list", "--db", db, "--format", "json")[1])
+               if p["finess"] == "690001128")
+    listing = tmp_path / "reseau.csv"
+    listing.write_text("rpps;nom;commune\n;Inconnue;Lyon 3e Arrondissement\n", encoding="utf-8")
+    code, out, err = run(capsys, "partners", "network", str(listing), "--db", db, "--label", "convention")
+    assert code == 0 and "0 psychologists tagged" in out and "1 members not found" in out
+    assert had["labels"] == ""

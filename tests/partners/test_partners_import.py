@@ -47,31 +47,45 @@ def test_finess_both_encodings_spellings_and_newer_file(conn, places):
         a, b = old_by_finess[finess], by_finess[finess]
         assert (a.lon, a.lat, a.precision) == (b.lon, b.lat, b.precision)
 
-    import_partners(conn, FINESS_2019, "finess", author="a", places=places)
-    newer = import_partners(conn, FINESS_2024, "finess", author="b", places=places)
+    import_partners(conn, FINESS_2019, "finess", author="a", places=places, outside="flag")
+    newer = import_partners(conn, FINESS_2024, "finess", author="b", places=places, outside="flag")
     assert counts(newer) == dict(created=1, updated=1, unchanged=5, rejected=0)
     had = find_partner(conn, "FINESS:690001128")
     assert had.phone == "04 72 99 88 77" and had.source_date == "2024-02-20"
-    older = import_partners(conn, FINESS_2019, "finess", author="c", places=places)
+    older = import_partners(conn, FINESS_2019, "finess", author="c", places=places, outside="flag")
     assert older.updated == 0 and find_partner(conn, "FINESS:690001128").phone == "04 72 99 88 77"
-    assert any("older than the stored one" in r.reason for r in older.rejects)
+    assert any(r.code == "partners.older_record" for r in older.rejects)
 
 
 def test_finess_categories_and_outside_territory(conn, places):
-    report = import_partners(conn, FINESS_2019, "finess", author="a", places=places, categories="127,604,606,354,355")
-    assert report.created == 7 and "other FINESS category" not in report.skipped
+    report = import_partners(conn, FINESS_2019, "finess", author="a", places=places, categories="127,604,606,354,355",
+                             include_far=["FINESS:750001166", "FINESS:2A0001202"])
+    assert report.created == 7 and "other_category" not in report.skipped and report.set_aside == 0
     frame = list_partners(conn).set_index("finess")
     assert frame.loc["690001185", "type"] == "AUTRE"
     assert frame.loc["750001166", "outside_territory"] and frame.loc["2A0001202", "outside_territory"]
     assert frame.loc["2A0001202", "code_insee"] == "2A004"
     assert not frame.loc["690001128", "outside_territory"]
-    assert report.outside_territory == 2
+    assert report.outside_territory == 2 and report.neighbours == 0
+    assert not frame.loc["750001166", "neighbour"] and frame.loc["750001166", "border_km"] > 200
+
+
+def test_far_partners_are_set_aside_unless_ticked(conn, places):
+    report = import_partners(conn, FINESS_2019, "finess", author="a", places=places)
+    assert report.set_aside == 2 and sorted(report.far_keys) == ["FINESS:2A0001202", "FINESS:750001166"]
+    aside = report.frame().query("action == 'set_aside'")
+    assert set(aside["key"]) == set(report.far_keys) and set(aside["flags"]) == {"far"}
+    assert set(aside["code"]) == {"partners.import.far"} and (aside["border_km"] > 60).all()
+    assert "750001166" not in set(list_partners(conn)["finess"])
+    again = import_partners(conn, FINESS_2019, "finess", author="a", places=places, include_far=["FINESS:750001166"])
+    assert again.created == 1 and again.set_aside == 1
+    assert find_partner(conn, "FINESS:750001166").outside_territory
 
 
 def test_finess_outside_territory_can_be_skipped(conn, places):
     report = import_partners(conn, FINESS_2024, "finess", author="a", places=places, outside="skip")
-    assert report.skipped["outside territory"] == 2 and report.created == 5
-    assert "skipped (outside territory) 2" in report.summary()
+    assert report.skipped["outside_territory"] == 2 and report.created == 5
+    assert "skipped (outside_territory) 2" in report.summary()
 
 
 def test_coordinate_source_spellings():
@@ -104,7 +118,7 @@ def test_rpps_identifiers_and_positions(conn, places):
 
 def test_rpps_outside_territory_skipped_by_default(conn, places):
     report = import_partners(conn, RPPS_2024, "rpps", author="a", places=places)
-    assert report.skipped == {"other profession": 1, "outside territory": 1}
+    assert report.skipped == {"other_profession": 1, "outside_territory": 1}
     flagged = import_partners(conn, RPPS_2024, "rpps", author="a", places=places, outside="flag")
     assert flagged.created == 1 and flagged.outside_territory == 1
     paris = list_partners(conn).set_index("adeli").loc["759300015"]

@@ -14,7 +14,7 @@ from partners.store import save_partner
 @pytest.fixture
 def directory(conn, places):
     """FINESS establishments with zones, a few PSY and a CCAS."""
-    import_partners(conn, FINESS_2024, "finess", author="t", places=places)
+    import_partners(conn, FINESS_2024, "finess", author="t", places=places, outside="flag")
     import_partners(conn, ZONES, "zones", author="t", places=places)
     for name, code in (("Cabinet test Lyon 3e", "69383"), ("Cabinet test Villeurbanne", "69266"),
                        ("Cabinet test Grenoble", "38185"), ("Cabinet test Annecy", "74010")):
