@@ -12,7 +12,11 @@
 
 With several groups, the territory is first cut into one region per group
 (targets: the groups' summed FTE, a quarter of the tolerance), then each
-region into its group's sectors.
+region into its group's sectors. When workers have base communes, the
+sectors are first cut directly around the bases (steps 1-4 on the whole
+territory); if each group's sectors already form one block, that plan is
+kept, otherwise its group regions are made contiguous and balanced and each
+region is cut again around its bases.
 """
 from __future__ import annotations
 
@@ -62,7 +66,9 @@ class ContiguousPMedian(SectorMethod):
         if problem.n > 20_000:
             runs = 1
         for _ in range(runs):
-            if len(groups) > 1:
+            if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
+                labels = self._solve_groups_around_bases(problem, rng, groups)
+            elif len(groups) > 1:
                 labels = self._solve_groups(problem, rng, groups)
             else:
                 labels = self._solve_one(problem, rng)
@@ -152,8 +158,9 @@ class ContiguousPMedian(SectorMethod):
         labels, _ = exact_balance(problem, labels, medoids(problem, labels))
         return labels
 
-    def _solve_groups(self, problem: Problem, rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
-        k = problem.k
+    @staticmethod
+    def _group_problem(problem: Problem, groups: np.ndarray) -> tuple[Problem, np.ndarray]:
+        """The problem of cutting the territory into one region per group, and each sector's group."""
         gindex = np.searchsorted(groups, problem.groups)
         g_of = lambda arr: np.where(arr >= 0, gindex[np.maximum(arr, 0)], -1)  # noqa: E731
         gtargets = np.array([problem.targets[gindex == g].sum() for g in range(len(groups))])
@@ -163,7 +170,28 @@ class ContiguousPMedian(SectorMethod):
             previous=g_of(problem.previous), department_penalty=problem.department_penalty,
             keep_weight=problem.keep_weight, unit_names=problem.unit_names,
             names=tuple(f"group {g}" for g in groups.tolist()))
-        glabels = self._solve_one(gproblem, rng)
+        return gproblem, gindex
+
+    def _solve_groups_around_bases(self, problem: Problem, rng: np.random.Generator,
+                                   groups: np.ndarray) -> np.ndarray:
+        """Sectors cut around their bases; group regions repaired only when a group is in pieces."""
+        labels = self._solve_one(problem, rng)
+        gproblem, gindex = self._group_problem(problem, groups)
+        glabels = gindex[labels]
+        if (pieces_per_sector(glabels, problem.edges, len(groups)) == 1).all():
+            return labels
+        self._step("groups")
+        glabels = repair_contiguity(gproblem, glabels, medoids(gproblem, glabels))
+        glabels = self._balance(gproblem, glabels, rng)
+        return self._solve_groups(problem, rng, groups, glabels)
+
+    def _solve_groups(self, problem: Problem, rng: np.random.Generator, groups: np.ndarray,
+                      glabels: np.ndarray | None = None) -> np.ndarray:
+        k = problem.k
+        gproblem, gindex = self._group_problem(problem, groups)
+        gtargets = gproblem.targets
+        if glabels is None:
+            glabels = self._solve_one(gproblem, rng)
         labels = np.full(problem.n, -1, dtype=np.int64)
         for g in range(len(groups)):
             members = np.flatnonzero(glabels == g)

@@ -21,9 +21,9 @@ _LP_MAX_VARIABLES = 60_000
 
 
 def kmeanspp(problem: Problem, rng: np.random.Generator) -> np.ndarray:
-    """Initial centres (positions): fixed bases, then load-weighted k-means++ picks."""
+    """Initial centres (positions): fixed bases, then anchors, then load-weighted k-means++ picks."""
     load = problem.load
-    centres = problem.bases.copy()
+    centres = np.where(problem.bases >= 0, problem.bases, problem.anchors)
     chosen = [int(c) for c in centres if c >= 0]
     best = np.full(problem.n, np.inf)
     for c in chosen:
