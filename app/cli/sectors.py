@@ -20,6 +20,7 @@ def register(subparsers) -> None:
     propose.add_argument("--metrics", type=Path, help="also write the metrics as JSON")
     propose.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     propose.add_argument("--tolerance", type=float, default=0.02, help="balance tolerance (default 0.02 = ±2%%)")
+    _base_mode_argument(propose)
     propose.set_defaults(handler=_propose)
 
     plan = subparsers.add_parser("plan", help="measure, repair and version sector plans")
@@ -30,6 +31,7 @@ def register(subparsers) -> None:
     metrics.add_argument("--patients", type=Path, required=True)
     metrics.add_argument("--workers", type=Path, help="workers.csv (targets from FTE, bases)")
     metrics.add_argument("--tolerance", type=float, default=0.02)
+    _base_mode_argument(metrics)
     metrics.set_defaults(handler=_metrics)
 
     rebalance = actions.add_parser("rebalance", help="restore contiguity and balance after hand edits")
@@ -40,6 +42,7 @@ def register(subparsers) -> None:
                            help="INSEE code that must not move (repeatable)")
     rebalance.add_argument("--out", type=Path, required=True)
     rebalance.add_argument("--tolerance", type=float, default=0.02)
+    _base_mode_argument(rebalance)
     rebalance.set_defaults(handler=_rebalance)
 
     save = actions.add_parser("save", help="save a plan file as the next version of a named plan")
@@ -72,6 +75,12 @@ def register(subparsers) -> None:
     export.set_defaults(handler=_export)
 
 
+def _base_mode_argument(parser) -> None:
+    parser.add_argument("--base-mode", choices=("centre", "inside"), default="centre",
+                        help="workers' base communes: 'centre' = each sector's fixed centre (distances measured "
+                             "from it; default), 'inside' = only inside the worker's sector, centre free")
+
+
 def _print(data) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -80,8 +89,20 @@ def _team(args):
     from geo.sectors.team import Team, read_workers
 
     if getattr(args, "workers", None):
-        return read_workers(args.workers)
+        team = read_workers(args.workers)
+        _notes(team)
+        return team
     return Team.of_size(args.sectors)
+
+
+def _notes(team) -> None:
+    """Tell what reading the team table decided (e.g. a base "Lyon" taken as Lyon 8e), on stderr."""
+    import sys
+
+    from app.messages import render_code
+
+    for code, params in team.notes:
+        print(f"note : {render_code(code, params)}", file=sys.stderr)
 
 
 def _propose(args) -> int:
@@ -96,7 +117,8 @@ def _propose(args) -> int:
     if args.locks:
         frame = io.read_plan(args.locks)
         locked = dict(zip(frame["code_insee"], frame["sector"]))
-    plan = propose(counts, _team(args), tolerance=args.tolerance, seed=args.seed, locked=locked, previous=previous)
+    plan = propose(counts, _team(args), tolerance=args.tolerance, seed=args.seed, locked=locked, previous=previous,
+                   base_mode=args.base_mode)
     io.write_plan(plan, args.out)
     metrics = plan.metrics()
     if previous is not None:
@@ -106,7 +128,8 @@ def _propose(args) -> int:
     if args.metrics:
         args.metrics.parent.mkdir(parents=True, exist_ok=True)
         args.metrics.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    summary = {k: metrics["plan"][k] for k in ("sectors", "max_deviation", "mean_km", "contiguous", "seconds")}
+    summary = {k: metrics["plan"][k] for k in ("sectors", "max_deviation", "mean_km", "contiguous",
+                                                "groups_contiguous", "seconds")}
     if previous is not None:
         summary["from"] = metrics["plan"]["from"]
     summary["out"] = str(args.out)
@@ -117,15 +140,14 @@ def _propose(args) -> int:
 def _load_plan(args):
     from geo.sectors import io
     from geo.sectors.context import build_context
+    from geo.sectors.edit import team_plan_from_frame
     from geo.sectors.plan import plan_from_frame
-    from geo.sectors.propose import build_problem
 
     context = build_context(io.read_counts(args.patients))
     frame = io.read_plan(args.plan)
     if getattr(args, "workers", None):
-        team = _team(args)
-        problem_bases = build_problem(context, team).bases
-        return plan_from_frame(context, frame, team.names, team.fte, problem_bases, args.tolerance)
+        return team_plan_from_frame(context, frame, _team(args), args.tolerance,
+                                    getattr(args, "base_mode", "centre"))
     return plan_from_frame(context, frame, tolerance=args.tolerance)
 
 

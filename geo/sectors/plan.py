@@ -110,7 +110,7 @@ class Plan:
         try:
             return self.names.index(str(sector))
         except ValueError:
-            raise SectorError(f"unknown sector {sector!r}; sectors are {', '.join(self.names)}") from None
+            raise SectorError("sectors.unknown_sector", sector=str(sector), sectors=list(self.names)) from None
 
     def unit_position(self, unit) -> int:
         if isinstance(unit, (int, np.integer)):
@@ -294,12 +294,11 @@ def plan_from_frame(context: SectorContext, frame: pd.DataFrame, names=None, tar
     codes = frame["code_insee"].astype(str)
     dup = sorted(codes[codes.duplicated()].unique())
     if dup:
-        raise SectorError(f"{len(dup)} unit(s) appear more than once in the plan: {', '.join(dup[:10])}")
+        raise SectorError("sectors.plan_duplicate_units", count=len(dup), codes=dup[:10])
     pos = context.positions(codes)
     absent = np.setdiff1d(np.arange(context.n), pos)
     if len(absent):
-        raise SectorError(f"{len(absent)} unit(s) have no sector in the plan: "
-                          f"{', '.join(context.codes[absent[:10]])}")
+        raise SectorError("sectors.plan_missing_units", count=len(absent), codes=context.codes[absent[:10]].tolist())
     sectors = frame["sector"].astype(str).to_numpy()
     if names is None:
         names = sorted(set(sectors))
@@ -307,7 +306,7 @@ def plan_from_frame(context: SectorContext, frame: pd.DataFrame, names=None, tar
     index = {n: s for s, n in enumerate(names)}
     unknown = sorted(set(sectors) - set(index))
     if unknown:
-        raise SectorError(f"plan sectors {unknown} are not in the team ({', '.join(names)})")
+        raise SectorError("sectors.plan_sectors_not_in_team", sectors=unknown, team=names)
     assignment = np.empty(context.n, dtype=np.int64)
     assignment[pos] = [index[s] for s in sectors]
     return Plan(context, assignment, names, targets, fixed_bases, tolerance, groups=groups, anchors=anchors)

@@ -98,8 +98,7 @@ def lp_assign(problem: Problem, centres: np.ndarray, slack: float) -> tuple[np.n
         if res.status == 0:
             break
     else:
-        raise SectorError(f"no balanced assignment of {len(units)} units with load to {k} sectors "
-                          f"(LP status {res.status}: {res.message})")
+        raise SectorError("sectors.no_balanced_assignment", units=len(units), sectors=k)
     x = res.x
     frac = np.zeros((len(units), k))
     frac[rows, cols] = x

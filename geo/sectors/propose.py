@@ -277,7 +277,7 @@ def _seed_empty_sectors(problem: Problem, labels: np.ndarray) -> np.ndarray:
         donor = int(np.argmax(loads / problem.targets))
         movable = np.flatnonzero((labels == donor) & (problem.locked < 0))
         if len(movable) == 0:
-            raise SectorError(f"sector {problem._sector(s)} is empty and every unit around it is locked")
+            raise SectorError("sectors.empty_sector_locked", worker=problem._sector(s))
         base = medoids(problem, labels)[donor]
         far = np.hypot(*(problem.xy[movable] - problem.xy[base]).T)
         labels[movable[np.argmax(far)]] = s
@@ -286,6 +286,10 @@ def _seed_empty_sectors(problem: Problem, labels: np.ndarray) -> np.ndarray:
 
 def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tuple[Plan, pd.DataFrame]:
     """Restore contiguity and balance after hand edits, moving as few units as possible.
+
+    Bases (fixed centres and anchors) stay in their sectors. With groups, the
+    group regions are first made contiguous and balanced (only if they need
+    it), then the sectors inside each group.
 
     Parameters
     ----------
@@ -299,41 +303,85 @@ def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tup
     -------
     (Plan, DataFrame)
         The repaired plan and the moves: ``code_insee, nom, from, to, patients``.
+
+    Raises
+    ------
+    SectorError
+        When no contiguous plan within tolerance is reached (see :func:`refusal`).
     """
-    from geo.sectors.pmedian import medoids
-    from geo.sectors.tools import balance, exact_balance, repair_contiguity
+    from geo.sectors.contiguous import ContiguousPMedian
 
     ctx = plan.context
     if not isinstance(locked, Mapping):
         locked = {str(code): plan.sector_of(str(code)) for code in locked}
-    lock = _locks(ctx, plan.names, locked)
-    labels = plan.assignment.copy()
-    conflict = np.flatnonzero((lock >= 0) & (lock != labels))
-    labels[conflict] = lock[conflict]
+    groups = None
+    if plan.groups is not None:
+        _, groups = np.unique(np.asarray(plan.groups, dtype=str), return_inverse=True)
     problem = Problem(xy=ctx.xy, load=ctx.load, edges=ctx.edges, targets=plan.targets, tolerance=plan.tolerance,
-                      locked=lock, bases=plan.fixed_bases, departement=ctx.departement_index,
-                      keep_weight=0.0, names=plan.names,
+                      locked=_locks(ctx, plan.names, locked), bases=plan.fixed_bases, anchors=plan.anchors,
+                      departement=ctx.departement_index, groups=groups, keep_weight=0.0, names=plan.names,
                       unit_names=tuple(f"{c} ({n})" for c, n in zip(ctx.codes, ctx.names)))
-    labels = _seed_empty_sectors(problem, labels)
-    centres = medoids(problem, labels)
-    labels = repair_contiguity(problem, labels, centres)
-
-    def balanced(lab):
-        loads = np.bincount(lab, weights=ctx.load, minlength=plan.k)
-        return bool(((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all())
-
-    if not balanced(labels):
-        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
-    if not balanced(labels):
-        labels, _ = balance(problem, labels, medoids(problem, labels))
-        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    labels = plan.assignment.copy()
+    conflict = np.flatnonzero((problem.locked >= 0) & (problem.locked != labels))
+    labels[conflict] = problem.locked[conflict]
+    if groups is not None and len(np.unique(groups)) > 1:
+        gvalues = np.unique(problem.groups)
+        gproblem, gindex = ContiguousPMedian._group_problem(problem, gvalues)
+        glabels = gindex[labels]
+        new_glabels = _repair(gproblem, glabels, slack=2.0)
+        labels = np.where(new_glabels == glabels, labels, -1)
+        for g in range(len(gvalues)):
+            members = np.flatnonzero(new_glabels == g)
+            sectors = np.flatnonzero(gindex == g)
+            dev = abs(problem.load[members].sum() / gproblem.targets[g] - 1)
+            inner = max((1 + problem.tolerance) / (1 + dev) - 1, 0.0)
+            sub, members = problem.subproblem(members, sectors, problem.targets[sectors], inner)
+            index = np.full(problem.k, -1, dtype=np.int64)
+            index[sectors] = np.arange(len(sectors))
+            sub_labels = np.where(labels[members] >= 0, index[np.maximum(labels[members], 0)], -1)
+            labels[members] = sectors[_repair(sub, sub_labels)]
+    else:
+        labels = _repair(problem, labels)
     new = plan.with_assignment(labels)
+    faults = plan_faults(new)
+    if faults:
+        raise refusal(new, problem, faults)
     moved = np.flatnonzero(labels != plan.assignment)
     names = np.array(plan.names, dtype=object)
     moves = pd.DataFrame({"code_insee": ctx.codes[moved], "nom": ctx.names[moved],
                           "from": names[plan.assignment[moved]], "to": names[labels[moved]],
                           "patients": ctx.patients[moved].astype(int)})
     return new, moves
+
+
+def _repair(problem: Problem, labels: np.ndarray, slack: float = 1.0) -> np.ndarray:
+    """Contiguity, then balance, with as few moves as possible (units with label -1 are regrown first).
+
+    Nothing moves when the labelling is already contiguous with every load
+    within ``slack`` times the problem's tolerance.
+    """
+    from geo.sectors._graph import pieces_per_sector
+    from geo.sectors.pmedian import medoids
+    from geo.sectors.tools import balance, exact_balance, fill_unassigned, repair_contiguity
+
+    def balanced(lab, factor=1.0):
+        loads = np.bincount(lab, weights=problem.load, minlength=problem.k)
+        band = problem.tolerance * factor
+        return bool((np.abs(loads / problem.targets - 1) <= band + 1e-9).all())
+
+    labels = labels.copy()
+    if (labels < 0).any():
+        labels = fill_unassigned(problem, labels, medoids(problem, labels))
+    if (pieces_per_sector(labels, problem.edges, problem.k) == 1).all() and balanced(labels, slack):
+        return labels
+    labels = _seed_empty_sectors(problem, labels)
+    labels = repair_contiguity(problem, labels, medoids(problem, labels))
+    if not balanced(labels):
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    if not balanced(labels):
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    return labels
 
 
 def changes(before, after: Plan) -> dict:

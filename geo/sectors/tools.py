@@ -58,8 +58,7 @@ def connect_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
             others = mine[comp[mine] != comp[mine[0]]]
             path = shortest_path(main.tolist(), others.tolist(), lambda v: locked[v] < 0 or locked[v] == s, nbrs)
             if path is None:
-                raise SectorError(f"units locked to sector {problem._sector(s)} cannot be joined into one "
-                                  "piece without crossing units locked to other sectors")
+                raise SectorError("sectors.locks_not_joinable", worker=problem._sector(s))
             for v in path:
                 labels[v] = s
     return labels
@@ -89,7 +88,8 @@ def repair_contiguity(problem: Problem, labels: np.ndarray, centres: np.ndarray)
         labels[detached] = -1
         labels = fill_unassigned(problem, labels, centres)
     if not (pieces_per_sector(labels, problem.edges, problem.k) <= 1).all():
-        raise SectorError("could not make every sector contiguous")
+        raise SectorError("sectors.no_contiguous_plan", workers=[
+            problem._sector(s) for s in np.flatnonzero(pieces_per_sector(labels, problem.edges, problem.k) > 1)])
     return labels
 
 
