@@ -109,6 +109,7 @@ MESSAGES: dict = {
                                    "verrous et ces bases ; retirez des verrous ou changez de commune de base"),
     "sectors.group_not_contiguous": ("les secteurs du groupe {groups} ne forment pas un seul bloc avec ces bases : "
                                      "rapprochez les communes de base de ce groupe ou vérifiez les groupes"),
+    "sectors.bound_needs_bases": "la borne de distance aux bases demande une base par secteur ({missing} sans base)",
     "sectors.no_balanced_assignment": "aucune répartition équilibrée des {units} communes ayant des patients en "
                                       "{sectors} secteurs",
     # plans

@@ -24,7 +24,7 @@ import numpy as np
 
 from geo.sectors._graph import pieces_per_sector
 from geo.sectors.base import SectorMethod
-from geo.sectors.pmedian import balanced_pmedian, medoids
+from geo.sectors.pmedian import balanced_pmedian, graph_voronoi, medoids
 from geo.sectors.problem import Problem, SectorError
 from geo.sectors.tools import balance, fill_unassigned, local_search, repair_contiguity, exact_balance
 
@@ -65,7 +65,10 @@ class ContiguousPMedian(SectorMethod):
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
             runs = 1
-        for _ in range(runs):
+        for run in range(runs):
+            # with a base for every worker, the first run grows the sectors from the bases over the
+            # graph (contiguous by construction, robust to clustered bases); the others seed by the LP
+            self._graph_seeding = run == 0 and bool((problem.bases >= 0).all())
             if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
                 labels = self._solve_groups_around_bases(problem, rng, groups)
             elif len(groups) > 1:
@@ -83,15 +86,20 @@ class ContiguousPMedian(SectorMethod):
         p = self.params
         restarts = p["restarts"] if depth == 0 else max(1, p["restarts"] // 2)
         self._step("seeds")
-        seeds = balanced_pmedian(problem, rng, restarts, p["iterations"])
-        if depth == 0:
-            self.info_.setdefault("pmedian_mean_km", seeds["mean_km"])
-        labels = seeds["labels"].copy()
         locked = problem.locked >= 0
-        labels[locked] = problem.locked[locked]
-        centres = seeds["centres"]
-        self._step("contiguity")
-        labels = fill_unassigned(problem, labels, centres)
+        if getattr(self, "_graph_seeding", False) and (problem.bases >= 0).all():
+            labels = graph_voronoi(problem)
+            centres = problem.bases.copy()
+            self._step("contiguity")
+        else:
+            seeds = balanced_pmedian(problem, rng, restarts, p["iterations"])
+            if depth == 0:
+                self.info_.setdefault("pmedian_mean_km", seeds["mean_km"])
+            labels = seeds["labels"].copy()
+            labels[locked] = problem.locked[locked]
+            centres = seeds["centres"]
+            self._step("contiguity")
+            labels = fill_unassigned(problem, labels, centres)
         labels = repair_contiguity(problem, labels, centres)
         labels = local_search(problem, labels, rng, max_rounds=3)
         self._step("balance")

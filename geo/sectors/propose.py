@@ -124,7 +124,8 @@ def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFA
 def propose(counts, team, *, context: SectorContext | None = None, tolerance: float = DEFAULT_TOLERANCE,
             seed: int | None = 0, locked=None, previous=None, weights=None,
             department_penalty: float = DEFAULT_DEPARTMENT_PENALTY, keep_weight: float = DEFAULT_KEEP_WEIGHT,
-            method=None, progress=None, base_mode: str = "centre", attempts: int = 3) -> Plan:
+            method=None, progress=None, base_mode: str = "centre", attempts: int = 3,
+            time_budget: float = 20.0) -> Plan:
     """Propose a plan: one contiguous sector per worker, balanced to ``tolerance``.
 
     Parameters
@@ -164,6 +165,8 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     attempts
         Seeds tried (``seed``, ``seed + 1``, ...) when a run leaves a sector out
         of tolerance, before refusing.
+    time_budget
+        No further seed is tried after this many seconds.
 
     Returns
     -------
@@ -192,6 +195,8 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     default = method is None
     best = None
     for attempt in range(max(1, attempts) if default else 1):
+        if attempt > 0 and time.perf_counter() - start > time_budget:
+            break
         run_seed = seed if seed is None or attempt == 0 else int(seed) + attempt
         run = ContiguousPMedian(seed=run_seed) if default else method
         if progress is not None:
@@ -324,24 +329,7 @@ def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tup
     labels = plan.assignment.copy()
     conflict = np.flatnonzero((problem.locked >= 0) & (problem.locked != labels))
     labels[conflict] = problem.locked[conflict]
-    if groups is not None and len(np.unique(groups)) > 1:
-        gvalues = np.unique(problem.groups)
-        gproblem, gindex = ContiguousPMedian._group_problem(problem, gvalues)
-        glabels = gindex[labels]
-        new_glabels = _repair(gproblem, glabels, slack=2.0)
-        labels = np.where(new_glabels == glabels, labels, -1)
-        for g in range(len(gvalues)):
-            members = np.flatnonzero(new_glabels == g)
-            sectors = np.flatnonzero(gindex == g)
-            dev = abs(problem.load[members].sum() / gproblem.targets[g] - 1)
-            inner = max((1 + problem.tolerance) / (1 + dev) - 1, 0.0)
-            sub, members = problem.subproblem(members, sectors, problem.targets[sectors], inner)
-            index = np.full(problem.k, -1, dtype=np.int64)
-            index[sectors] = np.arange(len(sectors))
-            sub_labels = np.where(labels[members] >= 0, index[np.maximum(labels[members], 0)], -1)
-            labels[members] = sectors[_repair(sub, sub_labels)]
-    else:
-        labels = _repair(problem, labels)
+    labels = _repair_team(problem, labels)
     new = plan.with_assignment(labels)
     faults = plan_faults(new)
     if faults:
@@ -352,6 +340,35 @@ def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tup
                           "from": names[plan.assignment[moved]], "to": names[labels[moved]],
                           "patients": ctx.patients[moved].astype(int)})
     return new, moves
+
+
+def _repair_team(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """:func:`_repair` for a team: with groups, first the group regions, then the sectors of each group.
+
+    Units with label -1 (no sector yet) are given one; a unit whose group
+    changes is regrown inside its new group.
+    """
+    from geo.sectors.contiguous import ContiguousPMedian
+
+    if len(np.unique(problem.groups)) <= 1:
+        return _repair(problem, labels)
+    labels = labels.copy()
+    gvalues = np.unique(problem.groups)
+    gproblem, gindex = ContiguousPMedian._group_problem(problem, gvalues)
+    glabels = np.where(labels >= 0, gindex[np.maximum(labels, 0)], -1)
+    new_glabels = _repair(gproblem, glabels, slack=2.0)
+    labels = np.where(new_glabels == glabels, labels, -1)
+    for g in range(len(gvalues)):
+        members = np.flatnonzero(new_glabels == g)
+        sectors = np.flatnonzero(gindex == g)
+        dev = abs(problem.load[members].sum() / gproblem.targets[g] - 1)
+        inner = max((1 + problem.tolerance) / (1 + dev) - 1, 0.0)
+        sub, members = problem.subproblem(members, sectors, problem.targets[sectors], inner)
+        index = np.full(problem.k, -1, dtype=np.int64)
+        index[sectors] = np.arange(len(sectors))
+        sub_labels = np.where(labels[members] >= 0, index[np.maximum(labels[members], 0)], -1)
+        labels[members] = sectors[_repair(sub, sub_labels)]
+    return labels
 
 
 def _repair(problem: Problem, labels: np.ndarray, slack: float = 1.0) -> np.ndarray:
