@@ -123,9 +123,14 @@ class ContiguousPMedian(SectorMethod):
         sectors that no short chain of moves balances; solving that small
         cluster again from other starts usually finds a balanced layout.
         """
+        import time
+
         from geo.sectors.tools import _sector_graph
 
+        start = time.perf_counter()
         for attempt in range(tries):
+            if time.perf_counter() - start > self.params.get("recut_seconds", 15.0):
+                break
             loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
             viol = np.maximum(loads - problem.upper, problem.lower - loads) / problem.targets
             if viol.max() <= 1e-9:
