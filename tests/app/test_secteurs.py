@@ -243,6 +243,12 @@ def test_propose_from_the_team_table(app):
     assert plan.max_deviation <= plan.tolerance + 1e-9
     assert app.session_state["secteurs_locked"] == {}  # locks to sectors S01.. no longer apply
     assert app.session_state["secteurs_history"].label == "proposition (11 secteurs)"
+    assert plan.info["base_mode"] == "centre"
+    app.radio(key="secteurs_base_mode").set_value("inside").run()
+    app.button(key="secteurs_propose").click().run()
+    _ok(app)
+    assert _plan(app).info["base_mode"] == "inside"
+    app.radio(key="secteurs_base_mode").set_value("centre").run()
     app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
 
 
