@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo.sectors.contiguous import ContiguousPMedian
 from geo.sectors.problem import SectorError
 from geo.sectors.propose import build_problem, plan_faults, propose, rebalance
 from geo.sectors.team import LYON_SITE, Team, read_workers, resolve_base, team_from_frame
@@ -231,8 +232,10 @@ def test_random_team_gives_a_valid_plan_or_a_coded_refusal(context, case):
     team, locks, _ = _random_team(context, rng)
     mode = "inside" if rng.random() < 0.3 else "centre"
     try:
-        plan = propose(None, team, context=context, locked=locks, base_mode=mode, seed=case, attempts=2,
-                       time_budget=10.0)
+        # the default method with small budgets (one run, fewer starts): keeps 30 cases to a few minutes
+        method = ContiguousPMedian(seed=case, runs=1, restarts=2, polish_rounds=10, polish_seconds=3.0,
+                                   recut_seconds=5.0)
+        plan = propose(None, team, context=context, locked=locks, base_mode=mode, method=method)
     except SectorError as error:
         _check_refusal(error)
         return
