@@ -112,8 +112,10 @@ def run_team_cases(patients: Path, tmp: Path) -> list[dict]:
         ("FTE", ["--workers", str(teams["fte"])], teams["fte"], None),
         ("FTE + 2 groups", ["--workers", str(teams["groups"])], teams["groups"], None),
         ("FTE + groups + spread bases", ["--workers", str(TEAM)], TEAM, "centre"),
-        ("  same, bases inside (centre free)", ["--workers", str(TEAM), "--base-mode", "inside"], TEAM, "inside"),
+        ("  spread bases inside (centre free)", ["--workers", str(TEAM), "--base-mode", "inside"], TEAM, "inside"),
         ("FTE + groups + Lyon bases", ["--workers", str(TEAM_LYON)], TEAM_LYON, "centre"),
+        ("  Lyon bases inside (centre free)", ["--workers", str(TEAM_LYON), "--base-mode", "inside"], TEAM_LYON,
+         "inside"),
         ("FTE + groups + bases + locks", ["--workers", str(TEAM), "--locks", str(LOCKS)], TEAM, "centre"),
     ]
     rows, plans = [], {}

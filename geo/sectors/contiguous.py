@@ -65,7 +65,12 @@ class ContiguousPMedian(SectorMethod):
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
             runs = 1
+        import time
+
+        start = time.perf_counter()
         for run in range(runs):
+            if run > 0 and time.perf_counter() - start > self.params.get("run_seconds", 20.0):
+                break   # a slow first run (clustered bases, tight locks): do not double the wait
             # with a base for every worker, the first run grows the sectors from the bases over the
             # graph (contiguous by construction, robust to clustered bases); the others seed by the LP
             self._graph_seeding = run == 0 and bool((problem.bases >= 0).all())
