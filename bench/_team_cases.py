@@ -195,7 +195,7 @@ def team_targets(rows: list[dict]) -> list[tuple[str, bool, str]]:
             continue
         km = r["mean_km_base"] if r.get("mean_km_base") is not None else r["mean_km_medoid"]
         gap = km / r["reference_km"] - 1
-        with_bases = r.get("mean_km_base") is not None
+        with_bases = r.get("mean_km_base") is not None or "inside" in r["case"]
         limit, seconds = (0.15, 30.0) if with_bases else (0.05, 10.0)
         met = ok and gap <= limit and r["seconds"] <= seconds
         out.append((r["case"].strip(), met, figures + f", {100 * gap:+.1f} % vs {r['reference']} "
