@@ -42,6 +42,9 @@ _CAUSES = {
              "patients à portée",
              "choisissez le mode « base dans le secteur » (centre libre), une autre commune de base, "
              "ou une tolérance plus large"),
+    "base_inside": ("sa commune de base ({base}) doit rester dans son secteur et ses voisins ne laissent pas "
+                    "assez de patients à portée",
+                    "choisissez une autre commune de base, laissez-la vide, ou élargissez la tolérance"),
     "groups": ("le découpage en groupes contraint ce secteur",
                "vérifiez que les ETP des groupes correspondent à leurs territoires, ou élargissez la tolérance"),
     "heavy_units": ("des communes trop lourdes (beaucoup de patients) empêchent un réglage plus fin",
@@ -50,7 +53,10 @@ _CAUSES = {
 
 
 def _unbalanced(p: dict) -> str:
-    cause, fix = _CAUSES.get(p.get("cause"), _CAUSES["heavy_units"])
+    key = p.get("cause")
+    if key == "base" and p.get("base_mode") == "inside":
+        key = "base_inside"
+    cause, fix = _CAUSES.get(key, _CAUSES["heavy_units"])
     return (f"aucun découpage contigu ne tient la tolérance de ± {p['tolerance']} pour {p['worker']} : "
             f"charge {p['load']} pour une cible de {p['target']} ({p['deviation']}). Cause : "
             f"{cause.format(**p)}. Pour le rendre possible : {fix}.")

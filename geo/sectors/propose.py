@@ -314,8 +314,6 @@ def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tup
     SectorError
         When no contiguous plan within tolerance is reached (see :func:`refusal`).
     """
-    from geo.sectors.contiguous import ContiguousPMedian
-
     ctx = plan.context
     if not isinstance(locked, Mapping):
         locked = {str(code): plan.sector_of(str(code)) for code in locked}
