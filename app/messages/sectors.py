@@ -15,6 +15,17 @@ def _candidates(params: dict) -> str:
     return ""
 
 
+def _number(value) -> str:
+    """A number in French: decimal comma, no trailing zeros."""
+    text = f"{float(value):.1f}".replace(".", ",")
+    return text[:-2] if text.endswith(",0") else text
+
+
+def _percent(value, signed: bool = False) -> str:
+    text = f"{100 * float(value):{'+' if signed else ''}.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "\u202f%"
+
+
 def _where(params: dict) -> str:
     """« ligne 3 (Claire) : » when the error comes from a row of the team table."""
     if "row" in params:
@@ -40,7 +51,7 @@ _CAUSES = {
               "déverrouillez une partie de ces communes ou élargissez la tolérance"),
     "base": ("sa commune de base ({base}) fixe le centre du secteur et ses voisins ne laissent pas assez de "
              "patients à portée",
-             "choisissez le mode « base dans le secteur » (centre libre), une autre commune de base, "
+             "choisissez « Dans le secteur » pour les communes de base (option --base-mode inside, centre libre), une autre commune de base, "
              "ou une tolérance plus large"),
     "base_inside": ("sa commune de base ({base}) doit rester dans son secteur et ses voisins ne laissent pas "
                     "assez de patients à portée",
@@ -57,8 +68,9 @@ def _unbalanced(p: dict) -> str:
     if key == "base" and p.get("base_mode") == "inside":
         key = "base_inside"
     cause, fix = _CAUSES.get(key, _CAUSES["heavy_units"])
-    return (f"aucun découpage contigu ne tient la tolérance de ± {p['tolerance']} pour {p['worker']} : "
-            f"charge {p['load']} pour une cible de {p['target']} ({p['deviation']}). Cause : "
+    return (f"aucun découpage contigu ne tient la tolérance de ± {_percent(p['tolerance'])} pour {p['worker']} : "
+            f"charge {_number(p['load'])} pour une cible de {_number(p['target'])} "
+            f"({_percent(p['deviation'], signed=True)}). Cause : "
             f"{cause.format(**p)}. Pour le rendre possible : {fix}.")
 
 
@@ -69,9 +81,10 @@ MESSAGES: dict = {
     "sectors.too_few_units_with_patients": "{asked} secteurs demandés, mais seulement {units} communes ont des patients",
     "sectors.too_many_sectors": "{asked} secteurs demandés pour seulement {units} communes",
     "sectors.zero_workload": "charge nulle : aucune des {units} communes ne compte de patient",
-    "sectors.unit_too_heavy": ("la commune {unit} pèse à elle seule {load}, plus que le maximum d'un secteur "
-                               "({maximum} : cible {target} +{tolerance}) ; demandez moins de secteurs ou une "
-                               "tolérance plus large"),
+    "sectors.unit_too_heavy": lambda p: (
+        f"la commune {p['unit']} pèse à elle seule {_number(p['load'])}, plus que le maximum d'un secteur "
+        f"({_number(p['maximum'])} : cible {_number(p['target'])} +{_percent(p['tolerance'])}) ; demandez moins "
+        "de secteurs ou une tolérance plus large"),
     "sectors.bad_base_mode": "mode de base inconnu « {given} » (modes : {modes})",
     # codes and counts
     "sectors.unknown_units": "{count} code(s) ne sont pas des communes du territoire : {codes}",
@@ -102,9 +115,10 @@ MESSAGES: dict = {
     # locks
     "sectors.lock_unknown_sector": "la commune {unit} est verrouillée au secteur {sector}, qui n'existe pas "
                                    "(secteurs : {sectors})",
-    "sectors.locks_overload": ("verrous incompatibles avec l'équilibre : les communes verrouillées au secteur "
-                               "{worker} pèsent {load}, plus que son maximum {maximum} (cible {target} +{tolerance}) ; "
-                               "déverrouillez-en une partie"),
+    "sectors.locks_overload": lambda p: (
+        f"verrous incompatibles avec l'équilibre : les communes verrouillées au secteur {p['worker']} pèsent "
+        f"{_number(p['load'])}, plus que son maximum {_number(p['maximum'])} (cible {_number(p['target'])} "
+        f"+{_percent(p['tolerance'])}) ; déverrouillez-en une partie"),
     "sectors.locks_not_joinable": ("les communes verrouillées au secteur {worker} ne peuvent pas former un seul "
                                    "morceau sans traverser des communes verrouillées à d'autres secteurs ; "
                                    "retirez les verrous isolés"),

@@ -160,7 +160,7 @@ class Problem:
             i = int(np.argmax(load))
             raise SectorError("sectors.unit_too_heavy", unit=self._name_of(i), load=round(biggest, 2),
                               maximum=round(float(self.upper.max()), 1), target=round(float(targets.max()), 1),
-                              tolerance=f"{self.tolerance:.0%}")
+                              tolerance=self.tolerance)
 
     # -- names for messages -------------------------------------------------
     unit_names: tuple[str, ...] | None = dataclasses.field(default=None, repr=False)
@@ -179,7 +179,7 @@ class Problem:
             s = int(over[0])
             raise SectorError("sectors.locks_overload", worker=self._sector(s), load=round(float(locked_load[s]), 2),
                               maximum=round(float(self.upper[s]), 1), target=round(float(self.targets[s]), 1),
-                              tolerance=f"{self.tolerance:.0%}")
+                              tolerance=self.tolerance)
 
     # -- derived -------------------------------------------------------------
     @property

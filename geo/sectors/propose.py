@@ -260,8 +260,8 @@ def refusal(plan: Plan, problem: Problem, faults: list[str]) -> SectorError:
         cause = "groups"
     else:
         cause = "heavy_units"
-    return SectorError("sectors.unbalanced", worker=plan.names[s], deviation=f"{dev[s]:+.1%}",
-                       tolerance=f"{plan.tolerance:.0%}", load=round(float(plan["load"][s]), 1),
+    return SectorError("sectors.unbalanced", worker=plan.names[s], deviation=round(float(dev[s]), 4),
+                       tolerance=plan.tolerance, load=round(float(plan["load"][s]), 1),
                        target=round(float(plan.targets[s]), 1), cause=cause,
                        base=plan.context.names[base] if base >= 0 else "",
                        base_mode="centre" if problem.bases[s] >= 0 else "inside")
