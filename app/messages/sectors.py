@@ -51,7 +51,8 @@ _CAUSES = {
               "déverrouillez une partie de ces communes ou élargissez la tolérance"),
     "base": ("sa commune de base ({base}) fixe le centre du secteur et ses voisins ne laissent pas assez de "
              "patients à portée",
-             "choisissez « Dans le secteur » pour les communes de base (option --base-mode inside, centre libre), une autre commune de base, "
+             "choisissez « Dans le secteur » pour les communes de base (option --base-mode inside, centre "
+             "libre), une autre commune de base, "
              "ou une tolérance plus large"),
     "base_inside": ("sa commune de base ({base}) doit rester dans son secteur et ses voisins ne laissent pas "
                     "assez de patients à portée",
@@ -78,7 +79,8 @@ MESSAGES: dict = {
     # the request
     "sectors.no_sector": "au moins 1 secteur est nécessaire (demandé : {asked})",
     "sectors.bad_tolerance": "la tolérance doit être comprise entre 0 et 1 (reçu : {tolerance})",
-    "sectors.too_few_units_with_patients": "{asked} secteurs demandés, mais seulement {units} communes ont des patients",
+    "sectors.too_few_units_with_patients": ("{asked} secteurs demandés, mais seulement {units} communes ont des "
+                                            "patients"),
     "sectors.too_many_sectors": "{asked} secteurs demandés pour seulement {units} communes",
     "sectors.zero_workload": "charge nulle : aucune des {units} communes ne compte de patient",
     "sectors.unit_too_heavy": lambda p: (
@@ -90,7 +92,8 @@ MESSAGES: dict = {
     "sectors.unknown_units": "{count} code(s) ne sont pas des communes du territoire : {codes}",
     "sectors.unknown_count_codes": "{count} code(s) du fichier de patients ne sont pas des communes du territoire : "
                                    "{codes}",
-    "sectors.counts_lyon": ("le fichier de patients compte {patients} patient(s) sur 69123 (Lyon) : Lyon est découpée "
+    "sectors.counts_lyon": ("le fichier de patients compte {patients} patient(s) sur 69123 (Lyon) : Lyon est "
+                            "découpée "
                             "en 9 arrondissements (69381 à 69389) ; donnez les effectifs par arrondissement "
                             "(l'import des exports hospitaliers le fait d'après le code postal)"),
     # the team table
@@ -100,7 +103,8 @@ MESSAGES: dict = {
     "sectors.team_bad_fte": "chaque ETP doit être supérieur à 0 ; reçu : {values}",
     "sectors.team_fte_not_number": "ligne {row} ({worker}) : l'ETP « {value} » n'est pas un nombre (ex. 0,8)",
     "sectors.team_missing_name": "ligne(s) {rows} : chaque ligne de l'équipe a besoin d'un nom",
-    "sectors.team_no_name_column": "le tableau de l'équipe a besoin d'une colonne « nom » ; colonnes lues : {columns}",
+    "sectors.team_no_name_column": ("le tableau de l'équipe a besoin d'une colonne « nom » ; colonnes lues : "
+                                    "{columns}"),
     "sectors.team_partial_groups": "soit chaque personne a un groupe, soit aucune ; sans groupe : {workers}",
     "sectors.base_unknown": _base_unknown,
     "sectors.base_ambiguous": _base_ambiguous,
