@@ -6,6 +6,7 @@ Run it from the repository root::
     python bench/sectors.py --quick                                 # smoke run, no short bursts, no France
     python bench/sectors.py --skip-france --json bench.json
     python bench/sectors.py --france-dir ~/france                   # keep the France build for next time
+    python bench/sectors.py --team-only                             # only the team cases (issue 10), ~2 min
 
 It prints one table (below), the notes of each baseline and whether the
 engine met the issue's targets. Times are wall times: compare them on an
@@ -39,6 +40,19 @@ skater, region-kmeans
     (km); neither balances load. Each run happens in a child process stopped
     after ``--spopt-budget`` (300 s); a method that did not finish is listed
     with the reason.
+
+Team cases (issue 10, ``bench/_team_cases.py``)
+------------------------------------------------
+The fictitious team of ``tests/data/team_2026.csv`` (11 workers, FTE 0.5-1,
+two groups, a base commune each) through ``secteurs propose`` in a fresh
+process: equal sectors; FTE only; FTE + two groups; + bases spread over the
+departments (fixed centres, and the softer "inside" mode); + bases clustered
+in Lyon (``team_2026_lyon.csv``); + locks (``locks_2026.csv``); 11 -> 12
+workers from the current plan (equal sectors, and the team plus a 12th
+worker). Printed per case: max deviation from the FTE share, contiguity of
+sectors and groups, mean distance to the medoid and to the bases, the
+reference without contiguity (balanced p-median, or the exact fixed-base
+transport LP bound when every worker has a base), referent changes, seconds.
 
 Columns
 -------
@@ -452,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the France build here (reused by later runs) instead of a temp dir")
     parser.add_argument("--france-timeout", type=float, default=900.0,
                         help="stop the France run after this many seconds")
+    parser.add_argument("--team-only", action="store_true", help="run only the team cases (issue 10)")
+    parser.add_argument("--skip-team", action="store_true", help="skip the team cases")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--synthetic-rate", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--synthetic-mode", default="drawn", help=argparse.SUPPRESS)
@@ -461,6 +477,22 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker or None, args.sectors, args.synthetic_rate, args.synthetic_mode)))
         return 0
 
+    team_rows: list[dict] = []
+    if not args.skip_team:
+        from _team_cases import run_team_cases, team_table, team_targets
+
+        with tempfile.TemporaryDirectory(prefix="secteurs-team-") as tmp:
+            team_rows = run_team_cases(args.patients, Path(tmp))
+        print(f"\nteam cases (fictitious team tests/data/team_2026.csv, {os.cpu_count()} CPUs, load average "
+              f"{os.getloadavg()[0]:.1f}; seconds: `secteurs propose` end to end in a fresh process)")
+        print(team_table(team_rows))
+        print("\nteam targets:")
+        for name, met, figures in team_targets(team_rows):
+            print(f"  [{'met ' if met else 'MISS'}] {name}: {figures}")
+        if args.team_only:
+            if args.json:
+                args.json.write_text(json.dumps({"team": team_rows}, indent=2, default=_json_default))
+            return 0
     rows, summary = run_all(args)
     with tempfile.TemporaryDirectory(prefix="secteurs-bench-") as tmp:
         print("engine end to end in a fresh process ...", flush=True)
@@ -507,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  [{mark}] {name}: {figures}")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "rows": rows, "region_end_to_end": region,
-                                         "france": frances}, indent=2, default=_json_default))
+                                         "france": frances, "team": team_rows}, indent=2,
+                                        default=_json_default))
     return 0
 
 

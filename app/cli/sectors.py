@@ -28,6 +28,7 @@ def register(subparsers) -> None:
     propose.add_argument("--metrics", type=Path, help="also write the metrics as JSON")
     propose.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     propose.add_argument("--tolerance", type=float, default=0.02, help="balance tolerance (default 0.02 = ±2%%)")
+    _base_mode_argument(propose)
     propose.set_defaults(handler=_propose)
 
     plan = subparsers.add_parser("plan", help="measure, repair and version sector plans")
@@ -40,6 +41,7 @@ def register(subparsers) -> None:
                                                       "plan version's team)")
     metrics.add_argument("--tolerance", type=float, default=None, help="default: the version's, else 0.02")
     add_db_argument(metrics)
+    _base_mode_argument(metrics)
     metrics.set_defaults(handler=_metrics)
 
     rebalance = actions.add_parser("rebalance", help="restore contiguity and balance after hand edits")
@@ -51,6 +53,7 @@ def register(subparsers) -> None:
                            help="INSEE code that must not move (repeatable)")
     rebalance.add_argument("--out", type=Path, required=True)
     rebalance.add_argument("--tolerance", type=float, default=None, help="default 0.02")
+    _base_mode_argument(rebalance)
     rebalance.set_defaults(handler=_rebalance)
 
     save = actions.add_parser("save", help="save a plan file as the next version of a named plan (made current)")
@@ -95,6 +98,12 @@ def register(subparsers) -> None:
     export.set_defaults(handler=_export)
 
 
+def _base_mode_argument(parser) -> None:
+    parser.add_argument("--base-mode", choices=("centre", "inside"), default="centre",
+                        help="workers' base communes: 'centre' = each sector's fixed centre (distances measured "
+                             "from it; default), 'inside' = only inside the worker's sector, centre free")
+
+
 def _print(data) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -106,7 +115,9 @@ def _team(args, conn=None):
     if getattr(args, "workers", None):
         if not Path(args.workers).exists():
             raise CommandError(f"{args.workers}: no such file")
-        return read_team(args.workers)
+        team = read_team(args.workers)
+        _notes(team)
+        return team
     if getattr(args, "sectors", None) is not None:
         return Team.of_size(args.sectors)
     from app.cli._inputs import database
@@ -127,6 +138,16 @@ def _counts(args):
     return counts(args, database(args))[0]
 
 
+def _notes(team) -> None:
+    """Tell what reading the team table decided (e.g. a base "Lyon" taken as Lyon 8e), on stderr."""
+    import sys
+
+    from app.messages import render_code
+
+    for code, params in team.notes:
+        print(f"note : {render_code(code, params)}", file=sys.stderr)
+
+
 def _propose(args) -> int:
     from geo.sectors import io
     from geo.sectors.propose import changes, propose
@@ -139,7 +160,8 @@ def _propose(args) -> int:
     if args.locks:
         frame = io.read_plan(args.locks)
         locked = dict(zip(frame["code_insee"], frame["sector"]))
-    plan = propose(counts, _team(args), tolerance=args.tolerance, seed=args.seed, locked=locked, previous=previous)
+    plan = propose(counts, _team(args), tolerance=args.tolerance, seed=args.seed, locked=locked, previous=previous,
+                   base_mode=args.base_mode)
     io.write_plan(plan, args.out)
     metrics = plan.metrics()
     if previous is not None:
@@ -149,7 +171,8 @@ def _propose(args) -> int:
     if args.metrics:
         args.metrics.parent.mkdir(parents=True, exist_ok=True)
         args.metrics.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    summary = {k: metrics["plan"][k] for k in ("sectors", "max_deviation", "mean_km", "contiguous", "seconds")}
+    summary = {k: metrics["plan"][k] for k in ("sectors", "max_deviation", "mean_km", "contiguous",
+                                                "groups_contiguous", "seconds")}
     if previous is not None:
         summary["from"] = metrics["plan"]["from"]
     summary["out"] = str(args.out)
@@ -178,7 +201,8 @@ def _load_plan(args, record=None):
     team = record.team
     if team is not None and not set(record.sectors) <= set(team.names):
         team = None
-    return restore_plan(build_context(counts), record.assignment, team, tolerance)
+    return restore_plan(build_context(counts), record.assignment, team, tolerance,
+                        base_mode=getattr(args, "base_mode", "centre"))
 
 
 def _metrics(args) -> int:

@@ -11,6 +11,7 @@ it already show the new plan.
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pandas as pd
@@ -20,6 +21,7 @@ from app import resources
 from app.auth import can, refusal
 from app.uploads import checked
 from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
+from app.messages import render_code
 from app.ui import FICTITIOUS, fictitious_notice, fr_int, french
 from geo.display import DEPARTEMENT_NAMES
 from geo.sectors import export, store
@@ -41,6 +43,9 @@ WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
 STAGES = {"seeds": (0.1, "Placement des centres des secteurs…"), "contiguity": (0.35, "Secteurs d'un seul tenant…"),
           "balance": (0.5, "Équilibrage des charges…"), "polish": (0.65, "Ajustement des frontières…"),
           "recut": (0.85, "Dernières retouches…")}
+#: The two uses of the workers' base communes, one French sentence each.
+BASE_MODES = {"centre": "Centre du secteur : les distances se mesurent depuis la commune de base.",
+              "inside": "Dans le secteur : la commune de base fait partie du secteur, dont le centre reste libre."}
 DEFAULT_TEAM = pd.DataFrame({"Nom": [f"AS {i + 1}" for i in range(11)], "ETP": [1.0] * 11,
                              "Groupe": [""] * 11, "Commune de base": [""] * 11})
 
@@ -79,7 +84,8 @@ def _restore(record):
     """A saved version as an editable plan on the counts in use, with its team (else the session's)."""
     team = record.team if record.team is not None else state.get(TEAM)
     tolerance = record.tolerance if record.tolerance is not None else state.get("secteurs_tolerance", 2) / 100
-    return restore_plan(_context(), record.assignment, team, tolerance), team
+    return restore_plan(_context(), record.assignment, team, tolerance,
+                        state.get("secteurs_base_mode", "centre")), team
 
 
 def _pct(x: float) -> str:
@@ -281,9 +287,11 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
         team_frame = None
     else:
         st.caption("Une ligne par assistante sociale : nom, ETP (la charge visée est proportionnelle), "
-                   "groupe (facultatif, ex. A/B) et code INSEE de la commune de base (facultatif).")
+                   "groupe (facultatif, ex. A/B) et commune de base (facultatif : nom ou code INSEE ; "
+                   "« Lyon » seul vaut Lyon 8e, le site du centre).")
         team_frame = st.data_editor(_team_frame(resources.current_team()), num_rows="dynamic",
                                     key="secteurs_team_table", width="stretch", hide_index=True)
+        st.radio("Communes de base", list(BASE_MODES), format_func=BASE_MODES.get, key="secteurs_base_mode")
         st.caption("L'équipe est enregistrée dans l'espace de travail quand vous proposez un découpage : "
                    "les autres pages en tirent les groupes.")
     cols = st.columns(3)
@@ -313,6 +321,7 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                         bar.progress(fraction, text=text)
 
                 plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
+                               base_mode=state.get("secteurs_base_mode", "centre"),
                                locked=locked, previous=history.current if from_current else None,
                                department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
                                else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
@@ -322,6 +331,8 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
         except SectorError as error:
             st.error(f"Impossible de proposer ce découpage : {french(error)}")
         else:
+            for code, params in team.notes:   # names typed by the user: shown as plain text
+                st.info(re.sub(r"([\\`*_{}\[\]()#+!|<>~$-])", r"\\\1", render_code(code, params)))
             if from_current:
                 moved = changes(history.current, plan)
                 st.success(f"Nouveau découpage : {fr_int(moved['units_changed'])} commune(s) et "

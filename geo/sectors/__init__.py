@@ -4,7 +4,8 @@ Numeric core (arrays)
 ---------------------
 problem      Problem (the checked arrays), SectorError
 base         SectorMethod (spopt-style base: parameters in, ``solve()`` sets ``labels_``)
-pmedian      BalancedPMedian (no contiguity; the reference bound)
+pmedian      BalancedPMedian (no contiguity; the reference bound), fixed_base_bound (transport LP
+             with fixed bases), graph_voronoi (sectors grown from fixed bases over the graph)
 contiguous   ContiguousPMedian (the default method)
 tools        fill_unassigned, repair_contiguity, balance, exact_balance, local_search
 
@@ -18,8 +19,9 @@ constraints  contiguous, within_tolerance, respects_locks, no_empty_sector, fail
 
 Team, proposals and storage
 ---------------------------
-team         Team (names, FTE, groups, base communes), read_workers, team_from_frame
-propose      propose, rebalance, changes, build_problem
+team         Team (names, FTE, groups, base communes), read_workers, team_from_frame, resolve_base
+             (base names and codes, the Lyon rule), BASE_MODES ("centre", "inside")
+propose      propose, rebalance, changes, build_problem, plan_faults, refusal
 io           read_counts, read_plan, write_plan
 store        save_plan, list_plans, load_plan, compare_plans (SQLite, versions by name)
 

@@ -70,8 +70,8 @@ class SectorContext:
         codes = [str(c) for c in codes]
         unknown = sorted({c for c in codes if c not in self.position})
         if unknown:
-            raise SectorError(f"{len(unknown)} code(s) are not units of the territory: "
-                              f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+            raise SectorError("sectors.unknown_units", count=len(unknown),
+                              codes=unknown[:10] + (["..."] if len(unknown) > 10 else []))
         return np.array([self.position[c] for c in codes], dtype=np.int64)
 
     def with_counts(self, counts, weights=None) -> "SectorContext":
@@ -178,9 +178,12 @@ def counts_array(context: SectorContext, counts) -> np.ndarray:
             raise SectorError(f"patient counts array must have {context.n} values, got shape {arr.shape}")
         return arr
     unknown = sorted(set(series.index) - set(context.position))
+    if "69123" in unknown and any(c.startswith("6938") for c in context.position):
+        # Lyon is split into arrondissements: spreading its count would invent where the patients live
+        raise SectorError("sectors.counts_lyon", patients=float(series["69123"]))
     if unknown:
-        raise SectorError(f"{len(unknown)} code(s) of the patient counts are not units of the territory: "
-                          f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+        raise SectorError("sectors.unknown_count_codes", count=len(unknown),
+                          codes=unknown[:10] + (["..."] if len(unknown) > 10 else []))
     values = series.astype(float)
     if (values < 0).any() or not np.isfinite(values).all():
         bad = sorted(values.index[(values < 0) | ~np.isfinite(values)])

@@ -12,7 +12,11 @@
 
 With several groups, the territory is first cut into one region per group
 (targets: the groups' summed FTE, a quarter of the tolerance), then each
-region into its group's sectors.
+region into its group's sectors. When workers have base communes, the
+sectors are first cut directly around the bases (steps 1-4 on the whole
+territory); if each group's sectors already form one block, that plan is
+kept, otherwise its group regions are made contiguous and balanced and each
+region is cut again around its bases.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import numpy as np
 
 from geo.sectors._graph import pieces_per_sector
 from geo.sectors.base import SectorMethod
-from geo.sectors.pmedian import balanced_pmedian, medoids
+from geo.sectors.pmedian import balanced_pmedian, graph_voronoi, medoids
 from geo.sectors.problem import Problem, SectorError
 from geo.sectors.tools import balance, fill_unassigned, local_search, repair_contiguity, exact_balance
 
@@ -61,8 +65,18 @@ class ContiguousPMedian(SectorMethod):
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
             runs = 1
-        for _ in range(runs):
-            if len(groups) > 1:
+        import time
+
+        start = time.perf_counter()
+        for run in range(runs):
+            if run > 0 and time.perf_counter() - start > self.params.get("run_seconds", 20.0):
+                break   # a slow first run (clustered bases, tight locks): do not double the wait
+            # with a base for every worker, the first run grows the sectors from the bases over the
+            # graph (contiguous by construction, robust to clustered bases); the others seed by the LP
+            self._graph_seeding = run == 0 and bool((problem.bases >= 0).all())
+            if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
+                labels = self._solve_groups_around_bases(problem, rng, groups)
+            elif len(groups) > 1:
                 labels = self._solve_groups(problem, rng, groups)
             else:
                 labels = self._solve_one(problem, rng)
@@ -77,15 +91,20 @@ class ContiguousPMedian(SectorMethod):
         p = self.params
         restarts = p["restarts"] if depth == 0 else max(1, p["restarts"] // 2)
         self._step("seeds")
-        seeds = balanced_pmedian(problem, rng, restarts, p["iterations"])
-        if depth == 0:
-            self.info_.setdefault("pmedian_mean_km", seeds["mean_km"])
-        labels = seeds["labels"].copy()
         locked = problem.locked >= 0
-        labels[locked] = problem.locked[locked]
-        centres = seeds["centres"]
-        self._step("contiguity")
-        labels = fill_unassigned(problem, labels, centres)
+        if getattr(self, "_graph_seeding", False) and (problem.bases >= 0).all():
+            labels = graph_voronoi(problem)
+            centres = problem.bases.copy()
+            self._step("contiguity")
+        else:
+            seeds = balanced_pmedian(problem, rng, restarts, p["iterations"])
+            if depth == 0:
+                self.info_.setdefault("pmedian_mean_km", seeds["mean_km"])
+            labels = seeds["labels"].copy()
+            labels[locked] = problem.locked[locked]
+            centres = seeds["centres"]
+            self._step("contiguity")
+            labels = fill_unassigned(problem, labels, centres)
         labels = repair_contiguity(problem, labels, centres)
         labels = local_search(problem, labels, rng, max_rounds=3)
         self._step("balance")
@@ -109,9 +128,14 @@ class ContiguousPMedian(SectorMethod):
         sectors that no short chain of moves balances; solving that small
         cluster again from other starts usually finds a balanced layout.
         """
+        import time
+
         from geo.sectors.tools import _sector_graph
 
+        start = time.perf_counter()
         for attempt in range(tries):
+            if time.perf_counter() - start > self.params.get("recut_seconds", 15.0):
+                break
             loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
             viol = np.maximum(loads - problem.upper, problem.lower - loads) / problem.targets
             if viol.max() <= 1e-9:
@@ -152,8 +176,9 @@ class ContiguousPMedian(SectorMethod):
         labels, _ = exact_balance(problem, labels, medoids(problem, labels))
         return labels
 
-    def _solve_groups(self, problem: Problem, rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
-        k = problem.k
+    @staticmethod
+    def _group_problem(problem: Problem, groups: np.ndarray) -> tuple[Problem, np.ndarray]:
+        """The problem of cutting the territory into one region per group, and each sector's group."""
         gindex = np.searchsorted(groups, problem.groups)
         g_of = lambda arr: np.where(arr >= 0, gindex[np.maximum(arr, 0)], -1)  # noqa: E731
         gtargets = np.array([problem.targets[gindex == g].sum() for g in range(len(groups))])
@@ -163,7 +188,28 @@ class ContiguousPMedian(SectorMethod):
             previous=g_of(problem.previous), department_penalty=problem.department_penalty,
             keep_weight=problem.keep_weight, unit_names=problem.unit_names,
             names=tuple(f"group {g}" for g in groups.tolist()))
-        glabels = self._solve_one(gproblem, rng)
+        return gproblem, gindex
+
+    def _solve_groups_around_bases(self, problem: Problem, rng: np.random.Generator,
+                                   groups: np.ndarray) -> np.ndarray:
+        """Sectors cut around their bases; group regions repaired only when a group is in pieces."""
+        labels = self._solve_one(problem, rng)
+        gproblem, gindex = self._group_problem(problem, groups)
+        glabels = gindex[labels]
+        if (pieces_per_sector(glabels, problem.edges, len(groups)) == 1).all():
+            return labels
+        self._step("groups")
+        glabels = repair_contiguity(gproblem, glabels, medoids(gproblem, glabels))
+        glabels = self._balance(gproblem, glabels, rng)
+        return self._solve_groups(problem, rng, groups, glabels)
+
+    def _solve_groups(self, problem: Problem, rng: np.random.Generator, groups: np.ndarray,
+                      glabels: np.ndarray | None = None) -> np.ndarray:
+        k = problem.k
+        gproblem, gindex = self._group_problem(problem, groups)
+        gtargets = gproblem.targets
+        if glabels is None:
+            glabels = self._solve_one(gproblem, rng)
         labels = np.full(problem.n, -1, dtype=np.int64)
         for g in range(len(groups)):
             members = np.flatnonzero(glabels == g)

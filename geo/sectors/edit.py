@@ -169,14 +169,16 @@ def remeasure(plan, context):
     if context.n != plan.context.n or not np.array_equal(context.codes, plan.context.codes):
         raise ValueError("the new context must have the same units, in the same order")
     return Plan(context, plan.assignment, plan.names, plan.targets, plan.fixed_bases, plan.tolerance,
-                info=plan.info)
+                info=plan.info, groups=plan.groups, anchors=plan.anchors)
 
 
-def restore_plan(context, frame: pd.DataFrame, team=None, tolerance: float = DEFAULT_TOLERANCE):
+def restore_plan(context, frame: pd.DataFrame, team=None, tolerance: float = DEFAULT_TOLERANCE,
+                 base_mode: str = "centre"):
     """A plan from a saved ``code_insee, sector`` table, measured on ``context``.
 
-    When the saved sectors are exactly the team's names, the team's FTE targets
-    and base communes apply; otherwise the sectors get equal targets.
+    When the saved sectors are exactly the team's names, the team's FTE targets,
+    groups and base communes (used as ``base_mode`` says) apply; otherwise the
+    sectors get equal targets.
 
     Raises
     ------
@@ -184,13 +186,26 @@ def restore_plan(context, frame: pd.DataFrame, team=None, tolerance: float = DEF
         The table does not cover every unit exactly once.
     """
     from geo.sectors.plan import plan_from_frame
-    from geo.sectors.propose import build_problem
 
     saved = sorted(set(frame["sector"].astype(str)))
     if team is not None and set(team.names) == set(saved):
-        bases = build_problem(context, team).bases
-        return plan_from_frame(context, frame, team.names, team.fte, bases, tolerance)
+        return team_plan_from_frame(context, frame, team, tolerance, base_mode)
     return plan_from_frame(context, frame, saved, None, None, tolerance)
+
+
+def team_plan_from_frame(context, frame: pd.DataFrame, team, tolerance: float = DEFAULT_TOLERANCE,
+                         base_mode: str = "centre"):
+    """A plan from a ``code_insee, sector`` table with the team's targets, groups and bases."""
+    import numpy as np
+
+    from geo.sectors.plan import plan_from_frame
+    from geo.sectors.propose import _check_base_mode, base_positions
+
+    bases = base_positions(context, team)
+    none = np.full(len(team), -1, dtype=np.int64)
+    centre = _check_base_mode(base_mode) == "centre"
+    return plan_from_frame(context, frame, team.names, team.fte, bases if centre else none, tolerance,
+                           groups=team.groups, anchors=none if centre else bases)
 
 
 def sector_table(plan) -> pd.DataFrame:

@@ -44,11 +44,17 @@ class Plan:
         Balance tolerance used by the ``within_tolerance`` constraint.
     updaters
         Extra updaters by name (added to the standard ones).
+    groups
+        (k,) group name of each sector, or None (one group).
+    anchors
+        (k,) position of a unit each sector must contain without being its
+        centre (base mode "inside"), -1 when none; None for none at all.
     """
 
     def __init__(self, context: SectorContext, assignment, names, targets=None, fixed_bases=None,
                  tolerance: float = DEFAULT_TOLERANCE, updaters: Mapping[str, Updater] | None = None,
-                 *, parent: "Plan | None" = None, flips: dict[int, int] | None = None, info: dict | None = None):
+                 *, parent: "Plan | None" = None, flips: dict[int, int] | None = None, info: dict | None = None,
+                 groups=None, anchors=None):
         self.context = context
         assignment = np.array(assignment, dtype=np.int64)
         assignment.setflags(write=False)
@@ -67,6 +73,11 @@ class Plan:
         self.fixed_bases = _frozen(np.full(k, -1, dtype=np.int64) if fixed_bases is None
                                    else np.asarray(fixed_bases, dtype=np.int64))
         self.tolerance = float(tolerance)
+        self.groups = None if groups is None else tuple(str(g) for g in groups)
+        if self.groups is not None and len(self.groups) != k:
+            raise SectorError(f"{k} sectors but {len(self.groups)} groups")
+        self.anchors = _frozen(np.full(k, -1, dtype=np.int64) if anchors is None
+                               else np.asarray(anchors, dtype=np.int64))
         self.updaters = default_updaters() if parent is None else parent.updaters
         if updaters:
             self.updaters = {**self.updaters, **updaters}
@@ -99,7 +110,7 @@ class Plan:
         try:
             return self.names.index(str(sector))
         except ValueError:
-            raise SectorError(f"unknown sector {sector!r}; sectors are {', '.join(self.names)}") from None
+            raise SectorError("sectors.unknown_sector", sector=str(sector), sectors=list(self.names)) from None
 
     def unit_position(self, unit) -> int:
         if isinstance(unit, (int, np.integer)):
@@ -117,12 +128,12 @@ class Plan:
         for i, s in flips.items():
             assignment[i] = s
         return Plan(self.context, assignment, self.names, self.targets, self.fixed_bases, self.tolerance,
-                    parent=self, flips=flips, info=self.info)
+                    parent=self, flips=flips, info=self.info, groups=self.groups, anchors=self.anchors)
 
     def with_assignment(self, assignment) -> "Plan":
         """A fresh plan (no parent) with the same sectors and another assignment."""
         return Plan(self.context, assignment, self.names, self.targets, self.fixed_bases, self.tolerance,
-                    info=self.info)
+                    info=self.info, groups=self.groups, anchors=self.anchors)
 
     # -- derived metrics (cheap functions of the updaters) -------------------------
     @property
@@ -151,6 +162,40 @@ class Plan:
     def is_contiguous(self) -> bool:
         return bool(self["contiguous"].all())
 
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """The distinct groups, sorted (one unnamed group when the team has none)."""
+        return tuple(sorted(set(self.groups))) if self.groups is not None else ("",)
+
+    def group_labels(self) -> np.ndarray:
+        """(n,) index in :attr:`group_names` of each unit's group."""
+        if self.groups is None:
+            return np.zeros(self.context.n, dtype=np.int64)
+        index = {g: i for i, g in enumerate(self.group_names)}
+        of_sector = np.array([index[g] for g in self.groups], dtype=np.int64)
+        return of_sector[self.assignment]
+
+    @property
+    def groups_contiguous(self) -> bool:
+        """Each group's sectors form one connected block."""
+        from geo.sectors._graph import pieces_per_sector
+
+        pieces = pieces_per_sector(self.group_labels(), self.context.edges, len(self.group_names))
+        return bool((pieces == 1).all())
+
+    @property
+    def group_deviation(self) -> dict[str, float]:
+        """Each group's load relative to its summed targets, minus 1."""
+        g = np.asarray([self.group_names.index(x) for x in self.groups]) if self.groups else np.zeros(self.k, int)
+        load = np.bincount(g, weights=self["load"], minlength=len(self.group_names))
+        target = np.bincount(g, weights=self.targets, minlength=len(self.group_names))
+        return {name: float(load[i] / target[i] - 1) for i, name in enumerate(self.group_names)}
+
+    @property
+    def anchors_inside(self) -> bool:
+        """Every anchor (base mode "inside") lies in its own sector."""
+        return all(a < 0 or self.assignment[a] == s for s, a in enumerate(self.anchors.tolist()))
+
     def departements_spanned(self) -> list[list[str]]:
         counts = self["departements"]
         labels = self.context.departement_labels
@@ -176,6 +221,8 @@ class Plan:
                 "base": ctx.codes[b] if b >= 0 else None,
                 "base_name": ctx.names[b] if b >= 0 else None,
                 "base_fixed": bool(self.fixed_bases[s] >= 0),
+                "group": self.groups[s] if self.groups is not None else None,
+                "anchor": ctx.codes[self.anchors[s]] if self.anchors[s] >= 0 else None,
                 "mean_km": round(float(dist[s, 0] / patients[s]), 3) if patients[s] > 0 else 0.0,
                 "max_km": round(float(dist[s, 1]), 3),
                 "polsby_popper": round(float(pp[s]), 4),
@@ -195,6 +242,8 @@ class Plan:
                 "max_km": round(float(dist[:, 1].max()), 3) if self.k else 0.0,
                 "cut_edges": self.cut_edge_count,
                 "contiguous": self.is_contiguous,
+                "groups_contiguous": self.groups_contiguous,
+                "max_group_deviation": round(max(abs(v) for v in self.group_deviation.values()), 5),
                 "mean_polsby_popper": round(float(pp.mean()), 4),
                 "departements_split": int(((self["departements"] > 0).sum(axis=0) > 1).sum()),
                 **{k: v for k, v in self.info.items() if isinstance(v, (int, float, str, bool))},
@@ -237,7 +286,7 @@ def _flows(old: np.ndarray, flips: dict[int, int]) -> dict[int, tuple[np.ndarray
 
 
 def plan_from_frame(context: SectorContext, frame: pd.DataFrame, names=None, targets=None, fixed_bases=None,
-                    tolerance: float = DEFAULT_TOLERANCE) -> Plan:
+                    tolerance: float = DEFAULT_TOLERANCE, *, groups=None, anchors=None) -> Plan:
     """A plan from a ``code_insee, sector`` table covering every unit exactly once."""
     missing = [c for c in ("code_insee", "sector") if c not in frame.columns]
     if missing:
@@ -245,12 +294,11 @@ def plan_from_frame(context: SectorContext, frame: pd.DataFrame, names=None, tar
     codes = frame["code_insee"].astype(str)
     dup = sorted(codes[codes.duplicated()].unique())
     if dup:
-        raise SectorError(f"{len(dup)} unit(s) appear more than once in the plan: {', '.join(dup[:10])}")
+        raise SectorError("sectors.plan_duplicate_units", count=len(dup), codes=dup[:10])
     pos = context.positions(codes)
     absent = np.setdiff1d(np.arange(context.n), pos)
     if len(absent):
-        raise SectorError(f"{len(absent)} unit(s) have no sector in the plan: "
-                          f"{', '.join(context.codes[absent[:10]])}")
+        raise SectorError("sectors.plan_missing_units", count=len(absent), codes=context.codes[absent[:10]].tolist())
     sectors = frame["sector"].astype(str).to_numpy()
     if names is None:
         names = sorted(set(sectors))
@@ -258,7 +306,7 @@ def plan_from_frame(context: SectorContext, frame: pd.DataFrame, names=None, tar
     index = {n: s for s, n in enumerate(names)}
     unknown = sorted(set(sectors) - set(index))
     if unknown:
-        raise SectorError(f"plan sectors {unknown} are not in the team ({', '.join(names)})")
+        raise SectorError("sectors.plan_sectors_not_in_team", sectors=unknown, team=names)
     assignment = np.empty(context.n, dtype=np.int64)
     assignment[pos] = [index[s] for s in sectors]
-    return Plan(context, assignment, names, targets, fixed_bases, tolerance)
+    return Plan(context, assignment, names, targets, fixed_bases, tolerance, groups=groups, anchors=anchors)

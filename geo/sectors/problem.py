@@ -56,6 +56,9 @@ class Problem:
         (k,) group index of each sector (or None: one group).
     previous
         (n,) sector index of each unit in a previous plan, -1 when none.
+    anchors
+        (k,) position of a unit that must lie inside each sector without being
+        its centre (base mode "inside"), -1 when none.
     department_penalty
         Cost (load x km) of each (sector, department) pair beyond the first.
     keep_weight
@@ -75,6 +78,7 @@ class Problem:
     department_penalty: float = DEFAULT_DEPARTMENT_PENALTY
     keep_weight: float = DEFAULT_KEEP_WEIGHT
     names: tuple[str, ...] | None = None
+    anchors: np.ndarray | None = None
 
     def __post_init__(self):
         xy = np.asarray(self.xy, dtype=float)
@@ -96,47 +100,57 @@ class Problem:
             bad = int(np.sum(~np.isfinite(load) | (load < 0)))
             raise SectorError(f"load must be finite and >= 0; {bad} units are not")
         if k < 1:
-            raise SectorError(f"at least 1 sector is needed, got {k}")
+            raise SectorError("sectors.no_sector", asked=k)
         if np.any(targets <= 0) or np.any(~np.isfinite(targets)):
             raise SectorError(f"every target (FTE) must be > 0, got {targets.tolist()}")
         if not 0 <= self.tolerance < 1:
-            raise SectorError(f"tolerance must be in [0, 1), got {self.tolerance}")
+            raise SectorError("sectors.bad_tolerance", tolerance=self.tolerance)
         total = float(load.sum())
         if total <= 0:
-            raise SectorError(f"zero workload: the {n} units carry a total load of 0")
+            raise SectorError("sectors.zero_workload", units=n)
         with_load = int(np.count_nonzero(load > 0))
         if with_load < k:
-            raise SectorError(f"{k} sectors asked, only {with_load} units have patients")
+            raise SectorError("sectors.too_few_units_with_patients", asked=k, units=with_load)
         if k > n:
-            raise SectorError(f"{k} sectors asked, only {n} units")
+            raise SectorError("sectors.too_many_sectors", asked=k, units=n)
         targets = targets * (total / targets.sum())
         locked = np.full(n, -1, dtype=np.int64) if self.locked is None else np.array(self.locked, dtype=np.int64)
         bases = np.full(k, -1, dtype=np.int64) if self.bases is None else np.asarray(self.bases, dtype=np.int64)
+        anchors = (np.full(k, -1, dtype=np.int64) if self.anchors is None
+                   else np.asarray(self.anchors, dtype=np.int64))
         previous = (np.full(n, -1, dtype=np.int64) if self.previous is None
                     else np.asarray(self.previous, dtype=np.int64))
         groups = np.zeros(k, dtype=np.int64) if self.groups is None else np.asarray(self.groups, dtype=np.int64)
         dep = np.zeros(n, dtype=np.int64) if self.departement is None else np.asarray(self.departement, dtype=np.int64)
         for name, arr, size in (("locked", locked, n), ("previous", previous, n), ("bases", bases, k),
+                                ("anchors", anchors, k),
                                 ("groups", groups, k), ("departement", dep, n)):
             if arr.shape != (size,):
                 raise SectorError(f"{name} must have {size} values, got shape {arr.shape}")
         if locked.max(initial=-1) >= k or previous.max(initial=-1) >= k:
             raise SectorError(f"locked/previous sector indices must be < {k}")
-        if bases.max(initial=-1) >= n:
+        if max(bases.max(initial=-1), anchors.max(initial=-1)) >= n:
             raise SectorError(f"bases must be unit positions < {n}")
-        # A fixed base belongs to its own sector.
-        for s, b in enumerate(bases.tolist()):
-            if b >= 0:
-                if locked[b] >= 0 and locked[b] != s:
-                    raise SectorError(f"unit {self._name_of(b)} is the base of sector {self._sector(s)} "
-                                      f"but is locked to sector {self._sector(int(locked[b]))}")
-                locked[b] = s
+        # A base (fixed centre or anchor) belongs to its own sector.
+        owner: dict[int, int] = {}
+        for s, b in [*enumerate(bases.tolist()), *enumerate(anchors.tolist())]:
+            if b < 0:
+                continue
+            if b in owner and owner[b] != s:
+                raise SectorError("sectors.base_shared", unit=self._name_of(b),
+                                  workers=[self._sector(owner[b]), self._sector(s)])
+            owner[b] = s
+            if locked[b] >= 0 and locked[b] != s:
+                raise SectorError("sectors.base_locked_elsewhere", unit=self._name_of(b),
+                                  worker=self._sector(s), sector=self._sector(int(locked[b])))
+            locked[b] = s
         set_("xy", xy)
         set_("load", load)
         set_("edges", np.asarray(self.edges, dtype=np.int64).reshape(-1, 2))
         set_("targets", targets)
         set_("locked", locked)
         set_("bases", bases)
+        set_("anchors", anchors)
         set_("previous", previous)
         set_("groups", groups)
         set_("departement", dep)
@@ -144,9 +158,9 @@ class Problem:
         biggest = float(load.max())
         if biggest > self.upper.max() + 1e-9:
             i = int(np.argmax(load))
-            raise SectorError(f"unit {self._name_of(i)} alone has a load of {biggest:g}, above the largest "
-                              f"sector maximum {self.upper.max():.1f} (target {targets.max():.1f} "
-                              f"+{self.tolerance:.0%}); use fewer sectors or a wider tolerance")
+            raise SectorError("sectors.unit_too_heavy", unit=self._name_of(i), load=round(biggest, 2),
+                              maximum=round(float(self.upper.max()), 1), target=round(float(targets.max()), 1),
+                              tolerance=self.tolerance)
 
     # -- names for messages -------------------------------------------------
     unit_names: tuple[str, ...] | None = dataclasses.field(default=None, repr=False)
@@ -163,10 +177,9 @@ class Problem:
         over = np.flatnonzero(locked_load > self.upper + 1e-9)
         if len(over):
             s = int(over[0])
-            raise SectorError(
-                f"locks make balance impossible: units locked to sector {self._sector(s)} carry a load of "
-                f"{locked_load[s]:g}, above its maximum {self.upper[s]:.1f} (target {self.targets[s]:.1f} "
-                f"+{self.tolerance:.0%})")
+            raise SectorError("sectors.locks_overload", worker=self._sector(s), load=round(float(locked_load[s]), 2),
+                              maximum=round(float(self.upper[s]), 1), target=round(float(self.targets[s]), 1),
+                              tolerance=self.tolerance)
 
     # -- derived -------------------------------------------------------------
     @property
@@ -216,10 +229,12 @@ class Problem:
         keep = (index[self.edges[:, 0]] >= 0) & (index[self.edges[:, 1]] >= 0)
         remap = lambda arr: np.where(arr >= 0, sector_index[np.maximum(arr, 0)], -1)  # noqa: E731
         bases = self.bases[sectors]
+        anchors = self.anchors[sectors]
         return Problem(
             xy=self.xy[members], load=self.load[members], edges=index[self.edges[keep]],
             targets=targets, tolerance=tolerance, locked=remap(self.locked[members]),
             bases=np.where(bases >= 0, index[np.maximum(bases, 0)], -1),
+            anchors=np.where(anchors >= 0, index[np.maximum(anchors, 0)], -1),
             departement=self.departement[members], groups=None, previous=remap(self.previous[members]),
             department_penalty=self.department_penalty, keep_weight=self.keep_weight,
             names=tuple(self.names[s] for s in sectors) if self.names is not None else None,

@@ -16,7 +16,7 @@ from geo.sectors.context import SectorContext, build_context
 from geo.sectors.plan import Plan
 from geo.sectors.problem import (DEFAULT_DEPARTMENT_PENALTY, DEFAULT_KEEP_WEIGHT, DEFAULT_TOLERANCE, Problem,
                                  SectorError)
-from geo.sectors.team import Team
+from geo.sectors.team import LYON_SITE, Team
 
 
 def _team(team) -> Team:
@@ -28,6 +28,18 @@ def _team(team) -> Team:
         from geo.sectors.team import team_from_frame
         return team_from_frame(team)
     raise SectorError(f"team must be a Team, a workers table or a number of sectors, got {type(team).__name__}")
+
+
+def _expand_lyon(context: SectorContext, code: str) -> list[str]:
+    """A lock code as unit codes: 69123 (Lyon) stands for its arrondissements (see geo.sectors.team)."""
+    from geo.sectors.team import LYON
+
+    code = str(code).strip()
+    if code == LYON and code not in context.position:
+        arrondissements = [c for c in context.codes.tolist() if c.startswith("6938") and len(c) == 5]
+        if arrondissements:
+            return arrondissements
+    return [code]
 
 
 def _assignment_names(context: SectorContext, previous) -> np.ndarray | None:
@@ -55,22 +67,44 @@ def _locks(context: SectorContext, names: tuple[str, ...], locked) -> np.ndarray
     items = locked.items() if isinstance(locked, Mapping) else locked
     for code, sector in items:
         if str(sector) not in index:
-            raise SectorError(f"unit {code} is locked to {sector!r}, which is not a sector "
-                              f"({', '.join(names)})")
-        out[context.positions([code])[0]] = index[str(sector)]
+            raise SectorError("sectors.lock_unknown_sector", unit=str(code), sector=str(sector), sectors=list(names))
+        for unit in _expand_lyon(context, code):
+            out[context.positions([unit])[0]] = index[str(sector)]
     return out
 
 
-def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFAULT_TOLERANCE,
-                  locked=None, previous=None, department_penalty: float = DEFAULT_DEPARTMENT_PENALTY,
-                  keep_weight: float = DEFAULT_KEEP_WEIGHT) -> Problem:
-    """The numeric problem for a team on a context (codes and names resolved to positions)."""
-    names = team.names
+def base_positions(context: SectorContext, team: Team) -> np.ndarray:
+    """(k,) unit position of each worker's base commune, -1 when none."""
     bases = np.full(len(team), -1, dtype=np.int64)
     if team.bases is not None:
         for s, code in enumerate(team.bases):
             if code:
-                bases[s] = context.positions([code])[0]
+                units = _expand_lyon(context, code)
+                bases[s] = context.positions([LYON_SITE if len(units) > 1 else units[0]])[0]
+    return bases
+
+
+def _check_base_mode(base_mode: str) -> str:
+    from geo.sectors.team import BASE_MODES
+
+    if base_mode not in BASE_MODES:
+        raise SectorError("sectors.bad_base_mode", given=str(base_mode), modes=list(BASE_MODES))
+    return base_mode
+
+
+def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFAULT_TOLERANCE,
+                  locked=None, previous=None, department_penalty: float = DEFAULT_DEPARTMENT_PENALTY,
+                  keep_weight: float = DEFAULT_KEEP_WEIGHT, base_mode: str = "centre") -> Problem:
+    """The numeric problem for a team on a context (codes and names resolved to positions).
+
+    ``base_mode="centre"`` makes each base its sector's fixed centre;
+    ``"inside"`` only requires the base to lie inside the sector (an anchor).
+    """
+    names = team.names
+    bases = base_positions(context, team)
+    anchors = np.full(len(team), -1, dtype=np.int64)
+    if _check_base_mode(base_mode) == "inside":
+        bases, anchors = anchors, bases
     groups = None
     if team.groups is not None:
         _, groups = np.unique(np.asarray(team.groups, dtype=str), return_inverse=True)
@@ -81,7 +115,7 @@ def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFA
         prev = np.array([index.get(x, -1) if x is not None else -1 for x in prev_names], dtype=np.int64)
     return Problem(
         xy=context.xy, load=context.load, edges=context.edges, targets=np.asarray(team.fte, dtype=float),
-        tolerance=tolerance, locked=_locks(context, names, locked), bases=bases,
+        tolerance=tolerance, locked=_locks(context, names, locked), bases=bases, anchors=anchors,
         departement=context.departement_index, groups=groups, previous=prev,
         department_penalty=department_penalty, keep_weight=keep_weight if prev_names is not None else 0.0,
         names=names, unit_names=tuple(f"{c} ({n})" for c, n in zip(context.codes, context.names)))
@@ -90,7 +124,8 @@ def build_problem(context: SectorContext, team: Team, *, tolerance: float = DEFA
 def propose(counts, team, *, context: SectorContext | None = None, tolerance: float = DEFAULT_TOLERANCE,
             seed: int | None = 0, locked=None, previous=None, weights=None,
             department_penalty: float = DEFAULT_DEPARTMENT_PENALTY, keep_weight: float = DEFAULT_KEEP_WEIGHT,
-            method=None, progress=None) -> Plan:
+            method=None, progress=None, base_mode: str = "centre", attempts: int = 3,
+            time_budget: float = 20.0) -> Plan:
     """Propose a plan: one contiguous sector per worker, balanced to ``tolerance``.
 
     Parameters
@@ -106,7 +141,8 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     seed
         Random seed; the plan is deterministic for a seed.
     locked
-        Mapping INSEE code -> sector name of units that must stay in that sector.
+        Mapping INSEE code -> sector name of units that must stay in that sector
+        (69123 locks the 9 arrondissements of Lyon).
     previous
         The current plan (Plan, ``code_insee, sector`` table or mapping): keep as
         many patients as the new balance allows with their current sector.
@@ -122,16 +158,29 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
         Optional ``callable(stage)`` called as the method enters each stage
         (``"seeds"``, ``"contiguity"``, ``"balance"``, ``"polish"``, ``"recut"``;
         once per group when the team has groups), for a progress display.
+    base_mode
+        ``"centre"``: each worker's base commune is their sector's fixed centre
+        (distances are measured from it); ``"inside"``: the base only has to lie
+        inside the sector, whose centre is free.
+    attempts
+        Seeds tried (``seed``, ``seed + 1``, ...) when a run leaves a sector out
+        of tolerance, before refusing.
+    time_budget
+        No further seed is tried after this many seconds.
 
     Returns
     -------
     Plan
+        Every sector contiguous and within tolerance, each group's sectors one
+        block (the default method never returns anything else).
 
     Raises
     ------
     SectorError
         Unknown codes, zero workload, more sectors than units with patients,
-        locks that make balance impossible; the message carries the numbers.
+        locks or bases that make balance impossible: the code and its
+        parameters name the worker, the constraint and what would make it
+        feasible (``sectors.unbalanced``, ``sectors.group_not_contiguous``, ...).
     """
     from geo.sectors.contiguous import ContiguousPMedian
 
@@ -142,16 +191,80 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     elif counts is not None:
         context = context.with_counts(counts, weights)
     problem = build_problem(context, team, tolerance=tolerance, locked=locked, previous=previous,
-                            department_penalty=department_penalty, keep_weight=keep_weight)
-    method = method or ContiguousPMedian(seed=seed)
-    if progress is not None:
-        method.progress = progress
-    method.solve(problem)
-    info = {"method": method.name, "seed": -1 if seed is None else int(seed),
-            "seconds": round(time.perf_counter() - start, 3)}
-    if "pmedian_mean_km" in method.info_:
-        info["pmedian_mean_km"] = round(float(method.info_["pmedian_mean_km"]), 3)
-    return Plan(context, method.labels_, team.names, problem.targets, problem.bases, tolerance, info=info)
+                            department_penalty=department_penalty, keep_weight=keep_weight, base_mode=base_mode)
+    default = method is None
+    best = None
+    for attempt in range(max(1, attempts) if default else 1):
+        if attempt > 0 and time.perf_counter() - start > time_budget:
+            break
+        run_seed = seed if seed is None or attempt == 0 else int(seed) + attempt
+        run = ContiguousPMedian(seed=run_seed) if default else method
+        if progress is not None:
+            run.progress = progress
+        run.solve(problem)
+        plan = Plan(context, run.labels_, team.names, problem.targets, problem.bases, tolerance,
+                    groups=team.groups, anchors=problem.anchors)
+        faults = plan_faults(plan) if run.contiguous else []
+        score = (len(faults), plan.max_deviation)
+        if best is None or score < best[0]:
+            best = (score, plan, run, faults)
+        if not faults:
+            break
+    _, plan, run, faults = best
+    if faults:
+        raise refusal(plan, problem, faults)
+    info = {"method": run.name, "seed": -1 if seed is None else int(seed),
+            "seconds": round(time.perf_counter() - start, 3), "base_mode": base_mode}
+    if "pmedian_mean_km" in run.info_:
+        info["pmedian_mean_km"] = round(float(run.info_["pmedian_mean_km"]), 3)
+    return Plan(context, plan.assignment, team.names, problem.targets, problem.bases, tolerance, info=info,
+                groups=team.groups, anchors=problem.anchors)
+
+
+def plan_faults(plan: Plan) -> list[str]:
+    """The hard constraints a plan breaks: ``contiguous``, ``groups_contiguous``, ``anchors``, ``balance``."""
+    faults = []
+    if not plan.is_contiguous or (np.asarray(plan["units"]) == 0).any():
+        faults.append("contiguous")
+    if plan.groups is not None and not plan.groups_contiguous:
+        faults.append("groups_contiguous")
+    if not plan.anchors_inside:
+        faults.append("anchors")
+    if plan.max_deviation > plan.tolerance + 1e-9:
+        faults.append("balance")
+    return faults
+
+
+def refusal(plan: Plan, problem: Problem, faults: list[str]) -> SectorError:
+    """The error explaining why no acceptable plan was found: which worker, which constraint, what to change."""
+    if "contiguous" in faults or "anchors" in faults:
+        broken = [plan.names[s] for s in np.flatnonzero(~np.asarray(plan["contiguous"], dtype=bool))]
+        return SectorError("sectors.no_contiguous_plan", workers=broken or list(plan.names))
+    if "groups_contiguous" in faults:
+        pieces = plan.group_labels()
+        from geo.sectors._graph import pieces_per_sector
+
+        count = pieces_per_sector(pieces, plan.context.edges, len(plan.group_names))
+        return SectorError("sectors.group_not_contiguous",
+                           groups=[g for g, c in zip(plan.group_names, count) if c != 1])
+    dev = np.asarray(plan.deviation)
+    s = int(np.argmax(np.abs(dev)))
+    locked_load = float(problem.load[(problem.locked == s)].sum())
+    base = int(problem.bases[s]) if problem.bases[s] >= 0 else int(problem.anchors[s])
+    own = [b for b in (int(problem.bases[s]), int(problem.anchors[s])) if b >= 0]
+    if locked_load - float(problem.load[own].sum()) > 0.5 * problem.targets[s]:
+        cause = "locks"
+    elif base >= 0:
+        cause = "base"
+    elif plan.groups is not None:
+        cause = "groups"
+    else:
+        cause = "heavy_units"
+    return SectorError("sectors.unbalanced", worker=plan.names[s], deviation=round(float(dev[s]), 4),
+                       tolerance=plan.tolerance, load=round(float(plan["load"][s]), 1),
+                       target=round(float(plan.targets[s]), 1), cause=cause,
+                       base=plan.context.names[base] if base >= 0 else "",
+                       base_mode="centre" if problem.bases[s] >= 0 else "inside")
 
 
 def _seed_empty_sectors(problem: Problem, labels: np.ndarray) -> np.ndarray:
@@ -169,7 +282,7 @@ def _seed_empty_sectors(problem: Problem, labels: np.ndarray) -> np.ndarray:
         donor = int(np.argmax(loads / problem.targets))
         movable = np.flatnonzero((labels == donor) & (problem.locked < 0))
         if len(movable) == 0:
-            raise SectorError(f"sector {problem._sector(s)} is empty and every unit around it is locked")
+            raise SectorError("sectors.empty_sector_locked", worker=problem._sector(s))
         base = medoids(problem, labels)[donor]
         far = np.hypot(*(problem.xy[movable] - problem.xy[base]).T)
         labels[movable[np.argmax(far)]] = s
@@ -178,6 +291,10 @@ def _seed_empty_sectors(problem: Problem, labels: np.ndarray) -> np.ndarray:
 
 def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tuple[Plan, pd.DataFrame]:
     """Restore contiguity and balance after hand edits, moving as few units as possible.
+
+    Bases (fixed centres and anchors) stay in their sectors. With groups, the
+    group regions are first made contiguous and balanced (only if they need
+    it), then the sectors inside each group.
 
     Parameters
     ----------
@@ -191,41 +308,95 @@ def rebalance(plan: Plan, locked: Iterable[str] | Mapping[str, str] = ()) -> tup
     -------
     (Plan, DataFrame)
         The repaired plan and the moves: ``code_insee, nom, from, to, patients``.
-    """
-    from geo.sectors.pmedian import medoids
-    from geo.sectors.tools import balance, exact_balance, repair_contiguity
 
+    Raises
+    ------
+    SectorError
+        When no contiguous plan within tolerance is reached (see :func:`refusal`).
+    """
     ctx = plan.context
     if not isinstance(locked, Mapping):
         locked = {str(code): plan.sector_of(str(code)) for code in locked}
-    lock = _locks(ctx, plan.names, locked)
-    labels = plan.assignment.copy()
-    conflict = np.flatnonzero((lock >= 0) & (lock != labels))
-    labels[conflict] = lock[conflict]
+    groups = None
+    if plan.groups is not None:
+        _, groups = np.unique(np.asarray(plan.groups, dtype=str), return_inverse=True)
     problem = Problem(xy=ctx.xy, load=ctx.load, edges=ctx.edges, targets=plan.targets, tolerance=plan.tolerance,
-                      locked=lock, bases=plan.fixed_bases, departement=ctx.departement_index,
-                      keep_weight=0.0, names=plan.names,
+                      locked=_locks(ctx, plan.names, locked), bases=plan.fixed_bases, anchors=plan.anchors,
+                      departement=ctx.departement_index, groups=groups, keep_weight=0.0, names=plan.names,
                       unit_names=tuple(f"{c} ({n})" for c, n in zip(ctx.codes, ctx.names)))
-    labels = _seed_empty_sectors(problem, labels)
-    centres = medoids(problem, labels)
-    labels = repair_contiguity(problem, labels, centres)
-
-    def balanced(lab):
-        loads = np.bincount(lab, weights=ctx.load, minlength=plan.k)
-        return bool(((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all())
-
-    if not balanced(labels):
-        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
-    if not balanced(labels):
-        labels, _ = balance(problem, labels, medoids(problem, labels))
-        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    labels = plan.assignment.copy()
+    conflict = np.flatnonzero((problem.locked >= 0) & (problem.locked != labels))
+    labels[conflict] = problem.locked[conflict]
+    labels = _repair_team(problem, labels)
     new = plan.with_assignment(labels)
+    faults = plan_faults(new)
+    if faults:
+        raise refusal(new, problem, faults)
     moved = np.flatnonzero(labels != plan.assignment)
     names = np.array(plan.names, dtype=object)
     moves = pd.DataFrame({"code_insee": ctx.codes[moved], "nom": ctx.names[moved],
                           "from": names[plan.assignment[moved]], "to": names[labels[moved]],
                           "patients": ctx.patients[moved].astype(int)})
     return new, moves
+
+
+def _repair_team(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """:func:`_repair` for a team: with groups, first the group regions, then the sectors of each group.
+
+    Units with label -1 (no sector yet) are given one; a unit whose group
+    changes is regrown inside its new group.
+    """
+    from geo.sectors.contiguous import ContiguousPMedian
+
+    if len(np.unique(problem.groups)) <= 1:
+        return _repair(problem, labels)
+    labels = labels.copy()
+    gvalues = np.unique(problem.groups)
+    gproblem, gindex = ContiguousPMedian._group_problem(problem, gvalues)
+    glabels = np.where(labels >= 0, gindex[np.maximum(labels, 0)], -1)
+    new_glabels = _repair(gproblem, glabels, slack=2.0)
+    labels = np.where(new_glabels == glabels, labels, -1)
+    for g in range(len(gvalues)):
+        members = np.flatnonzero(new_glabels == g)
+        sectors = np.flatnonzero(gindex == g)
+        dev = abs(problem.load[members].sum() / gproblem.targets[g] - 1)
+        inner = max((1 + problem.tolerance) / (1 + dev) - 1, 0.0)
+        sub, members = problem.subproblem(members, sectors, problem.targets[sectors], inner)
+        index = np.full(problem.k, -1, dtype=np.int64)
+        index[sectors] = np.arange(len(sectors))
+        sub_labels = np.where(labels[members] >= 0, index[np.maximum(labels[members], 0)], -1)
+        labels[members] = sectors[_repair(sub, sub_labels)]
+    return labels
+
+
+def _repair(problem: Problem, labels: np.ndarray, slack: float = 1.0) -> np.ndarray:
+    """Contiguity, then balance, with as few moves as possible (units with label -1 are regrown first).
+
+    Nothing moves when the labelling is already contiguous with every load
+    within ``slack`` times the problem's tolerance.
+    """
+    from geo.sectors._graph import pieces_per_sector
+    from geo.sectors.pmedian import medoids
+    from geo.sectors.tools import balance, exact_balance, fill_unassigned, repair_contiguity
+
+    def balanced(lab, factor=1.0):
+        loads = np.bincount(lab, weights=problem.load, minlength=problem.k)
+        band = problem.tolerance * factor
+        return bool((np.abs(loads / problem.targets - 1) <= band + 1e-9).all())
+
+    labels = labels.copy()
+    if (labels < 0).any():
+        labels = fill_unassigned(problem, labels, medoids(problem, labels))
+    if (pieces_per_sector(labels, problem.edges, problem.k) == 1).all() and balanced(labels, slack):
+        return labels
+    labels = _seed_empty_sectors(problem, labels)
+    labels = repair_contiguity(problem, labels, medoids(problem, labels))
+    if not balanced(labels):
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    if not balanced(labels):
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    return labels
 
 
 def changes(before, after: Plan) -> dict:

@@ -58,8 +58,7 @@ def connect_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
             others = mine[comp[mine] != comp[mine[0]]]
             path = shortest_path(main.tolist(), others.tolist(), lambda v: locked[v] < 0 or locked[v] == s, nbrs)
             if path is None:
-                raise SectorError(f"units locked to sector {problem._sector(s)} cannot be joined into one "
-                                  "piece without crossing units locked to other sectors")
+                raise SectorError("sectors.locks_not_joinable", worker=problem._sector(s))
             for v in path:
                 labels[v] = s
     return labels
@@ -89,7 +88,8 @@ def repair_contiguity(problem: Problem, labels: np.ndarray, centres: np.ndarray)
         labels[detached] = -1
         labels = fill_unassigned(problem, labels, centres)
     if not (pieces_per_sector(labels, problem.edges, problem.k) <= 1).all():
-        raise SectorError("could not make every sector contiguous")
+        raise SectorError("sectors.no_contiguous_plan", workers=[
+            problem._sector(s) for s in np.flatnonzero(pieces_per_sector(labels, problem.edges, problem.k) > 1)])
     return labels
 
 
@@ -209,6 +209,28 @@ def _balancing_flows(st: _State, adj: list[set[int]], band: float) -> list[tuple
     return [(a, b, float(f)) for (a, b), f in zip(arcs, res.x) if f > 1e-6]
 
 
+def _leave_checker(st: _State, a: int):
+    """``can_leave(i)`` for units of sector ``a`` in its current state.
+
+    The first few checks search the sector from the unit (cheap when the
+    answer is yes); after that the sector's cut vertices are computed once and
+    looked up, so a long thin sector (e.g. around a far lock) is not searched
+    again for every candidate.
+    """
+    state = {"checks": 0, "cut": None}
+
+    def can_leave(i: int) -> bool:
+        if st.locked[i] >= 0 or st.sizes[a] <= 1 or i == st.centres[a]:
+            return False
+        if state["cut"] is None:
+            state["checks"] += 1
+            if state["checks"] <= 8:
+                return stays_connected_without(i, a, st.lab, st.nbrs)
+            state["cut"] = articulation_points(st.members[a], st.nbrs)
+        return i not in state["cut"]
+    return can_leave
+
+
 def _transfer(st: _State, a: int, b: int, amount: float, max_zero_moves: int = 40,
               exchange: bool = True, exclude: int = -1) -> float:
     """Move about ``amount`` of load from sector ``a`` to its neighbour ``b``; returns what moved.
@@ -221,6 +243,7 @@ def _transfer(st: _State, a: int, b: int, amount: float, max_zero_moves: int = 4
     zero_moves = 0
     while amount - moved > 1e-9:
         need = amount - moved
+        can_leave = _leave_checker(st, a)
         border = [i for i in st.members[a] if i != exclude and any(st.lab[j] == b for j in st.nbrs[i])]
         border.sort(key=lambda i: (st.dist(i, b) - st.dist(i, a), i))
         # a loaded unit is worth moving when it brings the moved load closer to the amount
@@ -228,7 +251,7 @@ def _transfer(st: _State, a: int, b: int, amount: float, max_zero_moves: int = 4
                         key=lambda i: (abs(need - st.w[i]) > 0.5 * need, st.dist(i, b) - st.dist(i, a), i))
         done = False
         for i in loaded:
-            if st.can_leave(i):
+            if can_leave(i):
                 st.move(i, b)
                 moved += st.w[i]
                 done = True
@@ -238,7 +261,7 @@ def _transfer(st: _State, a: int, b: int, amount: float, max_zero_moves: int = 4
         if zero_moves >= max_zero_moves:
             break
         for i in border:
-            if st.w[i] == 0 and st.can_leave(i):
+            if st.w[i] == 0 and can_leave(i):
                 st.move(i, b)
                 zero_moves += 1
                 done = True
@@ -247,7 +270,7 @@ def _transfer(st: _State, a: int, b: int, amount: float, max_zero_moves: int = 4
             # only units too heavy for the amount are left: move the lightest and take the excess
             # back in smaller units from b
             for i in sorted((i for i in border if st.w[i] > 0), key=lambda i: (st.w[i], i)):
-                if st.can_leave(i):
+                if can_leave(i):
                     st.move(i, b)
                     moved += st.w[i]
                     moved -= _transfer(st, b, a, moved - amount, max_zero_moves, exchange=False, exclude=i)

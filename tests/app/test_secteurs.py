@@ -259,6 +259,12 @@ def test_propose_from_the_team_table(app):
     assert team.names == plan.names and (record.name, record.version) == ("Équipe", 1)
     assert record.team == team and record.tolerance == plan.tolerance
     assert int(record.counts()["patients"].sum()) == int(plan.context.patients.sum())
+    assert plan.info["base_mode"] == "centre"
+    app.radio(key="secteurs_base_mode").set_value("inside").run()
+    app.button(key="secteurs_propose").click().run()
+    _ok(app)
+    assert _plan(app).info["base_mode"] == "inside"
+    app.radio(key="secteurs_base_mode").set_value("centre").run()
     app.radio(key="secteurs_mode").set_value("Nombre de secteurs").run()
 
 

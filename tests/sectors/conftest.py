@@ -41,7 +41,26 @@ def grid():
 
 @pytest.fixture
 def sector_error():
-    """``sector_error(match)``: pytest.raises for a SectorError whose message matches."""
+    """``sector_error(code_or_match, **params)``: pytest.raises for a SectorError.
+
+    A code (``sectors.what``) is compared with the error's ``.code`` and the
+    given ``params`` with its parameters; other text is matched against the message.
+    """
     from geo.sectors.problem import SectorError
 
-    return lambda match: pytest.raises(SectorError, match=match)
+    from contextlib import contextmanager
+
+    from geo.errors import is_code
+
+    @contextmanager
+    def expect(match, **params):
+        if not is_code(match):
+            with pytest.raises(SectorError, match=match):
+                yield
+            return
+        with pytest.raises(SectorError) as info:
+            yield info
+        assert info.value.code == match, info.value
+        for key, value in params.items():
+            assert info.value.params.get(key) == value, (key, info.value.params)
+    return expect

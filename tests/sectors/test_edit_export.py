@@ -39,9 +39,9 @@ def test_move_units_skips_locks_and_no_ops(plan11, sector_error):
     assert all(plan11.sector_of(x) != target for x in moved)
     same, none, _ = move_units(plan11, [a], plan11.sector_of(a))
     assert same is plan11 and none == []
-    with sector_error("unknown sector 'Nope'"):
+    with sector_error("sectors.unknown_sector", sector="Nope"):
         move_units(plan11, [a], "Nope")
-    with sector_error("not units of the territory: 99999"):
+    with sector_error("sectors.unknown_units", codes=["99999"]):
         move_units(plan11, ["99999"], target)
 
 
