@@ -95,10 +95,15 @@ class Territory:
     """
 
     def __init__(self, directory: Path | str | None = None):
-        self.directory = Path(directory or departements_dir()).resolve()
-        self._views: dict = {}
-        self._locks: dict = {}
-        self._lock = threading.Lock()
+        set_ = super().__setattr__
+        set_("directory", Path(directory or departements_dir()).resolve())
+        set_("_views", {})
+        set_("_locks", {})
+        set_("_lock", threading.Lock())
+
+    def __setattr__(self, name, value):
+        # Frozen-ish: views are built by their properties or :meth:`view`, never assigned.
+        raise AttributeError(f"Territory is read-only (cannot set {name!r})")
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> "Territory":

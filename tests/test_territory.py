@@ -177,6 +177,8 @@ def test_a_new_territory_builds_only_the_views_asked_for(tmp_path):
     # Same figures as the default territory's, from its own frame.
     assert t.units is not territory().units
     assert np.array_equal(t.reference_xy, territory().reference_xy)
+    with pytest.raises(AttributeError):
+        t.units = territory().units  # frozen-ish: views are built, never assigned
 
 
 def test_territory_ground_views(units):
