@@ -1,7 +1,10 @@
 """Cached loaders and shared resources of the app (one place for every page).
 
-``st.cache_resource`` holds what is shared as is between sessions (the
-territory frame, the SQLite connection, the map's served URLs);
+The territory and its views (units, EPCIs, label points, the sector
+engine's arrays...) are kept by the one process-wide
+:class:`geo.territory.Territory` (:func:`territory`), which pages pass to
+the services; ``st.cache_resource`` holds the other things shared as is
+between sessions (the SQLite connection, coverage results);
 ``st.cache_data`` holds small tables each session gets a copy of.
 """
 from __future__ import annotations
@@ -19,12 +22,19 @@ from geo.paths import demo_dir
 DEMO_PATIENTS_FILE = "patients_demo.csv"
 
 
-@st.cache_resource(show_spinner=False)
+def territory():
+    """The process-wide :class:`geo.territory.Territory`: the one object pages pass to the services.
+
+    Not an ``st.cache_resource``: the territory keeps its own views, once per process.
+    """
+    from geo.territory import territory as default_territory
+
+    return default_territory()
+
+
 def units() -> gpd.GeoDataFrame:
     """The 4,033 sector units (shared: do not mutate)."""
-    from geo.territory import load_units
-
-    return load_units()
+    return territory().units
 
 
 @st.cache_resource(show_spinner=False)
@@ -122,37 +132,25 @@ def current_team():
 
 
 
-@st.cache_resource(show_spinner=False)
 def sector_context():
-    """The sector engine's arrays of the territory, without patients (shared: use ``with_counts``)."""
+    """The sector engine's arrays of the territory, without patients (shared: use ``with_counts``).
+
+    Built once per territory (one of its views).
+    """
     from geo.sectors.context import build_context
 
-    return build_context(None)
+    t = territory()
+    return t.view("sector_context", lambda: build_context(territory=t))
 
 
-@st.cache_resource(show_spinner=False)
 def unit_label_points() -> tuple:
     """(lat, lon) arrays of a point per unit for labels: the town hall, else a point inside."""
-    import numpy as np
-
-    table = units()
-    inside = table.geometry.representative_point()
-    lat = table["mairie_lat"].to_numpy(dtype=float)
-    lon = table["mairie_lon"].to_numpy(dtype=float)
-    lat = np.where(np.isfinite(lat), lat, inside.y.to_numpy())
-    lon = np.where(np.isfinite(lon), lon, inside.x.to_numpy())
-    return lat, lon
+    return territory().label_points
 
 
-@st.cache_resource(show_spinner=False)
 def epci_table() -> pd.DataFrame:
     """EPCIs of the territory: ``epci_code, epci_nom, departement`` (of most of its units), ``units``."""
-    table = units()
-    grouped = table.groupby("epci_code", dropna=True)
-    out = pd.DataFrame({"epci_nom": grouped["epci_nom"].first(),
-                        "departement": grouped["departement"].agg(lambda s: s.mode().iloc[0]),
-                        "units": grouped.size()}).reset_index()
-    return out.sort_values(["epci_nom", "epci_code"], ignore_index=True)
+    return territory().epcis
 
 
 # -- partners' nearest per unit, sector plans (Orientation, Partenaires) ---------------------------
@@ -168,7 +166,7 @@ def nearest_by_unit(version: tuple[int, int]) -> dict:
     """``{type: {code_insee: (name, km)}}`` for the directory at ``version`` (see :func:`directory_version`)."""
     from services.routing import nearest_partners
 
-    return nearest_partners(connection())
+    return nearest_partners(connection(), territory=territory())
 
 
 def saved_plans() -> list[dict]:
@@ -212,7 +210,8 @@ def coverage(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version: t
     """
     from services.reports.run import coverage_for
 
-    return coverage_for(connection(), plan[["code_insee", "sector"]], counts, max_km=dict(max_km), units=units())
+    return coverage_for(connection(), plan[["code_insee", "sector"]], counts, max_km=dict(max_km),
+                        territory=territory())
 
 
 @st.cache_resource(show_spinner="Masquage des effectifs (secret statistique)…", max_entries=4)
@@ -224,7 +223,7 @@ def ars_report(plan: pd.DataFrame, counts: pd.DataFrame, max_km: tuple, version:
 
     return ars_report_for(connection(), plan, counts, plan_label=plan_label, counts_label=patients_label,
                           demo_patients=demo_patients, coverage=coverage(plan, counts, max_km, version),
-                          earlier=None if releases else [])
+                          earlier=None if releases else [], territory=territory())
 
 
 def record_release(report) -> None:

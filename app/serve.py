@@ -27,11 +27,12 @@ def preload() -> None:
         import partners
         from services.storage import open_database
         from geo.display import departement_labels, units_geojson
-        from geo.territory import load_units
+        from geo.territory import territory
 
-        load_units()
-        units_geojson()
-        departement_labels()
+        land = territory()  # the process-wide territory every page then uses
+        land.units
+        units_geojson(land)
+        departement_labels(land)
         conn = open_database()  # $SECTEURS_DB, set by ``secteurs app --db``
         try:
             partners.ensure_demo_directory(conn)  # what the app does on its first connection

@@ -4,7 +4,8 @@ Pure functions on GeoDataFrames and arrays; the app and the CLI call them.
 
 Modules
 -------
-territory    load_units, load_departements, reference_points
+territory    Territory (one object, every view built lazily and kept), territory() the process-wide one;
+             load_units, load_departements, reference_points (its views)
 adjacency    unit_edges, neighbours, adjacency_components, territory_info
 lookup       gazetteer, normalize_name, normalize_postal_code: by INSEE code (old codes too), postal code, name
 resolver     resolve, resolve_fields, resolve_many: what people type -> the unit, or ranked candidates and why

@@ -11,16 +11,15 @@ The graph is a CSR-like edge list over unit positions (rows of
 """
 from __future__ import annotations
 
-import functools
-from pathlib import Path
+import os
 
 import numpy as np
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.paths import cache_dir, departements_dir
-from geo.territory import load_units, territory_fingerprint, units_lambert93
+from geo.paths import cache_dir
+from geo.territory import as_territory, load_units
 
 #: Gap bridged between neighbours (the widest slivers in the source are a few metres).
 TOLERANCE_M = 30.0
@@ -64,29 +63,32 @@ def compute_edges(geoms_l93: np.ndarray, tolerance_m: float = TOLERANCE_M,
     return np.column_stack([left[mask], right[mask]]).astype(np.int64)
 
 
-@functools.lru_cache(maxsize=4)
-def _cached_edges(directory: str) -> np.ndarray:
-    fingerprint = territory_fingerprint(Path(directory))
-    path = cache_dir() / f"adjacency-{fingerprint}-{TOLERANCE_M:g}-{MIN_SHARED_M:g}.npy"
+def _edges_of(territory) -> np.ndarray:
+    """Compute (or read from the disk cache, keyed by the territory fingerprint) the neighbour pairs."""
+    path = cache_dir() / f"adjacency-{territory.fingerprint}-{TOLERANCE_M:g}-{MIN_SHARED_M:g}.npy"
     if path.exists():
         return np.load(path)
-    units = load_units(directory)
-    edges = compute_edges(units_lambert93(units).geometry.to_numpy())
-    tmp = path.with_suffix(".tmp.npy")
+    edges = compute_edges(territory.units_lambert93.geometry.to_numpy())
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")  # another process may be writing too
     np.save(tmp, edges)
     tmp.replace(path)
     return edges
 
 
-def unit_edges(directory: Path | str | None = None) -> np.ndarray:
-    """Neighbour pairs of unit positions (rows of ``load_units()``), shape (m, 2)."""
-    return _cached_edges(str(Path(directory or departements_dir()).resolve()))
+def unit_edges(territory=None) -> np.ndarray:
+    """Neighbour pairs of unit positions (rows of ``load_units()``), shape (m, 2).
+
+    ``territory``: a :class:`geo.territory.Territory`, its directory, or None (the committed one);
+    built once per territory (one of its views).
+    """
+    t = as_territory(territory)
+    return t.view("edges", lambda: _edges_of(t))
 
 
-def neighbours(directory: Path | str | None = None) -> list[np.ndarray]:
-    """For each unit position, the positions of its neighbours."""
-    n = len(load_units(directory))
-    return neighbour_lists(unit_edges(directory), n)
+def neighbours(territory=None) -> list[np.ndarray]:
+    """For each unit position, the positions of its neighbours (a view of the territory)."""
+    t = as_territory(territory)
+    return t.view("neighbours", lambda: neighbour_lists(unit_edges(t), len(t.units)))
 
 
 def neighbour_lists(edges: np.ndarray, n: int) -> list[np.ndarray]:
@@ -113,13 +115,13 @@ def component_labels(edges: np.ndarray, n: int, members: np.ndarray | None = Non
     return connected_components(matrix, directed=False)
 
 
-def adjacency_components(directory: Path | str | None = None) -> int:
+def adjacency_components(directory=None) -> int:
     """Number of connected components of the units' contiguity graph."""
     count, _ = component_labels(unit_edges(directory), len(load_units(directory)))
     return int(count)
 
 
-def to_networkx(directory: Path | str | None = None):
+def to_networkx(directory=None):
     """The contiguity graph as a networkx Graph keyed by INSEE code (for GerryChain and the bench)."""
     import networkx as nx
 
@@ -131,7 +133,7 @@ def to_networkx(directory: Path | str | None = None):
     return graph
 
 
-def territory_info(directory: Path | str | None = None) -> dict:
+def territory_info(directory=None) -> dict:
     """Summary of the committed territory (``secteurs territory info``)."""
     units = load_units(directory)
     return {

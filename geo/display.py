@@ -10,7 +10,7 @@ slivers and overlaps of a few metres between some neighbours.
 The simplification tolerance is not fixed: it is (nearly) the smallest one
 whose GeoJSON fits :data:`TARGET_BYTES`, found by a bracketed secant search. The result is cached
 on disk in ``cache_dir()/display`` keyed by the territory fingerprint (and in
-memory), so it is computed once per territory and per user.
+memory, as views of the :class:`geo.territory.Territory`), so it is computed once per territory and per user.
 
 Public functions
 ----------------
@@ -30,7 +30,6 @@ units_geojson_path, departements_geojson_path, display_cache_dir
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 import threading
@@ -43,9 +42,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.paths import cache_dir, departements_dir
+from geo.paths import cache_dir
 from geo.projections import LAMBERT93, WGS84
-from geo.territory import DEPARTEMENT_NAMES, load_units, territory_fingerprint
+from geo.territory import DEPARTEMENT_NAMES, Territory, as_territory
 
 __all__ = [
     "MAX_BYTES", "TARGET_BYTES", "COORD_DECIMALS", "UNIT_PROPERTIES",
@@ -94,31 +93,30 @@ def display_cache_dir() -> Path:
     return path
 
 
-def _key(directory: Path | str | None) -> str:
-    return f"{territory_fingerprint(_directory(directory))}-v{FORMAT_VERSION}"
+def _key(territory: Territory) -> str:
+    return f"{territory.fingerprint}-v{FORMAT_VERSION}"
 
 
-def _directory(directory: Path | str | None) -> Path:
-    return Path(directory or departements_dir()).resolve()
-
-
-def units_geojson_path(directory: Path | str | None = None) -> Path:
-    """Cached units GeoJSON file, built if missing."""
-    path = display_cache_dir() / f"units-{_key(directory)}.geojson"
+def _path(kind: str, territory) -> Path:
+    """The cached GeoJSON file of ``kind`` (units, departements), built if missing."""
+    t = as_territory(territory)
+    path = display_cache_dir() / f"{kind}-{_key(t)}.geojson"
     if not path.exists():
-        _build_and_store(str(_directory(directory)))
+        _build_and_store(t)
     return path
 
 
-def departements_geojson_path(directory: Path | str | None = None) -> Path:
+def units_geojson_path(territory=None) -> Path:
+    """Cached units GeoJSON file, built if missing (``territory``: a Territory, its directory or None)."""
+    return _path("units", territory)
+
+
+def departements_geojson_path(territory=None) -> Path:
     """Cached department outlines GeoJSON file, built if missing."""
-    path = display_cache_dir() / f"departements-{_key(directory)}.geojson"
-    if not path.exists():
-        _build_and_store(str(_directory(directory)))
-    return path
+    return _path("departements", territory)
 
 
-def units_geojson(directory: Path | str | None = None) -> str:
+def units_geojson(territory=None) -> str:
     """All units as a compact GeoJSON FeatureCollection (at most :data:`MAX_BYTES`).
 
     Features are in ``load_units()`` order; properties are :data:`UNIT_PROPERTIES`.
@@ -130,36 +128,34 @@ def units_geojson(directory: Path | str | None = None) -> str:
     >>> len(collection["features"])
     4033
     """
-    return _read_cached("units", str(_directory(directory)))
+    return _read("units", territory)
 
 
-def departements_geojson(directory: Path | str | None = None) -> str:
+def departements_geojson(territory=None) -> str:
     """Department outlines as GeoJSON (properties ``departement``, ``nom``, ``label_lon``, ``label_lat``)."""
-    return _read_cached("departements", str(_directory(directory)))
+    return _read("departements", territory)
 
 
-@functools.lru_cache(maxsize=8)
-def _read_cached(kind: str, directory: str) -> str:
-    path = display_cache_dir() / f"{kind}-{_key(directory)}.geojson"
-    if not path.exists():
-        _build_and_store(directory)
-    return path.read_text(encoding="utf-8")
+def _read(kind: str, territory) -> str:
+    """The GeoJSON text of ``kind``, read once per territory (one of its views)."""
+    t = as_territory(territory)
+    return t.view(("display", kind), lambda: _path(kind, t).read_text(encoding="utf-8"))
 
 
 _BUILD_LOCK = threading.Lock()
 
 
-def _build_and_store(directory: str) -> None:
+def _build_and_store(territory: Territory) -> None:
     # One build per process at a time: the app's preload thread and a page may both ask.
     with _BUILD_LOCK:
-        key = _key(directory)
+        key = _key(territory)
         if all((display_cache_dir() / f"{kind}-{key}.geojson").exists() for kind in ("units", "departements")):
             return
-        _build_and_store_unlocked(directory, key)
+        _build_and_store_unlocked(territory, key)
 
 
-def _build_and_store_unlocked(directory: str, key: str) -> None:
-    built = build_display(directory)
+def _build_and_store_unlocked(territory: Territory, key: str) -> None:
+    built = build_display(territory)
     for kind, text in (("units", built.units), ("departements", built.departements)):
         path = display_cache_dir() / f"{kind}-{key}.geojson"
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # another process may be writing too
@@ -167,14 +163,14 @@ def _build_and_store_unlocked(directory: str, key: str) -> None:
         tmp.replace(path)
 
 
-def build_display(directory: Path | str | None = None, max_bytes: int = TARGET_BYTES,
+def build_display(territory=None, max_bytes: int = TARGET_BYTES,
                   decimals: int = COORD_DECIMALS) -> DisplayBuild:
     """Simplify the territory's coverage to the smallest tolerance that fits ``max_bytes``.
 
     Parameters
     ----------
-    directory
-        Department files (default: the committed territory).
+    territory : Territory, path or None
+        The territory or its department files (default: the committed territory).
     max_bytes
         Size the units GeoJSON must not exceed.
     decimals
@@ -191,8 +187,9 @@ def build_display(directory: Path | str | None = None, max_bytes: int = TARGET_B
         ``max_bytes`` (the message gives the size reached).
     """
     started = time.perf_counter()
-    units = load_units(directory)
-    geoms = units.to_crs(LAMBERT93).geometry.to_numpy()
+    t = as_territory(territory)
+    units = t.units
+    geoms = t.units_lambert93.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         raise ValueError(f"{int(missing.sum())} units have no geometry "
@@ -322,27 +319,29 @@ def _label_points(units: pd.DataFrame) -> list[tuple[str, str, float, float]]:
     return rows
 
 
-@functools.lru_cache(maxsize=4)
-def _display_units_cached(directory: str) -> gpd.GeoDataFrame:
-    collection = json.loads(_read_cached("units", directory))
+def _display_frame(territory: Territory) -> gpd.GeoDataFrame:
+    collection = json.loads(units_geojson(territory))
     frame = gpd.GeoDataFrame.from_features(collection["features"], crs=WGS84)
     return frame[list(UNIT_PROPERTIES) + ["geometry"]]
 
 
-def display_units(directory: Path | str | None = None) -> gpd.GeoDataFrame:
-    """The simplified units (EPSG:4326), same order as ``load_units()``. Shared: copy before changing."""
-    return _display_units_cached(str(_directory(directory)))
+def display_units(territory=None) -> gpd.GeoDataFrame:
+    """The simplified units (EPSG:4326), same order as ``load_units()``. Shared: copy before changing.
+
+    Built once per territory (one of its views).
+    """
+    t = as_territory(territory)
+    return t.view("display_units", lambda: _display_frame(t))
 
 
-def departement_labels(directory: Path | str | None = None) -> list[dict]:
+def departement_labels(territory=None) -> list[dict]:
     """One label per department: ``{"departement", "nom", "lon", "lat"}`` (a point well inside)."""
-    features = json.loads(departements_geojson(directory))["features"]
+    features = json.loads(departements_geojson(territory))["features"]
     return [{"departement": f["properties"]["departement"], "nom": f["properties"]["nom"],
              "lon": f["properties"]["label_lon"], "lat": f["properties"]["label_lat"]} for f in features]
 
 
-def dissolve_geojson(labels, properties: dict | None = None,
-                     directory: Path | str | None = None) -> str:
+def dissolve_geojson(labels, properties: dict | None = None, territory=None) -> str:
     """Outlines of groups of units, from the simplified (gap-free) units.
 
     Parameters
@@ -358,7 +357,7 @@ def dissolve_geojson(labels, properties: dict | None = None,
     str
         A FeatureCollection with one feature per label (property ``label``).
     """
-    shapes = display_units(directory).geometry.to_numpy()
+    shapes = display_units(territory).geometry.to_numpy()
     labels = pd.Series(list(labels))
     if len(labels) != len(shapes):
         raise ValueError(f"labels has {len(labels)} values; expected one per unit ({len(shapes)})")

@@ -17,7 +17,7 @@ Gazetteer
     The look-ups over the territory's units (``by_code``, ``by_postal_code``,
     ``search``, ``match``, ``unit``).
 gazetteer
-    The cached gazetteer of the committed territory.
+    The gazetteer of a territory (kept by its :class:`geo.territory.Territory`).
 LookupResult
     What :meth:`Gazetteer.match` found and how.
 
@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import math
 import re
 import unicodedata
-from pathlib import Path
 
 import pandas as pd
 
@@ -482,15 +480,15 @@ class Gazetteer:
         return LookupResult([], None, False, "aucune localisation")
 
 
-@functools.lru_cache(maxsize=4)
-def _gazetteer_cached(directory: str) -> Gazetteer:
-    from geo.territory import load_units
+def gazetteer(territory=None) -> Gazetteer:
+    """The gazetteer of a territory, built once per territory (a view of :class:`geo.territory.Territory`).
 
-    return Gazetteer(load_units(directory))
+    Parameters
+    ----------
+    territory : Territory, path or None
+        The territory (default: the process-wide committed one), or its directory.
+    """
+    from geo.territory import as_territory
 
-
-def gazetteer(directory: Path | str | None = None) -> Gazetteer:
-    """The gazetteer of the committed territory (built once, then cached)."""
-    from geo.paths import departements_dir
-
-    return _gazetteer_cached(str(Path(directory or departements_dir()).resolve()))
+    t = as_territory(territory)
+    return t.view("gazetteer", lambda: Gazetteer(t.units))

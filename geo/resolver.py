@@ -44,7 +44,8 @@ resolve, resolve_fields, resolve_many
 Resolution, Candidate
     What was found.
 Resolver, resolver
-    The index over a territory (built once per territory, then cached).
+    The index over a territory (built once per territory: a view of its
+    :class:`geo.territory.Territory`).
 FOUND, CORRECTED, AMBIGUOUS, NOT_FOUND, STATUSES
     The statuses.
 """
@@ -54,7 +55,6 @@ import bisect
 import dataclasses
 import functools
 import re
-from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -539,19 +539,21 @@ def _allowed_distance(key: str) -> int:
     return 1 if letters < 12 else 2 if letters < 18 else 3
 
 
-@functools.lru_cache(maxsize=4)
-def _resolver_cached(directory: str) -> Resolver:
-    return Resolver(gazetteer(directory))
+def resolver(territory=None) -> Resolver:
+    """The resolver of a territory, built once per territory (a view of :class:`geo.territory.Territory`).
+
+    Parameters
+    ----------
+    territory : Territory, path or None
+        The territory (default: the process-wide committed one), or its directory.
+    """
+    from geo.territory import as_territory
+
+    t = as_territory(territory)
+    return t.view("resolver", lambda: Resolver(gazetteer(t)))
 
 
-def resolver(directory: Path | str | None = None) -> Resolver:
-    """The resolver of the committed territory (built once, then cached)."""
-    from geo.paths import departements_dir
-
-    return _resolver_cached(str(Path(directory or departements_dir()).resolve()))
-
-
-def resolve(text, *, directory=None) -> Resolution:
+def resolve(text, *, territory=None, directory=None) -> Resolution:
     """Resolve a place as people type it.
 
     Parameters
@@ -560,8 +562,10 @@ def resolve(text, *, directory=None) -> Resolution:
         A postal code, an INSEE code, a name, a postal code and a name in any
         order ("69290 Craponne", "Craponne (69290)"), "Lyon 8e", "Lyon 8",
         "St Genis les Ollieres", a name with its department ("Saint-Didier (38)").
+    territory : geo.territory.Territory, optional
+        The territory (the process-wide committed one by default).
     directory : path, optional
-        Territory directory (the committed one by default).
+        Territory directory, when no ``territory`` is given.
 
     Returns
     -------
@@ -576,10 +580,11 @@ def resolve(text, *, directory=None) -> Resolution:
     >>> r = resolve("Anecy"); r.status, r.codes[0]
     ('ambiguous', '74010')
     """
-    return resolver(directory).resolve(text)
+    return resolver(territory or directory).resolve(text)
 
 
-def resolve_fields(code_insee=None, postal_code=None, name=None, *, directory=None) -> Resolution:
+def resolve_fields(code_insee=None, postal_code=None, name=None, *, territory=None,
+                   directory=None) -> Resolution:
     """Resolve the location columns of a row (INSEE code, postal code, town), any of them missing.
 
     An INSEE code in its own column is read as an INSEE code (a former
@@ -588,12 +593,12 @@ def resolve_fields(code_insee=None, postal_code=None, name=None, *, directory=No
     column as free text (so a postal code typed there is read as
     :func:`resolve` reads it).
     """
-    return resolver(directory).resolve_fields(code_insee, postal_code, name)
+    return resolver(territory or directory).resolve_fields(code_insee, postal_code, name)
 
 
-def resolve_many(texts, *, directory=None) -> list[Resolution]:
+def resolve_many(texts, *, territory=None, directory=None) -> list[Resolution]:
     """Resolve a list of free texts: the same answers as :func:`resolve`, each distinct text once."""
-    r = resolver(directory)
+    r = resolver(territory or directory)
     cache: dict[str, Resolution] = {}
     out = []
     for text in texts:

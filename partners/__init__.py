@@ -9,7 +9,8 @@ Modules
 model       Partner, PARTNER_TYPES, register_partner_type, ZONE_TYPES, PRECISIONS
 validation  validate_finess, validate_rpps, validate_adeli, normalize_phone, validate_email,
             validate_position, check_partner, ValidationError
-places      Places: sector units, INSEE/postal resolution, point in territory; locate_partner
+places      Places: sector units, INSEE/postal resolution, point in territory (places_of(territory):
+            one per Territory); locate_partner
 store       SQLite tables with history: save_partner, delete_partner, set_communes, undo, redo,
             purge_demo (one undoable change), get_partner, find_partner, list_partners (demo partners
             only while no real one exists, labels), partner_history, count_partners; optimistic

@@ -43,17 +43,25 @@ class Places:
 
     Parameters
     ----------
-    units
-        The sector units (``geo.territory.load_units()`` by default).
+    territory
+        A :class:`geo.territory.Territory` (default: the process-wide committed one), or a frame of
+        sector units (then a territory of its own, e.g. a test subset). Prefer :func:`places_of`,
+        which keeps one :class:`Places` per territory.
     """
 
-    def __init__(self, units=None):
-        from geo.territory import load_units, reference_points
+    def __init__(self, territory=None):
+        from geo.territory import Territory, as_territory, reference_points
 
-        self.units = load_units() if units is None else units
+        if territory is None or isinstance(territory, Territory):
+            self.territory = as_territory(territory)
+            self.units = self.territory.units
+            self.reference_xy = self.territory.reference_xy
+        else:
+            self.territory = None
+            self.units = territory
+            self.reference_xy = reference_points(self.units)
         self.codes = self.units["code_insee"].to_numpy()
         self.index = {code: i for i, code in enumerate(self.codes)}
-        self.reference_xy = reference_points(self.units)
         self.departements = frozenset(self.units["departement"])
         self.mairie_lonlat = self.units[["mairie_lon", "mairie_lat"]].to_numpy(dtype=float)
         self.names = self.units["nom"].to_numpy()
@@ -63,11 +71,11 @@ class Places:
     # -- gazetteer --------------------------------------------------------------
     @property
     def gazetteer(self):
-        """``geo.lookup.gazetteer()`` (old codes, postal codes, names)."""
+        """The territory's gazetteer (``geo.lookup.gazetteer``: old codes, postal codes, names)."""
         if self._gazetteer is None:
             from geo.lookup import gazetteer
 
-            self._gazetteer = gazetteer()
+            self._gazetteer = gazetteer(self.territory)
         return self._gazetteer
 
     def by_code(self, code: str) -> list[str]:
@@ -152,7 +160,7 @@ class Places:
     def _tree(self):
         from geo.territory import units_lambert93
 
-        geoms = units_lambert93(self.units).geometry.to_numpy()
+        geoms = units_lambert93(self.territory or self.units).geometry.to_numpy()
         return shapely.STRtree(geoms), geoms
 
     def locate(self, lonlat: np.ndarray) -> np.ndarray:
@@ -321,10 +329,17 @@ def communes_named(name: str, gazetteer=None) -> list[str]:
     return list(gazetteer.by_name(name))
 
 
-@functools.lru_cache(maxsize=1)
+def places_of(territory=None) -> Places:
+    """The :class:`Places` of a territory (default: the committed one), built once per territory."""
+    from geo.territory import as_territory
+
+    t = as_territory(territory)
+    return t.view("places", lambda: Places(t))
+
+
 def default_places() -> Places:
-    """The shared :class:`Places` of the committed territory."""
-    return Places()
+    """The shared :class:`Places` of the committed territory (:func:`places_of` of the default territory)."""
+    return places_of()
 
 
 @functools.lru_cache(maxsize=4)

@@ -73,6 +73,7 @@ from geo.lookup import gazetteer
 from geo.safe_export import safe_frame
 from geo.patients import LOCATION_ROLES, cell_text, place_rows, read_table
 from geo.resolver import AMBIGUOUS, Resolution, resolve, resolve_fields
+from geo.territory import Territory
 
 __all__ = [
     "Routing", "Referral", "RoutedBatch", "route_file", "read_plan_people", "nearest_partners",
@@ -164,7 +165,8 @@ def _first_nonempty(frame: pd.DataFrame, column: str) -> dict[str, str]:
 
 
 # -- nearest partners per unit ----------------------------------------------------------------------
-def nearest_partners(conn, types=DEFAULT_TYPES, places=None) -> dict[str, dict[str, tuple[str, float]]]:
+def nearest_partners(conn, types=DEFAULT_TYPES, places=None,
+                     territory=None) -> dict[str, dict[str, tuple[str, float]]]:
     """The nearest partner of each type for every unit: ``{type: {code_insee: (name, km)}}``.
 
     One batch k-d tree query per type (:func:`partners.nearest_for_units`).
@@ -179,7 +181,9 @@ def nearest_partners(conn, types=DEFAULT_TYPES, places=None) -> dict[str, dict[s
     types : sequence of str
         Partner types (:data:`partners.PARTNER_TYPES` keys).
     places : partners.Places, optional
-        The territory (the committed one by default).
+        The partners' view of the territory (default: that of ``territory``).
+    territory : geo.territory.Territory, optional
+        The territory (the process-wide committed one by default).
 
     Returns
     -------
@@ -188,9 +192,9 @@ def nearest_partners(conn, types=DEFAULT_TYPES, places=None) -> dict[str, dict[s
     """
     import partners
     from partners.model import ZONE_TYPES
-    from partners.places import default_places, to_lambert93
+    from partners.places import places_of, to_lambert93
 
-    places = places or default_places()
+    places = places or places_of(territory)
     result: dict[str, dict[str, tuple[str, float]]] = {}
     for type_ in types:
         frame = partners.nearest_for_units(conn, type_, k=1, places=places)
@@ -277,6 +281,8 @@ class Routing:
     explain : callable
         ``explain(code, params) -> str``: the sentence of a reason or status
         code (``app.messages.render_code``; :func:`plain_explain` by default).
+    territory : geo.territory.Territory or None
+        The territory places are resolved in (None: the process-wide committed one).
 
     Examples
     --------
@@ -294,10 +300,11 @@ class Routing:
     types: tuple[str, ...] = DEFAULT_TYPES
     warnings: list[str] = dataclasses.field(default_factory=list)
     explain: Explain = plain_explain
+    territory: Territory | None = None
 
     @classmethod
     def from_plan(cls, plan, team=None, partners=None, types=DEFAULT_TYPES,
-                  explain: Explain | None = None) -> "Routing":
+                  explain: Explain | None = None, territory=None) -> "Routing":
         """A routing from a plan and, optionally, a workers table and the nearest partners.
 
         Parameters
@@ -330,7 +337,7 @@ class Routing:
         referents = _first_nonempty(frame, "referent")
         groups = _first_nonempty(frame, "groupe")
         warnings: list[str] = []
-        g = gazetteer()
+        g = gazetteer(territory)
         unknown = [c for c in sectors if c not in g]
         if unknown:
             warnings.append(f"{len(unknown)} code(s) du plan ne sont pas des communes du territoire "
@@ -352,12 +359,12 @@ class Routing:
                 warnings.append(f"secteur(s) sans groupe dans la liste des référents : {', '.join(orphans[:10])}")
         partners = partners or {}
         types = tuple(t for t in types)
-        return cls(sectors, referents, groups, partners, types, warnings, explain or plain_explain)
+        return cls(sectors, referents, groups, partners, types, warnings, explain or plain_explain, territory)
 
     def unit(self, code: str, resolution: Resolution | None = None) -> Referral:
         """Route a known unit code (picked by the user among candidates, or resolved)."""
-        resolution = resolution or resolve_fields(code_insee=code)
-        g = gazetteer()
+        resolution = resolution or resolve_fields(code_insee=code, territory=self.territory)
+        g = gazetteer(self.territory)
         name = str(g.unit(code)["nom"]) if code in g else ""
         sector = self.sectors.get(code, "")
         found = {t: self.partners[t][code] for t in self.types if code in self.partners.get(t, {})}
@@ -374,8 +381,9 @@ class Routing:
         :func:`geo.resolver.resolve_fields` reads a row.
         """
         if text is not None:
-            return self.referral(resolve(text))
-        return self.referral(resolve_fields(code_insee=code_insee, postal_code=postal_code, name=name))
+            return self.referral(resolve(text, territory=self.territory))
+        return self.referral(resolve_fields(code_insee=code_insee, postal_code=postal_code, name=name,
+                                            territory=self.territory))
 
     def referral(self, resolution: Resolution) -> Referral:
         """Route a resolved place: its unit, or for an ambiguous place the sector all candidates share."""
@@ -524,7 +532,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
     table = read_table(source, filename)
     header = [cell_text(h) for h in table.header]
     location = [role for role in LOCATION_ROLES if role in table.columns]
-    g = gazetteer()
+    g = gazetteer(routing.territory)
     rows: list[list] = []
     unplaced: list[dict] = []
     reasons: Counter = Counter()
@@ -577,7 +585,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
 
 
 # -- what a user types -----------------------------------------------------------------------------
-def suggest(text, limit: int = 10) -> list[str]:
+def suggest(text, limit: int = 10, territory=None) -> list[str]:
     """Units for what a user types, most likely first: the resolver's answer or candidates.
 
     A name (case, accents, hyphens, "ST"/"STE", old commune names do not
@@ -589,12 +597,12 @@ def suggest(text, limit: int = 10) -> list[str]:
     >>> suggest("ste foy les lyon")[:1], suggest("69003 lyon")
     (['69202'], ['69383'])
     """
-    return resolve(text).codes[:limit]
+    return resolve(text, territory=territory).codes[:limit]
 
 
-def unit_label(code: str) -> str:
+def unit_label(code: str, territory=None) -> str:
     """``"Lyon 3e Arrondissement (69003) — 69"``: name, postal code(s), department."""
-    g = gazetteer()
+    g = gazetteer(territory)
     if code not in g:
         return str(code)
     unit = g.unit(code)

@@ -133,3 +133,117 @@ def test_build_rejects_unknown_departement(tmp_path):
 
     with pytest.raises(ValueError, match="unknown department code.*99"):
         build(["01", "99"], tmp_path)
+
+
+# -- one Territory object: each view built once, nothing built on import --------------------------------
+def test_the_default_territory_is_one_object_whose_views_are_built_once():
+    from geo.adjacency import neighbours, unit_edges
+    from geo.display import display_units, units_geojson
+    from geo.lookup import gazetteer
+    from geo.resolver import resolver
+    from geo.territory import Territory, load_units, territory
+    from partners.places import default_places, places_of
+
+    t = territory()
+    assert isinstance(t, Territory) and territory() is t and territory(t.directory) is t
+    # The old functions are delegates of the default territory's views.
+    assert load_units() is t.units and load_units(t.directory) is t.units
+    assert reference_points() is t.reference_xy and reference_points(t.units) is t.reference_xy
+    assert units_lambert93() is t.units_lambert93
+    assert load_departements() is t.departement_outlines
+    assert gazetteer() is gazetteer(t) is gazetteer(t.directory)
+    assert resolver() is resolver(t) and resolver(t).g is gazetteer(t)
+    assert unit_edges() is unit_edges(t) and neighbours() is neighbours(t)
+    assert display_units() is display_units(t) and units_geojson() is units_geojson(t)
+    assert default_places() is places_of(t) and places_of(t).units is t.units
+    assert places_of(t).reference_xy is t.reference_xy and places_of(t).gazetteer is gazetteer(t)
+    assert {"units", "reference_xy", "gazetteer", "resolver", "edges", "places", "display_units"} <= set(t.built())
+
+
+def test_a_new_territory_builds_only_the_views_asked_for(tmp_path):
+    from geo.lookup import gazetteer
+    from geo.resolver import resolve
+    from geo.territory import Territory, territory
+
+    with pytest.raises(FileNotFoundError):
+        Territory.load(tmp_path)  # no department file
+    t = Territory.load()
+    assert t is not territory() and t.built() == []  # reading the files waits for a view
+    g = gazetteer(t)
+    assert g is not gazetteer(territory()) and g.by_postal_code("69003") == ["69383"]
+    assert set(t.built()) == {"units", "gazetteer"}  # not the adjacency, the display, the resolver...
+    assert resolve("Lyon 8e", territory=t).code == "69388"
+    assert set(t.built()) == {"units", "gazetteer", "resolver"}
+    # Same figures as the default territory's, from its own frame.
+    assert t.units is not territory().units
+    assert np.array_equal(t.reference_xy, territory().reference_xy)
+    with pytest.raises(AttributeError):
+        t.units = territory().units  # frozen-ish: views are built, never assigned
+
+
+def test_territory_ground_views(units):
+    from geo.territory import territory
+
+    t = territory()
+    assert len(t.codes) == len(t.names) == 4033 and t.position["69383"] == list(t.codes).index("69383")
+    assert t.departements == DEPARTEMENTS
+    # Reference points in both projections; the Lambert-93 ones are the WGS84 ones projected.
+    assert t.reference_lonlat.shape == t.reference_xy.shape == (4033, 2)
+    assert np.allclose(reference_points(units.copy()), t.reference_xy)
+    lat, lon = t.label_points
+    assert np.isfinite(lat).all() and np.isfinite(lon).all()
+    # Every unit is in one EPCI of the table, and each EPCI is listed once.
+    assert t.epcis["epci_code"].is_unique and t.epcis["units"].sum() == 4033
+    assert set(t.epcis["departement"]) <= set(DEPARTEMENTS)
+
+
+def test_a_view_is_built_once_when_threads_ask_together():
+    import threading
+
+    from geo.territory import Territory
+
+    t = Territory()
+    calls = []
+    start = threading.Barrier(8)
+
+    def ask():
+        start.wait()
+        t.view("slow", lambda: calls.append(1) or object())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and t.built() == ["slow"]
+
+
+def test_the_sector_context_and_services_use_the_territory_given():
+    from geo.adjacency import unit_edges
+    from geo.sectors.context import build_context
+    from geo.territory import territory
+
+    t = territory()
+    context = build_context({"69383": 5}, territory=t)
+    assert np.array_equal(context.codes, t.codes) and np.array_equal(context.xy, t.reference_xy)
+    assert np.array_equal(context.edges, unit_edges(t)) and context.patients.sum() == 5
+
+
+def test_importing_geo_and_partners_builds_nothing_and_never_imports_streamlit():
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, sys\n"
+        "import geo, partners\n"
+        "import geo.territory, geo.lookup, geo.resolver, geo.adjacency, geo.display, geo.patients\n"
+        "import geo.sectors, geo.sectors.context, partners.places, partners.query\n"
+        "from geo.territory import Territory, _territory_of\n"
+        "assert 'streamlit' not in sys.modules, 'streamlit imported'\n"
+        "assert _territory_of.cache_info().currsize == 0, 'default territory created on import'\n"
+        "assert not [o for o in gc.get_objects() if isinstance(o, Territory)], 'a Territory exists'\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

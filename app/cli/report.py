@@ -88,6 +88,7 @@ def _ars(args) -> int:
     from app.cli._inputs import counts as read_counts
     from app.cli._inputs import plan_record
     from services.reports import partner_inputs
+    from geo.territory import territory
     from services.reports.run import ars_report_for
 
     max_km = _max_km(args.max_km)
@@ -104,7 +105,7 @@ def _ars(args) -> int:
 
     earlier = earlier_releases(conn, counts_fingerprint(counts))
     report = ars_report_for(conn, record, counts, plan_label=record.label, counts_label=counts_label,
-                            demo_patients=demo_patients, max_km=max_km, earlier=earlier)
+                            demo_patients=demo_patients, max_km=max_km, earlier=earlier, territory=territory())
     for path in report.write(args.out, conn=conn):
         print(path)
     cells = report.cell_counts()
@@ -117,6 +118,7 @@ def _ars(args) -> int:
 def _fiche(args) -> int:
     from app.cli._inputs import counts as read_counts
     from app.cli._inputs import plan_record
+    from geo.territory import territory
     from services.reports.fiche import build_sheet
 
     conn = _directory(args)
@@ -127,7 +129,7 @@ def _fiche(args) -> int:
         raise CommandError(f"--sector: {args.sector!r} is not a sector of {record.label}; sectors are "
                            f"{', '.join(sectors[:20])}{' ...' if len(sectors) > 20 else ''}")
     sheet = build_sheet(conn, record, args.sector, patients=counts, plan_label=record.label,
-                        demo_patients=demo_patients)
+                        demo_patients=demo_patients, territory=territory())
     if sheet.demo:
         print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)

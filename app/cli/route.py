@@ -63,6 +63,7 @@ def _route(args) -> int:
     from app.cli._inputs import database, plan_record
     from geo.patients import PatientFileError
     from app.messages import render_code
+    from geo.territory import territory
     from services.routing import Routing, nearest_partners, route_file
     import partners
     from partners.demo import DEMO_SOURCE
@@ -73,7 +74,9 @@ def _route(args) -> int:
     record = plan_record(args, conn)
     print(f"plan: {record.label}", file=sys.stderr)
     directory = partners.list_partners(conn)
-    routing = Routing.from_plan(record, partners=nearest_partners(conn), explain=render_code)
+    land = territory()
+    routing = Routing.from_plan(record, partners=nearest_partners(conn, territory=land), explain=render_code,
+                                territory=land)
     for warning in routing.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not len(directory):

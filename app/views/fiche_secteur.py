@@ -28,7 +28,7 @@ sectors = record.sectors
 sector = st.selectbox("Secteur", sectors, key="fiche_sector")
 try:
     sheet = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
-                        demo_patients=counts_are_demo, with_map=False)
+                        demo_patients=counts_are_demo, with_map=False, territory=resources.territory())
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
     st.error(f"Fiche impossible à établir : {french(exc)}")
     st.stop()
@@ -80,7 +80,7 @@ prepared_key = (plan_label, sector, counts_label, tuple(sorted(record.groups.ite
 if st.session_state.get("fiche_prepared", (None,))[0] != prepared_key:
     with st.spinner("Carte et mise en page de la fiche…"):
         full = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
-                           demo_patients=counts_are_demo)
+                           demo_patients=counts_are_demo, territory=resources.territory())
         st.session_state["fiche_prepared"] = (prepared_key, full.pdf_bytes(), full.html().encode("utf-8"))
 _, pdf, page = st.session_state["fiche_prepared"]
 buttons[0].download_button("Fiche (PDF)", pdf, f"{stem}.pdf", "application/pdf", key="fiche_pdf")

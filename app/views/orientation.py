@@ -33,7 +33,7 @@ if record is None:
 directory = resources.partner_table()
 plan_label, plan_is_demo = record.label, record.demo
 routing = Routing.from_plan(record, partners=resources.nearest_by_unit(resources.directory_version()),
-                            explain=render_code)
+                            explain=render_code, territory=resources.territory())
 st.caption(f"Plan : {plan_label}" + (f" — fait sur les patients : {record.counts_label}" if record.counts_label
                                       else "") + (" — équipe enregistrée avec la version" if record.team else ""))
 if plan_is_demo:

@@ -81,7 +81,7 @@ class SectorContext:
         return dataclasses.replace(self, patients=patients, load=load)
 
 
-def build_context(counts=None, *, units=None, edges=None, weights=None) -> SectorContext:
+def build_context(counts=None, *, units=None, edges=None, weights=None, territory=None) -> SectorContext:
     """Arrays of the territory (default: the committed one) with the given patient counts.
 
     Parameters
@@ -90,27 +90,33 @@ def build_context(counts=None, *, units=None, edges=None, weights=None) -> Secto
         DataFrame ``code_insee, patients``, a Series indexed by code, a mapping,
         or None (no patients yet).
     units, edges
-        A GeoDataFrame of units and its neighbour pairs (default: the committed territory).
+        A GeoDataFrame of units and its neighbour pairs (default: the territory's).
     weights
         Optional per-unit load multiplier (mapping or Series by code); missing codes weigh 1.
+    territory
+        A :class:`geo.territory.Territory` (default: the process-wide committed one) whose
+        units, neighbour pairs, Lambert-93 geometry and reference points are used when no
+        ``units`` are given.
     """
-    from geo.territory import load_units, reference_points, units_lambert93
+    from geo.territory import as_territory, reference_points, units_lambert93
 
+    source = units  # what the Lambert-93 geometry, reference points and border cache come from
     if units is None:
-        units = load_units()
+        source = as_territory(territory)
+        units = source.units
         if edges is None:
             from geo.adjacency import unit_edges
-            edges = unit_edges()
+            edges = unit_edges(source)
     elif edges is None:
         raise ValueError("edges must be given with units")
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    l93 = units_lambert93(units).geometry.to_numpy()
-    shared = shared_border_km(l93, edges, units)
+    l93 = units_lambert93(source).geometry.to_numpy()
+    shared = shared_border_km(l93, edges, source)
     import shapely
     context = SectorContext(
         codes=units["code_insee"].astype(str).to_numpy(),
         names=units["nom"].astype(str).to_numpy() if "nom" in units else units["code_insee"].astype(str).to_numpy(),
-        xy=reference_points(units),
+        xy=reference_points(source),
         patients=np.zeros(len(units)), load=np.zeros(len(units)),
         population=units["population"].to_numpy(dtype=float) if "population" in units else np.zeros(len(units)),
         area_km2=shapely.area(l93) / 1e6,
@@ -127,16 +133,20 @@ def build_context(counts=None, *, units=None, edges=None, weights=None) -> Secto
 def shared_border_km(geoms_l93: np.ndarray, edges: np.ndarray, units=None, tolerance_m: float = 30.0) -> np.ndarray:
     """Length (km) of border each neighbour pair shares, measured with the adjacency's tolerance.
 
-    Cached on disk per territory fingerprint when ``units`` is the committed territory.
+    Cached on disk per territory fingerprint when ``units`` is a Territory or the committed units.
     """
     import shapely
 
     cache = None
     try:
         from geo.paths import cache_dir
-        from geo.territory import load_units, territory_fingerprint
-        if units is load_units():
-            cache = Path(cache_dir()) / f"shared-borders-{territory_fingerprint()}-{len(edges)}.npy"
+        from geo.territory import Territory, load_units
+        territory = units if isinstance(units, Territory) else None
+        if territory is None and units is load_units():
+            from geo.territory import territory as default_territory
+            territory = default_territory()
+        if territory is not None:
+            cache = Path(cache_dir()) / f"shared-borders-{territory.fingerprint}-{len(edges)}.npy"
             if cache.exists():
                 return np.load(cache)
     except FileNotFoundError:  # pragma: no cover - no committed territory

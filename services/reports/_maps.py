@@ -18,7 +18,6 @@ it, wrapped to the column (so they are never cut).
 """
 from __future__ import annotations
 
-import functools
 import io
 import math
 from collections.abc import Sequence
@@ -80,12 +79,18 @@ class MapImage:
     outside: list = field(default_factory=list)
 
 
-@functools.lru_cache(maxsize=2)
-def _unit_polygons() -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray]:
-    """(codes, exterior rings, owner unit of each ring) of the display units."""
+def _unit_polygons(territory=None) -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray]:
+    """(codes, exterior rings, owner unit of each ring) of the display units (a view of the territory)."""
+    from geo.territory import as_territory
+
+    t = as_territory(territory)
+    return t.view("report_unit_polygons", lambda: _polygons_of(t))
+
+
+def _polygons_of(territory) -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray]:
     from geo.display import display_units
 
-    frame = display_units()
+    frame = display_units(territory)
     rings, owner = [], []
     for i, geom in enumerate(frame.geometry):
         for part in shapely.get_parts(geom):
@@ -94,14 +99,21 @@ def _unit_polygons() -> tuple[tuple[str, ...], list[np.ndarray], np.ndarray]:
     return tuple(frame["code_insee"].astype(str)), rings, np.asarray(owner)
 
 
-@functools.lru_cache(maxsize=2)
-def _department_lines() -> list[np.ndarray]:
+def _department_lines(territory=None) -> list[np.ndarray]:
+    """Department outlines of the display geometry (a view of the territory)."""
+    from geo.territory import as_territory
+
+    t = as_territory(territory)
+    return t.view("report_department_lines", lambda: _lines_of(t))
+
+
+def _lines_of(territory) -> list[np.ndarray]:
     import json
 
     from geo.display import departements_geojson
 
     lines = []
-    for feature in json.loads(departements_geojson())["features"]:
+    for feature in json.loads(departements_geojson(territory))["features"]:
         geom = shapely.geometry.shape(feature["geometry"])
         for part in shapely.get_parts(geom):
             lines.append(np.asarray(part.exterior.coords)[:, :2])

@@ -456,7 +456,7 @@ def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Serie
 
 def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, team=None,
                 plan_label: str = "", demo_patients: bool = False, around_km: float = AROUND_KM,
-                date: dt.date | None = None, with_map: bool = True) -> SectorSheet:
+                date: dt.date | None = None, with_map: bool = True, territory=None) -> SectorSheet:
     """Everything on one sector's sheet.
 
     Parameters
@@ -480,6 +480,8 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
     date : date, optional
     with_map : bool
         Draw the map (False: faster, e.g. for a preview).
+    territory : geo.territory.Territory, optional
+        The territory (default: the process-wide committed one).
 
     Returns
     -------
@@ -497,7 +499,7 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
     from geo.adjacency import unit_edges
     from services.coverage._common import lonlat_to_lambert93
     from services.reports.coverage_data import _plan_series
-    from geo.territory import load_units, reference_points
+    from geo.territory import as_territory
 
     from geo.sectors.record import PlanRecord
 
@@ -506,7 +508,8 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
     sectors_list = french_sorted(plan["sector"].unique())
     if sector not in sectors_list:
         raise SecteursError("reports.unknown_sector", sector=sector, sectors=sectors_list)
-    units = load_units()
+    territory = as_territory(territory)
+    units = territory.units
     sectors = _plan_series(plan[["code_insee", "sector"]], units)
     sectors = sectors.where(sectors != "(hors plan)")
     inside = (sectors == sector).to_numpy()
@@ -517,7 +520,7 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
         members["patients"] = counts.reindex(members["code_insee"]).fillna(0).astype("int64").to_numpy()
     referents, groups = _people(record, team)
 
-    near = neighbour_sectors(sectors.reset_index(drop=True), unit_edges(), sector)
+    near = neighbour_sectors(sectors.reset_index(drop=True), unit_edges(territory), sector)
     neighbours = pd.DataFrame({"secteur": near.index.astype(str),
                                "referent": [referents.get(s, s) for s in near.index],
                                "groupe": [groups.get(s, "") for s in near.index],
@@ -526,7 +529,7 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
     table = directory.list_partners(conn)
     demo_partners = bool(len(table)) and bool((table["source"] == DEMO_SOURCE).any())
     located = table.dropna(subset=["lon", "lat"]).reset_index(drop=True)
-    points = reference_points(units)[inside]
+    points = territory.reference_xy[inside]
     if len(located):
         xy = lonlat_to_lambert93(located["lon"], located["lat"])
         distance, _ = cKDTree(points).query(xy, k=1)

@@ -15,14 +15,18 @@ from services.reports.coverage_data import Coverage, compute_coverage, partner_i
 
 
 def coverage_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, max_km: Mapping[str, float] | None = None,
-                 units=None) -> Coverage:
-    """Coverage of the territory for a plan (record or frame), patient counts and the directory of ``conn``."""
+                 units=None, territory=None) -> Coverage:
+    """Coverage of the territory for a plan (record or frame), patient counts and the directory of ``conn``.
+
+    ``territory`` (a :class:`geo.territory.Territory`, default the process-wide committed one) gives the
+    units unless ``units`` are given.
+    """
     from geo.sectors.record import plan_frame
 
     if units is None:
-        from geo.territory import load_units
+        from geo.territory import as_territory
 
-        units = load_units()
+        units = as_territory(territory).units
     partner_frame, zones, _ = partner_inputs(conn)
     return compute_coverage(units, partner_frame, zones, counts, plan_frame(plan)[["code_insee", "sector"]],
                             max_km=dict(max_km) if max_km else None)
@@ -30,7 +34,7 @@ def coverage_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, max_km
 
 def ars_report_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, plan_label: str, counts_label: str,
                    demo_patients: bool, max_km: Mapping[str, float] | None = None, units=None,
-                   coverage: Coverage | None = None, earlier=None) -> ArsReport:
+                   coverage: Coverage | None = None, earlier=None, territory=None) -> ArsReport:
     """The masked ARS report: coverage (computed unless given), sources, FICTITIOUS labels when any input is.
 
     Parameters
@@ -46,6 +50,8 @@ def ars_report_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, plan
         The counts are FICTITIOUS (the report says so).
     max_km : mapping, optional
         White-zone distance per partner type.
+    units, territory : optional
+        The units, or the :class:`geo.territory.Territory` they come from (default: the committed one).
     coverage : Coverage, optional
         Already computed for the same inputs (the page's cached one).
     earlier : sequence of DataFrame, optional
@@ -56,7 +62,7 @@ def ars_report_for(conn: sqlite3.Connection, plan, counts: pd.DataFrame, *, plan
 
     partner_frame, _, demo_partners = partner_inputs(conn)
     if coverage is None:
-        coverage = coverage_for(conn, plan, counts, max_km=max_km, units=units)
+        coverage = coverage_for(conn, plan, counts, max_km=max_km, units=units, territory=territory)
     sources = sources_lines(patients=counts_label, demo_patients=demo_patients, partners=partner_frame,
                             demo_partners=demo_partners, plan=plan_label)
     if earlier is None:
