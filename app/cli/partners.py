@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from app.cli import CommandError, add_db_argument
 
@@ -161,8 +162,9 @@ def _emit(frame, args) -> int:
 
         text = safe_frame(frame).to_csv(index=False)
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        from geo.reading import write_text
+
+        write_text(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -209,6 +211,11 @@ def _import(args) -> int:
             print(f"  row {item.row} {item.level}: {item.reason}", file=sys.stderr)
         if len(report.rejects) > 20:
             print(f"  ... {len(report.rejects) - 20} more (use --report FILE)", file=sys.stderr)
+    if counts["rejected"] and not (counts["created"] or counts["updated"] or counts["unchanged"]):
+        # Every row rejected is a failed import, not a success with nothing to do.
+        from geo.errors import SecteursError
+
+        raise SecteursError("partners.all_rejected", file=Path(args.file).name, count=counts["rejected"])
     return 0
 
 

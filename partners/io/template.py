@@ -32,6 +32,7 @@ import csv
 import re
 from pathlib import Path
 
+from geo.errors import SecteursError
 from partners.io._common import ReadResult, error, pick_column, read_table
 from partners.model import Partner, PartnerRecord, clean_labels
 
@@ -101,7 +102,7 @@ def write_template(path: str | Path) -> Path:
             help_sheet.append([header, text])
         workbook.save(path)
         return path
-    raise ValueError(f"template path {str(path)!r}: expected a .csv or .xlsx file name")
+    raise SecteursError("partners.template_suffix", file=Path(path).name)
 
 
 def read_template(path: str | Path) -> ReadResult:
@@ -120,8 +121,8 @@ def read_template(path: str | Path) -> ReadResult:
             columns[field] = found
     missing = [name for name in ("type", "name") if name not in columns]
     if missing:
-        raise ValueError(f"{path}: template without column(s) {', '.join(missing)}; "
-                         f"expected the header {';'.join(c[0] for c in COLUMNS)}")
+        raise SecteursError("partners.template_missing_columns", file=Path(path).name, missing=missing,
+                            expected=";".join(c[0] for c in COLUMNS))
     result = ReadResult(format="csv")
     default_source = Path(path).name
     for number, row in rows:
