@@ -144,6 +144,8 @@ def read_plan_record(source, filename: str | None = None, *, team: Team | None =
         raise
     except Exception as exc:  # GDAL, XML, parser errors: all mean "not a readable plan"
         raise SectorError("plans.unreadable", file=Path(name).name, reason=type(exc).__name__) from None
+    if raw.empty:  # a header and no row: nothing to plan, and saving it would erase the sectors
+        raise SectorError("plans.empty_file", file=Path(name).name)
     columns = _plan_columns(raw)
     missing = [c for c in ("code_insee", "sector") if c not in columns]
     if missing:
