@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from app.cli import CommandError, add_db_argument
+from app.cli import add_db_argument
+from geo.errors import SecteursError
 
 FORMATS = ("finess", "rpps", "zones", "csv")
 
@@ -234,7 +235,7 @@ def _nearest(args) -> int:
         try:
             lon, lat = (float(v) for v in args.lonlat.split(","))
         except ValueError:
-            raise CommandError(f"--lonlat {args.lonlat!r}: expected LON,LAT such as 4.85,45.75") from None
+            raise SecteursError("cli.bad_lonlat", value=args.lonlat) from None
         lonlat = (lon, lat)
     frame = nearest(_connect(args), args.type, commune=args.commune, postal_code=args.postal_code,
                     lonlat=lonlat, k=args.k, include_demo=_demo_option(args), labels=args.label,
@@ -304,7 +305,7 @@ def _purge_demo(args) -> int:
     if not args.yes:
         real = "" if has_real_partners(conn) else " (the directory then holds no partner at all)"
         if not sys.stdin.isatty():
-            raise CommandError(f"{count} FICTITIOUS demo partners would be removed{real}; add --yes to confirm")
+            raise SecteursError("cli.purge_needs_yes", count=count, empty_after=not has_real_partners(conn))
         answer = input(f"Remove the {count} FICTITIOUS demo partners{real}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes", "o", "oui"):
             print("nothing removed")

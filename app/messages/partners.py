@@ -173,4 +173,9 @@ MESSAGES: dict = {
     "partners.unknown_format": "format « {format} » inconnu ; formats possibles : {formats}",
     "partners.format_options": "le format « {format} » ne prend pas l'option ou les options {options}",
     "partners.all_rejected": "{file} : aucune ligne importée, les {count} ligne(s) lues sont toutes rejetées",
+    # queries of the directory (CLI and pages)
+    "partners.bad_k": "nombre de partenaires demandé invalide ({k}) : un entier positif est attendu",
+    "partners.one_place_needed": "donner un seul lieu : une commune, un code postal ou des coordonnées (reçu : {given})",
+    "partners.place_not_in_territory": "{what} : aucune commune du territoire ne correspond",
+    "partners.unknown_type": "type de partenaire « {type} » inconnu ; types possibles : {types}",
 }
