@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.cli import add_db_argument
 from geo.errors import SecteursError
+from geo.reading import write_bytes, write_text
 
 ARS_DESCRIPTION = """\
 Write the territorial coverage report for the ARS into DIR:
@@ -131,10 +132,10 @@ def _fiche(args) -> int:
     if sheet.demo:
         print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(sheet.pdf_bytes())
+    write_bytes(args.out, sheet.pdf_bytes())
     print(args.out)
     if args.html is not None:
         args.html.parent.mkdir(parents=True, exist_ok=True)
-        args.html.write_text(sheet.html(), encoding="utf-8")
+        write_text(args.html, sheet.html())
         print(args.html)
     return 0

@@ -33,6 +33,7 @@ import re
 from pathlib import Path
 
 from geo.errors import SecteursError
+from geo.reading import atomic_write
 from partners.io._common import ReadResult, error, pick_column, read_table
 from partners.model import Partner, PartnerRecord, clean_labels
 
@@ -77,7 +78,7 @@ def write_template(path: str | Path) -> Path:
     path = Path(path)
     headers = [c[0] for c in COLUMNS]
     if path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(headers)
             writer.writerow([EXAMPLE.get(h, "") for h in headers])
@@ -100,7 +101,8 @@ def write_template(path: str | Path) -> Path:
         help_sheet.append(["colonne", "contenu"])
         for header, _, _, text in COLUMNS:
             help_sheet.append([header, text])
-        workbook.save(path)
+        with atomic_write(path) as handle:
+            workbook.save(handle)
         return path
     raise SecteursError("partners.template_suffix", file=Path(path).name)
 
