@@ -52,6 +52,7 @@ def _hostile_files(folder: Path) -> dict[str, Path]:
         "long_line_then_ok.csv": b"b" * (LINE_KB * 1024 * 3) + b"\ncode_insee,patients\n01001,1\n",
         "huge_count.csv": b"code_insee,patients\n01001," + b"9" * 400 + b"\n",
         "negative_count.csv": b"code_insee,patients\n01001,-5\n",
+        "huge_fte.csv": b"nom,etp\nA," + b"9" * 400 + b"\nB,1e400\n",
         "bad_utf16.csv": b"\xff\xfe" + b"a\x00" * 3 + b"\x00",
         "bad_utf8_bom.csv": b"\xef\xbb\xbfcode_insee;secteur\n\xff\xfe\xfd;A\n",
         "not_a_zip.xlsx": b"this is not a workbook at all" * 10,

@@ -19,6 +19,7 @@ or the people's XLSX/GeoPackage/GeoJSON of :mod:`geo.sectors.export`).
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 import warnings
 from pathlib import Path
@@ -41,6 +42,8 @@ PLAN_HEADERS = {
     "groupe": ("groupe", "group", "equipe", "team"),
     "patients": ("patients", "effectif", "effectifs", "nombre de patients"),
 }
+#: Largest FTE of one worker (a full-time post is 1; a few posts merged stay far below).
+MAX_FTE = 10
 #: Suffixes read as a workbook / as geographic layers.
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json")
@@ -213,4 +216,9 @@ def read_team(source, filename: str | None = None) -> Team:
         frame = _csv_frame(data, name)
     if frame.empty and not len(frame.columns):
         raise SectorError("plans.no_workers", file=Path(name or "workers.csv").name)
-    return team_from_frame(frame.replace("", None))
+    team = team_from_frame(frame.replace("", None))
+    # FTE is a share of a full-time post: "1e400" or 10**400 is a broken file, not a worker.
+    bad = [name for name, fte in zip(team.names, team.fte) if not (math.isfinite(fte) and fte <= MAX_FTE)]
+    if bad:
+        raise SectorError("plans.bad_fte", file=Path(name or "workers.csv").name, workers=bad[:10], limit=MAX_FTE)
+    return team
