@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -407,11 +408,16 @@ class Routing:
             return f"{why} ; {extra}"
         return why
 
-    def reject_reason(self, referral: Referral) -> str:
-        """Why a referral was not routed, without quoting what the row says (for reject lists)."""
-        if referral.reason in (NOT_IN_PLAN, AMBIGUOUS_SECTORS):
-            return self.reason_text(referral)
-        return self.status_text(referral)
+    def reject_reason(self, referral: Referral, cells=()) -> str:
+        """Why a referral was not routed, without quoting the row's ``cells`` (for reject lists).
+
+        A shifted row can hold a name or a phone number in its location columns: whatever the
+        reason quotes of them becomes "…" (the status alone when nothing else is left).
+        """
+        text = self.reason_text(referral)
+        for cell in sorted({str(c).strip() for c in cells if len(str(c).strip()) >= 2}, key=len, reverse=True):
+            text = re.sub(re.escape(cell), "…", text, flags=re.IGNORECASE)
+        return text if text.strip(" …«»()") else self.status_text(referral)
 
     def status_text(self, referral: Referral) -> str:
         """``trouvée``, ``corrigée``, ``ambiguë`` or ``introuvable`` (through :attr:`explain`)."""
@@ -550,7 +556,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
         rows.append((texts, values))
         if not referral.routed:
             # Row number and reason only: a shifted row can carry identifiers in its location columns.
-            unplaced.append({"row": number, "reason": routing.reject_reason(referral)})
+            unplaced.append({"row": number, "reason": routing.reject_reason(referral, given.values())})
             reasons[referral.reason] += 1
         if referral.status == AMBIGUOUS:
             ambiguous += 1

@@ -205,4 +205,4 @@ def test_cli_missing_patients_file(report_files, tmp_path, capsys):
 
     code = main(["report", "ars", "--plan", str(report_files["plan"]), "--patients", str(tmp_path / "none.csv"),
                  "--out", str(tmp_path / "out"), "--db", str(report_files["db"])])
-    assert code == 2 and "none.csv: no such file" in capsys.readouterr().err
+    assert code == 2 and "none.csv : fichier introuvable" in capsys.readouterr().err
