@@ -558,14 +558,12 @@ class ImportResult:
             lines.append("Rejets : " + ", ".join(f"{k} {v}" for k, v in s["reject_reasons"].items()))
         if s["ambiguous"]:
             lines.append(f"Règle : {AMBIGUITY_RULE}.")
-            given = [c for c in LOCATION_ROLES if c in self.ambiguous.columns]
-            groups = (self.ambiguous.groupby(given + ["code_insee_retenu", "candidats"], dropna=False)
+            # grouped by the choice made, never by the cells (which a shifted row fills with identifiers)
+            groups = (self.ambiguous.groupby(["code_insee_retenu", "candidats"], dropna=False)
                       .size().rename("lignes").reset_index().sort_values("lignes", ascending=False))
             for row in groups.head(examples).itertuples(index=False):
-                fields = " ".join(str(getattr(row, c)) for c in given if str(getattr(row, c)))
                 count = len(row.candidats.split())
-                lines.append(f"  {fields or '(vide)'} → {row.code_insee_retenu} "
-                             f"(parmi {count} communes) : {row.lignes} ligne(s)")
+                lines.append(f"  → {row.code_insee_retenu} (parmi {count} communes) : {row.lignes} ligne(s)")
             if len(groups) > examples:
                 lines.append(f"  ... et {len(groups) - examples} autres cas")
         return "\n".join(lines)
