@@ -52,8 +52,9 @@ unit** (ties: the smaller INSEE code); it is listed in
 
 A line that cannot be placed (unknown or malformed code, commune outside the
 territory, no location at all) goes to :attr:`ImportResult.rejects` with its
-row number, the reason and the location fields given, nothing else. Blank
-lines are counted, not rejected. Nothing is dropped silently.
+row number and the reason, nothing else (an unquoted ``;`` shifts a row and puts
+names or phone numbers in its location columns). Blank lines are counted, not
+rejected. Nothing is dropped silently.
 """
 from __future__ import annotations
 

@@ -24,10 +24,10 @@ def register(subparsers) -> None:
     imp.add_argument("--db", help="store the counts in the workspace of this database (default when --out is "
                                   "absent: $SECTEURS_DB, else the per-user data directory)")
     imp.add_argument("--rejects", type=Path, default=None,
-                     help="lines that could not be placed (row, reason, location fields); "
+                     help="lines that could not be placed (row number and reason only); "
                           "default: <out>_rejets.csv when there are any")
     imp.add_argument("--ambiguous", type=Path, default=None,
-                     help="also write the ambiguous lines (row, location fields, unit chosen, candidates)")
+                     help="also write the ambiguous lines (row, unit chosen, candidates)")
     imp.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
                      help="also split the counts by year and/or service (repeatable)")
     imp.add_argument("--json", action="store_true", help="print the summary as JSON instead of the report")

@@ -26,7 +26,7 @@ commune and the postal code of others, Lyon without arrondissement...) is never 
 guessed commune: `candidats` lists the possible communes, and the row gets a sector only when
 all of them lie in the same sector. Rows that cannot be routed keep their columns, get empty
 added columns and their reason in `remarque`; they are also listed on the standard output and,
-with --rejects, written with their row number, reason and location fields only. Nothing is
+with --rejects, written with their row number and reason only. Nothing is
 stored.
 
 Without --plan, the workspace's current plan version of --db is used, with the team it was
@@ -50,7 +50,7 @@ def register(subparsers) -> None:
                        help="routed file to write (.xlsx for a workbook, else CSV with the input's separator)")
     route.add_argument("--workers", type=Path, help="workers.csv giving each referent's group (name/nom, groupe)")
     route.add_argument("--rejects", type=Path,
-                       help="also write the rows that could not be placed (row, reason, location fields)")
+                       help="also write the rows that could not be placed (row number and reason only)")
     add_db_argument(route)
     route.set_defaults(handler=_route)
 
