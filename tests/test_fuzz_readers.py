@@ -181,7 +181,8 @@ def fuzz_run(tmp_path_factory):
 #: Files that are fair input for a command (a list of referrals may be a header or hold any count).
 VALID = {"route <- header_only.csv", "route <- huge_count.csv", "route <- negative_count.csv",
          "patients import <- huge_count.csv", "patients import <- negative_count.csv",
-         "partners import --network <- huge_fte.csv"}  # a list of names (none in the extract)
+         # lists of names (none of them in the extract: nothing imported)
+         "partners import --network <- huge_fte.csv", "partners import --network <- wrong_header.xlsx"}
 #: English words that a French message does not hold.
 ENGLISH = re.compile(r"\b(no such|expected|missing|not a|cannot|invalid|unknown|error:)\b")
 #: English still raised by a file this branch may not edit (app/cli/sectors.py, ``--workers`` missing).
