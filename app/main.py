@@ -30,7 +30,26 @@ PAGES = [
 ACCOUNTS_PAGE = ("comptes.py", "Comptes", "👥", "comptes", "users.manage")
 
 st.set_page_config(layout="wide", page_title="secteurs")
-user = gate()  # draws only the sign-in page and stops until someone is signed in
+
+
+def _guarded(run):
+    """Run ``run()``; a broken database or file gives a French sentence, not a traceback.
+
+    (st.stop and st.rerun are BaseExceptions and pass through.)
+    """
+    try:
+        return run()
+    except Exception as exc:
+        from app.messages import render, user_error
+
+        shown = user_error(exc)
+        if shown is None:
+            raise  # a programming error: Streamlit shows it (without details when served)
+        st.error(render(shown))
+        st.stop()
+
+
+user = _guarded(gate)  # draws only the sign-in page and stops until someone is signed in
 
 
 def _run(user) -> None:
@@ -45,8 +64,8 @@ def _run(user) -> None:
         for i, (name, title, icon, url, _action) in enumerate(visible)
     ])
     with act_as(user):  # services and pages check rights against this user
-        navigation.run()
+        _guarded(navigation.run)
 
 
 if user is not None:  # None only outside a Streamlit run (st.stop does not stop there)
-    _run(user)
+    _guarded(lambda: _run(user))

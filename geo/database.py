@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Iterable, Union
 
+from geo.errors import SecteursError
 from geo.paths import resolve_db_path
 
 _SCHEMAS: dict[str, str] = {}
@@ -47,15 +48,39 @@ def connect(path: str | Path | None = None, *, check_same_thread: bool = False,
         ``None``: the schemas registered by imported packages (older callers).
     """
     db_path = resolve_db_path(path)
-    conn = sqlite3.connect(db_path, timeout=30.0, check_same_thread=check_same_thread,
-                           isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    for schema in (_SCHEMAS.values() if schemas is None else schemas):
-        apply_schema(conn, schema)
+    try:
+        conn = sqlite3.connect(db_path, timeout=30.0, check_same_thread=check_same_thread,
+                               isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        for schema in (_SCHEMAS.values() if schemas is None else schemas):
+            apply_schema(conn, schema)
+    except sqlite3.Error as exc:
+        raise database_error(exc, db_path) from None
     return conn
+
+
+class DatabaseError(SecteursError):
+    """The database file cannot be used as asked (code ``database.*``): corrupt, read-only, busy."""
+
+
+def database_error(exc: sqlite3.Error, path=None) -> DatabaseError:
+    """The :class:`DatabaseError` a person can act on for a :mod:`sqlite3` error (no SQL, no full path)."""
+    text = str(exc).lower()
+    name = Path(str(path)).name if path else "secteurs"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseError("database.corrupt", file=name)
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return DatabaseError("database.read_only", file=name)
+    if "unable to open" in text:
+        return DatabaseError("database.cannot_open", file=name, reason="fichier ou dossier inaccessible")
+    if "locked" in text or "busy" in text:
+        return DatabaseError("database.busy", file=name)
+    if "disk" in text and "full" in text:
+        return DatabaseError("database.error", file=name, reason="disque plein")
+    return DatabaseError("database.error", file=name, reason=type(exc).__name__)
 
 
 def apply_schema(conn: sqlite3.Connection, schema: Schema) -> None:

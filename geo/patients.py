@@ -52,8 +52,9 @@ unit** (ties: the smaller INSEE code); it is listed in
 
 A line that cannot be placed (unknown or malformed code, commune outside the
 territory, no location at all) goes to :attr:`ImportResult.rejects` with its
-row number, the reason and the location fields given, nothing else. Blank
-lines are counted, not rejected. Nothing is dropped silently.
+row number and the reason, nothing else (an unquoted ``;`` shifts a row and puts
+names or phone numbers in its location columns). Blank lines are counted, not
+rejected. Nothing is dropped silently.
 """
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ from typing import Callable, Iterator, NamedTuple
 import pandas as pd
 
 from geo.errors import SecteursError
+from geo.reading import (FileReadError, check_workbook, csv_rows, display_name, is_workbook, read_bytes,
+                         text_lines, workbook_errors, write_text)
 from geo.lookup import LookupResult, gazetteer, normalize_insee_code, normalize_name
 from geo.resolver import resolver
 
@@ -90,6 +93,8 @@ PROGRESS_EVERY = 10_000
 #: How many lines may precede the header (titles, comments).
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (";", "\t", ",", "|")
+#: Largest patient count of one line of a counts file (a larger one is a broken file, not a count).
+MAX_COUNT = 1_000_000_000
 
 ProgressCallback = Callable[[int], None]
 
@@ -215,14 +220,18 @@ def _find_header(rows: Iterator[tuple[int, list]]):
     return None
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes, name: str = "") -> tuple[str, str]:
+    file = display_name(name)
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise PatientFileError("patients.bad_utf16", file=file, byte=exc.start) from None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise PatientFileError(f"fichier marqué UTF-8 mais illisible en UTF-8 (octet {exc.start})") from None
+            raise PatientFileError("patients.bad_utf8", file=file, byte=exc.start) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -238,31 +247,31 @@ def _decode(data: bytes) -> tuple[str, str]:
                 lines.append(line.decode("cp1252"))
                 encodings.add("cp1252")
             except UnicodeDecodeError as exc:
-                raise PatientFileError(
-                    "encodage non reconnu : le fichier n'est ni en UTF-8 ni en Windows-1252 "
-                    f"(ligne {number}, octet 0x{line[exc.start]:02X}) ; "
-                    "l'enregistrer en CSV UTF-8 ou en XLSX") from None
+                raise PatientFileError("patients.unknown_encoding", file=file, row=number,
+                                       byte=f"0x{line[exc.start]:02X}") from None
     return "\n".join(lines), "utf-8+cp1252" if "utf-8" in encodings else "cp1252"
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    previous = 0
-    for cells in reader:
-        yield previous + 1, cells
-        previous = reader.line_num
+def _csv_rows(text: str, delimiter: str, name: str = "") -> Iterator[tuple[int, list]]:
+    try:
+        yield from csv_rows(text_lines(text), name, delimiter=delimiter)
+    except FileReadError as exc:
+        raise PatientFileError(exc.code, **exc.params) from None
 
 
-def _read_csv(data: bytes) -> Table:
-    text, encoding = _decode(data)
+def _read_csv(data: bytes, name: str = "") -> Table:
+    if b"\0" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PatientFileError("files.not_text", file=display_name(name))
+    text, encoding = _decode(data, name)
     if not text.strip():
-        raise PatientFileError("fichier vide")
-    best = None
+        raise PatientFileError("files.empty", file=display_name(name))
+    best = failure = None
     for delimiter in DELIMITERS:
-        rows = _csv_rows(text, delimiter)
+        rows = _csv_rows(text, delimiter, name)
         try:
             found = _find_header(rows)
-        except csv.Error:
+        except PatientFileError as exc:
+            failure = exc
             continue
         if not found:
             continue
@@ -271,50 +280,56 @@ def _read_csv(data: bytes) -> Table:
         if best is None or score > best[0]:
             best = (score, delimiter, number)
     if best is None:
-        raise _no_location_column()
+        raise failure or _no_location_column(name)
     _, delimiter, _ = best
-    rows = _csv_rows(text, delimiter)
+    rows = _csv_rows(text, delimiter, name)
     number, header, roles = _find_header(rows)
     return Table(number, roles, header, rows, {"format": "csv", "encoding": encoding, "delimiter": delimiter})
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, name: str = "") -> Table:
     import openpyxl
 
-    try:
+    check_workbook(data, name)
+    with workbook_errors(name):
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, XML or openpyxl errors: all mean "not a readable workbook"
-        raise PatientFileError(f"classeur XLSX illisible ({type(exc).__name__})") from None
     empty = True
     for sheet in book.worksheets:
-        rows = ((number, list(cells)) for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1))
-        found = _find_header(rows)
+        rows = _sheet_rows(sheet, name)
+        with workbook_errors(name):
+            found = _find_header(rows)
         if found:
             number, header, roles = found
             return Table(number, roles, header, rows, {"format": "xlsx", "sheet": sheet.title})
         empty = empty and (sheet.max_row or 0) <= 1 and (sheet.max_column or 0) <= 1
     if empty:
-        raise PatientFileError("classeur vide")
-    raise _no_location_column()
+        raise PatientFileError("patients.empty_workbook", file=display_name(name))
+    raise _no_location_column(name)
 
 
-def _no_location_column() -> PatientFileError:
+def _sheet_rows(sheet, name: str) -> Iterator[tuple[int, list]]:
+    # A workbook can still be broken inside a sheet (bad XML): say so instead of a traceback mid-import.
+    rows = sheet.iter_rows(min_row=1, values_only=True)
+    number = 0
+    while True:
+        with workbook_errors(name):
+            cells = next(rows, None)
+        if cells is None:
+            return
+        number += 1
+        yield number, list(cells)
+
+
+def _no_location_column(name: str = "") -> PatientFileError:
     # The header cells are not quoted: in a file without a header they would be patient data.
-    return PatientFileError(
-        "aucune colonne de localisation reconnue dans les "
-        f"{HEADER_SEARCH_ROWS} premières lignes : il faut un en-tête « Code INSEE » (ou code commune, "
-        "COG), « Code postal » (ou CP) ou « Ville » (ou Commune, Localité, Libellé commune)")
+    return PatientFileError("patients.no_location_column", file=display_name(name), rows=HEADER_SEARCH_ROWS)
 
 
 def _open(source, filename) -> tuple[bytes, str]:
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        return path.read_bytes(), filename or path.name
-    name = filename or getattr(source, "name", "") or ""
-    data = source.getvalue() if hasattr(source, "getvalue") else source.read()
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return bytes(data), str(name)
+    try:
+        return read_bytes(source, filename)
+    except FileReadError as exc:  # callers catch PatientFileError for every unreadable patient file
+        raise PatientFileError(exc.code, **exc.params) from None
 
 
 def read_table(source, filename: str | None = None) -> Table:
@@ -337,16 +352,22 @@ def read_table(source, filename: str | None = None) -> Table:
         Empty file, unreadable encoding or workbook, no location column.
     """
     data, name = _open(source, filename)
+    file = display_name(name)
     if not data.strip():
-        raise PatientFileError("fichier vide")
+        raise PatientFileError("files.empty", file=file)
     suffix = Path(name).suffix.lower()
     if data.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
-        raise PatientFileError("format Excel 97-2003 (.xls) non pris en charge : l'enregistrer en .xlsx ou .csv")
-    if data.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(data)
-    if suffix == ".ods":
-        raise PatientFileError("format .ods non pris en charge : l'enregistrer en .xlsx ou .csv")
-    return _read_csv(data)
+        raise PatientFileError("patients.xls_format", file=file)
+    try:
+        if is_workbook(data, name):
+            return _read_xlsx(data, name)
+        if suffix == ".ods":
+            raise PatientFileError("patients.ods_format", file=file)
+        return _read_csv(data, name)
+    except PatientFileError:
+        raise
+    except FileReadError as exc:
+        raise PatientFileError(exc.code, **exc.params) from None
 
 
 # -- cell values ------------------------------------------------------------------------------
@@ -466,6 +487,11 @@ def _placement(resolution, key: tuple, g, notes: dict) -> LookupResult:
     return LookupResult([], None, False, note or "commune introuvable")
 
 
+def _reason_only(note: str) -> str:
+    """A placement note without its detail in parentheses (which quotes the row's cells)."""
+    return (note or "").split(" (")[0]
+
+
 # -- the import -------------------------------------------------------------------------------
 @dataclasses.dataclass
 class ImportResult:
@@ -476,11 +502,11 @@ class ImportResult:
     counts : DataFrame
         ``code_insee`` (str), ``patients`` (int): one row per unit with patients.
     rejects : DataFrame
-        ``row``, ``reason`` and the location fields given (``code_insee``,
-        ``code_postal``, ``commune``, those the file has): nothing else.
+        ``row`` and ``reason`` (without the cells it is about): nothing else, since a
+        shifted row can carry identifiers in its location columns.
     ambiguous : DataFrame
-        Placed lines that fitted several units: ``row``, the location fields
-        given, ``code_insee_retenu``, ``candidats`` (space separated), ``note``.
+        Placed lines that fitted several units: ``row``, ``code_insee_retenu``,
+        ``candidats`` (space separated), ``note`` (without cell values).
     placements : DataFrame
         One row per placed line: ``row``, ``code_insee``, ``method``,
         ``ambiguous`` and ``annee``/``service`` when the file has them.
@@ -511,8 +537,7 @@ class ImportResult:
         by = [by] if isinstance(by, str) else list(by or [])
         missing = [c for c in by if c not in self.by_options]
         if missing:
-            raise ValueError(f"by={missing!r}: the file has no such column "
-                             f"(available: {self.by_options or 'none'})")
+            raise SecteursError("patients.no_such_grouping", by=missing, options=self.by_options or ["aucun"])
         keys = ["code_insee", *by]
         placed = self.placements.copy()
         if "annee" in by:
@@ -534,14 +559,12 @@ class ImportResult:
             lines.append("Rejets : " + ", ".join(f"{k} {v}" for k, v in s["reject_reasons"].items()))
         if s["ambiguous"]:
             lines.append(f"Règle : {AMBIGUITY_RULE}.")
-            given = [c for c in LOCATION_ROLES if c in self.ambiguous.columns]
-            groups = (self.ambiguous.groupby(given + ["code_insee_retenu", "candidats"], dropna=False)
+            # grouped by the choice made, never by the cells (which a shifted row fills with identifiers)
+            groups = (self.ambiguous.groupby(["code_insee_retenu", "candidats"], dropna=False)
                       .size().rename("lignes").reset_index().sort_values("lignes", ascending=False))
             for row in groups.head(examples).itertuples(index=False):
-                fields = " ".join(str(getattr(row, c)) for c in given if str(getattr(row, c)))
                 count = len(row.candidats.split())
-                lines.append(f"  {fields or '(vide)'} → {row.code_insee_retenu} "
-                             f"(parmi {count} communes) : {row.lignes} ligne(s)")
+                lines.append(f"  → {row.code_insee_retenu} (parmi {count} communes) : {row.lignes} ligne(s)")
             if len(groups) > examples:
                 lines.append(f"  ... et {len(groups) - examples} autres cas")
         return "\n".join(lines)
@@ -612,11 +635,13 @@ def import_patients(source, filename: str | None = None, *,
             placements.append((number, result.unit, result.method, result.ambiguous, year, service))
             methods[result.method] += 1
             if result.ambiguous:
-                ambiguous.append({"row": number, **given, "code_insee_retenu": result.unit,
-                                  "candidats": " ".join(result.units), "note": result.note})
+                ambiguous.append({"row": number, "code_insee_retenu": result.unit,
+                                  "candidats": " ".join(result.units), "note": _reason_only(result.note)})
         else:
-            rejects.append({"row": number, "reason": result.note, **given})
-            reasons[result.note.split(" (")[0]] += 1
+            # Row number and reason only: a shifted row (an unquoted ';') puts names or phone numbers
+            # in the location columns, and the detail of a note quotes those columns.
+            rejects.append({"row": number, "reason": _reason_only(result.note)})
+            reasons[_reason_only(result.note)] += 1
         if progress and read % PROGRESS_EVERY == 0:
             progress(read)
     if progress:
@@ -629,8 +654,8 @@ def import_patients(source, filename: str | None = None, *,
         placed = placed.drop(columns="annee")
     if service_column is None:
         placed = placed.drop(columns="service")
-    rejects_frame = pd.DataFrame(rejects, columns=["row", "reason", *location])
-    ambiguous_frame = pd.DataFrame(ambiguous, columns=["row", *location, "code_insee_retenu", "candidats", "note"])
+    rejects_frame = pd.DataFrame(rejects, columns=["row", "reason"])
+    ambiguous_frame = pd.DataFrame(ambiguous, columns=["row", "code_insee_retenu", "candidats", "note"])
     summary = {
         "rows_read": read,
         "placed": len(placed),
@@ -667,25 +692,19 @@ def write_counts(counts: pd.DataFrame, path, comments: list[str] | None = None) 
     """
     missing = {"code_insee", "patients"} - set(counts.columns)
     if missing:
-        raise ValueError(f"counts: missing column(s) {sorted(missing)}; got {list(counts.columns)}")
+        raise SecteursError("patients.counts_columns", missing=sorted(missing))
     frame = counts.copy()
     frame["code_insee"] = [normalize_insee_code(c) or str(c) for c in frame["code_insee"]]
     frame["patients"] = frame["patients"].astype("int64")
     if "annee" in frame.columns:
         frame["annee"] = frame["annee"].astype("Int64")
     order = ["code_insee", *[c for c in frame.columns if c not in ("code_insee", "patients")], "patients"]
-    path = Path(path)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        for line in comments or []:
-            handle.write(f"# {line}\n")
-        frame[order].to_csv(handle, index=False, lineterminator="\n")
-    return path
+    text = "".join(f"# {line}\n" for line in comments or []) + frame[order].to_csv(index=False, lineterminator="\n")
+    return write_text(path, text)
 
 
 def source_bytes(source, filename: str | None = None) -> tuple[bytes, str]:
     """The bytes and the file name of a path, of bytes, or of an uploaded file (``getvalue()``, ``name``)."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), str(filename or "")
     return _open(source, filename)
 
 
@@ -704,20 +723,22 @@ def read_counts(source, filename: str | None = None) -> pd.DataFrame:
         not non-negative integers; the message names them with their lines.
     """
     data, name = source_bytes(source, filename)
-    path = Path(name or "effectifs.csv")
-    text, _ = _decode(data)
+    file = display_name(name or "effectifs.csv")
+    text, _ = _decode(data, file)
     lines = [(number, line) for number, line in enumerate(text.splitlines(), 1)
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
-        raise ValueError(f"{path.name}: empty counts file (expected a header code_insee,patients)")
+        raise PatientFileError("patients.counts_empty", file=file)
     header_line = lines[0][1]
     delimiter = max((";", ",", "\t"), key=header_line.count)
-    rows = list(csv.reader([line for _, line in lines], delimiter=delimiter))
+    try:
+        rows = [cells for _, cells in csv_rows([line for _, line in lines], file, delimiter=delimiter)]
+    except FileReadError as exc:
+        raise PatientFileError(exc.code, **exc.params) from None
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("code_insee", "patients") if c not in header]
     if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing} in header line {lines[0][0]} "
-                         f"(found {rows[0]})")
+        raise PatientFileError("patients.counts_missing_columns", file=file, missing=missing, row=lines[0][0])
     i_code, i_patients = header.index("code_insee"), header.index("patients")
     g = gazetteer()
     codes, patients, bad = [], [], []
@@ -726,25 +747,24 @@ def read_counts(source, filename: str | None = None) -> pd.DataFrame:
         raw_count = cells[i_patients].strip() if i_patients < len(cells) else ""
         code = normalize_insee_code(raw_code)
         if code not in g:
-            hint = ""
+            line = {"row": number, "what": "code", "value": raw_code[:40]}
             if code == "69123":
-                hint = " (Lyon: use its arrondissements 69381-69389)"
+                line["hint"] = "lyon"
             elif code and g.by_code(code):
-                hint = f" (old commune, now {', '.join(g.by_code(code))})"
-            bad.append(f"line {number}: code {raw_code!r} is not a sector unit{hint}")
+                line.update(hint="former", now=", ".join(g.by_code(code)))
+            bad.append(line)
             continue
         try:
             count = float(raw_count)
-            if count < 0 or not count.is_integer():
+            if not 0 <= count <= MAX_COUNT or not count.is_integer():
                 raise ValueError
         except ValueError:
-            bad.append(f"line {number}: patients {raw_count!r} is not a non-negative integer")
+            bad.append({"row": number, "what": "patients", "value": raw_count[:40]})
             continue
         codes.append(code)
         patients.append(int(count))
     if bad:
-        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
-        raise ValueError(f"{path.name}: {len(bad)} bad line(s): " + "; ".join(bad[:10]) + more)
+        raise PatientFileError("patients.counts_bad_lines", file=file, count=len(bad), lines=bad[:10])
     frame = pd.DataFrame({"code_insee": pd.Series(codes, dtype=str),
                           "patients": pd.Series(patients, dtype="int64")})
     frame = frame.groupby("code_insee", as_index=False)["patients"].sum()

@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import pandas as pd
@@ -22,10 +23,21 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Control characters XML (hence XLSX) cannot hold; openpyxl refuses them (IllegalCharacterError).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def safe_cell(value):
-    """``value`` with a ``'`` prefix if it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """``value`` with a ``'`` prefix if it is text a spreadsheet would run as a formula.
+
+    Control characters (other than tab and line ends) become U+FFFD, so that a
+    stray byte in a referral list can be written to XLSX and is visible as such.
+    """
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            value = _CONTROL.sub("\ufffd", value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 

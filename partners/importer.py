@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.database import transaction
+from geo.reading import atomic_write
 from geo.safe_export import safe_rows
 from partners.io import read_partners
 from partners.model import NEIGHBOUR_KM, ZONE_TYPES, Issue, Partner
@@ -184,7 +185,7 @@ class ImportReport:
     def write(self, path: str | Path) -> Path:
         """Write the rejected rows and warnings as CSV (row; level; reason; name; key), sorted by row."""
         path = Path(path)
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(["row", "level", "reason", "name", "key"])
             rows = [[item.row, item.level, item.reason, item.name, item.key]

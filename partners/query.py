@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo.errors import SecteursError
 from partners.model import NETWORK_LABEL, PARTNER_TYPES, ZONE_TYPES
 from partners.places import Places, default_places, to_lambert93
 from partners.store import AUTO, list_partners
@@ -96,7 +97,7 @@ class NearestIndex:
             ``k`` below 1 or points of the wrong shape.
         """
         if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k: expected a positive integer, got {k!r}")
+            raise SecteursError("partners.bad_k", k=k)
         queries = np.asarray(points_xy, dtype=float).reshape(-1, 2)
         m = len(queries)
         distances = np.full((m, k), np.inf)
@@ -136,7 +137,7 @@ def origin(places: Places, commune: str | None = None, postal_code: str | None =
     given = [name for name, value in (("commune", commune), ("postal_code", postal_code), ("lonlat", lonlat))
              if value not in (None, "")]
     if len(given) != 1:
-        raise ValueError(f"give exactly one of commune, postal_code, lonlat (got {', '.join(given) or 'none'})")
+        raise SecteursError("partners.one_place_needed", given=list(given) or ["aucun"])
     if lonlat is not None and lonlat != "":
         from partners.validation import validate_position
 
@@ -154,7 +155,7 @@ def origin(places: Places, commune: str | None = None, postal_code: str | None =
         units = places.by_postal_code(code)
         what = f"postal code {postal_code}"
     if not units:
-        raise ValueError(f"{what}: no commune of the territory has it")
+        raise SecteursError("partners.place_not_in_territory", what=what)
     note = ""
     if len(units) > 1:
         population = places.units["population"].to_numpy()
@@ -167,7 +168,7 @@ def origin(places: Places, commune: str | None = None, postal_code: str | None =
 def _check_type(type: str) -> str:
     value = str(type or "").strip().upper()
     if value not in PARTNER_TYPES:
-        raise ValueError(f"type {type!r}: unknown; expected one of {', '.join(PARTNER_TYPES)}")
+        raise SecteursError("partners.unknown_type", type=type, types=list(PARTNER_TYPES))
     return value
 
 
@@ -232,7 +233,7 @@ def nearest(conn: sqlite3.Connection, type: str, *, commune: str | None = None, 
     """
     type = _check_type(type)
     if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k: expected a positive integer, got {k!r}")
+        raise SecteursError("partners.bad_k", k=k)
     places = places or default_places()
     start = origin(places, commune, postal_code, lonlat)
     frame = list_partners(conn, type=type, include_outside=include_outside, include_demo=include_demo,
@@ -285,7 +286,7 @@ def covering(conn: sqlite3.Connection, commune: str, types=ZONE_TYPES, places: P
     code = str(commune).strip().upper()
     units = places.by_code(code)
     if not units:
-        raise ValueError(f"INSEE code {commune}: no commune of the territory has it")
+        raise SecteursError("partners.place_not_in_territory", what=f"code INSEE {commune}")
     types = [_check_type(t) for t in ([types] if isinstance(types, str) else types)]
     rows = conn.execute(
         f"SELECT partner_id, min(code_insee) FROM partner_communes WHERE code_insee IN ({','.join('?' * len(units))}) "

@@ -61,10 +61,11 @@ def check_backup(path: str | os.PathLike) -> set[str]:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise AccessError("access.restore_not_a_database", path=str(path), reason=str(exc)) from None
+    except sqlite3.DatabaseError:  # sqlite's English text says no more than this
+        raise AccessError("access.restore_not_a_database", path=str(path),
+                          reason="fichier abîmé ou d'un autre type") from None
     if verdict != "ok":
-        raise AccessError("access.restore_not_a_database", path=str(path), reason=str(verdict))
+        raise AccessError("access.restore_not_a_database", path=str(path), reason="contrôle d'intégrité en échec")
     if not tables & KNOWN_TABLES:
         raise AccessError("access.restore_not_secteurs", path=str(path))
     return tables

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -70,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from geo.lookup import gazetteer
+from geo.reading import write_bytes
 from geo.safe_export import safe_frame
 from geo.patients import LOCATION_ROLES, cell_text, place_rows, read_table
 from geo.resolver import AMBIGUOUS, Resolution, resolve, resolve_fields
@@ -414,6 +416,17 @@ class Routing:
             return f"{why} ; {extra}"
         return why
 
+    def reject_reason(self, referral: Referral, cells=()) -> str:
+        """Why a referral was not routed, without quoting the row's ``cells`` (for reject lists).
+
+        A shifted row can hold a name or a phone number in its location columns: whatever the
+        reason quotes of them becomes "…" (the status alone when nothing else is left).
+        """
+        text = self.reason_text(referral)
+        for cell in sorted({str(c).strip() for c in cells if len(str(c).strip()) >= 2}, key=len, reverse=True):
+            text = re.sub(re.escape(cell), "…", text, flags=re.IGNORECASE)
+        return text if text.strip(" …«»()") else self.status_text(referral)
+
     def status_text(self, referral: Referral) -> str:
         """``trouvée``, ``corrigée``, ``ambiguë`` or ``introuvable`` (through :attr:`explain`)."""
         return self.explain(f"places.status.{referral.status}", {})
@@ -449,7 +462,7 @@ class RoutedBatch:
         then :func:`added_columns` (``statut`` always; the others empty for
         the rows not routed; ``candidats`` for ambiguous places).
     unplaced : DataFrame
-        ``row`` (line of the file), ``reason`` and the location fields given,
+        ``row`` (line of the file) and ``reason`` (no cell of the row),
         nothing else: rows not found, outside the plan, or ambiguous between
         communes of different sectors.
     summary : dict
@@ -486,8 +499,7 @@ class RoutedBatch:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = self.to_xlsx_bytes() if path.suffix.lower() in (".xlsx", ".xlsm") else self.to_csv_bytes()
-        path.write_bytes(data)
-        return path
+        return write_bytes(path, data)
 
     def report(self, examples: int = 20) -> str:
         """A French text report: totals, then the rows not placed with their reasons."""
@@ -531,7 +543,6 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
     """
     table = read_table(source, filename)
     header = [cell_text(h) for h in table.header]
-    location = [role for role in LOCATION_ROLES if role in table.columns]
     g = gazetteer(routing.territory)
     rows: list[list] = []
     unplaced: list[dict] = []
@@ -552,7 +563,8 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
         width = max(width, len(texts))
         rows.append((texts, values))
         if not referral.routed:
-            unplaced.append({"row": number, "reason": values[-1], **given})
+            # Row number and reason only: a shifted row can carry identifiers in its location columns.
+            unplaced.append({"row": number, "reason": routing.reject_reason(referral, given.values())})
             reasons[referral.reason] += 1
         if referral.status == AMBIGUOUS:
             ambiguous += 1
@@ -571,7 +583,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
             added_frame[column] = pd.to_numeric(added_frame[column], errors="coerce").astype(float)
     frame = pd.concat([user_frame, added_frame], axis=1)
     frame.columns = user + added
-    unplaced_frame = pd.DataFrame(unplaced, columns=["row", "reason", *location])
+    unplaced_frame = pd.DataFrame(unplaced, columns=["row", "reason"])
     summary = {
         "rows": len(rows), "routed": len(rows) - len(unplaced), "ambiguous": ambiguous,
         "unplaced": len(unplaced), "blank_rows": blank, "reasons": dict(reasons.most_common()),

@@ -44,14 +44,28 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors a person can act on are printed in French with exit code 2, no traceback."""
+    import os
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (CommandError, FileNotFoundError, ValueError) as exc:
-        from app.messages import render
+    except KeyboardInterrupt:
+        print(f"secteurs {args.command}: interrompu", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every error ends in a sentence, not a traceback
+        from app.messages import render, user_error
 
-        print(f"secteurs {args.command}: erreur : {render(exc)}", file=sys.stderr)
+        shown = exc if isinstance(exc, CommandError) else user_error(
+            exc, getattr(args, "db", None) or os.environ.get("SECTEURS_DB"))
+        if shown is None:
+            if os.environ.get("SECTEURS_DEBUG"):
+                raise
+            print(f"secteurs {args.command}: erreur interne ({type(exc).__name__}) ; relancer avec "
+                  "SECTEURS_DEBUG=1 pour le détail", file=sys.stderr)
+            return 1
+        print(f"secteurs {args.command}: erreur : {render(shown)}", file=sys.stderr)
         return 2
 
 

@@ -19,9 +19,9 @@ def database(args):
 
 
 def _existing(path: Path) -> Path:
-    if not Path(path).exists():
-        raise CommandError(f"{path}: no such file")
-    return Path(path)
+    from geo.reading import check_path
+
+    return check_path(path)
 
 
 def team(args, conn=None):

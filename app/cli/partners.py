@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from app.cli import CommandError, add_db_argument
+from app.cli import add_db_argument
+from geo.errors import SecteursError
 
 FORMATS = ("finess", "rpps", "zones", "csv")
 
@@ -161,8 +163,9 @@ def _emit(frame, args) -> int:
 
         text = safe_frame(frame).to_csv(index=False)
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        from geo.reading import write_text
+
+        write_text(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -209,6 +212,11 @@ def _import(args) -> int:
             print(f"  row {item.row} {item.level}: {item.reason}", file=sys.stderr)
         if len(report.rejects) > 20:
             print(f"  ... {len(report.rejects) - 20} more (use --report FILE)", file=sys.stderr)
+    if counts["rejected"] and not (counts["created"] or counts["updated"] or counts["unchanged"]):
+        # Every row rejected is a failed import, not a success with nothing to do.
+        from geo.errors import SecteursError
+
+        raise SecteursError("partners.all_rejected", file=Path(args.file).name, count=counts["rejected"])
     return 0
 
 
@@ -227,7 +235,7 @@ def _nearest(args) -> int:
         try:
             lon, lat = (float(v) for v in args.lonlat.split(","))
         except ValueError:
-            raise CommandError(f"--lonlat {args.lonlat!r}: expected LON,LAT such as 4.85,45.75") from None
+            raise SecteursError("cli.bad_lonlat", value=args.lonlat) from None
         lonlat = (lon, lat)
     frame = nearest(_connect(args), args.type, commune=args.commune, postal_code=args.postal_code,
                     lonlat=lonlat, k=args.k, include_demo=_demo_option(args), labels=args.label,
@@ -297,7 +305,7 @@ def _purge_demo(args) -> int:
     if not args.yes:
         real = "" if has_real_partners(conn) else " (the directory then holds no partner at all)"
         if not sys.stdin.isatty():
-            raise CommandError(f"{count} FICTITIOUS demo partners would be removed{real}; add --yes to confirm")
+            raise SecteursError("cli.purge_needs_yes", count=count, empty_after=not has_real_partners(conn))
         answer = input(f"Remove the {count} FICTITIOUS demo partners{real}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes", "o", "oui"):
             print("nothing removed")

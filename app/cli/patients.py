@@ -24,10 +24,10 @@ def register(subparsers) -> None:
     imp.add_argument("--db", help="store the counts in the workspace of this database (default when --out is "
                                   "absent: $SECTEURS_DB, else the per-user data directory)")
     imp.add_argument("--rejects", type=Path, default=None,
-                     help="lines that could not be placed (row, reason, location fields); "
+                     help="lines that could not be placed (row number and reason only); "
                           "default: <out>_rejets.csv when there are any")
     imp.add_argument("--ambiguous", type=Path, default=None,
-                     help="also write the ambiguous lines (row, location fields, unit chosen, candidates)")
+                     help="also write the ambiguous lines (row, unit chosen, candidates)")
     imp.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
                      help="also split the counts by year and/or service (repeatable)")
     imp.add_argument("--json", action="store_true", help="print the summary as JSON instead of the report")
@@ -47,19 +47,14 @@ def _progress(rows: int) -> None:
 
 
 def _import(args) -> int:
-    from app.cli import CommandError
-    from geo.patients import PatientFileError, import_patients, write_counts
+    from geo.patients import import_patients, write_counts
+    from geo.reading import write_bytes
 
-    try:
+    try:  # errors propagate to app.cli.main: a French message and exit code 2
         result = import_patients(args.file, progress=_progress)
-    except PatientFileError as exc:
-        raise CommandError(f"{args.file}: {exc}") from None
     finally:
         print(file=sys.stderr)
-    try:
-        counts = result.counts_by(args.by)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    counts = result.counts_by(args.by)
     if args.out is not None:
         write_counts(counts, args.out, comments=[f"Import de {args.file.name} : {result.summary['placed']} "
                                                  f"patients placés, {result.summary['rejected']} rejetés"])
@@ -69,7 +64,7 @@ def _import(args) -> int:
         from services import workspace
 
         stored = workspace.store_import(database(args), result, args.file.name,
-                                        demo=workspace.says_fictitious(args.file.read_bytes()[:4096]))
+                                        demo=workspace.says_fictitious(_head(args.file)))
     rejects = args.rejects
     if rejects is None and len(result.rejects) and args.out is not None:
         rejects = args.out.with_name(f"{args.out.stem}_rejets.csv")
@@ -78,9 +73,9 @@ def _import(args) -> int:
     from geo.safe_export import safe_frame
 
     if rejects is not None:
-        safe_frame(result.rejects).to_csv(rejects, index=False, encoding="utf-8-sig")
+        write_bytes(rejects, safe_frame(result.rejects).to_csv(index=False).encode("utf-8-sig"))
     if args.ambiguous is not None:
-        safe_frame(result.ambiguous).to_csv(args.ambiguous, index=False, encoding="utf-8-sig")
+        write_bytes(args.ambiguous, safe_frame(result.ambiguous).to_csv(index=False).encode("utf-8-sig"))
 
     if args.json:
         print(json.dumps(result.summary, indent=2, ensure_ascii=False))
@@ -93,6 +88,11 @@ def _import(args) -> int:
     if rejects is not None:
         print(f"rejects: {rejects} ({len(result.rejects)} rows)", file=sys.stderr)
     return 0
+
+
+def _head(path, size: int = 4096) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
 
 
 def _check(args) -> int:

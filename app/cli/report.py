@@ -5,7 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli import CommandError, add_db_argument
+from app.cli import add_db_argument
+from geo.errors import SecteursError
+from geo.reading import write_bytes, write_text
 
 ARS_DESCRIPTION = """\
 Write the territorial coverage report for the ARS into DIR:
@@ -69,9 +71,9 @@ def _max_km(values: list[str]) -> dict[str, float] | None:
         try:
             out[type_.strip().upper()] = float(km)
         except ValueError:
-            raise CommandError(f"--max-km: expected TYPE=KM such as PSY=30, got {text!r}") from None
+            raise SecteursError("cli.bad_max_km", value=text) from None
         if not type_.strip() or out[type_.strip().upper()] <= 0:
-            raise CommandError(f"--max-km: expected TYPE=KM with a positive distance, got {text!r}")
+            raise SecteursError("cli.bad_max_km", value=text)
     return out
 
 
@@ -126,17 +128,16 @@ def _fiche(args) -> int:
     counts, counts_label, demo_patients = read_counts(args, conn, required=False)
     sectors = record.sectors
     if args.sector not in sectors:
-        raise CommandError(f"--sector: {args.sector!r} is not a sector of {record.label}; sectors are "
-                           f"{', '.join(sectors[:20])}{' ...' if len(sectors) > 20 else ''}")
+        raise SecteursError("plans.unknown_sector", sector=args.sector, sectors=list(sectors[:20]))
     sheet = build_sheet(conn, record, args.sector, patients=counts, plan_label=record.label,
                         demo_patients=demo_patients, territory=territory())
     if sheet.demo:
         print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(sheet.pdf_bytes())
+    write_bytes(args.out, sheet.pdf_bytes())
     print(args.out)
     if args.html is not None:
         args.html.parent.mkdir(parents=True, exist_ok=True)
-        args.html.write_text(sheet.html(), encoding="utf-8")
+        write_text(args.html, sheet.html())
         print(args.html)
     return 0

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli import CommandError, add_db_argument
+from app.cli import add_db_argument
 
 DESCRIPTION = """\
 Route every row of a list of referrals (CSV or XLSX, read as `secteurs patients import` reads
@@ -26,7 +26,7 @@ commune and the postal code of others, Lyon without arrondissement...) is never 
 guessed commune: `candidats` lists the possible communes, and the row gets a sector only when
 all of them lie in the same sector. Rows that cannot be routed keep their columns, get empty
 added columns and their reason in `remarque`; they are also listed on the standard output and,
-with --rejects, written with their row number, reason and location fields only. Nothing is
+with --rejects, written with their row number and reason only. Nothing is
 stored.
 
 Without --plan, the workspace's current plan version of --db is used, with the team it was
@@ -50,7 +50,7 @@ def register(subparsers) -> None:
                        help="routed file to write (.xlsx for a workbook, else CSV with the input's separator)")
     route.add_argument("--workers", type=Path, help="workers.csv giving each referent's group (name/nom, groupe)")
     route.add_argument("--rejects", type=Path,
-                       help="also write the rows that could not be placed (row, reason, location fields)")
+                       help="also write the rows that could not be placed (row number and reason only)")
     add_db_argument(route)
     route.set_defaults(handler=_route)
 
@@ -61,15 +61,15 @@ def _progress(rows: int) -> None:
 
 def _route(args) -> int:
     from app.cli._inputs import database, plan_record
-    from geo.patients import PatientFileError
     from app.messages import render_code
     from geo.territory import territory
     from services.routing import Routing, nearest_partners, route_file
     import partners
     from partners.demo import DEMO_SOURCE
 
-    if not args.file.exists():
-        raise CommandError(f"{args.file}: no such file")
+    from geo.reading import check_path, write_bytes
+
+    check_path(args.file)
     conn = database(args)
     record = plan_record(args, conn)
     print(f"plan: {record.label}", file=sys.stderr)
@@ -84,17 +84,15 @@ def _route(args) -> int:
               "(secteurs partners import ...)", file=sys.stderr)
     elif (directory["source"] == DEMO_SOURCE).any():
         print("warning: the partner directory holds FICTITIOUS demo partners", file=sys.stderr)
-    try:
+    try:  # errors propagate to app.cli.main: a French message and exit code 2
         batch = route_file(args.file, routing, progress=_progress)
-    except PatientFileError as exc:
-        raise CommandError(f"{args.file}: {exc}") from None
     finally:
         print(file=sys.stderr)
     batch.write(args.out)
     if args.rejects is not None:
         from geo.safe_export import safe_frame
 
-        safe_frame(batch.unplaced).to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        write_bytes(args.rejects, safe_frame(batch.unplaced).to_csv(index=False).encode("utf-8-sig"))
     print(batch.report(examples=len(batch.unplaced)))
     print(f"routed: {args.out} ({len(batch.frame)} rows)", file=sys.stderr)
     if args.rejects is not None:

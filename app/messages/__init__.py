@@ -59,3 +59,39 @@ def render(error: BaseException) -> str:
     from app.messages._legacy import french
 
     return french(str(error))
+
+
+def user_error(exc: BaseException, db_path=None) -> BaseException | None:
+    """The error to show a person for ``exc`` (a code where one fits), or None for a programming error.
+
+    Reader, file-system and database errors all become messages (exit code 2 in the CLI, an
+    error box on a page); only programming errors return None.
+    """
+    import csv
+    import sqlite3
+    import zipfile
+
+    from geo.database import database_error
+    from geo.reading import FileReadError, os_reason
+
+    if isinstance(exc, ValueError):  # SecteursError is a ValueError
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        return database_error(exc, db_path)
+    if isinstance(exc, IsADirectoryError):
+        return FileReadError("files.is_directory", file=_name(exc))
+    if isinstance(exc, FileNotFoundError):
+        return FileReadError("files.missing", file=_name(exc))
+    if isinstance(exc, OSError):
+        return FileReadError("files.unreadable", file=_name(exc), reason=os_reason(exc))
+    if isinstance(exc, (csv.Error, zipfile.BadZipFile, OverflowError, EOFError)):
+        return FileReadError("files.unexpected", file="fichier", reason=type(exc).__name__)
+    if isinstance(exc, MemoryError):
+        return FileReadError("files.unexpected", file="fichier", reason="mémoire insuffisante")
+    return None
+
+
+def _name(exc: OSError) -> str:
+    from pathlib import Path
+
+    return Path(str(exc.filename)).name if exc.filename else "fichier"

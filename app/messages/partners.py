@@ -161,4 +161,21 @@ MESSAGES: dict = {
     "partners.flag.duplicate": "doublon",
     "partners.flag.network": "réseau",
     "partners.flag.warning": "avertissement",
+    # partner files that cannot be read as their format
+    "partners.not_rpps": ("{file} : ce n'est pas un extrait « Personne activité » de l'Annuaire Santé ; "
+                          "colonne(s) manquante(s) : {missing}"),
+    "partners.not_finess": ("{file} : ce n'est pas un extrait FINESS (première ligne attendue "
+                            "« finess;etalab;<version>;<date> », lue : « {first} »)"),
+    "partners.zones_missing_column": ("{file} : table de zones sans colonne « {column} » ; noms acceptés : {aliases} "
+                                      "(en-tête lu : {header})"),
+    "partners.template_missing_columns": ("{file} : modèle sans colonne(s) {missing} ; en-tête attendu : {expected}"),
+    "partners.template_suffix": "{file} : le modèle doit être un fichier .csv ou .xlsx",
+    "partners.unknown_format": "format « {format} » inconnu ; formats possibles : {formats}",
+    "partners.format_options": "le format « {format} » ne prend pas l'option ou les options {options}",
+    "partners.all_rejected": "{file} : aucune ligne importée, les {count} ligne(s) lues sont toutes rejetées",
+    # queries of the directory (CLI and pages)
+    "partners.bad_k": "nombre de partenaires demandé invalide ({k}) : un entier positif est attendu",
+    "partners.one_place_needed": "donner un seul lieu : une commune, un code postal ou des coordonnées (reçu : {given})",
+    "partners.place_not_in_territory": "{what} : aucune commune du territoire ne correspond",
+    "partners.unknown_type": "type de partenaire « {type} » inconnu ; types possibles : {types}",
 }

@@ -21,6 +21,7 @@ MESSAGES: dict = {
     "plans.bad_patients": lambda p: (f"{_file(p)}nombre de patients qui n'est pas un entier positif pour : "
                                      f"{_list(p['codes'])}"),
     "plans.unknown_form": "plan de secteurs de forme inattendue ({form}) : un tableau code INSEE, secteur est attendu",
+    "plans.bad_fte": "{file} : ETP invalide (au plus {limit}) pour : {workers}",
     "plans.no_workers": "{file} : aucune assistante sociale dans le fichier (colonnes nom, ETP, groupe, base)",
     "plans.no_name": "donnez un nom à la version du plan",
     "plans.no_such_version": lambda p: (f"aucune version {p['version']} du plan « {p['name']} » ; versions "

@@ -19,6 +19,7 @@ or the people's XLSX/GeoPackage/GeoJSON of :mod:`geo.sectors.export`).
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 import warnings
 from pathlib import Path
@@ -26,6 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo.errors import SecteursError
+from geo.reading import (FileReadError, check_workbook, csv_rows, display_name, text_lines, workbook_errors,
+                         write_bytes)
 from geo.sectors.problem import SectorError
 from geo.sectors.record import PlanRecord, plan_frame
 from geo.sectors.team import Team, team_from_frame
@@ -39,6 +42,8 @@ PLAN_HEADERS = {
     "groupe": ("groupe", "group", "equipe", "team"),
     "patients": ("patients", "effectif", "effectifs", "nombre de patients"),
 }
+#: Largest FTE of one worker (a full-time post is 1; a few posts merged stay far below).
+MAX_FTE = 10
 #: Suffixes read as a workbook / as geographic layers.
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json")
@@ -64,18 +69,30 @@ def _text(data: bytes) -> str:
         return data.decode("cp1252")
 
 
-def _csv_frame(data: bytes) -> pd.DataFrame:
-    lines = [line for line in _text(data).splitlines() if line.strip() and not line.lstrip().startswith("#")]
+def _csv_frame(data: bytes, name: str = "") -> pd.DataFrame:
+    if b"\0" in data[:4096]:
+        raise FileReadError("files.not_text", file=display_name(name))
+    lines = [line for line in text_lines(_text(data)) if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         return pd.DataFrame()
     sep = max((";", ",", "\t"), key=lines[0].count)
-    return pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, dtype=str, keep_default_na=False)
+    rows = [cells for _, cells in csv_rows(lines, name, delimiter=sep)]
+    header = [str(h).strip() for h in rows[0]]
+    width = len(header)
+    body = [(cells + [""] * width)[:width] for cells in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=str)
+
+
+def _workbook(data: bytes, name: str, **options) -> pd.DataFrame:
+    check_workbook(data, name)
+    with workbook_errors(name):
+        return pd.read_excel(io.BytesIO(data), dtype=str, **options)
 
 
 def _table(data: bytes, name: str) -> pd.DataFrame:
     suffix = Path(name).suffix.lower()
     if suffix in XLSX_SUFFIXES or data.startswith(b"PK\x03\x04"):
-        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+        return _workbook(data, name, keep_default_na=False)
     if suffix in GEO_SUFFIXES or data.startswith(b"SQLite format 3"):
         import geopandas as gpd
 
@@ -84,7 +101,7 @@ def _table(data: bytes, name: str) -> pd.DataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)
             frame = gpd.read_file(io.BytesIO(data), layer=layer) if layer else gpd.read_file(io.BytesIO(data))
         return pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(object).fillna("").astype(str)
-    return _csv_frame(data)
+    return _csv_frame(data, name)
 
 
 def _plan_columns(frame: pd.DataFrame) -> dict[str, str]:
@@ -126,8 +143,12 @@ def read_plan_record(source, filename: str | None = None, *, team: Team | None =
         raise SectorError("plans.empty_file", file=Path(name).name)
     try:
         raw = _table(data, name)
-    except (ValueError, OSError, KeyError, ImportError) as exc:
-        raise SectorError("plans.unreadable", file=Path(name).name, reason=str(exc)[:200]) from None
+    except SecteursError:
+        raise
+    except Exception as exc:  # GDAL, XML, parser errors: all mean "not a readable plan"
+        raise SectorError("plans.unreadable", file=Path(name).name, reason=type(exc).__name__) from None
+    if raw.empty:  # a header and no row: nothing to plan, and saving it would erase the sectors
+        raise SectorError("plans.empty_file", file=Path(name).name)
     columns = _plan_columns(raw)
     missing = [c for c in ("code_insee", "sector") if c not in columns]
     if missing:
@@ -168,9 +189,9 @@ def write_plan(plan, path, units=None) -> Path:
             units = load_units()
         writer = {".gpkg": export.people_geopackage, ".geojson": export.people_geojson,
                   ".json": export.people_geojson}.get(suffix, export.people_xlsx)
-        path.write_bytes(writer(plan, units))
+        write_bytes(path, writer(plan, units))
     else:
-        path.write_bytes(export.plan_csv(plan))
+        write_bytes(path, export.plan_csv(plan))
     return path
 
 
@@ -190,9 +211,14 @@ def read_team(source, filename: str | None = None) -> Team:
     """
     data, name = _bytes(source, filename)
     if Path(name).suffix.lower() in XLSX_SUFFIXES or data.startswith(b"PK\x03\x04"):
-        frame = pd.read_excel(io.BytesIO(data), dtype=str)
+        frame = _workbook(data, name)
     else:
-        frame = _csv_frame(data)
+        frame = _csv_frame(data, name)
     if frame.empty and not len(frame.columns):
         raise SectorError("plans.no_workers", file=Path(name or "workers.csv").name)
-    return team_from_frame(frame.replace("", None))
+    team = team_from_frame(frame.replace("", None))
+    # FTE is a share of a full-time post: "1e400" or 10**400 is a broken file, not a worker.
+    bad = [name for name, fte in zip(team.names, team.fte) if not (math.isfinite(fte) and fte <= MAX_FTE)]
+    if bad:
+        raise SectorError("plans.bad_fte", file=Path(name or "workers.csv").name, workers=bad[:10], limit=MAX_FTE)
+    return team

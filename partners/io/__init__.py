@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geo.errors import SecteursError
+from geo.reading import check_path
 from partners.io._common import ReadResult, ZoneRecord
 from partners.io.finess import read_finess
 from partners.io.rpps import read_rpps
@@ -52,13 +54,11 @@ def read_partners(path: str | Path, format: str, **options) -> ReadResult:
     >>> read_partners("etalab-cs1100507-stock.csv", "finess", categories="127,604")  # doctest: +SKIP
     """
     if format not in READERS:
-        raise ValueError(f"format {format!r}: unknown; expected one of {', '.join(READERS)}")
+        raise SecteursError("partners.unknown_format", format=format, formats=list(READERS))
     unknown = set(k for k, v in options.items() if v is not None) - _OPTIONS[format]
     if unknown:
-        raise ValueError(f"format {format!r} does not take option(s) {', '.join(sorted(unknown))}")
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise SecteursError("partners.format_options", format=format, options=sorted(unknown))
+    path = check_path(path)
     return READERS[format](path, **{k: v for k, v in options.items() if v is not None})
 
 

@@ -1,11 +1,22 @@
 """Shared reading helpers: encoding detection, delimited text and XLSX tables."""
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
+from geo.errors import SecteursError
+from geo.reading import (check_path, check_workbook, csv_rows, max_file_bytes, read_bytes, text_lines,
+                         workbook_errors)
 from partners.model import Issue
+
+#: Largest partner file read whole (FINESS extract, template, zones), as a multiple of the
+#: general limit: the national FINESS extract is larger than any hospital export.
+PARTNER_FILE_FACTOR = 4
+
+
+def partner_file_limit() -> int:
+    """Largest partner file read whole (256 MB by default)."""
+    return max_file_bytes() * PARTNER_FILE_FACTOR
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
@@ -13,8 +24,15 @@ def read_text(path: str | Path) -> tuple[str, str]:
 
     Older public extracts (FINESS before 2022) are Windows-1252, newer ones UTF-8;
     a Windows-1252 file almost never decodes as UTF-8 by accident.
+
+    Raises
+    ------
+    geo.reading.FileReadError
+        Missing, folder, unreadable, larger than :func:`partner_file_limit`, binary.
     """
-    raw = Path(path).read_bytes()
+    raw, _ = read_bytes(path, limit=partner_file_limit())
+    if b"\0" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SecteursError("files.not_text", file=Path(path).name)
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -23,7 +41,7 @@ def read_text(path: str | Path) -> tuple[str, str]:
 
 def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
     """``utf-8`` if the first megabyte decodes as UTF-8, else ``cp1252`` (for files too big to read whole)."""
-    with open(path, "rb") as handle:
+    with open(check_path(path), "rb") as handle:
         sample = handle.read(sample_bytes)
     try:
         sample.decode("utf-8")
@@ -54,10 +72,9 @@ def read_table(path: str | Path, delimiters: str = ";|,\t") -> tuple[list[str], 
     else:
         text, _ = read_text(path)
         first = text.split("\n", 1)[0]
-        reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(first, delimiters))
-        records = [(n, row) for n, row in enumerate(reader, start=1)]
+        records = list(csv_rows(text_lines(text), path.name, delimiter=sniff_delimiter(first, delimiters)))
     if not records:
-        raise ValueError(f"{path}: empty file; expected a header row")
+        raise SecteursError("files.empty", file=path.name)
     header = [str(h or "").strip() for h in records[0][1]]
     rows = []
     for number, values in records[1:]:
@@ -71,12 +88,15 @@ def read_table(path: str | Path, delimiters: str = ";|,\t") -> tuple[list[str], 
 def _read_xlsx(path: Path) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    records = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        records.append((number, [_cell_text(v) for v in values]))
-    workbook.close()
+    data, _ = read_bytes(path, limit=partner_file_limit())
+    check_workbook(data, path.name)
+    with workbook_errors(path.name):
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        records = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            records.append((number, [_cell_text(v) for v in values]))
+        workbook.close()
     return records
 
 

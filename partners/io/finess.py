@@ -19,13 +19,13 @@ and its variants) gives the projection and the precision.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 
+from geo.errors import SecteursError
+from geo.reading import csv_rows, text_lines
 from partners.io._common import ReadResult, error, iso_date, read_text
 from partners.model import Partner, PartnerRecord
 
@@ -149,13 +149,12 @@ def read_finess(path: str | Path, categories=None) -> ReadResult:
     result = ReadResult(format="finess", encoding=encoding)
     if not lines or not lines[0].lower().startswith("finess;"):
         first = lines[0][:60] if lines else ""
-        raise ValueError(f"{path}: not a FINESS extract; expected a first line like "
-                         f"'finess;etalab;<version>;<date>', got {first!r}")
+        raise SecteursError("partners.not_finess", file=Path(path).name, first=first[:60])
     marker = lines[0].split(";")
     result.source_date = iso_date(marker[3]) if len(marker) > 3 else ""
     structures: list[tuple[int, dict]] = []
     geo: dict[str, tuple[int, dict]] = {}
-    for number, fields in enumerate(csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=";"), start=2):
+    for number, fields in csv_rows(text_lines("\n".join(lines[1:])), Path(path).name, delimiter=";", first_line=2):
         if not fields or not "".join(fields).strip():
             continue
         kind = fields[0].strip().lower()

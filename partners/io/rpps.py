@@ -25,6 +25,8 @@ import csv
 import re
 from pathlib import Path
 
+from geo.errors import SecteursError
+from geo.reading import capped_lines, csv_rows
 from partners.io._common import ReadResult, detect_encoding, error, iso_date
 from partners.model import Partner, PartnerRecord
 
@@ -77,15 +79,16 @@ def read_rpps(path: str | Path, professions=None) -> ReadResult:
         result.source_date = iso_date(m.group(1))
     # The national extract has ~2 million lines: stream it, keep only the wanted professions.
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter="|", quoting=csv.QUOTE_NONE)
-        header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+        # Each line is read with a length cap: a 200 MB file without line ends costs the cap, not 200 MB.
+        reader = csv_rows(capped_lines(handle, Path(path).name), Path(path).name, delimiter="|",
+                          quoting=csv.QUOTE_NONE)
+        header = [h.strip().lstrip("\ufeff") for h in next(reader, (1, []))[1]]
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise ValueError(f"{path}: not an Annuaire Santé 'Personne activité' extract; missing columns: "
-                             f"{', '.join(missing)}")
+            raise SecteursError("partners.not_rpps", file=Path(path).name, missing=missing)
         profession_at = header.index(COL_PROFESSION)
         wanted = [(i, h) for i, h in enumerate(header) if h in USED]
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in reader:
             if len(cells) <= profession_at or not any(cells):
                 continue
             profession = cells[profession_at].strip()

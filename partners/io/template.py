@@ -32,6 +32,8 @@ import csv
 import re
 from pathlib import Path
 
+from geo.errors import SecteursError
+from geo.reading import atomic_write
 from partners.io._common import ReadResult, error, pick_column, read_table
 from partners.model import Partner, PartnerRecord, clean_labels
 
@@ -76,7 +78,7 @@ def write_template(path: str | Path) -> Path:
     path = Path(path)
     headers = [c[0] for c in COLUMNS]
     if path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(headers)
             writer.writerow([EXAMPLE.get(h, "") for h in headers])
@@ -99,9 +101,10 @@ def write_template(path: str | Path) -> Path:
         help_sheet.append(["colonne", "contenu"])
         for header, _, _, text in COLUMNS:
             help_sheet.append([header, text])
-        workbook.save(path)
+        with atomic_write(path) as handle:
+            workbook.save(handle)
         return path
-    raise ValueError(f"template path {str(path)!r}: expected a .csv or .xlsx file name")
+    raise SecteursError("partners.template_suffix", file=Path(path).name)
 
 
 def read_template(path: str | Path) -> ReadResult:
@@ -120,8 +123,8 @@ def read_template(path: str | Path) -> ReadResult:
             columns[field] = found
     missing = [name for name in ("type", "name") if name not in columns]
     if missing:
-        raise ValueError(f"{path}: template without column(s) {', '.join(missing)}; "
-                         f"expected the header {';'.join(c[0] for c in COLUMNS)}")
+        raise SecteursError("partners.template_missing_columns", file=Path(path).name, missing=missing,
+                            expected=";".join(c[0] for c in COLUMNS))
     result = ReadResult(format="csv")
     default_source = Path(path).name
     for number, row in rows:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geo.errors import SecteursError
 from partners.io._common import ReadResult, ZoneRecord, error, pick_column, read_table
 
 TYPE_ALIASES = ("type",)
@@ -41,8 +42,8 @@ def read_zones(path: str | Path) -> ReadResult:
     for name, aliases in (("type", TYPE_ALIASES), ("partner", PARTNER_ALIASES), ("code_insee", CODE_ALIASES)):
         column = pick_column(header, aliases)
         if column is None:
-            raise ValueError(f"{path}: zone table without a {name!r} column; accepted names: "
-                             f"{', '.join(aliases)} (header read: {' | '.join(header)})")
+            raise SecteursError("partners.zones_missing_column", file=Path(path).name, column=name,
+                                aliases=list(aliases), header=[h[:40] for h in header[:20]])
         columns[name] = column
     result = ReadResult(format="zones", encoding="")
     for number, row in rows:

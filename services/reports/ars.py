@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.reading import write_bytes
 from geo.safe_export import safe_frame
 from services.reports.coverage_data import Coverage
 
@@ -368,7 +369,7 @@ class ArsReport:
         written = []
         for name, data in files.items():
             path = folder / name
-            path.write_bytes(data)
+            write_bytes(path, data)  # a temporary file renamed: a full disk leaves no empty report
             written.append(path)
         return written
 

@@ -109,7 +109,7 @@ def test_cli_template_and_demo(capsys, tmp_path):
     assert {s["type"] for s in services} == {"CPTS", "HAD", "ERC", "PSY", "DAC", "SSIAD", "CCAS"}
     assert all("fictif" in s["name"] or "fictive" in s["name"] for s in services)
     code, _, err = run(capsys, "partners", "nearest", "--lonlat", "abc", "--type", "HAD", "--db", db)
-    assert code == 2 and "expected LON,LAT" in err
+    assert code == 2 and "attendu LON,LAT" in err
     np.testing.assert_equal(code, 2)
 
 

@@ -60,14 +60,15 @@ def test_nearest_from_postal_code_and_point(directory, places):
 
 
 def test_nearest_input_checks(directory, places):
-    with pytest.raises(ValueError, match="type 'GP': unknown; expected one of CPTS"):
-        nearest(directory, "GP", commune="69383", places=places)
-    with pytest.raises(ValueError, match="give exactly one of commune, postal_code, lonlat"):
-        nearest(directory, "HAD", commune="69383", postal_code="69003", places=places)
-    with pytest.raises(ValueError, match="INSEE code 75056: no commune of the territory"):
-        nearest(directory, "HAD", commune="75056", places=places)
-    with pytest.raises(ValueError, match="k: expected a positive integer, got 0"):
-        nearest(directory, "HAD", commune="69383", k=0, places=places)
+    for call, code in [(lambda: nearest(directory, "GP", commune="69383", places=places), "partners.unknown_type"),
+                       (lambda: nearest(directory, "HAD", commune="69383", postal_code="69003", places=places),
+                        "partners.one_place_needed"),
+                       (lambda: nearest(directory, "HAD", commune="75056", places=places),
+                        "partners.place_not_in_territory"),
+                       (lambda: nearest(directory, "HAD", commune="69383", k=0, places=places), "partners.bad_k")]:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert info.value.code == code
     assert len(nearest(directory, "ERC", commune="69383", places=places)) == 0
     assert len(nearest(directory, "PSY", commune="69383", k=50, places=places)) == 4
 
@@ -77,8 +78,9 @@ def test_covering(directory, places):
     assert sorted(frame["finess"]) == ["690001128", "690001177"]
     assert list(covering(directory, "69123", places=places)["finess"]) == ["690001128"]
     assert covering(directory, "38185", places=places).empty
-    with pytest.raises(ValueError, match="INSEE code 99999"):
+    with pytest.raises(ValueError) as info:
         covering(directory, "99999", places=places)
+    assert info.value.code == "partners.place_not_in_territory" and "99999" in str(info.value)
 
 
 def test_nearest_index_batch_matches_brute_force():

@@ -188,8 +188,8 @@ def test_pdf_has_every_section_maps_and_masked_figures(ars_out, csv_tables):
 
 
 @pytest.mark.parametrize("argument, message", [
-    (["--max-km", "PSY=loin"], "--max-km: expected TYPE=KM such as PSY=30, got 'PSY=loin'"),
-    (["--max-km", "ERC=-5"], "--max-km: expected TYPE=KM with a positive distance, got 'ERC=-5'"),
+    (["--max-km", "PSY=loin"], "--max-km « PSY=loin » : attendu TYPE=KM"),
+    (["--max-km", "ERC=-5"], "--max-km « ERC=-5 » : attendu TYPE=KM avec une distance positive"),
 ])
 def test_cli_input_errors(report_files, tmp_path, capsys, argument, message):
     from app.cli import main
@@ -205,4 +205,4 @@ def test_cli_missing_patients_file(report_files, tmp_path, capsys):
 
     code = main(["report", "ars", "--plan", str(report_files["plan"]), "--patients", str(tmp_path / "none.csv"),
                  "--out", str(tmp_path / "out"), "--db", str(report_files["db"])])
-    assert code == 2 and "none.csv: no such file" in capsys.readouterr().err
+    assert code == 2 and "none.csv : fichier introuvable" in capsys.readouterr().err

@@ -109,4 +109,4 @@ def test_cli_unknown_sector(report_files, tmp_path, capsys):
     code = main(["report", "fiche", "--plan", str(report_files["plan"]), "--sector", "Nowhere",
                  "--out", str(tmp_path / "f.pdf"), "--db", str(report_files["db"])])
     assert code == 2 and not (tmp_path / "f.pdf").exists()
-    assert "--sector: 'Nowhere' is not a sector of plan.csv" in capsys.readouterr().err
+    assert "« Nowhere » n'est pas un secteur du plan" in capsys.readouterr().err
