@@ -50,8 +50,6 @@ figures[3].metric("Population", fr_int(sheet.communes["population"].sum()))
 st.write(f"**Poste flux/pivot** : {sheet.hub}")
 st.caption(f"Partenaires filtrés : {plain_md(sheet.partner_filter)}." if sheet.partner_filter
            else "Partenaires : tout l'annuaire (aucun filtre).")
-st.subheader("Partenaires clés")
-st.dataframe(sheet.key_table(), hide_index=True)
 
 st.subheader(SHEET_SECTIONS[1])
 fill = {code: 0 for code in sheet.communes["code_insee"]}
@@ -79,6 +77,9 @@ for title, table in tables.items():
         st.write("(aucun)")
     else:
         st.dataframe(table.rename(columns=PARTNER_HEADERS), hide_index=True)
+
+st.subheader("Partenaires clés (page 1 de la fiche)")
+st.dataframe(sheet.key_table(), hide_index=True)
 
 st.subheader("Télécharger la fiche")
 buttons = st.columns(2)
