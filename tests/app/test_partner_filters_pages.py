@@ -37,10 +37,22 @@ def own_database(tmp_path_factory):
     conn.close()
     old = os.environ.get("SECTEURS_DB")
     os.environ["SECTEURS_DB"] = str(path)
+    _forget_database()
     yield path
-    os.environ["SECTEURS_DB"] = old if old is not None else ""
     if old is None:
-        del os.environ["SECTEURS_DB"]
+        os.environ.pop("SECTEURS_DB", None)
+    else:
+        os.environ["SECTEURS_DB"] = old
+    _forget_database()
+
+
+def _forget_database() -> None:
+    """The app keeps one connection per process (``st.cache_resource``): drop it so that the pages
+    open ``$SECTEURS_DB`` as it is now, here and in the modules that run after this one."""
+    from app import resources
+
+    resources.connection.clear()
+    resources.nearest_by_unit.clear()
 
 
 @pytest.fixture(scope="module")
