@@ -33,7 +33,7 @@ class PartnerFilter:
     >>> PartnerFilter().active
     False
     >>> PartnerFilter(network_only=True).describe()
-    'psychologues du réseau « réseau psycho-oncologie » seulement'
+    'psychologues membres du réseau psycho-oncologie seulement'
     """
 
     labels: tuple[str, ...] = ()
@@ -82,7 +82,7 @@ class PartnerFilter:
         """The filter in French, for the summary, the sheet and the routed list ("" when none)."""
         parts = []
         if self.network_only:
-            parts.append(f"psychologues du réseau « {NETWORK_LABEL} » seulement")
+            parts.append(f"psychologues membres du {NETWORK_LABEL} seulement")
         if self.labels:
             names = ", ".join(f"« {label} »" for label in self.labels)
             parts.append(("étiquette " if len(self.labels) == 1 else "étiquettes ") + names

@@ -90,7 +90,7 @@ def test_list_routing_with_and_without_the_option(directory, plan, tmp_path):
     plain = route_file(listing, every)
     assert routed.frame.loc[0, "psy"] == MEMBER and plain.frame.loc[0, "psy"] == NEAR
     assert routed.frame.loc[0, "had"] == plain.frame.loc[0, "had"]
-    assert "Partenaires filtrés : psychologues du réseau" in routed.report()
+    assert "Partenaires filtrés : psychologues membres du réseau" in routed.report()
     assert "filtrés" not in plain.report()
 
 
@@ -103,7 +103,7 @@ def test_the_summary_names_the_network(directory, plan):
     services = partners.local_services(directory, HOME, k=3, **chosen.options())
     short = summary_text(referral, services, partners.PARTNER_TYPES, render_code, full=False, partner_filter=chosen)
     assert f"(PSY) — {NETWORK_LABEL} :" in short and MEMBER in short and NEAR not in short
-    assert "Partenaires filtrés : psychologues du réseau" in short
+    assert "Partenaires filtrés : psychologues membres du réseau" in short
     services = partners.local_services(directory, HOME, k=3)
     plain = summary_text(referral, services, partners.PARTNER_TYPES, render_code, full=False)
     assert NEAR in plain and NETWORK_LABEL not in plain and "filtrés" not in plain
@@ -123,7 +123,7 @@ def test_the_sheet_says_which_filter(directory, plan):
     assert psy["name"].tolist() == [MEMBER] and psy["why"].str.endswith(f"— {NETWORK_LABEL}").all()
     assert set(every.key_partners.loc[every.key_partners["type"] == "PSY", "name"]) == {NEAR, MEMBER}
     assert NEAR not in set(filtered.partners_in["name"]) and NEAR in set(every.partners_in["name"])
-    assert "Partenaires filtrés : psychologues du réseau" in filtered.html()
+    assert "Partenaires filtrés : psychologues membres du réseau" in filtered.html()
     assert "Partenaires : tout l&#x27;annuaire (aucun filtre)" in every.html()  # escaped apostrophe
     # a label narrows every type of the sheet
     convention = build_sheet(directory, plan, sector, with_map=False, partner_filter=PartnerFilter(labels=["convention"]))
@@ -143,7 +143,7 @@ def test_cli_route_and_fiche_options(directory, plan, tmp_path, capsys):
                  "--network-only"]) == 0
     routed = pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str)
     assert routed.loc[0, "psy"] == MEMBER
-    assert "partners: psychologues du réseau" in capsys.readouterr().err
+    assert "partners: psychologues membres du réseau" in capsys.readouterr().err
     assert main(["route", str(listing), "--plan", str(plan_file), "--out", str(out), "--db", db]) == 0
     assert pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str).loc[0, "psy"] == NEAR
 
