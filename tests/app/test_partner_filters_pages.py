@@ -77,7 +77,8 @@ def test_network_only_chooses_the_member_and_its_absence_changes_nothing(orienta
     _ok(at)
     summary = at.code[0].value
     assert MEMBER in summary and NEAR not in summary
-    assert f"(PSY) — {NETWORK_LABEL} :" in summary and "Partenaires filtrés : psychologues membres du réseau" in summary
+    assert f"(PSY) — {NETWORK_LABEL} :" in summary
+    assert "Partenaires filtrés : psychologues membres du réseau" in summary
     assert MEMBER in at.code[1].value and NEAR not in at.code[1].value  # the full list too
     assert any("Partenaires filtrés" in c.value for c in at.caption)
     assert any("1 psychologue(s) membre(s) du réseau" in c.value for c in at.caption)
@@ -127,5 +128,6 @@ def test_fiche_secteur_with_network_only(department_plan_csv):
     key = at.dataframe[-1].value
     psy = key[key["Type"] == "PSY"]
     assert psy["Nom"].tolist() == [MEMBER] and psy["Pourquoi"].str.contains(NETWORK_LABEL).all()
-    assert any("Partenaires filtrés : psychologues membres du réseau" in c.value.replace("\\", "") for c in at.caption)
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any("Partenaires filtrés : psychologues membres du réseau" in c for c in captions)
     assert not any(NEAR in str(frame.value.to_dict()) for frame in at.dataframe)

@@ -126,7 +126,8 @@ def test_the_sheet_says_which_filter(directory, plan):
     assert "Partenaires filtrés : psychologues membres du réseau" in filtered.html()
     assert "Partenaires : tout l&#x27;annuaire (aucun filtre)" in every.html()  # escaped apostrophe
     # a label narrows every type of the sheet
-    convention = build_sheet(directory, plan, sector, with_map=False, partner_filter=PartnerFilter(labels=["convention"]))
+    convention = build_sheet(directory, plan, sector, with_map=False,
+                             partner_filter=PartnerFilter(labels=["convention"]))
     assert set(convention.partners_in["name"]) == {CONVENTION_HAD}
 
 
