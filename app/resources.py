@@ -162,11 +162,14 @@ def directory_version() -> tuple[int, int]:
 
 
 @st.cache_data(show_spinner="Calcul des partenaires les plus proches…", max_entries=4)
-def nearest_by_unit(version: tuple[int, int]) -> dict:
-    """``{type: {code_insee: (name, km)}}`` for the directory at ``version`` (see :func:`directory_version`)."""
+def nearest_by_unit(version: tuple[int, int], labels: tuple[str, ...] = (), network_only: bool = False) -> dict:
+    """``{type: {code_insee: (name, km)}}`` for the directory at ``version`` (see :func:`directory_version`),
+    with the partners carrying ``labels`` (and, for psychologists, of the network when ``network_only``)."""
+    from services.partner_filter import PartnerFilter
     from services.routing import nearest_partners
 
-    return nearest_partners(connection(), territory=territory())
+    return nearest_partners(connection(), territory=territory(),
+                            partner_filter=PartnerFilter(labels=labels, network_only=network_only))
 
 
 def saved_plans() -> list[dict]:

@@ -27,7 +27,9 @@ read_plan_people
     ``groupe`` columns.
 nearest_partners
     The nearest partner of each type for every unit, from the directory
-    (CPTS and HAD whose zone covers the unit first).
+    (CPTS and HAD whose zone covers the unit first), optionally filtered
+    (:class:`services.partner_filter.PartnerFilter`: labels, psychologists
+    of the psycho-oncology network only).
 summary_text
     The plain-text summary of one referral the hub copies into a message.
 suggest, unit_label
@@ -76,6 +78,7 @@ from geo.safe_export import safe_frame
 from geo.patients import LOCATION_ROLES, cell_text, place_rows, read_table
 from geo.resolver import AMBIGUOUS, Resolution, resolve, resolve_fields
 from geo.territory import Territory
+from services.partner_filter import NO_FILTER, PartnerFilter
 
 __all__ = [
     "Routing", "Referral", "RoutedBatch", "route_file", "read_plan_people", "nearest_partners",
@@ -168,7 +171,7 @@ def _first_nonempty(frame: pd.DataFrame, column: str) -> dict[str, str]:
 
 # -- nearest partners per unit ----------------------------------------------------------------------
 def nearest_partners(conn, types=DEFAULT_TYPES, places=None,
-                     territory=None) -> dict[str, dict[str, tuple[str, float]]]:
+                     territory=None, partner_filter: PartnerFilter = NO_FILTER) -> dict[str, dict[str, tuple[str, float]]]:
     """The nearest partner of each type for every unit: ``{type: {code_insee: (name, km)}}``.
 
     One batch k-d tree query per type (:func:`partners.nearest_for_units`).
@@ -186,6 +189,8 @@ def nearest_partners(conn, types=DEFAULT_TYPES, places=None,
         The partners' view of the territory (default: that of ``territory``).
     territory : geo.territory.Territory, optional
         The territory (the process-wide committed one by default).
+    partner_filter : PartnerFilter, optional
+        Labels every partner must carry, psychologists of the network only (default: every partner).
 
     Returns
     -------
@@ -199,11 +204,14 @@ def nearest_partners(conn, types=DEFAULT_TYPES, places=None,
     places = places or places_of(territory)
     result: dict[str, dict[str, tuple[str, float]]] = {}
     for type_ in types:
-        frame = partners.nearest_for_units(conn, type_, k=1, places=places)
+        frame = partners.nearest_for_units(conn, type_, k=1, places=places, **partner_filter.options())
         best = {code: (str(name), float(km)) for code, name, km in
                 frame[["code_insee", "name", "distance_km"]].itertuples(index=False)}
         if type_ in ZONE_TYPES:
             zones = partners.zone_memberships(conn, types=[type_]).dropna(subset=["lon", "lat"])
+            if partner_filter.active:
+                kept = partners.list_partners(conn, type=type_, labels=partner_filter.labels_for(type_))["id"]
+                zones = zones[zones["partner_id"].isin(kept)]
             rows = [r for r in zones[["code_insee", "name", "lon", "lat"]].itertuples(index=False, name=None)
                     if r[0] in places.index]
             if rows:
@@ -285,6 +293,8 @@ class Routing:
         code (``app.messages.render_code``; :func:`plain_explain` by default).
     territory : geo.territory.Territory or None
         The territory places are resolved in (None: the process-wide committed one).
+    partner_filter : PartnerFilter
+        The filter ``partners`` was computed with (said in summaries and reports).
 
     Examples
     --------
@@ -303,10 +313,12 @@ class Routing:
     warnings: list[str] = dataclasses.field(default_factory=list)
     explain: Explain = plain_explain
     territory: Territory | None = None
+    partner_filter: PartnerFilter = NO_FILTER
 
     @classmethod
     def from_plan(cls, plan, team=None, partners=None, types=DEFAULT_TYPES,
-                  explain: Explain | None = None, territory=None) -> "Routing":
+                  explain: Explain | None = None, territory=None,
+                  partner_filter: PartnerFilter = NO_FILTER) -> "Routing":
         """A routing from a plan and, optionally, a workers table and the nearest partners.
 
         Parameters
@@ -324,6 +336,8 @@ class Routing:
         explain : callable, optional
             ``explain(code, params) -> str`` for reasons and statuses
             (``app.messages.render_code``); :func:`plain_explain` by default.
+        partner_filter : PartnerFilter, optional
+            The filter ``partners`` was computed with (:func:`nearest_partners`).
 
         Raises
         ------
@@ -361,7 +375,8 @@ class Routing:
                 warnings.append(f"secteur(s) sans groupe dans la liste des référents : {', '.join(orphans[:10])}")
         partners = partners or {}
         types = tuple(t for t in types)
-        return cls(sectors, referents, groups, partners, types, warnings, explain or plain_explain, territory)
+        return cls(sectors, referents, groups, partners, types, warnings, explain or plain_explain, territory,
+                   partner_filter)
 
     def unit(self, code: str, resolution: Resolution | None = None) -> Referral:
         """Route a known unit code (picked by the user among candidates, or resolved)."""
@@ -506,6 +521,8 @@ class RoutedBatch:
         s = self.summary
         lines = [f"Lignes : {s['rows']} ; orientées : {s['routed']} ; non placées : {s['unplaced']} ; "
                  f"ambiguës (à vérifier, voir « candidats ») : {s['ambiguous']}"]
+        if s.get("partner_filter"):
+            lines.append(f"Partenaires filtrés : {s['partner_filter']}")
         for row in self.unplaced.head(examples).itertuples(index=False):
             fields = " ".join(str(getattr(row, c)) for c in LOCATION_ROLES
                               if c in self.unplaced.columns and str(getattr(row, c)))
@@ -591,6 +608,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
         "columns": {role: header[index] for role, index in sorted(table.columns.items(), key=lambda x: x[1])
                     if role in LOCATION_ROLES},
         "added": added,
+        "partner_filter": routing.partner_filter.describe(),
         **table.info,
     }
     return RoutedBatch(frame, unplaced_frame, summary)
@@ -625,7 +643,8 @@ def unit_label(code: str, territory=None) -> str:
 
 # -- the summary the hub copies ---------------------------------------------------------------------
 def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_labels: dict | None = None,
-                 explain: Explain | None = None, *, full: bool = True) -> str:
+                 explain: Explain | None = None, *, full: bool = True,
+                 partner_filter: PartnerFilter = NO_FILTER) -> str:
     """The plain-text summary of one referral (French), to paste into a message or a file.
 
     Parameters
@@ -642,6 +661,10 @@ def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_
         True: every partner of ``services``. False: the short summary the hub
         copies: the covering (else nearest) CPTS and HAD, the nearest
         psychologist (PSY) and cancer resource centre (ERC), with phone.
+    partner_filter : PartnerFilter, optional
+        The filter ``services`` (or the routed partners) were chosen with: a
+        filtered type names it in its heading (the network for psychologists
+        under "réseau seulement"), and a last line says which filter was used.
 
     Returns
     -------
@@ -669,7 +692,7 @@ def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_
         shown = services if full else _short_services(services)
         lines.append("Partenaires :")
         for type_, group in shown.groupby("type", sort=False):
-            lines.append(f"  {labels.get(type_, type_)} ({type_}) :")
+            lines.append(f"  {labels.get(type_, type_)} ({type_}){_type_note(partner_filter, type_)} :")
             for row in group.to_dict("records"):
                 extra = []
                 if row.get("covers") is True:
@@ -679,12 +702,23 @@ def summary_text(referral: Referral, services: pd.DataFrame | None = None, type_
                         extra.append(str(row[field]))
                 km = _km(row.get("distance_km"))
                 lines.append(f"    - {row['name']} — {km}" + (f" — {' ; '.join(extra)}" if extra else ""))
+        if partner_filter.network_only and "PSY" not in set(services["type"]):
+            lines.append(f"  {labels.get('PSY', 'PSY')} (PSY){_type_note(partner_filter, 'PSY')} : "
+                         "aucun membre du réseau dans l'annuaire")
     elif referral.partners:
         lines.append("Partenaires les plus proches :")
         for type_, (name, km) in referral.partners.items():
             if full or type_ in SHORT_SUMMARY_TYPES:
-                lines.append(f"  {labels.get(type_, type_)} ({type_}) : {name} — {_km(km)}")
+                lines.append(f"  {labels.get(type_, type_)} ({type_}){_type_note(partner_filter, type_)} : "
+                             f"{name} — {_km(km)}")
+    if partner_filter.active and (services is not None and len(services) or referral.partners):
+        lines.append(f"Partenaires filtrés : {partner_filter.describe()}")
     return "\n".join(lines)
+
+
+def _type_note(partner_filter: PartnerFilter, type_: str) -> str:
+    note = partner_filter.type_note(type_)
+    return f" — {note}" if note else ""
 
 
 #: Partner types of the short summary, in its order.

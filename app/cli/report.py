@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from app.cli import add_db_argument
+from app.cli._filters import add_partner_filter_arguments, partner_filter_of
 from geo.errors import SecteursError
 from geo.reading import write_bytes, write_text
 
@@ -30,6 +31,9 @@ patients, the partners in and around it with their contacts, the CPTS and HAD co
 neighbouring sectors and their referents, the hub's contact ($SECTEURS_HUB_CONTACT).
 The sheet is internal to the team: patient counts are shown as they are. Without --plan and
 --patients, the workspace's current plan version (with its team's groups) and counts of --db are used.
+--network-only keeps, among psychologists, the members of the psycho-oncology network only;
+--label LABEL keeps the partners carrying that label (every type; repeat it); the sheet says
+which filter was used.
 """
 
 
@@ -58,6 +62,7 @@ def register(subparsers) -> None:
     fiche.add_argument("--html", type=Path, help="also write the sheet as a print-friendly HTML page")
     fiche.add_argument("--patients", type=Path, help="counts file code_insee,patients (patients per commune; "
                                                      "default: the workspace's counts, if any)")
+    add_partner_filter_arguments(fiche)
     add_db_argument(fiche)
     fiche.set_defaults(handler=_fiche)
 
@@ -130,7 +135,8 @@ def _fiche(args) -> int:
     if args.sector not in sectors:
         raise SecteursError("plans.unknown_sector", sector=args.sector, sectors=list(sectors[:20]))
     sheet = build_sheet(conn, record, args.sector, patients=counts, plan_label=record.label,
-                        demo_patients=demo_patients, territory=territory())
+                        demo_patients=demo_patients, territory=territory(),
+                        partner_filter=partner_filter_of(args))
     if sheet.demo:
         print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from app.cli import add_db_argument
+from app.cli._filters import add_partner_filter_arguments, partner_filter_of
 
 DESCRIPTION = """\
 Route every row of a list of referrals (CSV or XLSX, read as `secteurs patients import` reads
@@ -29,6 +30,12 @@ added columns and their reason in `remarque`; they are also listed on the standa
 with --rejects, written with their row number and reason only. Nothing is
 stored.
 
+Which partners: every partner of the directory by default. --network-only keeps, for the
+psychologist columns (psy, psy_km), only the members of the psycho-oncology network (label
+"réseau psycho-oncologie", set by `secteurs partners network LISTE.csv`); --label LABEL keeps,
+for every type, the partners carrying that label (repeat it: every label is required). The
+filter used is printed with the report.
+
 Without --plan, the workspace's current plan version of --db is used, with the team it was
 saved with (groups).
 
@@ -51,8 +58,10 @@ def register(subparsers) -> None:
     route.add_argument("--workers", type=Path, help="workers.csv giving each referent's group (name/nom, groupe)")
     route.add_argument("--rejects", type=Path,
                        help="also write the rows that could not be placed (row number and reason only)")
+    add_partner_filter_arguments(route)
     add_db_argument(route)
     route.set_defaults(handler=_route)
+
 
 
 def _progress(rows: int) -> None:
@@ -75,8 +84,11 @@ def _route(args) -> int:
     print(f"plan: {record.label}", file=sys.stderr)
     directory = partners.list_partners(conn)
     land = territory()
-    routing = Routing.from_plan(record, partners=nearest_partners(conn, territory=land), explain=render_code,
-                                territory=land)
+    chosen = partner_filter_of(args)
+    routing = Routing.from_plan(record, partners=nearest_partners(conn, territory=land, partner_filter=chosen),
+                                explain=render_code, territory=land, partner_filter=chosen)
+    if chosen.active:
+        print(f"partners: {chosen.describe()}", file=sys.stderr)
     for warning in routing.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not len(directory):

@@ -5,7 +5,8 @@ import streamlit as st
 
 from app import resources
 from app.map import Paint, show_map, view_of
-from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plan_record_picker, french
+from app.partner_filter_picker import partner_filter_picker
+from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
 from services.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
 
 MAP_KEY = "fiche_map"
@@ -26,9 +27,12 @@ plan, plan_label, plan_is_demo = record.assignment, record.label, record.demo
 st.caption(f"Plan : {plan_label} — Patients : {counts_label}")
 sectors = record.sectors
 sector = st.selectbox("Secteur", sectors, key="fiche_sector")
+directory = resources.partner_table()
+chosen = partner_filter_picker("fiche_filter", directory)
 try:
     sheet = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
-                        demo_patients=counts_are_demo, with_map=False, territory=resources.territory())
+                        demo_patients=counts_are_demo, with_map=False, territory=resources.territory(),
+                        partner_filter=chosen)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
     st.error(f"Fiche impossible à établir : {french(exc)}")
     st.stop()
@@ -45,6 +49,8 @@ figures[1].metric("Groupe", sheet.groupe or "—")
 figures[2].metric("Communes", fr_int(len(sheet.communes)))
 figures[3].metric("Population", fr_int(sheet.communes["population"].sum()))
 st.write(f"**Poste flux/pivot** : {sheet.hub}")
+st.caption(f"Partenaires filtrés : {plain_md(sheet.partner_filter)}." if sheet.partner_filter
+           else "Partenaires : tout l'annuaire (aucun filtre).")
 
 st.subheader(SHEET_SECTIONS[1])
 fill = {code: 0 for code in sheet.communes["code_insee"]}
@@ -56,7 +62,7 @@ for i, name in enumerate(neighbours):
 paint = Paint(fill=fill, palette=(SECTOR_COLOUR, *NEIGHBOUR_COLOURS), selected=list(sheet.communes["code_insee"]),
               legend=("Secteurs", [(SECTOR_COLOUR, sector)] + [(NEIGHBOUR_COLOURS[i % len(NEIGHBOUR_COLOURS)], n)
                                                                for i, n in enumerate(neighbours)]))
-show_map(paint, key=MAP_KEY, partners=resources.partner_table(),
+show_map(paint, key=MAP_KEY, partners=chosen.keep(directory),
          view=view_of(resources.units(), sheet.communes["code_insee"]))
 
 tables = sheet.tables()
@@ -73,14 +79,17 @@ for title, table in tables.items():
     else:
         st.dataframe(table.rename(columns=PARTNER_HEADERS), hide_index=True)
 
+st.subheader("Partenaires clés (page 1 de la fiche)")
+st.dataframe(sheet.key_table(), hide_index=True)
+
 st.subheader("Télécharger la fiche")
 buttons = st.columns(2)
 stem = f"fiche_secteur_{''.join(c if c.isalnum() or c in '-_' else '_' for c in sector)}"
-prepared_key = (plan_label, sector, counts_label, tuple(sorted(record.groups.items())))
+prepared_key = (plan_label, sector, counts_label, tuple(sorted(record.groups.items())), chosen)
 if st.session_state.get("fiche_prepared", (None,))[0] != prepared_key:
     with st.spinner("Carte et mise en page de la fiche…"):
         full = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
-                           demo_patients=counts_are_demo, territory=resources.territory())
+                           demo_patients=counts_are_demo, territory=resources.territory(), partner_filter=chosen)
         st.session_state["fiche_prepared"] = (prepared_key, full.pdf_bytes(), full.html().encode("utf-8"))
 _, pdf, page = st.session_state["fiche_prepared"]
 buttons[0].download_button("Fiche (PDF)", pdf, f"{stem}.pdf", "application/pdf", key="fiche_pdf")

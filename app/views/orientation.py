@@ -8,6 +8,7 @@ import streamlit as st
 import partners
 from app import resources
 from app.auth import can, require
+from app.partner_filter_picker import partner_filter_picker
 from app.messages import render_code
 from app.messages.places import candidate_reason, status_label, why
 from app.uploads import checked
@@ -32,8 +33,10 @@ if record is None:
 
 directory = resources.partner_table()
 plan_label, plan_is_demo = record.label, record.demo
-routing = Routing.from_plan(record, partners=resources.nearest_by_unit(resources.directory_version()),
-                            explain=render_code, territory=resources.territory())
+chosen = partner_filter_picker("orientation_filter", directory)
+nearest_by_unit = resources.nearest_by_unit(resources.directory_version(), chosen.labels, chosen.network_only)
+routing = Routing.from_plan(record, partners=nearest_by_unit, explain=render_code, partner_filter=chosen,
+                            territory=resources.territory())
 st.caption(f"Plan : {plan_label}" + (f" — fait sur les patients : {record.counts_label}" if record.counts_label
                                       else "") + (" — équipe enregistrée avec la version" if record.team else ""))
 if plan_is_demo:
@@ -43,6 +46,8 @@ if resources.partners_are_demo(directory):
     fictitious_notice("l'annuaire des partenaires est un annuaire de démonstration inventé.")
 for warning in routing.warnings:
     st.warning(warning)
+if chosen.active:
+    st.caption(f"Partenaires filtrés : {plain_md(chosen.describe())}.")
 
 one, batch = st.tabs(["Une orientation", "Une liste"])
 
@@ -88,13 +93,15 @@ with one:
         figures[2].metric("Groupe", referral.groupe or "—")
         if not referral.routed:
             st.error(f"{referral.commune} : {routing.remark(referral)}.")
-        services = partners.local_services(resources.connection(), code, k=SERVICES_PER_TYPE)
+        services = partners.local_services(resources.connection(), code, k=SERVICES_PER_TYPE, **chosen.options())
         st.subheader("Résumé à copier")
         st.caption("Référent·e, groupe, CPTS et HAD qui couvrent la commune, psychologue et ERC les plus proches, "
                    "avec leur téléphone. Le bouton en haut à droite du cadre copie le texte.")
-        st.code(summary_text(referral, services, partners.PARTNER_TYPES, render_code, full=False), language=None)
+        st.code(summary_text(referral, services, partners.PARTNER_TYPES, render_code, full=False,
+                             partner_filter=chosen), language=None)
         with st.expander("Tous les partenaires proches"):
-            st.code(summary_text(referral, services, partners.PARTNER_TYPES, render_code), language=None)
+            st.code(summary_text(referral, services, partners.PARTNER_TYPES, render_code, partner_filter=chosen),
+                    language=None)
             show_services(services, partners.PARTNER_TYPES)
 
 with batch:
@@ -124,6 +131,8 @@ with batch:
                                    "candidates sont dans la colonne « candidats ». La ligne reçoit un secteur "
                                    "seulement si toutes les candidates sont dans le même secteur.")
             figures[3].metric("Non placées", fr_int(s["unplaced"]))
+            if s.get("partner_filter"):
+                st.caption(f"Colonnes des partenaires filtrées : {plain_md(s['partner_filter'])}.")
             stem = Path(upload.name).stem
             buttons = st.columns(2)
             buttons[0].download_button("Télécharger (CSV)", routed.to_csv_bytes(), f"{stem}_orientation.csv",

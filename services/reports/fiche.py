@@ -12,7 +12,9 @@ communes (population, patients) in columns.
 
 The sheet is for the team, not for the ARS: patient counts are shown as
 they are (when given). Demo partners and demo patients are labelled
-"fictif".
+"fictif". A :class:`services.partner_filter.PartnerFilter` (labels,
+psychologists of the psycho-oncology network only) narrows every partner
+of the sheet, and page 1 says which filter was used.
 
 Public names
 ------------
@@ -36,6 +38,7 @@ import pandas as pd
 from geo.collation import french_key, french_sorted
 from geo.errors import SecteursError
 from geo.sectors.palette import SECTOR_PALETTE, sector_colours
+from services.partner_filter import NO_FILTER, PartnerFilter
 
 __all__ = ["build_sheet", "SectorSheet", "hub_contact", "neighbour_sectors", "key_partners", "sheet_map",
            "HUB_CONTACT_ENV", "DEFAULT_HUB_CONTACT", "AROUND_KM", "SHEET_SECTIONS"]
@@ -113,6 +116,8 @@ class SectorSheet:
     key_partners : DataFrame
         ``type, name, why, phone, email``: covering CPTS and HAD, nearest ERC and DAC, nearest psychologists.
     demo_partners, demo_patients : bool
+    partner_filter : str
+        The filter the partners were chosen with, in French ("" for every partner).
     map_png : bytes
     """
 
@@ -132,6 +137,7 @@ class SectorSheet:
     demo_partners: bool = False
     demo_patients: bool = False
     around_km: float = AROUND_KM
+    partner_filter: str = ""
     map_png: bytes = field(default=b"", repr=False)
 
     @property
@@ -156,6 +162,8 @@ class SectorSheet:
             lines.append(f"{_fr(int(self.communes['patients'].sum()))} patients"
                          + (" (fictifs)" if self.demo_patients else ""))
         lines.append(f"Plan : {self.plan_label or 'non nommé'} — fiche du {self.date.strftime('%d/%m/%Y')}")
+        lines.append(f"Partenaires filtrés : {self.partner_filter}" if self.partner_filter
+                     else "Partenaires : tout l'annuaire (aucun filtre)")
         return lines
 
     def _notices(self) -> list[str]:
@@ -422,7 +430,7 @@ def _french_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
 
 
 def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Series,
-                 psychologists: int = KEY_PSYCHOLOGISTS) -> pd.DataFrame:
+                 psychologists: int = KEY_PSYCHOLOGISTS, partner_filter: PartnerFilter = NO_FILTER) -> pd.DataFrame:
     """The partners a new referent calls first, one line each.
 
     Parameters
@@ -433,6 +441,9 @@ def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Serie
         Every located partner with ``distance_km`` to the nearest commune of the sector.
     in_sector : Series of bool
         Whether each row of ``located`` lies in the sector.
+    partner_filter : PartnerFilter, optional
+        The filter ``zones`` and ``located`` were chosen with: the reason of a
+        filtered type names it (e.g. "réseau psycho-oncologie" for psychologists).
 
     Returns
     -------
@@ -443,20 +454,28 @@ def key_partners(zones: pd.DataFrame, located: pd.DataFrame, in_sector: pd.Serie
     for type_, most in (("CPTS", 3), ("HAD", 2)):
         chosen = zones[zones["type"] == type_].head(most)
         for row in chosen.itertuples(index=False):
-            rows.append({"type": type_, "name": row.name, "why": f"couvre {row.part}\u00a0% du secteur",
+            rows.append({"type": type_, "name": row.name,
+                         "why": f"couvre {row.part}\u00a0% du secteur" + _note(partner_filter, type_),
                          "phone": row.phone, "email": row.email})
     for type_, most in (("ERC", 1), ("DAC", 1), ("PSY", psychologists)):
         candidates = located[located["type"] == type_].assign(inside=in_sector[located["type"] == type_])
         for row in candidates.sort_values(["distance_km", "name"]).head(most).itertuples(index=False):
             where = "dans le secteur" if row.inside else f"à {_km(row.distance_km)}\u00a0km du secteur"
-            why = ("le plus proche, " if most == 1 else "") + where + (f" ({row.commune})" if row.commune else "")
+            why = (("le plus proche, " if most == 1 else "") + where + (f" ({row.commune})" if row.commune else "")
+                   + _note(partner_filter, type_))
             rows.append({"type": type_, "name": row.name, "why": why, "phone": row.phone, "email": row.email})
     return pd.DataFrame(rows, columns=KEY_COLUMNS).fillna("")
 
 
+def _note(partner_filter: PartnerFilter, type_: str) -> str:
+    note = partner_filter.type_note(type_)
+    return f" — {note}" if note else ""
+
+
 def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, team=None,
                 plan_label: str = "", demo_patients: bool = False, around_km: float = AROUND_KM,
-                date: dt.date | None = None, with_map: bool = True, territory=None) -> SectorSheet:
+                date: dt.date | None = None, with_map: bool = True, territory=None,
+                partner_filter: PartnerFilter = NO_FILTER) -> SectorSheet:
     """Everything on one sector's sheet.
 
     Parameters
@@ -482,6 +501,9 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
         Draw the map (False: faster, e.g. for a preview).
     territory : geo.territory.Territory, optional
         The territory (default: the process-wide committed one).
+    partner_filter : PartnerFilter, optional
+        Keep only the partners with these labels / the network's psychologists
+        (every partner by default); said on page 1.
 
     Returns
     -------
@@ -526,7 +548,7 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
                                "groupe": [groups.get(s, "") for s in near.index],
                                "frontieres": near.to_numpy()})
 
-    table = directory.list_partners(conn)
+    table = partner_filter.keep(directory.list_partners(conn))
     demo_partners = bool(len(table)) and bool((table["source"] == DEMO_SOURCE).any())
     located = table.dropna(subset=["lon", "lat"]).reset_index(drop=True)
     points = territory.reference_xy[inside]
@@ -566,8 +588,9 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
                         neighbours=neighbours, zones=zones, uncovered=uncovered,
                         partners_in=partners_in.reset_index(drop=True),
                         partners_around=partners_around.reset_index(drop=True),
-                        key_partners=key_partners(zones, located, in_sector),
-                        demo_partners=demo_partners, demo_patients=demo_patients, around_km=around_km)
+                        key_partners=key_partners(zones, located, in_sector, partner_filter=partner_filter),
+                        demo_partners=demo_partners, demo_patients=demo_patients, around_km=around_km,
+                        partner_filter=partner_filter.describe())
     if with_map:
         sheet.map_png = sheet_map(units, sectors, sector, neighbours, pd.concat([partners_in, partners_around]),
                                   referents=referents, demo=sheet.demo).png
