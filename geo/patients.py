@@ -549,7 +549,7 @@ class ImportResult:
         lines = [
             f"Lignes lues : {s['rows_read']} (en-tête ligne {s['header_row']}, "
             f"{s['blank_rows']} ligne(s) vide(s) ignorée(s))",
-            f"Placées : {s['placed']}, dont ambiguës : {s['ambiguous']} ; rejetées : {s['rejected']}",
+            f"Placées : {s['placed']} dont ambiguës : {s['ambiguous']} ; rejetées : {s['rejected']}",
             "Placement par : " + (", ".join(f"{METHOD_LABELS.get(k, k)} {v}" for k, v in s["by_method"].items())
                                   or "aucune ligne"),
         ]
