@@ -401,9 +401,12 @@ if FLASH in state:
 # -- patients (the workspace's counts) -----------------------------------------------------------
 counts, counts_label, demo = _counts()
 imported = workspace.counts_info(resources.connection()) is not None
-# keyed panels keep their open/closed state across reruns (their label or default may change)
-with st.expander("Patients : " + counts_label, expanded=counts is None or REPORT in state,
-                 key="secteurs_panel_patients", on_change="rerun"):
+# keyed panels keep their open/closed state across reruns
+# the default open state is chosen once: an expander whose label or default changes is a new, collapsed one
+state.setdefault("secteurs_patients_open", counts is None)
+with st.expander("Patients", expanded=state["secteurs_patients_open"], key="secteurs_panel_patients",
+                 on_change="rerun"):
+    st.caption("Patients en cours : " + counts_label)
     if demo and counts is not None:
         fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel)"
                           + (" : le fichier importé le dit." if imported else ". ")
@@ -466,7 +469,8 @@ if not state.get(STARTED):
             history.push(plan_, f"version courante : {current.name} v{current.version}")
 
 # -- propose or load -------------------------------------------------------------------------
-with st.expander("Proposer un découpage ou charger une version", expanded=history.current is None,
+state.setdefault("secteurs_propose_open", history.current is None)
+with st.expander("Proposer un découpage ou charger une version", expanded=state["secteurs_propose_open"],
                  key="secteurs_panel_propose", on_change="rerun"):
     mode = st.radio("Secteurs", ["Nombre de secteurs", "Équipe (tableau)"], horizontal=True, key="secteurs_mode")
     if mode == "Nombre de secteurs":
