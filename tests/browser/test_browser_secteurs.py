@@ -45,6 +45,21 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     frame.locator(".secteurs-label").nth(10).wait_for(state="attached", timeout=30_000)
     assert frame.locator(".secteurs-label").count() == 11
     assert "S01" in frame.locator(".secteurs-legend").inner_text()
+    # issue 16: the workers' colours of sector_colours, sector names that do not overlap, a legend in
+    # the bottom-left corner (outside the territory) that folds on a click
+    from geo.sectors.palette import sector_colours
+
+    assert set(fills) == set(sector_colours([f"S{i:02d}" for i in range(1, 12)]).values())
+    boxes = frame.evaluate("Array.from(document.querySelectorAll('.secteurs-label span'))"
+                           ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    assert not overlaps, overlaps
+    assert frame.locator(".leaflet-bottom.leaflet-left .secteurs-legend").count() == 1
+    frame.locator(".secteurs-legend-toggle").click()
+    assert frame.locator(".secteurs-legend-items").count() == 0
+    frame.locator(".secteurs-legend-toggle").click()
+    assert frame.locator(".secteurs-legend-items").count() == 1
     resources = frame.evaluate("performance.getEntriesByType('resource').map(e => [e.name, e.transferSize])")
     assert not [name for name, _ in resources if not name.startswith(server)]
     sent = sum(size for _, size in resources) + browser_page.received["ws"] - received_before
