@@ -572,7 +572,7 @@ if plan is None:
     patient_fill, patient_items = classify(per_unit, PATIENT_BOUNDS)
     show_map(Paint(fill=patient_fill, tips={c: f"{fr_int(n)} patient(s)" for c, n in per_unit.items() if n},
                    legend=("Patients par commune" + (" (fictifs)" if demo else ""), patient_items)),
-             key=MAP_KEY, height=640)
+             key="secteurs_territory_map", height=640)  # its own key: the plan's map is drawn elsewhere on the page
     st.stop()
 
 # -- the current plan: map, selection, metrics ----------------------------------------------------

@@ -173,3 +173,17 @@ def test_comparison_in_french_with_moved_communes_in_worker_colours(app):
     app.radio(key="secteurs_view").set_value("Plan courant").run()
     plan_paint = _paint(app)
     assert plan_paint["palette"][plan_paint["fill"]["01053"]] == colour  # the same worker, the same colour
+
+
+def test_fiche_secteur_map_gives_the_worker_the_same_colour(app):
+    plan = app.session_state["secteurs_history"].current
+    sector = plan.sector_of("01053")
+    colour = sector_colours(plan.names)[sector]
+    app.switch_page("views/fiche_secteur.py").run()
+    _ok(app)
+    app.selectbox(key="fiche_sector").select(sector).run()
+    _ok(app)
+    paint = _paint(app)
+    assert paint["palette"][paint["fill"]["01053"]] == colour
+    neighbour = next(item for item in paint["legend"]["items"] if item[1] != sector)
+    assert neighbour[0] == sector_colours(plan.names)[neighbour[1]]
