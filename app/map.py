@@ -152,7 +152,7 @@ _REGION_JS = """
       return '<i style="display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;'
         + 'border:' + (it[2] ? '2px solid ' + it[2] : '1px solid #999') + ';background:' + it[0] + '"></i>';
     };
-    var body = S.legendFolded ? "" : "<div class=\"secteurs-legend-items\">" + lg.items.map(function (it) {
+    var body = S.legendFolded ? "" : '<div class="secteurs-legend-items">' + lg.items.map(function (it) {
       return it[0] === null ? "<b>" + esc(it[1]) + "</b>" : swatch(it) + esc(it[1]);
     }).join("<br>") + "</div>";
     div.innerHTML = '<a href="#" class="secteurs-legend-toggle" title="Replier ou déplier la légende" '
