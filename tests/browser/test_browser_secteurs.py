@@ -103,3 +103,60 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS
     assert browser_page.blocked == [], browser_page.blocked[:5]
     page.screenshot(path=str(screenshots / "secteurs_move.png"), full_page=True)
+
+
+def _fill_of(page, code: str, expected: str | None = None, seconds: float = 20.0) -> str | None:
+    """The fill colour of unit ``code`` on the page's map (waits until it is ``expected`` when given)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        fill = _map_frames(page)[0].evaluate(
+            f"(() => {{ const p = document.querySelector('path.u-{code}'); return p && p.getAttribute('fill'); }})()")
+        if expected is None or fill == expected or time.monotonic() > deadline:
+            return fill
+        time.sleep(0.5)
+
+
+def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, server, screenshots):
+    """Issue 16: save, move Grenoble, save, compare: Grenoble has its new worker's colour on both maps."""
+    from geo.sectors.palette import sector_colours
+
+    page = browser_page.page
+    colours = sector_colours([f"S{i:02d}" for i in range(1, 12)])
+    page.get_by_role("tab", name="Versions").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text(re.compile("Version 1 de « Plan » enregistrée")).wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
+    selection = page.get_by_text(re.compile(r"\(38185\) — secteur S\d\d"))
+    selection.wait_for(timeout=30_000)
+    _wait_idle(page)
+    current = re.search(r"secteur (S\d\d)", selection.inner_text()).group(1)
+    target = "S03" if current != "S03" else "S04"
+    box = page.get_by_label("Déplacer vers")
+    box.click()
+    box.fill(target)
+    page.get_by_role("option", name=target, exact=True).click()
+    _wait_idle(page)
+    page.get_by_role("button", name="Déplacer", exact=True).click()
+    page.get_by_text(re.compile(rf"\(38185\) — secteur {target}")).wait_for(timeout=30_000)
+    _wait_idle(page)
+    page.get_by_role("tab", name="Versions").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text(re.compile("Version 2 de « Plan » enregistrée")).wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("tab", name="Versions").click()
+    page.get_by_role("button", name="Comparer", exact=True).click()
+    page.get_by_text(re.compile(r"Plan v1 → Plan v2")).wait_for(timeout=60_000)
+    _wait_idle(page)
+    _assert_no_error(page, "Secteurs après « Comparer »")
+    on_comparison = _fill_of(page, "38185", colours[target])
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(screenshots / "secteurs_comparison.png"), full_page=False)
+    page.get_by_text("Plan courant", exact=True).first.click()
+    _wait_idle(page)
+    on_plan = _fill_of(page, "38185", colours[target])
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(screenshots / "secteurs_plan_after_compare.png"), full_page=False)
+    assert on_comparison == on_plan == colours[target]
+    assert "None" not in page.locator("[data-testid=stMain]").inner_text()
