@@ -204,10 +204,11 @@ _REGION_JS = """
     });
     S.labelLayer = L.layerGroup(S.labelMarkers).addTo(map);
     S.placeLabels();
+    setTimeout(S.placeLabels, 50);  // again once the iframe has its final size and zoom
   };
   if (!S.zoomHooked || S.zoomHooked !== map) {
     S.zoomHooked = map;
-    map.on("zoomend", function () { S.placeLabels(); });
+    map.on("zoomend viewreset resize", function () { S.placeLabels(); });
   }
   S.apply = function () {
     S.drawLegend();

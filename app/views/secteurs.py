@@ -713,7 +713,9 @@ with right:
         st.caption(f"{shared} département(s) partagé(s) entre plusieurs secteurs.")
 
 # -- several units, versions, export ---------------------------------------------------------------
-tabs = st.tabs(["Déplacer plusieurs communes", "Verrous", "Versions", "Exporter"])
+# keyed: the open tab stays open across reruns (a click on "Comparer" keeps "Versions" shown)
+tabs = st.tabs(["Déplacer plusieurs communes", "Verrous", "Versions", "Exporter"], key="secteurs_tabs",
+               on_change="rerun")
 with tabs[0]:
     kind = st.radio("Choisir par", ["EPCI", "Département"], horizontal=True, key="secteurs_bulk_kind")
     if kind == "EPCI":

@@ -20,6 +20,21 @@ pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromiu
 MAP = "iframe[title='streamlit_folium.st_folium']"
 
 
+def _live_map(page, seconds: float = 30.0):
+    """The map frame with every unit drawn (the territory map shown before a plan may linger a moment)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for frame in _map_frames(page):
+            try:
+                if frame.evaluate("document.querySelectorAll('path.secteurs-unit').length") == UNITS:
+                    return frame
+            except Exception:  # a frame detached meanwhile
+                continue
+        if time.monotonic() > deadline:
+            raise AssertionError("no map frame with every unit drawn")
+        time.sleep(0.5)
+
+
 def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     page = browser_page.page
     page.goto(server)
@@ -36,7 +51,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     _wait_for_units(page, timeout_ms=180_000)
     _wait_idle(page, timeout_ms=180_000)
     _assert_no_error(page, "Secteurs après « Proposer »")
-    frame = _map_frames(page)[0]
+    frame = _live_map(page)
     assert frame.locator("path.secteurs-unit").count() == UNITS
     # every unit filled with its sector's colour; one label per sector; the legend lists them
     fills = frame.evaluate("Array.from(document.querySelectorAll('path.secteurs-unit'))"
@@ -50,6 +65,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     from geo.sectors.palette import sector_colours
 
     assert set(fills) == set(sector_colours([f"S{i:02d}" for i in range(1, 12)]).values())
+    time.sleep(1)  # labels are placed again after the map's last resize
     boxes = frame.evaluate("Array.from(document.querySelectorAll('.secteurs-label span'))"
                            ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
     overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
@@ -100,7 +116,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     moved = browser_page.received["ws"] - before
     print(f"move: metrics redrawn in {seconds:.2f} s (browser round trip), {moved / 1e3:.0f} kB sent")
     assert moved < 400_000
-    assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS
+    assert _live_map(page).locator("path.secteurs-unit").count() == UNITS
     assert browser_page.blocked == [], browser_page.blocked[:5]
     page.screenshot(path=str(screenshots / "secteurs_move.png"), full_page=True)
 
@@ -109,7 +125,7 @@ def _fill_of(page, code: str, expected: str | None = None, seconds: float = 20.0
     """The fill colour of unit ``code`` on the page's map (waits until it is ``expected`` when given)."""
     deadline = time.monotonic() + seconds
     while True:
-        fill = _map_frames(page)[0].evaluate(
+        fill = _live_map(page).evaluate(
             f"(() => {{ const p = document.querySelector('path.u-{code}'); return p && p.getAttribute('fill'); }})()")
         if expected is None or fill == expected or time.monotonic() > deadline:
             return fill
@@ -136,7 +152,7 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     box = page.get_by_label("Déplacer vers")
     box.click()
     box.fill(target)
-    page.get_by_role("option", name=target, exact=True).click()
+    box.press("Enter")
     _wait_idle(page)
     page.get_by_role("button", name="Déplacer", exact=True).click()
     page.get_by_text(re.compile(rf"\(38185\) — secteur {target}")).wait_for(timeout=30_000)
@@ -147,8 +163,12 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     _wait_idle(page)
     page.get_by_role("tab", name="Versions").click()
     page.get_by_role("button", name="Comparer", exact=True).click()
-    page.get_by_text(re.compile(r"Plan v1 → Plan v2")).wait_for(timeout=60_000)
     _wait_idle(page)
+    try:
+        page.get_by_text(re.compile(r"Plan v1 → Plan v2")).first.wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(screenshots / "secteurs_compare_failed.png"), full_page=True)
+        raise
     _assert_no_error(page, "Secteurs après « Comparer »")
     on_comparison = _fill_of(page, "38185", colours[target])
     page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
