@@ -21,12 +21,14 @@ MAP = "iframe[title='streamlit_folium.st_folium']"
 
 
 def _live_map(page, seconds: float = 30.0):
-    """The map frame with every unit drawn (the territory map shown before a plan may linger a moment)."""
+    """The plan's map frame, every unit drawn (the territory map shown before a plan may linger a moment)."""
     deadline = time.monotonic() + seconds
     while True:
         for frame in _map_frames(page):
             try:
-                if frame.evaluate("document.querySelectorAll('path.secteurs-unit').length") == UNITS:
+                if frame.evaluate("document.querySelectorAll('path.secteurs-unit').length === " + str(UNITS)
+                                  + " && !String(((window.secteurs.paint || {}).legend || {}).title)"
+                                  + ".startsWith('Patients')"):
                     return frame
             except Exception:  # a frame detached meanwhile
                 continue
@@ -162,6 +164,12 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     page.get_by_text(re.compile("Version 2 de « Plan » enregistrée")).wait_for(timeout=60_000)
     _wait_idle(page)
     page.get_by_role("tab", name="Versions").click()
+    for label, version in (("Version A", "Plan — v1"), ("Version B", "Plan — v2")):
+        box = page.get_by_label(label)
+        box.click()
+        box.fill(version)
+        box.press("Enter")
+        _wait_idle(page)
     page.get_by_role("button", name="Comparer", exact=True).click()
     _wait_idle(page)
     try:
