@@ -173,17 +173,20 @@ _REGION_JS = """
   // until it does not (placed again after each zoom). Department names show at low zoom only when
   // sector names are drawn, or when the user asks for them (paint.department_names).
   S.placeLabels = function () {
-    var placed = [];
+    // boxes in map pixels (text measured on a canvas): right even while the iframe is still being laid out
+    var ctx = (S.measure = S.measure || document.createElement("canvas").getContext("2d"));
+    ctx.font = "bold 12px sans-serif";
+    var placed = [], height = 16;
     (S.labelMarkers || []).forEach(function (m) {
       var el = m.getElement(), span = el && el.firstChild;
       if (!span) { return; }
-      span.style.top = "0px";
-      var r = span.getBoundingClientRect(), shift = 0;
-      var hit = function (q) { return !(r.right < q.left || r.left > q.right || r.bottom + shift < q.top
-                                         || r.top + shift > q.bottom); };
-      for (var tries = 0; tries < 8 && placed.some(hit); tries++) { shift += r.height + 1; }
+      var p = map.latLngToContainerPoint(m.getLatLng()), w = ctx.measureText(span.textContent).width + 8;
+      var box = {left: p.x - w / 2, right: p.x + w / 2, top: p.y, bottom: p.y + height}, shift = 0;
+      var hit = function (q) { return box.left < q.right && q.left < box.right && box.top + shift < q.bottom
+                                      && q.top < box.bottom + shift; };
+      for (var tries = 0; tries < 8 && placed.some(hit); tries++) { shift += height + 1; }
       span.style.top = shift + "px";
-      placed.push({left: r.left, right: r.right, top: r.top + shift, bottom: r.bottom + shift});
+      placed.push({left: box.left, right: box.right, top: box.top + shift, bottom: box.bottom + shift});
     });
     var named = (S.paint.labels || []).length > 0, z = map.getZoom();
     var showDeps = S.paint.department_names === true
