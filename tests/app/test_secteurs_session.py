@@ -50,12 +50,16 @@ def _frames(at: AppTest) -> list:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
+    import streamlit as st
+
     old = os.environ.get("SECTEURS_DB")
     os.environ["SECTEURS_DB"] = str(tmp_path_factory.mktemp("session16") / "secteurs.sqlite")  # no version yet
+    st.cache_resource.clear()  # the app's connection is a cached resource: open the new database
     at = AppTest.from_file(str(MAIN), default_timeout=240).run()
     at.switch_page("views/secteurs.py").run()
     yield at
     os.environ["SECTEURS_DB"] = old
+    st.cache_resource.clear()
 
 
 def test_opens_on_the_territory_and_the_patients(app):
