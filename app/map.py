@@ -117,6 +117,8 @@ _REGION_JS = """
     s.className = "secteurs-unit u-" + code;  // set when the path is created (tests find units by code)
     if (p.fill && p.fill[code] !== undefined) {
       s.fillColor = p.palette[p.fill[code]]; s.fillOpacity = p.fill_opacity;
+      var stroke = p.class_strokes && p.class_strokes[p.fill[code]];
+      if (stroke) { s.color = stroke; s.weight = p.stroke_weight; s.opacity = 1; }  // e.g. the sector's group
     }
     if (p.outlined && p.outlined.indexOf(code) >= 0) { Object.assign(s, p.outlined_style); }
     if (p.selected && p.selected.indexOf(code) >= 0) { Object.assign(s, p.selected_style); }
@@ -130,23 +132,35 @@ _REGION_JS = """
       + pr.population.toLocaleString("fr-FR") + " hab."
       + (cls ? "<br>" + esc(p.class_title || "") + esc(cls) : "") + (extra ? "<br>" + esc(extra) : "");
   };
-  S.legend = L.control({position: "bottomright"});
+  // bottom left: the region's south-west corner is outside the territory; the legend folds on a click
+  S.legend = L.control({position: "bottomleft"});
   S.legend.onAdd = function () {
     var div = L.DomUtil.create("div", "secteurs-legend");
-    div.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;"
-      + "box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif;";
+    div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;max-height:60%;"
+      + "overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 sans-serif;";
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
     return div;
   };
   S.legend.addTo(map);
+  S.legendFolded = S.legendFolded || false;
   S.drawLegend = function () {
     var lg = S.paint.legend, div = S.legend.getContainer();
     div.style.display = lg ? "block" : "none";
-    if (lg) {
-      div.innerHTML = "<b>" + esc(lg.title) + "</b><br>" + lg.items.map(function (it) {
-        return '<i style="display:inline-block;width:12px;height:12px;margin-right:4px;'
-          + 'border:1px solid #999;background:' + it[0] + '"></i>' + esc(it[1]);
-      }).join("<br>");
-    }
+    if (!lg) { return; }
+    var swatch = function (it) {
+      return '<i style="display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;'
+        + 'border:' + (it[2] ? '2px solid ' + it[2] : '1px solid #999') + ';background:' + it[0] + '"></i>';
+    };
+    var body = S.legendFolded ? "" : '<div class="secteurs-legend-items">' + lg.items.map(function (it) {
+      return it[0] === null ? "<b>" + esc(it[1]) + "</b>" : swatch(it) + esc(it[1]);
+    }).join("<br>") + "</div>";
+    div.innerHTML = '<a href="#" class="secteurs-legend-toggle" title="Replier ou déplier la légende" '
+      + 'style="color:#111;text-decoration:none;font-weight:bold">' + esc(lg.title) + " "
+      + (S.legendFolded ? "▸" : "▾") + "</a>" + body;
+    div.querySelector(".secteurs-legend-toggle").onclick = function (e) {
+      e.preventDefault(); S.legendFolded = !S.legendFolded; S.drawLegend();
+    };
   };
   S.raiseSelected = function () {
     (S.paint.selected || []).forEach(function (code) {
@@ -155,16 +169,50 @@ _REGION_JS = """
     });
   };
   S.byCode = {};
-  S.drawLabels = function () {  // e.g. sector names, redrawn from each paint
+  // Sector names at a point inside each sector; a name that would overlap one already placed moves down
+  // until it does not (placed again after each zoom). Department names show at low zoom only when
+  // sector names are drawn, or when the user asks for them (paint.department_names).
+  S.placeLabels = function () {
+    // boxes in map pixels (text measured on a canvas): right even while the iframe is still being laid out
+    var ctx = (S.measure = S.measure || document.createElement("canvas").getContext("2d"));
+    ctx.font = "bold 12px sans-serif";
+    var placed = [], height = 16;
+    (S.labelMarkers || []).forEach(function (m) {
+      var el = m.getElement(), span = el && el.firstChild;
+      if (!span) { return; }
+      var p = map.latLngToContainerPoint(m.getLatLng()), w = ctx.measureText(span.textContent).width + 8;
+      var box = {left: p.x - w / 2, right: p.x + w / 2, top: p.y, bottom: p.y + height}, shift = 0;
+      var hit = function (q) { return box.left < q.right && q.left < box.right && box.top + shift < q.bottom
+                                      && q.top < box.bottom + shift; };
+      for (var tries = 0; tries < 8 && placed.some(hit); tries++) { shift += height + 1; }
+      span.style.top = shift + "px";
+      placed.push({left: box.left, right: box.right, top: box.top + shift, bottom: box.bottom + shift});
+    });
+    var named = (S.paint.labels || []).length > 0, z = map.getZoom();
+    var showDeps = S.paint.department_names === true
+      || (S.paint.department_names !== false && (!named || z <= 7));
+    (S.depMarkers || []).forEach(function (m) {
+      var el = m.getElement();
+      if (el) { el.style.display = showDeps ? "" : "none"; }
+    });
+  };
+  S.drawLabels = function () {
     if (S.labelLayer) { S.labelLayer.remove(); }
-    S.labelLayer = L.layerGroup((S.paint.labels || []).map(function (d) {
+    S.labelMarkers = (S.paint.labels || []).map(function (d) {
       return L.marker([d[0], d[1]], {interactive: false, keyboard: false, icon: L.divIcon({
         className: "secteurs-label", iconSize: null,
         html: '<span style="font:bold 12px sans-serif;color:#111;white-space:nowrap;'
-          + 'background:rgba(255,255,255,.8);padding:0 3px;border-radius:3px;position:relative;left:-50%;">'
+          + 'background:rgba(255,255,255,.85);padding:0 3px;border-radius:3px;position:relative;left:-50%;">'
           + esc(d[2]) + "</span>"})});
-    })).addTo(map);
+    });
+    S.labelLayer = L.layerGroup(S.labelMarkers).addTo(map);
+    S.placeLabels();
+    setTimeout(S.placeLabels, 50);  // again once the iframe has its final size and zoom
   };
+  if (!S.zoomHooked || S.zoomHooked !== map) {
+    S.zoomHooked = map;
+    map.on("zoomend viewreset resize", function () { S.placeLabels(); });
+  }
   S.apply = function () {
     S.drawLegend();
     S.drawLabels();
@@ -201,13 +249,14 @@ _REGION_JS = """
   }).catch(function (e) { console.error("secteurs: units", e); });
   load({{ this.outlines_url|tojson }}).then(function (data) { outlines.addData(data); })
     .catch(function (e) { console.error("secteurs: departements", e); });
-  {{ this.labels|tojson }}.forEach(function (d) {
-    L.marker([d.lat, d.lon], {interactive: false, keyboard: false, icon: L.divIcon({
+  S.depMarkers = {{ this.labels|tojson }}.map(function (d) {
+    return L.marker([d.lat, d.lon], {interactive: false, keyboard: false, icon: L.divIcon({
       className: "secteurs-dep-label", iconSize: null,
       html: '<span style="font:bold 13px sans-serif;color:#333;white-space:nowrap;'
         + 'text-shadow:0 0 3px #fff,0 0 3px #fff;position:relative;left:-50%;">'
         + esc(d.nom) + "</span>"})}).addTo(map);
   });
+  S.placeLabels();
 })({{ this._parent.get_name() }});
 {% endmacro %}
 """
@@ -277,7 +326,7 @@ class Paint:
     selected
         Units drawn with ``selected_style`` (e.g. the clicked commune).
     legend
-        ``(title, [(colour, label), ...])`` drawn at the bottom right, or ``None``.
+        ``(title, [(colour, label), ...])`` drawn at the bottom left, or ``None``.
     labels
         ``[(lat, lon, text), ...]`` drawn on the map (e.g. sector names).
     outlined
@@ -285,6 +334,16 @@ class Paint:
     class_names
         A name per fill class, shown in the tooltip after ``class_title``
         (e.g. the sector; cheaper than one tip per unit).
+    class_strokes
+        An outline colour per fill class, or ``None`` (e.g. the group of each
+        sector), drawn ``stroke_weight`` wide.
+    department_names
+        ``True``: department names always shown; ``False``: never; ``None``:
+        shown unless ``labels`` are drawn, then only at low zoom (7 or less).
+    legend
+        Items are ``(fill, label)`` or ``(fill, label, outline)``; a
+        ``(None, text)`` item is a sub-heading. The legend folds on a click
+        on its title.
     """
 
     fill: dict[str, int] = field(default_factory=dict)
@@ -300,6 +359,9 @@ class Paint:
                                                           "dashArray": "4 3"})
     class_names: tuple[str, ...] | None = None
     class_title: str = ""
+    class_strokes: tuple[str | None, ...] | None = None
+    stroke_weight: float = 1.2
+    department_names: bool | None = None
 
     def to_json(self) -> dict:
         legend = None
@@ -311,7 +373,9 @@ class Paint:
                 "labels": [[round(float(a), 4), round(float(b), 4), str(t)] for a, b, t in self.labels],
                 "outlined": list(self.outlined), "outlined_style": self.outlined_style,
                 "class_names": list(self.class_names) if self.class_names is not None else None,
-                "class_title": self.class_title}
+                "class_title": self.class_title,
+                "class_strokes": list(self.class_strokes) if self.class_strokes is not None else None,
+                "stroke_weight": self.stroke_weight, "department_names": self.department_names}
 
 
 _PAINT_JS = """

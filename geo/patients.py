@@ -455,6 +455,9 @@ def place_rows(table: Table, g=None) -> Iterator[PlacedRow]:
         yield PlacedRow(number, cells, given, result)
 
 
+#: How each placement method reads in the French report.
+METHOD_LABELS = {"code_insee": "code INSEE", "postal_code+name": "code postal et commune",
+                 "postal_code": "code postal seul", "name": "nom de commune seul"}
 #: The import's placement method of each resolver reason (``by_method`` in the summary).
 _METHODS = {
     "places.insee_code": "code_insee", "places.lyon_without_arrondissement": "code_insee",
@@ -547,13 +550,33 @@ class ImportResult:
         return counts.sort_values(keys, ignore_index=True, na_position="last")
 
     def report(self, examples: int = 10) -> str:
-        """A French text report: totals, methods, reasons and the ambiguous lines."""
+        """A French text report: totals, methods, reasons, the ambiguous and rejected lines.
+
+        Lines are named by their row number and the location fields given, with
+        the commune names of the unit kept and of the candidates: never
+        anything else from the row (no patient identifier).
+        """
         s = self.summary
+        g = gazetteer()
+
+        def named(code) -> str:
+            try:
+                return f"{g.unit(str(code))['nom']} ({code})"
+            except (KeyError, IndexError, TypeError):
+                return str(code)
+
+        def rows(numbers) -> str:
+            numbers = sorted(int(n) for n in numbers)
+            shown = ", ".join(str(n) for n in numbers[:8])
+            return f"ligne {shown}" if len(numbers) == 1 else (
+                f"lignes {shown}" + (f"… ({len(numbers)} lignes)" if len(numbers) > 8 else ""))
+
         lines = [
             f"Lignes lues : {s['rows_read']} (en-tête ligne {s['header_row']}, "
-            f"{s['blank_rows']} lignes vides ignorées)",
+            f"{s['blank_rows']} ligne(s) vide(s) ignorée(s))",
             f"Placées : {s['placed']} dont ambiguës : {s['ambiguous']} ; rejetées : {s['rejected']}",
-            "Par méthode : " + (", ".join(f"{k} {v}" for k, v in s["by_method"].items()) or "aucune"),
+            "Placement par : " + (", ".join(f"{METHOD_LABELS.get(k, k)} {v}" for k, v in s["by_method"].items())
+                                  or "aucune ligne"),
         ]
         if s["reject_reasons"]:
             lines.append("Rejets : " + ", ".join(f"{k} {v}" for k, v in s["reject_reasons"].items()))
@@ -563,10 +586,23 @@ class ImportResult:
             groups = (self.ambiguous.groupby(["code_insee_retenu", "candidats"], dropna=False)
                       .size().rename("lignes").reset_index().sort_values("lignes", ascending=False))
             for row in groups.head(examples).itertuples(index=False):
-                count = len(row.candidats.split())
-                lines.append(f"  → {row.code_insee_retenu} (parmi {count} communes) : {row.lignes} ligne(s)")
+                others = [c for c in row.candidats.split() if c != row.code_insee_retenu]
+                lines.append(f"  → {named(row.code_insee_retenu)}, parmi aussi "
+                             + ", ".join(named(c) for c in others[:5]) + ("…" if len(others) > 5 else "")
+                             + f" : {row.lignes} ligne(s)")
             if len(groups) > examples:
-                lines.append(f"  ... et {len(groups) - examples} autres cas")
+                lines.append(f"  … et {len(groups) - examples} autre(s) cas")
+        if len(self.rejects):
+            fields_of = [c for c in LOCATION_ROLES if c in self.rejects.columns]
+            lines.append("Lignes rejetées (non comptées) :")
+            groups = (self.rejects.fillna("").groupby(fields_of + ["reason"], dropna=False)["row"]
+                      .agg(list).reset_index())
+            groups = groups.assign(n=groups["row"].map(len)).sort_values("n", ascending=False)
+            for row in groups.head(examples).itertuples(index=False):
+                fields = " ".join(str(getattr(row, c)) for c in fields_of if str(getattr(row, c)))
+                lines.append(f"  « {fields or '(vide)'} » : {row.reason or 'commune introuvable'} ({rows(row.row)})")
+            if len(groups) > examples:
+                lines.append(f"  … et {len(groups) - examples} autre(s) cas")
         return "\n".join(lines)
 
 

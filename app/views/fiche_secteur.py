@@ -7,7 +7,8 @@ from app import resources
 from app.map import Paint, show_map, view_of
 from app.partner_filter_picker import partner_filter_picker
 from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
-from services.reports.fiche import NEIGHBOUR_COLOURS, SECTOR_COLOUR, SHEET_SECTIONS, build_sheet
+from geo.sectors.palette import sector_colours
+from services.reports.fiche import SHEET_SECTIONS, build_sheet
 
 MAP_KEY = "fiche_map"
 
@@ -53,15 +54,17 @@ st.caption(f"Partenaires filtrés : {plain_md(sheet.partner_filter)}." if sheet.
            else "Partenaires : tout l'annuaire (aucun filtre).")
 
 st.subheader(SHEET_SECTIONS[1])
-fill = {code: 0 for code in sheet.communes["code_insee"]}
+# every worker in the colour the Secteurs page, the comparison map and the reports give them
+colour_of = sector_colours(sectors)
 neighbours = sheet.neighbours["secteur"].tolist()
-plan_codes = plan.assign(code_insee=plan["code_insee"].astype(str))
-for i, name in enumerate(neighbours):
-    fill.update({code: 1 + i % len(NEIGHBOUR_COLOURS)
-                 for code in plan_codes.loc[plan_codes["sector"].astype(str) == name, "code_insee"]})
-paint = Paint(fill=fill, palette=(SECTOR_COLOUR, *NEIGHBOUR_COLOURS), selected=list(sheet.communes["code_insee"]),
-              legend=("Secteurs", [(SECTOR_COLOUR, sector)] + [(NEIGHBOUR_COLOURS[i % len(NEIGHBOUR_COLOURS)], n)
-                                                               for i, n in enumerate(neighbours)]))
+shown = [sector] + [n for n in neighbours if n != sector]
+palette = tuple(colour_of[n] for n in shown)
+plan_codes = plan.assign(code_insee=plan["code_insee"].astype(str), sector=plan["sector"].astype(str))
+fill = {code: 0 for code in sheet.communes["code_insee"]}
+for i, name in enumerate(shown[1:], start=1):
+    fill.update({code: i for code in plan_codes.loc[plan_codes["sector"] == name, "code_insee"]})
+paint = Paint(fill=fill, palette=palette, selected=list(sheet.communes["code_insee"]),
+              legend=("Secteurs", [(palette[i], n) for i, n in enumerate(shown)]))
 show_map(paint, key=MAP_KEY, partners=chosen.keep(directory),
          view=view_of(resources.units(), sheet.communes["code_insee"]))
 

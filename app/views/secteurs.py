@@ -20,13 +20,16 @@ import streamlit as st
 from app import resources
 from app.auth import can, refusal
 from app.uploads import checked
-from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
+from app.map import Paint, classify, clicked_unit, show_map
 from app.messages import render_code
 from app.ui import FICTITIOUS, fictitious_notice, fr_int, french
 from geo.display import DEPARTEMENT_NAMES
+from geo.resolver import resolve
 from geo.sectors import export, store
 from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_ancestors, is_valid, locks_in, move_units,
                               remeasure, restore_plan, sector_table)
+from geo.sectors.io import read_team
+from geo.sectors.palette import sector_colours
 from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
 from geo.sectors.propose import changes, propose, rebalance
 from geo.sectors.team import Team, team_from_frame
@@ -37,6 +40,11 @@ HISTORY, LOCKED, TEAM, COUNTS, FLASH = ("secteurs_history", "secteurs_locked", "
                                         "secteurs_counts", "secteurs_flash")
 MOVES, COMPARE, UPLOADS = "secteurs_last_moves", "secteurs_comparison", "secteurs_upload_n"
 REPORT, STARTED = "secteurs_import_report", "secteurs_started"
+TEAM_FILE, LOCK_PICK = "secteurs_team_file_n", "secteurs_lock_candidates"
+#: Outline colour of each group's units on the map (group i gets colour i): dark, unlike the light fills.
+GROUP_STROKES = ("#08306B", "#7F0000", "#00441B", "#3F007D", "#662506")
+#: Classes of patients per commune on the map drawn before any plan.
+PATIENT_BOUNDS = [1, 3, 10, 30, 100]
 #: Department penalty when departments should be kept whole (a strong preference, not a rule).
 WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
 #: Progress shown for each stage the sector method reports (fraction, French text).
@@ -53,6 +61,7 @@ state = st.session_state
 state.setdefault(HISTORY, History())
 state.setdefault(LOCKED, {})
 state.setdefault(UPLOADS, 0)
+state.setdefault(TEAM_FILE, 0)
 history: History = state[HISTORY]
 units = resources.units()
 
@@ -77,7 +86,47 @@ def _team_frame(team: Team | None) -> pd.DataFrame:
         return DEFAULT_TEAM
     return pd.DataFrame({"Nom": list(team.names), "ETP": list(team.fte),
                          "Groupe": list(team.groups or [""] * len(team)),
-                         "Commune de base": [b or "" for b in (team.bases or [None] * len(team))]})
+                         "Commune de base": [_place_label(b) if b else "" for b in (team.bases or [None] * len(team))]})
+
+
+def _place_label(code: str) -> str:
+    """A unit as people read it and the resolver reads it back: "Craponne (69069)"."""
+    position = units.index[units["code_insee"] == str(code)]
+    return f"{units.at[position[0], 'nom']} ({code})" if len(position) else str(code)
+
+
+def _resolved_bases(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The team table with each base commune (a name, postal or INSEE code) replaced by its INSEE code.
+
+    Returns the table and, for each base the resolver cannot settle, a French
+    sentence naming the worker and the candidates (nothing is guessed).
+    """
+    frame = frame.copy()
+    column = next((c for c in frame.columns if str(c).strip().lower() in ("commune de base", "base")), None)
+    if column is None:
+        return frame, []
+    problems, resolved = [], []
+    for name, text in zip(frame.iloc[:, 0], frame[column]):
+        text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).strip()
+        if not text:
+            resolved.append("")
+            continue
+        result = resolve(text)
+        if result.resolved:
+            resolved.append(result.code)
+        elif result.ambiguous:
+            resolved.append("")
+            problems.append(f"Commune de base « {text} » de {name} : plusieurs communes possibles ("
+                            + ", ".join(f"{c.name} ({c.code})" for c in result.candidates[:6])
+                            + ") ; écrivez par exemple « " + _place_label(result.candidates[0].code) + " ».")
+        else:
+            resolved.append("")
+            problems.append(f"Commune de base « {text} » de {name} : commune introuvable dans le territoire"
+                            + (" (vouliez-vous dire " + ", ".join(f"{c.name} ({c.code})"
+                                                                   for c in result.candidates[:3]) + " ?)"
+                               if result.candidates else "") + ".")
+    frame[column] = resolved
+    return frame, problems
 
 
 def _restore(record):
@@ -94,6 +143,59 @@ def _pct(x: float) -> str:
 
 def _km(x: float) -> str:
     return f"{x:.1f} km".replace(".", ",")
+
+
+def sector_label_points(plan) -> list[tuple[float, float, str]]:
+    """One label per sector, at the town hall of its unit nearest the sector's middle (a point inside it)."""
+    import numpy as np
+
+    lat, lon = resources.unit_label_points()
+    points = []
+    for s, name in enumerate(plan.names):
+        members = np.flatnonzero(plan.assignment == s)
+        if not len(members):
+            continue
+        middle_lat, middle_lon = lat[members].mean(), lon[members].mean()
+        nearest = members[np.argmin((lat[members] - middle_lat) ** 2
+                                    + ((lon[members] - middle_lon) * np.cos(np.radians(middle_lat))) ** 2)]
+        points.append((lat[nearest], lon[nearest], name))
+    return points
+
+
+def comparison_paint(comparison: dict, colour_of: dict[str, str]) -> Paint:
+    """The moved units, each in the colour of the worker it goes to (the same colour as on the plan map)."""
+    moves = pd.DataFrame(comparison["moves"])
+    targets = sorted(moves["to"].astype(str).unique()) if len(moves) else []
+    colours = sector_colours(set(comparison.get("new_sectors") or ()) | set(targets) | set(colour_of))
+    colours.update({t: c for t, c in colour_of.items() if t in colours})
+    index = {t: i for i, t in enumerate(targets)}
+    return Paint(fill={c: index[t] for c, t in zip(moves.get("code_insee", []), moves.get("to", []))},
+                 palette=tuple(colours[t] for t in targets), class_names=tuple(targets),
+                 class_title="Vers le secteur ",
+                 tips={c: f"venait du secteur {f}" if f else "commune ajoutée"
+                       for c, f in zip(moves.get("code_insee", []), moves.get("from", []))},
+                 legend=("Communes déplacées (secteur d'arrivée)", [(colours[t], t) for t in targets]))
+
+
+def _french_number(value, kind: str) -> str:
+    """A comparison figure in French: a percentage, kilometres or a plain number; "—" when missing."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if kind == "pct":
+        return f"{float(value):.1%}".replace(".", ",").replace("%", " %")
+    if kind == "pct_delta":
+        return f"{float(value) * 100:+.1f} points".replace(".", ",")
+    if kind == "int":
+        return fr_int(round(float(value)))
+    if kind == "int_delta":
+        return f"{round(float(value)):+d}"
+    if kind == "km_delta":
+        return f"{float(value):+.1f} km".replace(".", ",")
+    if kind == "km":
+        return f"{float(value):.1f} km".replace(".", ",")
+    if kind == "delta":
+        return f"{float(value):+.2f}".replace(".", ",")
+    return f"{float(value):.2f}".replace(".", ",")
 
 
 # -- callbacks (run before the script, so what follows draws the new plan) ----------------
@@ -132,6 +234,41 @@ def _toggle_lock(code: str) -> None:
 
 def _unlock_all() -> None:
     state[LOCKED] = {}
+
+
+def _unlock_chosen() -> None:
+    chosen = set(state.get("secteurs_unlock_choice") or [])
+    state[LOCKED] = {c: s for c, s in state[LOCKED].items() if c not in chosen}
+    state["secteurs_unlock_choice"] = []
+
+
+def _lock_code(code: str) -> None:
+    plan = history.current
+    if code not in plan.context.position:
+        _flash("error", f"{_place_label(code)} n'est pas une commune du plan.")
+        return
+    state[LOCKED] = {**state[LOCKED], code: plan.sector_of(code)}
+    state.pop(LOCK_PICK, None)
+    state["secteurs_lock_text"] = ""
+    _flash("success", f"{_place_label(code)} verrouillée dans le secteur {plan.sector_of(code)}.")
+
+
+def _lock_typed() -> None:
+    text = (state.get("secteurs_lock_text") or "").strip()
+    if not text:
+        return
+    result = resolve(text)
+    if result.resolved:
+        _lock_code(result.code)
+    elif result.ambiguous:
+        state[LOCK_PICK] = (text, [c.code for c in result.candidates])
+    else:
+        state.pop(LOCK_PICK, None)
+        _flash("error", f"« {text} » : commune introuvable dans le territoire.")
+
+
+def _lock_picked() -> None:
+    _lock_code(state["secteurs_lock_pick"])
 
 
 def _undo() -> None:
@@ -202,7 +339,61 @@ def _load() -> None:
 
 def _compare() -> None:
     a, b = state["secteurs_cmp_a"], state["secteurs_cmp_b"]
-    state[COMPARE] = store.compare_plans(resources.connection(), a[0], a[1], b[1], other=b[0])
+    comparison = store.compare_plans(resources.connection(), a[0], a[1], b[1], other=b[0])
+    # every sector of B, so each worker keeps the colour the plan map gives them
+    comparison["new_sectors"] = list(store.load_record(resources.connection(), b[0], b[1]).sectors)
+    state[COMPARE] = comparison
+    state["secteurs_view"] = "Comparaison de versions"
+
+
+#: The plan figures compared between two versions: label, format of values, format of the difference.
+COMPARED = {"max_deviation": ("Écart max à la cible", "pct", "pct_delta"),
+            "mean_km": ("Distance moyenne", "km", "km_delta"), "max_km": ("Distance max", "km", "km_delta"),
+            "cut_edges": ("Frontières entre secteurs (communes voisines séparées)", "int", "int_delta"),
+            "departements_split": ("Départements partagés", "int", "int_delta"),
+            "mean_polsby_popper": ("Compacité moyenne (0 à 1)", "num", "delta")}
+SECTOR_STATUS = {"new": "nouveau secteur", "removed": "secteur supprimé"}
+
+
+def _comparison_section(comparison: dict) -> None:
+    """Two versions compared, in French: who changes referent, which communes move, the figures."""
+    old, new = comparison["old"], comparison["new"]
+    total = comparison["patients"]
+    changing = comparison["patients_changing_referent"]
+    share = _french_number(changing / total, "pct") if total else "—"
+    st.markdown(f"**{old['name']} v{old['version']} → {new['name']} v{new['version']}** : "
+                f"{fr_int(comparison['units_moved'])} commune(s) changent de secteur ; "
+                f"{fr_int(changing)} patient(s) sur {fr_int(total)} ({share}) changent de référente. "
+                "La carte « Comparaison de versions » montre ces communes dans la couleur de leur nouveau secteur.")
+    moves = pd.DataFrame(comparison["moves"])
+    if len(moves):
+        names = dict(zip(units["code_insee"].astype(str), units["nom"]))
+        moved = pd.DataFrame({"Commune": [names.get(str(c), str(c)) for c in moves["code_insee"]],
+                              "Code INSEE": moves["code_insee"].astype(str),
+                              "Secteur avant": moves["from"].replace("", "—"),
+                              "Secteur après": moves["to"].replace("", "—"),
+                              "Patients qui changent de référente": moves["patients"].astype(int)})
+        st.dataframe(moved.sort_values(["Patients qui changent de référente", "Commune"], ascending=[False, True]),
+                     hide_index=True, width="stretch")
+    deltas = comparison["metric_deltas"]
+    if deltas:
+        st.dataframe(pd.DataFrame([{"Mesure": text, "A": _french_number(deltas[k]["old"], kind),
+                                    "B": _french_number(deltas[k]["new"], kind),
+                                    "Différence": _french_number(deltas[k]["delta"], delta_kind)}
+                                   for k, (text, kind, delta_kind) in COMPARED.items() if k in deltas]),
+                     hide_index=True, width="stretch")
+    sector_deltas = comparison["sector_deltas"]
+    if sector_deltas:
+        st.dataframe(pd.DataFrame([
+            {"Secteur": s, "Patients": _french_number(d.get("patients"), "int_delta"),
+             "Écart à la cible": _french_number(d.get("deviation"), "pct_delta"),
+             "Communes": _french_number(d.get("units"), "int_delta"),
+             "Distance moyenne": _french_number(d.get("mean_km"), "km_delta")}
+            if "status" not in d else
+            {"Secteur": s, "Patients": SECTOR_STATUS.get(d["status"], d["status"]), "Écart à la cible": "—",
+             "Communes": "—", "Distance moyenne": "—"}
+            for s, d in sector_deltas.items()]), hide_index=True, width="stretch")
+        st.caption("Différences par secteur de A à B (« points » : points de pourcentage).")
 
 
 # -- header ------------------------------------------------------------------------------
@@ -216,7 +407,12 @@ if FLASH in state:
 # -- patients (the workspace's counts) -----------------------------------------------------------
 counts, counts_label, demo = _counts()
 imported = workspace.counts_info(resources.connection()) is not None
-with st.expander("Patients : " + counts_label, expanded=counts is None or REPORT in state):
+# keyed panels keep their open/closed state across reruns
+# the default open state is chosen once: an expander whose label or default changes is a new, collapsed one
+state.setdefault("secteurs_patients_open", counts is None)
+with st.expander("Patients", expanded=state["secteurs_patients_open"], key="secteurs_panel_patients",
+                 on_change="rerun"):
+    st.caption("Patients en cours : " + counts_label)
     if demo and counts is not None:
         fictitious_notice(f"{fr_int(counts['patients'].sum())} patients tirés au hasard (aucun patient réel)"
                           + (" : le fichier importé le dit." if imported else ". ")
@@ -279,7 +475,9 @@ if not state.get(STARTED):
             history.push(plan_, f"version courante : {current.name} v{current.version}")
 
 # -- propose or load -------------------------------------------------------------------------
-with st.expander("Proposer un découpage ou charger une version", expanded=history.current is None):
+state.setdefault("secteurs_propose_open", history.current is None)
+with st.expander("Proposer un découpage ou charger une version", expanded=state["secteurs_propose_open"],
+                 key="secteurs_panel_propose", on_change="rerun"):
     mode = st.radio("Secteurs", ["Nombre de secteurs", "Équipe (tableau)"], horizontal=True, key="secteurs_mode")
     if mode == "Nombre de secteurs":
         n_sectors = st.number_input("Nombre de secteurs", min_value=1, max_value=40, value=11, step=1,
@@ -287,10 +485,26 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
         team_frame = None
     else:
         st.caption("Une ligne par assistante sociale : nom, ETP (la charge visée est proportionnelle), "
-                   "groupe (facultatif, ex. A/B) et commune de base (facultatif : nom ou code INSEE ; "
-                   "« Lyon » seul vaut Lyon 8e, le site du centre).")
-        team_frame = st.data_editor(_team_frame(resources.current_team()), num_rows="dynamic",
-                                    key="secteurs_team_table", width="stretch", hide_index=True)
+                   "groupe (facultatif, ex. A/B) et commune de base (facultatif : nom, « nom (code INSEE) » "
+                   "ou code postal ; « Lyon » seul vaut Lyon 8e, le site du centre).")
+        team_upload = checked(st.file_uploader(
+            "Ou importer l'équipe d'un fichier (CSV ou Excel : nom, etp, groupe, base)", type=["csv", "txt", "xlsx"],
+            key=f"secteurs_team_upload_{state[TEAM_FILE]}"))
+        if team_upload is not None:
+            try:
+                loaded = read_team(team_upload.getvalue(), team_upload.name)
+            except SectorError as error:
+                st.error(f"Équipe illisible : {french(error)}")
+            else:
+                state["secteurs_team_loaded"] = _team_frame(loaded)
+                state[TEAM_FILE] += 1  # a new uploader and a new table holding the file's team
+                _flash("success", f"Équipe de {len(loaded)} personne(s) lue dans « {team_upload.name} » : "
+                                  "vérifiez-la puis proposez.")
+                st.rerun()
+        start = state.get("secteurs_team_loaded")
+        team_frame = st.data_editor(start if start is not None else _team_frame(resources.current_team()),
+                                    num_rows="dynamic", key=f"secteurs_team_table_{state[TEAM_FILE]}",
+                                    width="stretch", hide_index=True)
         st.radio("Communes de base", list(BASE_MODES), format_func=BASE_MODES.get, key="secteurs_base_mode")
         st.caption("L'équipe est enregistrée dans l'espace de travail quand vous proposez un découpage : "
                    "les autres pages en tirent les groupes.")
@@ -306,44 +520,50 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                                                      value=True, key="secteurs_keep_locks")
     if st.button("Proposer", type="primary", key="secteurs_propose", disabled=not can("plans.propose")) \
             and refusal("plans.propose") is None:
-        try:
-            team = team_from_frame(team_frame) if team_frame is not None else Team.of_size(int(n_sectors))
-            locked = {c: s for c, s in state[LOCKED].items() if s in team.names} if keep_locks else None
-            with st.status("Calcul du découpage…", expanded=True) as status:
-                started = time.perf_counter()
-                status.write(f"{len(team)} secteurs, {fr_int(counts['patients'].sum())} patients, "
-                             f"tolérance ± {tolerance} %.")
-                bar = st.progress(0.0, text="Préparation…")
+        base_problems = []
+        if team_frame is not None:
+            team_frame, base_problems = _resolved_bases(team_frame)
+        for problem in base_problems:
+            st.error(problem)
+        if not base_problems:
+            try:
+                team = team_from_frame(team_frame) if team_frame is not None else Team.of_size(int(n_sectors))
+                locked = {c: s for c, s in state[LOCKED].items() if s in team.names} if keep_locks else None
+                with st.status("Calcul du découpage…", expanded=True) as status:
+                    started = time.perf_counter()
+                    status.write(f"{len(team)} secteurs, {fr_int(counts['patients'].sum())} patients, "
+                                 f"tolérance ± {tolerance} %.")
+                    bar = st.progress(0.0, text="Préparation…")
 
-                def progress(stage: str) -> None:
-                    fraction, text = STAGES.get(stage, (None, stage))
-                    if fraction is not None:
-                        bar.progress(fraction, text=text)
+                    def progress(stage: str) -> None:
+                        fraction, text = STAGES.get(stage, (None, stage))
+                        if fraction is not None:
+                            bar.progress(fraction, text=text)
 
-                plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
-                               base_mode=state.get("secteurs_base_mode", "centre"),
-                               locked=locked, previous=history.current if from_current else None,
-                               department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
-                               else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
-                bar.progress(1.0, text="Terminé")
-                status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
-                              state="complete", expanded=False)
-        except SectorError as error:
-            st.error(f"Impossible de proposer ce découpage : {french(error)}")
-        else:
-            for code, params in team.notes:   # names typed by the user: shown as plain text
-                st.info(re.sub(r"([\\`*_{}\[\]()#+!|<>~$-])", r"\\\1", render_code(code, params)))
-            if from_current:
-                moved = changes(history.current, plan)
-                st.success(f"Nouveau découpage : {fr_int(moved['units_changed'])} commune(s) et "
-                           f"{fr_int(moved['patients_changed'])} patient(s) sur {fr_int(moved['patients'])} "
-                           "changent de secteur.")
-            state[TEAM] = team
-            if team_frame is not None:
-                workspace.set_team(resources.connection(), team)
-            state[LOCKED] = locks_in(plan, state[LOCKED])
-            state[MOVES] = None
-            history.push(plan, f"proposition ({len(team)} secteurs)")
+                    plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
+                                   base_mode=state.get("secteurs_base_mode", "centre"), locked=locked,
+                                   previous=history.current if from_current else None,
+                                   department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
+                                   else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
+                    bar.progress(1.0, text="Terminé")
+                    status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
+                                  state="complete", expanded=False)
+            except SectorError as error:
+                st.error(f"Impossible de proposer ce découpage : {french(error)}")
+            else:
+                for code, params in team.notes:   # names typed by the user: shown as plain text
+                    st.info(re.sub(r"([\\`*_{}\[\]()#+!|<>~$-])", r"\\\1", render_code(code, params)))
+                if from_current:
+                    moved = changes(history.current, plan)
+                    st.success(f"Nouveau découpage : {fr_int(moved['units_changed'])} commune(s) et "
+                               f"{fr_int(moved['patients_changed'])} patient(s) sur {fr_int(moved['patients'])} "
+                               "changent de secteur.")
+                state[TEAM] = team
+                if team_frame is not None:
+                    workspace.set_team(resources.connection(), team)
+                state[LOCKED] = locks_in(plan, state[LOCKED])
+                state[MOVES] = None
+                history.push(plan, f"proposition ({len(team)} secteurs)")
     saved = store.list_plans(resources.connection())
     if saved:
         choices = [(p["name"], p["version"]) for p in saved]
@@ -355,14 +575,28 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
 
 plan = history.current
 if plan is None:
-    st.info("Proposez un découpage (ou chargez une version enregistrée) pour l'afficher sur la carte.")
+    # no plan yet: the territory and the patients, so the page never opens on an empty map
+    st.info("Aucune version enregistrée : voici le territoire et les patients par commune. Proposez un découpage "
+            "ci-dessus pour le dessiner sur la carte.")
+    per_unit = counts.groupby(counts["code_insee"].astype(str))["patients"].sum()
+    patient_fill, patient_items = classify(per_unit, PATIENT_BOUNDS)
+    show_map(Paint(fill=patient_fill, tips={c: f"{fr_int(n)} patient(s)" for c, n in per_unit.items() if n},
+                   legend=("Patients par commune" + (" (fictifs)" if demo else ""), patient_items)),
+             key="secteurs_territory_map", height=640)  # its own key: the plan's map is drawn elsewhere on the page
     st.stop()
 
 # -- the current plan: map, selection, metrics ----------------------------------------------------
 names = plan.names
 codes = plan.context.codes
 locked = locks_in(plan, state[LOCKED])
-palette = tuple(SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i in range(plan.k))
+# each worker's colour, the same as on the Fiche secteur page, the comparison map and the reports
+colour_of = sector_colours(names)
+palette = tuple(colour_of[n] for n in names)
+plan_team = state.get(TEAM)
+groups_of = (dict(zip(plan_team.names, plan_team.groups)) if plan_team is not None and plan_team.groups
+             and set(plan_team.names) == set(names) else {})
+group_names = sorted(set(groups_of.values()))
+group_stroke = {g: GROUP_STROKES[i % len(GROUP_STROKES)] for i, g in enumerate(group_names)}
 selected = clicked_unit(MAP_KEY)
 if selected is not None and selected not in plan.context.position:
     selected = None
@@ -374,28 +608,31 @@ bulk_codes = units.loc[units[bulk_column].isin(bulk_values), "code_insee"].tolis
 
 comparison = state.get(COMPARE)
 view = "Plan courant"
+map_options = st.columns([3, 2])
 if comparison:
-    view = st.radio("Carte", ["Plan courant", "Comparaison de versions"], horizontal=True, key="secteurs_view")
+    view = map_options[0].radio("Carte", ["Plan courant", "Comparaison de versions"], horizontal=True,
+                                key="secteurs_view")
+map_options[1].radio("Noms des départements", ["Automatique", "Toujours", "Jamais"], horizontal=True,
+                     key="secteurs_dep_names",
+                     help="Automatique : seulement en vue d'ensemble (zoom faible), pour ne pas couvrir les noms "
+                          "des secteurs.")
 
-lat, lon = resources.unit_label_points()
-bases = plan["bases"]
+department_names = {"Automatique": None, "Toujours": True, "Jamais": False}[
+    st.session_state.get("secteurs_dep_names", "Automatique")]
 if view == "Plan courant":
     paint = Paint(fill=dict(zip(codes.tolist(), plan.assignment.tolist())), palette=palette,
-                  class_names=names, class_title="Secteur ",
-                  labels=[(lat[b], lon[b], names[s]) for s, b in enumerate(bases) if b >= 0],
+                  class_names=tuple(f"{n} (groupe {groups_of[n]})" if n in groups_of else n for n in names),
+                  class_title="Secteur ", labels=sector_label_points(plan),
+                  class_strokes=tuple(group_stroke[groups_of[n]] for n in names) if groups_of else None,
                   outlined=list(locked), tips={c: "verrouillée" for c in locked},
-                  selected=([selected] if selected else []) + bulk_codes,
-                  legend=("Secteurs", [(palette[s], names[s]) for s in range(plan.k)]))
+                  selected=([selected] if selected else []) + bulk_codes, department_names=department_names,
+                  legend=("Secteurs", [(palette[s], names[s], group_stroke.get(groups_of.get(names[s])))
+                                       for s in range(plan.k)]
+                          + ([(None, "Groupes (contour)")] + [("#ffffff", f"Groupe {g}", group_stroke[g])
+                                                              for g in group_names] if groups_of else [])))
 else:
-    moves = pd.DataFrame(comparison["moves"])
-    targets = sorted(moves["to"].astype(str).unique()) if len(moves) else []
-    moved_palette = tuple(SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i in range(len(targets)))
-    index = {t: i for i, t in enumerate(targets)}
-    paint = Paint(fill={c: index[t] for c, t in zip(moves.get("code_insee", []), moves.get("to", []))},
-                  palette=moved_palette, class_names=tuple(targets), class_title="Vers ",
-                  tips={c: f"de {f}" for c, f in zip(moves.get("code_insee", []), moves.get("from", []))},
-                  legend=("Communes déplacées (secteur d'arrivée)",
-                          [(moved_palette[i], t) for i, t in enumerate(targets)]))
+    paint = comparison_paint(comparison, colour_of)
+    paint.department_names = department_names
 
 toolbar = st.columns([1, 1, 1.4, 3])
 toolbar[0].button("↩ Annuler", on_click=_undo, disabled=not history.can_undo, key="secteurs_undo",
@@ -486,7 +723,9 @@ with right:
         st.caption(f"{shared} département(s) partagé(s) entre plusieurs secteurs.")
 
 # -- several units, versions, export ---------------------------------------------------------------
-tabs = st.tabs(["Déplacer plusieurs communes", "Verrous", "Versions", "Exporter"])
+# keyed: the open tab stays open across reruns (a click on "Comparer" keeps "Versions" shown)
+tabs = st.tabs(["Déplacer plusieurs communes", "Verrous", "Versions", "Exporter"], key="secteurs_tabs",
+               on_change="rerun")
 with tabs[0]:
     kind = st.radio("Choisir par", ["EPCI", "Département"], horizontal=True, key="secteurs_bulk_kind")
     if kind == "EPCI":
@@ -511,15 +750,36 @@ with tabs[0]:
                             args=(bulk_codes, f"{len(bulk_codes)} communes ({kind})"), key="secteurs_bulk_move")
 
 with tabs[1]:
+    lock_cols = st.columns([3, 1])
+    lock_cols[0].text_input("Verrouiller une commune", key="secteurs_lock_text",
+                            placeholder="nom, « nom (code INSEE) » ou code postal, ex. Craponne",
+                            help="La commune reste dans son secteur actuel au rééquilibrage et aux propositions.")
+    lock_cols[1].button("Verrouiller", on_click=_lock_typed, key="secteurs_lock_add", width="stretch")
+    if LOCK_PICK in state:
+        typed, candidates = state[LOCK_PICK]
+        st.warning(f"« {typed} » désigne plusieurs communes : choisissez laquelle verrouiller.")
+        pick_cols = st.columns([3, 1])
+        pick_cols[0].selectbox("Commune", candidates, format_func=_place_label, key="secteurs_lock_pick")
+        pick_cols[1].button("Verrouiller celle-ci", on_click=_lock_picked, key="secteurs_lock_pick_add",
+                            width="stretch")
     if locked:
         st.write(f"{len(locked)} commune(s) verrouillée(s) (contour pointillé sur la carte) : elles ne bougent "
                  "ni au rééquilibrage ni à une nouvelle proposition.")
         positions = plan.context.positions(list(locked))
-        st.dataframe(pd.DataFrame({"Code INSEE": list(locked), "Commune": plan.context.names[positions],
-                                   "Secteur": list(locked.values())}), hide_index=True, width="stretch")
-        st.button("Tout déverrouiller", on_click=_unlock_all, key="secteurs_unlock_all")
+        st.dataframe(pd.DataFrame({"Commune": plan.context.names[positions], "Code INSEE": list(locked),
+                                   "Secteur": list(locked.values()),
+                                   "Patients": plan.context.patients[positions].astype(int)}),
+                     hide_index=True, width="stretch")
+        unlock_cols = st.columns([3, 1, 1])
+        unlock_cols[0].multiselect("Déverrouiller", list(locked), format_func=_place_label,
+                                   key="secteurs_unlock_choice", placeholder="Choisir une ou plusieurs communes")
+        unlock_cols[1].button("Déverrouiller", on_click=_unlock_chosen, key="secteurs_unlock",
+                              disabled=not state.get("secteurs_unlock_choice"), width="stretch")
+        unlock_cols[2].button("Tout déverrouiller", on_click=_unlock_all, key="secteurs_unlock_all",
+                              width="stretch")
     else:
-        st.caption("Aucune commune verrouillée : cliquez sur une commune puis « Verrouiller ».")
+        st.caption("Aucune commune verrouillée : tapez son nom ci-dessus, ou cliquez sur une commune de la carte "
+                   "puis « Verrouiller ».")
 
 with tabs[2]:
     save_cols = st.columns([2, 3, 1])
@@ -554,29 +814,7 @@ with tabs[2]:
         pick[2].button("Comparer", on_click=_compare, key="secteurs_compare",
                        width="stretch")
         if comparison:
-            old, new = comparison["old"], comparison["new"]
-            st.markdown(f"**{old['name']} v{old['version']} → {new['name']} v{new['version']}** : "
-                        f"{fr_int(comparison['units_moved'])} commune(s) changent de secteur, "
-                        f"{fr_int(comparison['patients_changing_referent'])} patient(s) sur "
-                        f"{fr_int(comparison['patients'])} changent de référente. "
-                        "Choisissez « Comparaison de versions » au-dessus de la carte pour les voir.")
-            deltas = comparison["metric_deltas"]
-            wanted = {"max_deviation": "Écart max", "mean_km": "Distance moyenne (km)", "max_km": "Distance max (km)",
-                      "cut_edges": "Frontières entre secteurs", "departements_split": "Départements partagés",
-                      "mean_polsby_popper": "Compacité moyenne"}
-            if deltas:
-                st.dataframe(pd.DataFrame([{"Mesure": text, "A": deltas[k]["old"], "B": deltas[k]["new"],
-                                            "Différence": deltas[k]["delta"]}
-                                           for k, text in wanted.items() if k in deltas]),
-                             hide_index=True, width="stretch")
-            sector_deltas = comparison["sector_deltas"]
-            if sector_deltas:
-                st.dataframe(pd.DataFrame([{"Secteur": s, **({"Patients": d.get("patients"),
-                                                              "Charge": d.get("load"), "Communes": d.get("units"),
-                                                              "Dist. moy. (km)": d.get("mean_km")}
-                                                             if "status" not in d else {"État": d["status"]})}
-                                           for s, d in sector_deltas.items()]),
-                             hide_index=True, width="stretch")
+            _comparison_section(comparison)
     else:
         st.caption("Aucune version enregistrée.")
 

@@ -20,6 +20,23 @@ pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromiu
 MAP = "iframe[title='streamlit_folium.st_folium']"
 
 
+def _live_map(page, seconds: float = 30.0):
+    """The plan's map frame, every unit drawn (the territory map shown before a plan may linger a moment)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for frame in _map_frames(page):
+            try:
+                if frame.evaluate("document.querySelectorAll('path.secteurs-unit').length === " + str(UNITS)
+                                  + " && !String(((window.secteurs.paint || {}).legend || {}).title)"
+                                  + ".startsWith('Patients')"):
+                    return frame
+            except Exception:  # a frame detached meanwhile
+                continue
+        if time.monotonic() > deadline:
+            raise AssertionError("no map frame with every unit drawn")
+        time.sleep(0.5)
+
+
 def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     page = browser_page.page
     page.goto(server)
@@ -36,7 +53,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     _wait_for_units(page, timeout_ms=180_000)
     _wait_idle(page, timeout_ms=180_000)
     _assert_no_error(page, "Secteurs après « Proposer »")
-    frame = _map_frames(page)[0]
+    frame = _live_map(page)
     assert frame.locator("path.secteurs-unit").count() == UNITS
     # every unit filled with its sector's colour; one label per sector; the legend lists them
     fills = frame.evaluate("Array.from(document.querySelectorAll('path.secteurs-unit'))"
@@ -45,6 +62,22 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     frame.locator(".secteurs-label").nth(10).wait_for(state="attached", timeout=30_000)
     assert frame.locator(".secteurs-label").count() == 11
     assert "S01" in frame.locator(".secteurs-legend").inner_text()
+    # issue 16: the workers' colours of sector_colours, sector names that do not overlap, a legend in
+    # the bottom-left corner (outside the territory) that folds on a click
+    from geo.sectors.palette import sector_colours
+
+    assert set(fills) == set(sector_colours([f"S{i:02d}" for i in range(1, 12)]).values())
+    time.sleep(1)  # labels are placed again after the map's last resize
+    boxes = frame.evaluate("Array.from(document.querySelectorAll('.secteurs-label span'))"
+                           ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    assert not overlaps, overlaps
+    assert frame.locator(".leaflet-bottom.leaflet-left .secteurs-legend").count() == 1
+    frame.locator(".secteurs-legend-toggle").click()
+    assert frame.locator(".secteurs-legend-items").count() == 0
+    frame.locator(".secteurs-legend-toggle").click()
+    assert frame.locator(".secteurs-legend-items").count() == 1
     resources = frame.evaluate("performance.getEntriesByType('resource').map(e => [e.name, e.transferSize])")
     assert not [name for name, _ in resources if not name.startswith(server)]
     sent = sum(size for _, size in resources) + browser_page.received["ws"] - received_before
@@ -85,6 +118,73 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     moved = browser_page.received["ws"] - before
     print(f"move: metrics redrawn in {seconds:.2f} s (browser round trip), {moved / 1e3:.0f} kB sent")
     assert moved < 400_000
-    assert _map_frames(page)[0].locator("path.secteurs-unit").count() == UNITS
+    assert _live_map(page).locator("path.secteurs-unit").count() == UNITS
     assert browser_page.blocked == [], browser_page.blocked[:5]
     page.screenshot(path=str(screenshots / "secteurs_move.png"), full_page=True)
+
+
+def _fill_of(page, code: str, expected: str | None = None, seconds: float = 20.0) -> str | None:
+    """The fill colour of unit ``code`` on the page's map (waits until it is ``expected`` when given)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        fill = _live_map(page).evaluate(
+            f"(() => {{ const p = document.querySelector('path.u-{code}'); return p && p.getAttribute('fill'); }})()")
+        if expected is None or fill == expected or time.monotonic() > deadline:
+            return fill
+        time.sleep(0.5)
+
+
+def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, server, screenshots):
+    """Issue 16: save, move Grenoble, save, compare: Grenoble has its new worker's colour on both maps."""
+    from geo.sectors.palette import sector_colours
+
+    page = browser_page.page
+    colours = sector_colours([f"S{i:02d}" for i in range(1, 12)])
+    page.get_by_role("tab", name="Versions").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text(re.compile("Version 1 de « Plan » enregistrée")).wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
+    selection = page.get_by_text(re.compile(r"\(38185\) — secteur S\d\d"))
+    selection.wait_for(timeout=30_000)
+    _wait_idle(page)
+    current = re.search(r"secteur (S\d\d)", selection.inner_text()).group(1)
+    target = "S03" if current != "S03" else "S04"
+    box = page.get_by_label("Déplacer vers")
+    box.click()
+    box.fill(target)
+    box.press("Enter")
+    _wait_idle(page)
+    page.get_by_role("button", name="Déplacer", exact=True).click()
+    page.get_by_text(re.compile(rf"\(38185\) — secteur {target}")).wait_for(timeout=30_000)
+    _wait_idle(page)
+    page.get_by_role("tab", name="Versions").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text(re.compile("Version 2 de « Plan » enregistrée")).wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("tab", name="Versions").click()
+    for label, version in (("Version A", "Plan — v1"), ("Version B", "Plan — v2")):
+        box = page.get_by_label(label)
+        box.click()
+        box.fill(version)
+        box.press("Enter")
+        _wait_idle(page)
+    page.get_by_role("button", name="Comparer", exact=True).click()
+    _wait_idle(page)
+    try:
+        page.get_by_text(re.compile(r"Plan v1 → Plan v2")).first.wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(screenshots / "secteurs_compare_failed.png"), full_page=True)
+        raise
+    _assert_no_error(page, "Secteurs après « Comparer »")
+    on_comparison = _fill_of(page, "38185", colours[target])
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(screenshots / "secteurs_comparison.png"), full_page=False)
+    page.get_by_text("Plan courant", exact=True).first.click()
+    _wait_idle(page)
+    on_plan = _fill_of(page, "38185", colours[target])
+    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(screenshots / "secteurs_plan_after_compare.png"), full_page=False)
+    assert on_comparison == on_plan == colours[target]
+    assert "None" not in page.locator("[data-testid=stMain]").inner_text()
