@@ -77,13 +77,11 @@ def test_ambiguous_base_lists_the_candidates(app):
     bad = TEAM_CSV.replace("Craponne", "Saint-Didier")
     app.get("file_uploader")[1].set_value(("equipe.csv", bad.encode("utf-8"), "text/csv"))
     app.run()
-    _ok(app)
-    assert "Équipe de 11 personne(s) lue" in _texts(app)
-    app.button(key="secteurs_propose").click().run()
+    # the team table is read with its bases: an ambiguous name is refused there, with the candidates
     errors = " ".join(e.value for e in app.error)
-    assert "« Saint-Didier » de AS 1 : plusieurs communes possibles" in errors
-    assert "Saint-Didier-en-Velay (43177)" in errors
-    assert app.session_state["secteurs_history"].current is None  # nothing proposed on a guess
+    assert "Saint-Didier" in errors and "AS 1" in errors, errors
+    assert "Saint-Didier-en-Velay" in errors and "Saint-Didier-au-Mont-d'Or" in errors, errors
+    assert "secteurs_team_loaded" not in app.session_state  # the refused file's team is not taken
 
 
 def test_team_from_a_file_with_bases_by_name(app):
