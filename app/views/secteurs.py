@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from services import audit
 from app.auth import can, refusal
 from app.uploads import checked
 from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
@@ -576,15 +577,24 @@ with tabs[3]:
     full_units = units
     export_team = state.get(TEAM) if state.get(TEAM) is not None and tuple(state[TEAM].names) == plan.names else None
     export_cols = st.columns(5)
-    export_cols[0].download_button("CSV (Excel)", data=lambda p=plan: export.people_csv(p, full_units, team=export_team),
+    export_cols[0].download_button("CSV (Excel)", data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_csv(p, full_units, team=export_team),
+                                       target="secteurs.csv"),
                                    file_name="secteurs.csv", mime="text/csv", on_click="ignore",
                                    key="secteurs_dl_csv")
-    export_cols[1].download_button("XLSX", data=lambda p=plan: export.people_xlsx(p, full_units, team=export_team),
+    export_cols[1].download_button("XLSX", data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_xlsx(p, full_units, team=export_team),
+                                       target="secteurs.xlsx"),
                                    file_name="secteurs.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    on_click="ignore", key="secteurs_dl_xlsx")
     export_cols[2].download_button("GeoJSON communes",
-                                   data=lambda p=plan: export.people_geojson(p, full_units, team=export_team),
+                                   data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_geojson(p, full_units, team=export_team),
+                                       target="secteurs_communes.geojson"),
                                    file_name="secteurs_communes.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson")
     export_cols[3].download_button("GeoJSON secteurs",
@@ -592,6 +602,9 @@ with tabs[3]:
                                    file_name="secteurs.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson_sectors")
     export_cols[4].download_button("GeoPackage",
-                                   data=lambda p=plan: export.people_geopackage(p, full_units, team=export_team),
+                                   data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_geopackage(p, full_units, team=export_team),
+                                       target="secteurs.gpkg"),
                                    file_name="secteurs.gpkg", mime="application/geopackage+sqlite3",
                                    on_click="ignore", key="secteurs_dl_gpkg")
