@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
-from services import audit
+from services import audit, proposals
 from app.auth import can, refusal
 from app.uploads import checked
 from app.map import SECTOR_PALETTE, Paint, clicked_unit, show_map
@@ -27,7 +27,7 @@ from geo.sectors import export, store
 from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_ancestors, is_valid, locks_in, move_units,
                               remeasure, restore_plan, sector_table)
 from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
-from geo.sectors.propose import changes, propose, rebalance
+from geo.sectors.propose import changes, rebalance
 from geo.sectors.team import Team, team_from_frame
 from services import workspace
 
@@ -39,7 +39,9 @@ REPORT, STARTED = "secteurs_import_report", "secteurs_started"
 #: Department penalty when departments should be kept whole (a strong preference, not a rule).
 WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
 #: Progress shown for each stage the sector method reports (fraction, French text).
-STAGES = {"seeds": (0.1, "Placement des centres des secteurs…"), "contiguity": (0.35, "Secteurs d'un seul tenant…"),
+STAGES = {"queued": (0.02, "En attente : un autre découpage est en cours de calcul…"),
+          "started": (0.05, "Préparation…"),
+          "seeds": (0.1, "Placement des centres des secteurs…"), "contiguity": (0.35, "Secteurs d'un seul tenant…"),
           "balance": (0.5, "Équilibrage des charges…"), "polish": (0.65, "Ajustement des frontières…"),
           "recut": (0.85, "Dernières retouches…")}
 DEFAULT_TEAM = pd.DataFrame({"Nom": [f"AS {i + 1}" for i in range(11)], "ETP": [1.0] * 11,
@@ -313,10 +315,12 @@ with st.expander("Proposer un découpage ou charger une version", expanded=histo
                     if fraction is not None:
                         bar.progress(fraction, text=text)
 
-                plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
-                               locked=locked, previous=history.current if from_current else None,
-                               department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
-                               else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
+                # in the proposals' worker process: the server's threads stay free for the other sessions
+                plan = proposals.propose_apart(counts, team, context=_context(), tolerance=tolerance / 100,
+                                               seed=int(seed),
+                                               locked=locked, previous=history.current if from_current else None,
+                                               department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
+                                               else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
                 bar.progress(1.0, text="Terminé")
                 status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
                               state="complete", expanded=False)

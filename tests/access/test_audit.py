@@ -256,3 +256,52 @@ def test_lecture_has_no_journal(local_auth):
     at = _sign_in(_account("lecture"))
     with pytest.raises(Exception):
         at.switch_page("views/journal.py")
+
+
+# -- proposals apart from the server's threads ------------------------------------------------------------
+def test_proposal_in_the_worker_process_equals_the_proposal_in_thread(units):
+    import threading
+    import time
+
+    from geo.sectors.context import build_context
+    from geo.sectors.propose import propose
+    from services import proposals
+
+    from geo.paths import demo_dir
+
+    counts = pd.read_csv(demo_dir() / "patients_demo.csv", comment="#",
+                         dtype={"code_insee": str})[["code_insee", "patients"]]
+    stages: list[str] = []
+    ticks: list[float] = []
+    stop = threading.Event()
+
+    def desk():  # another session's thread: must keep running while the proposal computes
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=desk)
+    thread.start()
+    try:
+        apart = proposals.propose_apart(counts, 4, seed=3, progress=stages.append)
+    finally:
+        stop.set()
+        thread.join()
+        proposals.shutdown()
+    here = propose(None, 4, context=build_context(None).with_counts(counts), seed=3)
+    assert list(apart.assignment) == list(here.assignment) and apart.names == here.names
+    assert stages[0] == proposals.QUEUED and proposals.STARTED in stages
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert max(gaps) < 2.0, max(gaps)  # the other thread was never held for long
+
+
+def test_a_sector_error_comes_back_from_the_worker(units):
+    from geo.sectors.problem import SectorError
+    from services import proposals
+
+    try:
+        with pytest.raises(SectorError) as caught:
+            proposals.propose_apart(_counts(units, 50), 3, locked={str(units["code_insee"].iloc[0]): "Nobody"})
+    finally:
+        proposals.shutdown()
+    assert "Nobody" in str(caught.value)
