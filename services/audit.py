@@ -165,10 +165,11 @@ def recorded_data(conn_of: Callable[[], sqlite3.Connection], event: str, make: C
     no rerun of the page): the record is made as the bytes are produced.
     """
     who = user if user is not None else acting_user()
+    conn = conn_of()  # now: the file may be made outside the page's run, where the app's caches are not at hand
 
     def data() -> bytes:
         content = make()
-        record(conn_of(), event, target=target, detail=detail, user=who)
+        record(conn, event, target=target, detail=detail, user=who)
         return content
 
     return data
