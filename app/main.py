@@ -25,6 +25,7 @@ PAGES = [
     ("orientation.py", "Orientation", "🧭", "orientation", "routing.single"),
     ("couverture.py", "Couverture", "📊", "couverture", "coverage.view"),
     ("fiche_secteur.py", "Fiche secteur", "📄", "fiche-secteur", "fiche.view"),
+    ("journal.py", "Journal", "📜", "journal", "audit.view"),
 ]
 #: Only when served with sign-in (on localhost, ``secteurs users`` prepares the accounts).
 ACCOUNTS_PAGE = ("comptes.py", "Comptes", "👥", "comptes", "users.manage")

@@ -50,12 +50,14 @@ ACTIONS: dict[str, str] = {
     "patients.import": "importer les effectifs de patients",
     "demo.purge": "supprimer les données de démonstration",
     "users.manage": "gérer les comptes",
+    "audit.view": "consulter et exporter le journal des modifications et des exports",
 }
 
 _LECTURE = frozenset({"home.view", "sectors.view", "partners.view", "routing.single",
                       "coverage.view", "coverage.unmasked", "fiche.view"})
 _EQUIPE = _LECTURE | {"partners.edit", "routing.list"}
-_CADRE = _EQUIPE | {"plans.propose", "plans.save", "plans.publish", "patients.import", "demo.purge"}
+_CADRE = _EQUIPE | {"plans.propose", "plans.save", "plans.publish", "patients.import", "demo.purge",
+                    "audit.view"}
 
 #: Role -> the actions it may do. The one place rights are decided.
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo.database import register_schema, transaction
+from services import audit
 from services.access import AccessError, User, normalise_role
 
 #: Wrong passwords in a row before the account is locked.
@@ -103,6 +104,8 @@ def add_user(conn: sqlite3.Connection, login: str, role: str, *, password: str |
         now = _stamp()
         c.execute("INSERT INTO users (login, name, role, password_hash, created_at, updated_at) "
                   "VALUES (?, ?, ?, ?, ?, ?)", (login, str(name).strip(), role, digest, now, now))
+        audit.record(c, "user.add", target=login, after={"nom": str(name).strip(), "role": role,
+                                                         "mot_de_passe": digest is not None})
 
     transaction(conn, work)
     return User(login, role, str(name).strip())
@@ -117,6 +120,7 @@ def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
         c.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL, "
                   "updated_at = ? WHERE login = ?", (digest, _stamp(), login))
         c.execute("DELETE FROM user_sessions WHERE login = ?", (login,))
+        audit.record(c, "user.password", target=login)
 
     transaction(conn, work)
 
@@ -124,7 +128,8 @@ def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
 def set_active(conn: sqlite3.Connection, login: str, active: bool) -> None:
     """Disable (ending its sessions) or enable an account."""
     def work(c):
-        _row(c, login)
+        was = bool(_row(c, login)["active"])
+        audit.record(c, "user.active", target=login, before={"actif": was}, after={"actif": bool(active)})
         c.execute("UPDATE users SET active = ?, failed_attempts = 0, locked_until = NULL, updated_at = ? "
                   "WHERE login = ?", (int(bool(active)), _stamp(), login))
         if not active:
@@ -138,7 +143,8 @@ def set_role(conn: sqlite3.Connection, login: str, role: str) -> None:
     role = normalise_role(role)
 
     def work(c):
-        _row(c, login)
+        was = _row(c, login)["role"]
+        audit.record(c, "user.role", target=login, before={"role": was}, after={"role": role})
         c.execute("UPDATE users SET role = ?, updated_at = ? WHERE login = ?", (role, _stamp(), login))
 
     transaction(conn, work)

@@ -38,6 +38,7 @@ from geo.errors import SecteursError
 from geo.sectors import store
 from geo.sectors.record import PlanRecord
 from geo.sectors.team import Team
+from services import audit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workspace_team (
@@ -59,8 +60,8 @@ CREATE TABLE IF NOT EXISTS workspace_state (
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the workspace tables (idempotent)."""
-    conn.executescript(SCHEMA)
+    """Create the workspace tables and the audit trail's (idempotent)."""
+    conn.executescript(SCHEMA + audit.SCHEMA)
 
 
 def _now() -> str:
@@ -96,8 +97,10 @@ def set_team(conn: sqlite3.Connection, team: Team) -> None:
     ensure_schema(conn)
     groups = team.groups or (None,) * len(team)
     bases = team.bases or (None,) * len(team)
+    before = current_team(conn)
 
     def work(c):
+        audit.record(c, "team.set", before=_team_summary(before), after=_team_summary(team))
         c.execute("DELETE FROM workspace_team")
         c.executemany("INSERT INTO workspace_team (position, name, fte, groupe, base) VALUES (?, ?, ?, ?, ?)",
                       [(i, n, float(f), g, b) for i, (n, f, g, b) in
@@ -105,6 +108,23 @@ def set_team(conn: sqlite3.Connection, team: Team) -> None:
         _put(c, "team", {"set_at": _now()})
 
     transaction(conn, work)
+
+
+def _team_summary(team: Team | None) -> dict | None:
+    """What the audit trail keeps of a team: names, FTE, groups, base communes."""
+    if team is None:
+        return None
+    return {"noms": list(team.names), "etp": [float(f) for f in team.fte],
+            "groupes": list(team.groups) if team.groups else None,
+            "bases": list(team.bases) if team.bases else None}
+
+
+def _counts_summary(info: CountsInfo | None) -> dict | None:
+    """What the audit trail keeps of counts: their source and totals (no count per commune)."""
+    if info is None:
+        return None
+    return {"fichier": info.filename, "periode": info.period, "patients": info.patients,
+            "communes": info.units, "rejetees": info.rejected, "demo": info.demo}
 
 
 # -- the counts ---------------------------------------------------------------------------------------
@@ -179,8 +199,11 @@ def set_counts(conn: sqlite3.Connection, counts: pd.DataFrame, filename: str, *,
     per = per[per > 0].astype("int64")
     info = CountsInfo(filename=Path(str(filename)).name, imported_at=_now(), period=period,
                       patients=int(per.sum()), units=int(len(per)), rejected=int(rejected), demo=bool(demo))
+    before = counts_info(conn)
 
     def work(c):
+        audit.record(c, "counts.import", target=info.filename, before=_counts_summary(before),
+                     after=_counts_summary(info))
         c.execute("DELETE FROM workspace_counts")
         c.executemany("INSERT INTO workspace_counts (code_insee, patients) VALUES (?, ?)",
                       [(code, int(n)) for code, n in per.items()])
@@ -260,8 +283,10 @@ def says_fictitious(data: bytes) -> bool:
 def clear_counts(conn: sqlite3.Connection) -> None:
     """Forget the current counts (pages fall back to the fictitious demo counts)."""
     ensure_schema(conn)
+    before = counts_info(conn)
 
     def work(c):
+        audit.record(c, "counts.clear", before=_counts_summary(before))
         c.execute("DELETE FROM workspace_counts")
         c.execute("DELETE FROM workspace_state WHERE key = 'counts'")
 
@@ -306,6 +331,9 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
         counts = current_counts(conn)
     version = store.save_plan(conn, name, plan, counts=counts, note=note, team=team, tolerance=tolerance,
                               counts_label=counts_label, demo=demo)
+    audit.record(conn, "plan.save", target=str(name),
+                 after={"version": int(version), "secteurs": sorted(set(map(str, frame["sector"]))),
+                        "communes": int(len(frame)), "effectifs": counts_label, "note": note})
     if make_current:
         set_current(conn, name, version)
     return version
@@ -314,7 +342,14 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
 def set_current(conn: sqlite3.Connection, name: str, version: int | None = None) -> None:
     """Make a saved version the current plan (the latest version of ``name`` by default)."""
     record = store.load_record(conn, name, version)  # raises plans.no_such_* when absent
-    transaction(conn, lambda c: _put(c, "plan", {"name": record.name, "version": record.version}))
+    before = _get(conn, "plan")
+    after = {"name": record.name, "version": record.version}
+
+    def work(c):
+        audit.record(c, "plan.current", target=record.name, before=before, after=after)
+        _put(c, "plan", after)
+
+    transaction(conn, work)
 
 
 def current_plan(conn: sqlite3.Connection) -> PlanRecord | None:

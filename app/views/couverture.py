@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from services import audit
 from app.auth import can
 from app.map import Paint, classify, show_map
 from app.ui import counts_picker, fictitious_notice, fr_int, plan_record_picker, french
@@ -197,24 +198,34 @@ st.write("Le PDF (cartes, tableaux, méthode, date, sources) et les tableaux en 
          "y sont masqués et le masquage est vérifié avant l'export.")
 buttons = st.columns(3)
 cells = report.cell_counts()
+
+
+def _audited(event: str, filename: str, release):
+    """On click: the release register, then the audit trail (who downloaded which ARS file)."""
+    return audit.recorder(resources.connection, event, target=filename,
+                          then=lambda: resources.record_release(release))
+
+
+
 st.caption(f"Masquage : {fr_int(cells['published'])} effectifs publiés, {fr_int(cells['masked'])} masqués "
            f"« {PRIMARY_SYMBOL} », {fr_int(cells['suppressed'])} supprimés « {SECONDARY_SYMBOL} », "
            f"{fr_int(cells['classes'])} communes par classe ; vérifié avec {fr_int(releases)} rapport(s) déjà "
            "publié(s) sur les mêmes effectifs. Chaque téléchargement est inscrit au registre des publications.")
 buttons[1].download_button("Tableaux (XLSX)", report.xlsx_bytes(), f"{FILE_STEM}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="couverture_xlsx",
-                           on_click=resources.record_release, args=(report,))
+                           on_click=_audited("export.ars_xlsx", f"{FILE_STEM}.xlsx", report))
 archive = io.BytesIO()
 with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
     for name, data in report.csv_files().items():
         bundle.writestr(name, data)
 buttons[2].download_button("Tableaux (CSV, zip)", archive.getvalue(), f"{FILE_STEM}_csv.zip", "application/zip",
-                           key="couverture_csv", on_click=resources.record_release, args=(report,))
+                           key="couverture_csv", on_click=_audited("export.ars_csv", f"{FILE_STEM}_csv.zip", report))
 if not report.pdf_ready and buttons[0].button("Préparer le PDF", key="couverture_pdf_prepare",
                                               help="Quelques secondes (cartes)."):
     with st.spinner("Cartes et mise en page du rapport…"):
         report.pdf_bytes()
 if report.pdf_ready:
     buttons[0].download_button("Rapport ARS (PDF)", report.pdf_bytes(), f"{FILE_STEM}.pdf", "application/pdf",
-                               key="couverture_pdf_download", on_click=resources.record_release, args=(report,))
+                               key="couverture_pdf_download",
+                               on_click=_audited("export.ars_pdf", f"{FILE_STEM}.pdf", report))
 st.caption("Tableaux : " + ", ".join(TABLE_TITLES.values()) + ".")

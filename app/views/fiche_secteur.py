@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import resources
+from services import audit
 from app.map import Paint, show_map, view_of
 from app.partner_filter_picker import partner_filter_picker
 from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
@@ -95,5 +96,10 @@ if st.session_state.get("fiche_prepared", (None,))[0] != prepared_key:
                            demo_patients=counts_are_demo, territory=resources.territory(), partner_filter=chosen)
         st.session_state["fiche_prepared"] = (prepared_key, full.pdf_bytes(), full.html().encode("utf-8"))
 _, pdf, page = st.session_state["fiche_prepared"]
-buttons[0].download_button("Fiche (PDF)", pdf, f"{stem}.pdf", "application/pdf", key="fiche_pdf")
-buttons[1].download_button("Fiche à imprimer (HTML)", page, f"{stem}.html", "text/html", key="fiche_html")
+_detail = {"plan": plan_label, "secteur": sector, "effectifs": counts_label}
+buttons[0].download_button("Fiche (PDF)", pdf, f"{stem}.pdf", "application/pdf", key="fiche_pdf",
+                           on_click=audit.recorder(resources.connection, "export.fiche_pdf", target=f"{stem}.pdf",
+                                                   detail=_detail))
+buttons[1].download_button("Fiche à imprimer (HTML)", page, f"{stem}.html", "text/html", key="fiche_html",
+                           on_click=audit.recorder(resources.connection, "export.fiche_html",
+                                                   target=f"{stem}.html", detail=_detail))

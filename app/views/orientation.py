@@ -7,6 +7,7 @@ import streamlit as st
 
 import partners
 from app import resources
+from services import audit
 from app.auth import can, require
 from app.partner_filter_picker import partner_filter_picker
 from app.messages import render_code
@@ -135,11 +136,16 @@ with batch:
                 st.caption(f"Colonnes des partenaires filtrées : {plain_md(s['partner_filter'])}.")
             stem = Path(upload.name).stem
             buttons = st.columns(2)
+            lines = {"lignes": int(s["rows"]), "orientees": int(s["routed"]), "non_placees": int(s["unplaced"])}
             buttons[0].download_button("Télécharger (CSV)", routed.to_csv_bytes(), f"{stem}_orientation.csv",
-                                       "text/csv", key="orientation_csv")
+                                       "text/csv", key="orientation_csv",
+                                       on_click=audit.recorder(resources.connection, "export.routed",
+                                                               target=f"{stem}_orientation.csv", detail=lines))
             buttons[1].download_button("Télécharger (XLSX)", routed.to_xlsx_bytes(), f"{stem}_orientation.xlsx",
                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                       key="orientation_xlsx")
+                                       key="orientation_xlsx",
+                                       on_click=audit.recorder(resources.connection, "export.routed",
+                                                               target=f"{stem}_orientation.xlsx", detail=lines))
             if len(routed.unplaced):
                 st.subheader("Lignes non placées")
                 st.dataframe(routed.unplaced.rename(columns={"row": "Ligne", "reason": "Motif",

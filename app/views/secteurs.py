@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from services import audit, proposals
 from app.auth import can, refusal
 from app.uploads import checked
 from app.map import Paint, classify, clicked_unit, show_map
@@ -31,7 +32,7 @@ from geo.sectors.edit import (History, broken_sectors, empty_sectors, forget_anc
 from geo.sectors.io import read_team
 from geo.sectors.palette import sector_colours
 from geo.sectors.problem import DEFAULT_DEPARTMENT_PENALTY, SectorError
-from geo.sectors.propose import changes, propose, rebalance
+from geo.sectors.propose import changes, rebalance
 from geo.sectors.team import Team, team_from_frame
 from services import workspace
 
@@ -48,7 +49,9 @@ PATIENT_BOUNDS = [1, 3, 10, 30, 100]
 #: Department penalty when departments should be kept whole (a strong preference, not a rule).
 WHOLE_DEPARTMENTS_PENALTY = 100 * DEFAULT_DEPARTMENT_PENALTY
 #: Progress shown for each stage the sector method reports (fraction, French text).
-STAGES = {"seeds": (0.1, "Placement des centres des secteurs…"), "contiguity": (0.35, "Secteurs d'un seul tenant…"),
+STAGES = {"queued": (0.02, "En attente : un autre découpage est en cours de calcul…"),
+          "started": (0.05, "Préparation…"),
+          "seeds": (0.1, "Placement des centres des secteurs…"), "contiguity": (0.35, "Secteurs d'un seul tenant…"),
           "balance": (0.5, "Équilibrage des charges…"), "polish": (0.65, "Ajustement des frontières…"),
           "recut": (0.85, "Dernières retouches…")}
 #: The two uses of the workers' base communes, one French sentence each.
@@ -540,11 +543,12 @@ with st.expander("Proposer un découpage ou charger une version", expanded=state
                         if fraction is not None:
                             bar.progress(fraction, text=text)
 
-                    plan = propose(None, team, context=_context(), tolerance=tolerance / 100, seed=int(seed),
-                                   base_mode=state.get("secteurs_base_mode", "centre"), locked=locked,
-                                   previous=history.current if from_current else None,
-                                   department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
-                                   else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
+                    # in the proposals' worker process: the server's threads stay free for the other sessions
+                    plan = proposals.propose_apart(counts, team, context=_context(), tolerance=tolerance / 100,
+                                                   seed=int(seed), base_mode=state.get("secteurs_base_mode", "centre"),
+                                                   locked=locked, previous=history.current if from_current else None,
+                                                   department_penalty=WHOLE_DEPARTMENTS_PENALTY if whole
+                                                   else DEFAULT_DEPARTMENT_PENALTY, progress=progress)
                     bar.progress(1.0, text="Terminé")
                     status.update(label=f"Découpage proposé en {time.perf_counter() - started:.1f} s".replace(".", ","),
                                   state="complete", expanded=False)
@@ -825,15 +829,24 @@ with tabs[3]:
     full_units = units
     export_team = state.get(TEAM) if state.get(TEAM) is not None and tuple(state[TEAM].names) == plan.names else None
     export_cols = st.columns(5)
-    export_cols[0].download_button("CSV (Excel)", data=lambda p=plan: export.people_csv(p, full_units, team=export_team),
+    export_cols[0].download_button("CSV (Excel)", data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_csv(p, full_units, team=export_team),
+                                       target="secteurs.csv"),
                                    file_name="secteurs.csv", mime="text/csv", on_click="ignore",
                                    key="secteurs_dl_csv")
-    export_cols[1].download_button("XLSX", data=lambda p=plan: export.people_xlsx(p, full_units, team=export_team),
+    export_cols[1].download_button("XLSX", data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_xlsx(p, full_units, team=export_team),
+                                       target="secteurs.xlsx"),
                                    file_name="secteurs.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    on_click="ignore", key="secteurs_dl_xlsx")
     export_cols[2].download_button("GeoJSON communes",
-                                   data=lambda p=plan: export.people_geojson(p, full_units, team=export_team),
+                                   data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_geojson(p, full_units, team=export_team),
+                                       target="secteurs_communes.geojson"),
                                    file_name="secteurs_communes.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson")
     export_cols[3].download_button("GeoJSON secteurs",
@@ -841,6 +854,9 @@ with tabs[3]:
                                    file_name="secteurs.geojson", mime="application/geo+json",
                                    on_click="ignore", key="secteurs_dl_geojson_sectors")
     export_cols[4].download_button("GeoPackage",
-                                   data=lambda p=plan: export.people_geopackage(p, full_units, team=export_team),
+                                   data=audit.recorded_data(
+                                       resources.connection, "export.plan_people",
+                                       lambda p=plan: export.people_geopackage(p, full_units, team=export_team),
+                                       target="secteurs.gpkg"),
                                    file_name="secteurs.gpkg", mime="application/geopackage+sqlite3",
                                    on_click="ignore", key="secteurs_dl_gpkg")

@@ -17,7 +17,7 @@ EXPECTED = {
                "coverage.unmasked", "fiche.view", "partners.edit", "routing.list"},
     "cadre": {"home.view", "sectors.view", "partners.view", "routing.single", "coverage.view",
               "coverage.unmasked", "fiche.view", "partners.edit", "routing.list", "plans.propose",
-              "plans.save", "plans.publish", "patients.import", "demo.purge"},
+              "plans.save", "plans.publish", "patients.import", "demo.purge", "audit.view"},
     "ARS": {"coverage.view"},
 }
 EXPECTED["admin"] = EXPECTED["cadre"] | {"users.manage"}
