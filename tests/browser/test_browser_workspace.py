@@ -79,9 +79,10 @@ def test_import_once_then_every_page_uses_the_counts_and_the_team(browser_page, 
     page = browser_page.page
     # -- Secteurs: import the export, propose for the workspace team, save the version ------------
     _open_page(page, server, "secteurs")
-    page.get_by_text(re.compile(r"^Patients : démo fictive")).first.click()
-    page.locator("[data-testid=stFileUploader]").filter(has_text="Export patients de l'hôpital").locator(
-        "input[type=file]").set_input_files(str(EXPORT))
+    uploader = page.locator("[data-testid=stFileUploader]").filter(has_text="Export patients de l'hôpital")
+    if not uploader.first.is_visible():  # the panel "Patients" may open folded
+        page.get_by_text(re.compile(r"^Patients$")).first.click()
+    uploader.locator("input[type=file]").set_input_files(str(EXPORT))
     page.get_by_text("Comptages de l'espace de travail").wait_for(timeout=120_000)
     _wait_idle(page)
     _assert_no_error(page, "Secteurs après l'import")
