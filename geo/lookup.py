@@ -123,7 +123,11 @@ def _name_key(text) -> str:
     Lyon's arrondissements in any spelling ("Lyon 3e", "LYON 03", "Lyon 3ème
     arrondissement") become ``LYON 3``.
     """
-    name = normalize_name(text)
+    return name_key_of_normalised(normalize_name(text))
+
+
+def name_key_of_normalised(name: str) -> str:
+    """:func:`_name_key` of a name already through :func:`normalize_name` (callers that cache it)."""
     lyon = _LYON_ARRONDISSEMENT.match(name)
     if lyon:
         return f"LYON {lyon.group(1)}"

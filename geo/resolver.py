@@ -59,8 +59,8 @@ import re
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from geo.lookup import (_ARTICLES, _LYON_ARRONDISSEMENT, LYON, Gazetteer, _is_missing, gazetteer,
-                        normalize_insee_code, normalize_name, normalize_postal_code)
+from geo.lookup import (LYON, Gazetteer, _is_missing, gazetteer, name_key_of_normalised, normalize_insee_code,
+                        normalize_name, normalize_postal_code)
 
 __all__ = [
     "resolve", "resolve_fields", "resolve_many", "Resolution", "Candidate", "Resolver", "resolver",
@@ -208,14 +208,7 @@ class Resolver:
 
     def _name_key(self, text) -> str:
         """:func:`geo.lookup._name_key` on the cached normalisation."""
-        name = self._norm(text)
-        lyon = _LYON_ARRONDISSEMENT.match(name)
-        if lyon:
-            return f"LYON {lyon.group(1)}"
-        words = name.split()
-        if len(words) > 1 and words[0] in _ARTICLES:
-            words = words[1:]
-        return " ".join(words)
+        return name_key_of_normalised(self._norm(text))
 
     # -- helpers ------------------------------------------------------------------------------
     def _rank(self, codes) -> list[str]:
