@@ -16,7 +16,8 @@ store       SQLite tables with history: save_partner, delete_partner, set_commun
             only while no real one exists, labels), partner_history, count_partners; optimistic
             concurrency (version numbers, StaleEditError); zone_memberships, covering_counts,
             directory_stamp for the layers above (no SQL on these tables outside partners/)
-io          read_partners(path, format) for finess, rpps, zones, csv; write_template;
+io          read_partners(path or bytes + filename, format) for finess, rpps, zones, csv; template_bytes,
+            write_template;
             io.synthetic_rpps writes a SYNTHETIC Annuaire Santé extract (tests, benchmark)
 history     readable_history, french_datetime, changed_fields: the history as people read it
 network     read_network (a network's members' list), tag_network (label the members, one change)
@@ -36,7 +37,7 @@ from partners.demo import build_demo_directory, ensure_demo_directory, load_demo
 from partners.export import EXPORT_FORMATS, export_bytes, export_frame
 from partners.history import french_datetime, readable_history
 from partners.importer import ImportReport, import_partners
-from partners.io import read_partners, write_template
+from partners.io import read_partners, template_bytes, write_template
 from partners.model import (DEMO_SOURCE, KNOWN_LABELS, NEIGHBOUR_KM, NETWORK_LABEL, PARTNER_TYPES, PRECISIONS,
                             ZONE_TYPES, Issue, Partner, clean_labels, register_partner_type)
 from partners.network import Network, read_network, tag_network
@@ -63,7 +64,7 @@ __all__ = [
     "label_partners",
     "list_partners", "partner_history", "partner_version", "purge_demo", "redo", "save_partner", "set_communes",
     "undo", "zone_memberships",
-    "read_partners", "write_template", "ImportReport", "import_partners", "preview_import",
+    "read_partners", "template_bytes", "write_template", "ImportReport", "import_partners", "preview_import",
     "EXPORT_FORMATS", "export_bytes", "export_frame",
     "NearestIndex", "covering", "local_services", "nearest", "nearest_for_units",
     "build_demo_directory", "ensure_demo_directory", "load_demo_directory",

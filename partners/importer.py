@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.database import transaction
+from geo.errors import SecteursError
 from geo.reading import atomic_write
 from geo.safe_export import safe_rows
-from partners.io import read_partners
+from partners.io import as_source, read_partners
 from partners.model import NEIGHBOUR_KM, ZONE_TYPES, Issue, Partner
 from partners.store import (DuplicateError, default_author, find_partner, get_partner, partner_key,
                             prepare_partner, save_checked)
@@ -194,8 +195,8 @@ class ImportReport:
         return path
 
 
-def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, author: str | None = None,
-                    places=None, categories=None, outside: str | None = None, report: str | Path | None = None,
+def import_partners(conn: sqlite3.Connection, source, format: str, *, filename: str | None = None,
+                    author: str | None = None, places=None, categories=None, outside: str | None = None, report: str | Path | None = None,
                     batch_size: int = 200, neighbour_km: float = NEIGHBOUR_KM, include_far=(),
                     network=None, all_psychologists: bool = False) -> ImportReport:
     """Import a partner file into the directory.
@@ -204,10 +205,13 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
     ----------
     conn
         Open database.
-    path
-        The file.
+    source
+        The file: a path, its bytes with ``filename`` (an upload; nothing is copied to disk) or an
+        uploaded file.
     format
         ``finess``, ``rpps``, ``zones`` or ``csv`` (see :mod:`partners.io`).
+    filename
+        The file's name, with bytes.
     author
         Recorded in the history (default: the login name).
     places
@@ -228,7 +232,7 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
     include_far
         Keys (``FINESS:750001166``...) of farther partners to import anyway (ticked in the preview).
     network
-        A :class:`partners.network.Network` (or the path of its members' list): only its members
+        A :class:`partners.network.Network` (or its members' list: a path or an upload): only its members
         are imported, with its label (for a national Annuaire Santé extract: the psycho-oncology
         network's psychologists, not every psychologist of the region).
     all_psychologists
@@ -250,34 +254,37 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
     from partners.places import default_places
     from partners.store import count_demo_partners
 
+    if format not in DEFAULT_OUTSIDE:
+        raise SecteursError("partners.unknown_format", format=format, formats=list(DEFAULT_OUTSIDE))
     if format in DEFAULT_OUTSIDE and outside is None:
         outside = DEFAULT_OUTSIDE[format]
     if outside not in OUTSIDE_CHOICES:
         raise ValueError(f"outside {outside!r}: expected one of {', '.join(OUTSIDE_CHOICES)}")
     if batch_size < 1:
         raise ValueError(f"batch_size {batch_size}: expected a positive number")
+    source = as_source(source, filename)
     places = places or default_places()
     author = author or default_author()
     if network is not None and not hasattr(network, "matches"):
         from partners.network import read_network
 
         network = read_network(network, places=places)
-    read = read_partners(path, format, categories=categories if format == "finess" else None)
+    read = read_partners(source, format, categories=categories if format == "finess" else None)
     if format == "rpps" and network is None and not all_psychologists:
         inside = sum(1 for r in read.records
                      if places.in_departements(str(r.partner.code_insee or r.partner.postal_code).strip().zfill(5)))
         if inside > RPPS_WITHOUT_NETWORK_MAX:
             raise ValidationError("network", inside,
-                                  f"{Path(path).name}: {inside} psychologists in the territory; import the "
+                                  f"{source.name}: {inside} psychologists in the territory; import the "
                                   "psycho-oncology network's members (network list) rather than all of them",
-                                  code="partners.rpps_needs_network", count=inside, path=Path(path).name,
+                                  code="partners.rpps_needs_network", count=inside, path=source.name,
                                   limit=RPPS_WITHOUT_NETWORK_MAX)
-    result = ImportReport(path=str(path), format=format, skipped=dict(read.skipped), encoding=read.encoding,
+    result = ImportReport(path=str(source), format=format, skipped=dict(read.skipped), encoding=read.encoding,
                           neighbour_km=float(neighbour_km))
     demo_present = count_demo_partners(conn) > 0
     for row, issue in read.rejects:
         result.reject(row, issue.message, code=issue.code, params=issue.params)
-    reason = f"import {format} {Path(path).name}"
+    reason = f"import {format} {source.name}"
     if format == "zones":
         _import_zones(conn, read.zones, result, places, author, reason, batch_size)
     else:

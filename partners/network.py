@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from partners.io._common import pick_column, read_table
+from partners.io._common import as_source, pick_column, read_table
 from partners.model import NETWORK_LABEL, Issue, Partner, clean_labels
 from partners.validation import ValidationError, normalize_name, validate_rpps
 
@@ -77,18 +76,20 @@ class Network:
         return self.member(partner) is not None
 
 
-def read_network(path: str | Path, label: str = NETWORK_LABEL, places=None) -> Network:
+def read_network(source, label: str = NETWORK_LABEL, places=None, *, filename: str | None = None) -> Network:
     """Read a network's list of members.
 
     Parameters
     ----------
-    path
-        CSV (any usual separator) or XLSX with a header row: ``rpps``, or ``nom`` (and
+    source
+        A path, bytes with ``filename`` or an upload: CSV (any usual separator) or XLSX with a header row: ``rpps``, or ``nom`` (and
         ``prenom``) with the commune as ``code_insee``, ``code_postal`` and/or ``commune``.
     label
         The label the members get (default "réseau psycho-oncologie").
     places
         The territory (to resolve communes).
+    filename
+        The file's name, with bytes.
 
     Returns
     -------
@@ -101,13 +102,14 @@ def read_network(path: str | Path, label: str = NETWORK_LABEL, places=None) -> N
     """
     from partners.places import default_places
 
+    source = as_source(source, filename)
     places = places or default_places()
-    header, rows = read_table(path)
+    header, rows = read_table(source)
     col_rpps, col_name, col_first = (pick_column(header, a) for a in (_RPPS, _NAME, _FIRST))
     col_code, col_postal, col_commune = (pick_column(header, a) for a in (_CODE, _POSTAL, _COMMUNE))
     if not col_rpps and not col_name:
-        raise ValidationError("columns", header, f"{path}: a network list needs an 'rpps' or a 'nom' column",
-                              code="partners.network_columns", path=str(Path(path).name), columns=header)
+        raise ValidationError("columns", header, f"{source.name}: a network list needs an 'rpps' or a 'nom' column",
+                              code="partners.network_columns", path=source.name, columns=header)
     rejects: list[tuple[int, Issue]] = []
     members = []
     for number, row in rows:
@@ -133,7 +135,7 @@ def read_network(path: str | Path, label: str = NETWORK_LABEL, places=None) -> N
             continue
         members.append(Member(number, words=words, code_insee=found.code))
     cleaned = clean_labels([label])
-    return Network(label=cleaned[0] if cleaned else NETWORK_LABEL, members=members, rejects=rejects, path=str(path))
+    return Network(label=cleaned[0] if cleaned else NETWORK_LABEL, members=members, rejects=rejects, path=str(source))
 
 
 @dataclass

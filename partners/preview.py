@@ -8,23 +8,22 @@ then commits with :func:`partners.import_partners` on the real database.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from partners.importer import ImportReport, import_partners
 
 
-def preview_import(conn: sqlite3.Connection, path: str | Path, format: str, **options) -> ImportReport:
-    """Import ``path`` into a throw-away copy of the database and return the report.
+def preview_import(conn: sqlite3.Connection, source, format: str, **options) -> ImportReport:
+    """Import ``source`` into a throw-away copy of the database and return the report.
 
     Parameters
     ----------
     conn
         Open database (only read).
-    path, format
-        As for :func:`partners.import_partners`.
+    source, format
+        As for :func:`partners.import_partners` (a path, or bytes with ``filename=``).
     **options
-        Other :func:`partners.import_partners` options (``author``,
-        ``categories``, ``outside``, ``places``); ``report`` is not allowed.
+        Other :func:`partners.import_partners` options (``filename``, ``author``,
+        ``categories``, ``outside``, ``places``, ``network``...); ``report`` is not allowed.
 
     Returns
     -------
@@ -43,6 +42,6 @@ def preview_import(conn: sqlite3.Connection, path: str | Path, format: str, **op
         conn.backup(scratch)
         scratch.row_factory = sqlite3.Row
         scratch.execute("PRAGMA foreign_keys=ON")
-        return import_partners(scratch, path, format, **options)
+        return import_partners(scratch, source, format, **options)
     finally:
         scratch.close()

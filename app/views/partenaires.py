@@ -1,7 +1,6 @@
 """Partenaires: find the partners of a commune, keep the directory (forms, history, undo), import, export."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -450,19 +449,21 @@ with importing:
                "Pour l'extraction nationale de l'Annuaire Santé (plusieurs centaines de Mo) : "
                "`secteurs partners import FICHIER --format rpps --network LISTE` en ligne de commande.")
 
-    def _saved(folder: str, uploaded) -> Path:
-        path = Path(folder) / Path(uploaded.name).name
-        path.write_bytes(uploaded.getvalue())
-        return path
+    def _network_of(uploaded):
+        """The network's members' list of an upload (read from its bytes), or None."""
+        if uploaded is None:
+            return None
+        from partners.network import read_network
+
+        return read_network(uploaded.getvalue(), filename=uploaded.name)
 
     if upload is not None:
         token = (upload.file_id, fmt, network_upload.file_id if network_upload is not None else None)
         if st.session_state.get("partenaires_preview_token") != token:
-            with tempfile.TemporaryDirectory() as folder, st.spinner("Vérification du fichier…"):
+            with st.spinner("Vérification du fichier…"):
                 try:
-                    network = _saved(folder, network_upload) if network_upload is not None else None
-                    report = partners.preview_import(conn, _saved(folder, upload), fmt, network=network,
-                                                     author=_author())
+                    report = partners.preview_import(conn, upload.getvalue(), fmt, filename=upload.name,
+                                                     network=_network_of(network_upload), author=_author())
                     error = None
                 except (ValueError, OSError) as exc:
                     report, error = None, render(exc)
@@ -532,10 +533,10 @@ with importing:
                          disabled=not (report.created or report.updated or include_far) or not can("partners.edit")):
                 require("partners.edit")
                 if not _needs_author():
-                    with tempfile.TemporaryDirectory() as folder, st.spinner("Import…"):
-                        network = _saved(folder, network_upload) if network_upload is not None else None
-                        done = partners.import_partners(conn, _saved(folder, upload), fmt, author=_author(),
-                                                        include_far=include_far, network=network)
+                    with st.spinner("Import…"):
+                        done = partners.import_partners(conn, upload.getvalue(), fmt, filename=upload.name,
+                                                        author=_author(), include_far=include_far,
+                                                        network=_network_of(network_upload))
                     _flash("success", f"Import de {upload.name} : {fr_int(done.created)} créés, "
                                       f"{fr_int(done.updated)} mis à jour, {fr_int(done.unchanged)} inchangés, "
                                       f"{fr_int(done.rejected)} rejetés, {fr_int(done.set_aside)} éloignés non "
@@ -559,16 +560,15 @@ with importing:
         if not _needs_author():
             from partners.network import read_network, tag_network
 
-            with tempfile.TemporaryDirectory() as folder:
-                try:
-                    result = tag_network(conn, read_network(_saved(folder, members), label=tag_label),
-                                         author=_author())
-                    _flash("success", f"« {result.label} » : {fr_int(len(result.tagged))} psychologues étiquetés, "
-                                      f"{fr_int(len(result.already))} l'étaient déjà, "
-                                      f"{fr_int(len(result.not_found))} membres absents de l'annuaire, "
-                                      f"{fr_int(len(result.rejects))} lignes illisibles.")
-                except (ValueError, OSError) as exc:
-                    _flash("error", f"{members.name} : {render(exc)}")
+            try:
+                result = tag_network(conn, read_network(members.getvalue(), label=tag_label, filename=members.name),
+                                     author=_author())
+                _flash("success", f"« {result.label} » : {fr_int(len(result.tagged))} psychologues étiquetés, "
+                                  f"{fr_int(len(result.already))} l'étaient déjà, "
+                                  f"{fr_int(len(result.not_found))} membres absents de l'annuaire, "
+                                  f"{fr_int(len(result.rejects))} lignes illisibles.")
+            except (ValueError, OSError) as exc:
+                _flash("error", f"{members.name} : {render(exc)}")
         st.rerun()
 
     st.divider()
@@ -578,8 +578,7 @@ with importing:
     for column, suffix, mime in ((templates[0], ".csv", "text/csv"),
                                  (templates[1], ".xlsx", partners.EXPORT_FORMATS["xlsx"][1])):
         def _template(suffix=suffix) -> bytes:
-            with tempfile.TemporaryDirectory() as folder:
-                return partners.write_template(Path(folder) / f"modele{suffix}").read_bytes()
+            return partners.template_bytes(suffix)
 
         column.download_button(f"Télécharger le modèle ({suffix[1:].upper()})", _template,
                                f"modele_partenaires{suffix}", mime, key=f"partenaires_template{suffix}")

@@ -9,14 +9,11 @@ csv       the documented template for everything else (CSV or XLSX), see TEMPLAT
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from geo.errors import SecteursError
-from geo.reading import check_path
-from partners.io._common import ReadResult, ZoneRecord
+from partners.io._common import ReadResult, Source, ZoneRecord, as_source
 from partners.io.finess import read_finess
 from partners.io.rpps import read_rpps
-from partners.io.template import read_template, write_template
+from partners.io.template import read_template, template_bytes, write_template
 from partners.io.zones import read_zones
 
 #: Format name -> reader.
@@ -25,15 +22,20 @@ READERS = {"finess": read_finess, "rpps": read_rpps, "zones": read_zones, "csv":
 _OPTIONS = {"finess": {"categories"}, "rpps": {"professions"}, "zones": set(), "csv": set()}
 
 
-def read_partners(path: str | Path, format: str, **options) -> ReadResult:
-    """Read a partner file.
+def read_partners(source, format: str, *, filename: str | None = None, **options) -> ReadResult:
+    """Read a partner file, from a path or from bytes with the file's name (an upload).
+
+    The arguments are checked before anything is read (format, options, then
+    the file itself).
 
     Parameters
     ----------
-    path
-        The file.
+    source : str, path, bytes, uploaded file or Source
+        The file (a path is streamed for ``rpps``; bytes need ``filename``).
     format
         One of :data:`READERS`: ``finess``, ``rpps``, ``zones``, ``csv``.
+    filename
+        The file's name with bytes (its suffix tells XLSX from CSV; messages name it).
     **options
         ``categories`` (finess), ``professions`` (rpps).
 
@@ -44,22 +46,25 @@ def read_partners(path: str | Path, format: str, **options) -> ReadResult:
 
     Raises
     ------
-    ValueError
-        Unknown format or option, or a file that is not of that format.
-    FileNotFoundError
-        No such file.
+    SecteursError
+        Unknown format or option (``partners.unknown_format``, ``partners.format_options``), a file
+        that is not of that format, or that cannot be read (``files.*``).
+    TypeError
+        ``source`` is neither a path, bytes with ``filename``, nor an uploaded file.
 
     Examples
     --------
     >>> read_partners("etalab-cs1100507-stock.csv", "finess", categories="127,604")  # doctest: +SKIP
+    >>> read_partners(upload.getvalue(), "csv", filename=upload.name)  # doctest: +SKIP
     """
     if format not in READERS:
         raise SecteursError("partners.unknown_format", format=format, formats=list(READERS))
     unknown = set(k for k, v in options.items() if v is not None) - _OPTIONS[format]
     if unknown:
         raise SecteursError("partners.format_options", format=format, options=sorted(unknown))
-    path = check_path(path)
-    return READERS[format](path, **{k: v for k, v in options.items() if v is not None})
+    source = as_source(source, filename)
+    return READERS[format](source, **{k: v for k, v in options.items() if v is not None})
 
 
-__all__ = ["READERS", "ReadResult", "ZoneRecord", "read_partners", "write_template"]
+__all__ = ["READERS", "ReadResult", "Source", "ZoneRecord", "as_source", "read_partners", "template_bytes",
+           "write_template"]

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import io
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from geo.errors import SecteursError
-from geo.reading import (check_path, check_workbook, csv_rows, max_file_bytes, read_bytes, text_lines,
-                         workbook_errors)
+from geo.reading import (FileReadError, check_path, check_workbook, csv_rows, display_name, is_workbook,
+                         max_file_bytes, os_reason, read_bytes, text_lines, workbook_errors)
 from partners.model import Issue
 
 #: Largest partner file read whole (FINESS extract, template, zones), as a multiple of the
@@ -19,8 +21,85 @@ def partner_file_limit() -> int:
     return max_file_bytes() * PARTNER_FILE_FACTOR
 
 
-def read_text(path: str | Path) -> tuple[str, str]:
-    """The file's text and its encoding: UTF-8 (with or without BOM) if it decodes, else Windows-1252.
+@dataclass(frozen=True)
+class Source:
+    """A partner file: a path on disk, or its bytes with the file's name (an upload).
+
+    Built by :func:`as_source`; readers take their bytes (:meth:`read`) or a
+    binary stream (:meth:`open`, for the national Annuaire Santé extract that
+    is too big to hold twice) and name the file in messages by :attr:`name`.
+    """
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+    def __str__(self) -> str:
+        return str(self.path) if self.path is not None else self.name
+
+    def read(self, limit: int | None = None) -> bytes:
+        """The whole file, at most ``limit`` bytes (:func:`partner_file_limit` by default).
+
+        Raises
+        ------
+        geo.reading.FileReadError
+            ``files.too_large``, ``files.unreadable``.
+        """
+        limit = partner_file_limit() if limit is None else limit
+        data, _ = read_bytes(self.path if self.path is not None else self.data, self.name, limit=limit)
+        return data
+
+    def open(self) -> BinaryIO:
+        """A binary stream of the file (a file handle, or the bytes in memory)."""
+        if self.path is not None:
+            try:
+                return open(self.path, "rb")
+            except OSError as exc:
+                raise FileReadError("files.unreadable", file=self.name, reason=os_reason(exc)) from None
+        return io.BytesIO(self.data)
+
+
+def as_source(source, filename: str | None = None) -> Source:
+    """Check a reader's input and make it a :class:`Source`, before any reading.
+
+    Parameters
+    ----------
+    source : str, path, bytes, uploaded file (``getvalue()`` and ``name``) or Source
+        The file.
+    filename : str, optional
+        The file's name; required with bytes (its suffix picks CSV or XLSX, and
+        messages name it). With a path, the path's name by default.
+
+    Raises
+    ------
+    TypeError
+        ``source`` of another type, or bytes without ``filename`` (the caller's mistake).
+    geo.reading.FileReadError
+        ``files.missing``, ``files.is_directory``, ``files.unreadable`` for a path.
+    """
+    if isinstance(source, Source):
+        return source if filename is None else Source(display_name(filename), source.path, source.data)
+    if isinstance(source, (str, os.PathLike)):
+        path = check_path(source)
+        return Source(display_name(filename or path.name), path=path)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if not filename:
+            raise TypeError("filename: required with bytes (the file's name, e.g. 'partenaires.xlsx')")
+        return Source(display_name(filename), data=bytes(source))
+    if hasattr(source, "getvalue") and (filename or getattr(source, "name", None)):
+        data = source.getvalue()
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return Source(display_name(filename or source.name), data=data)
+    raise TypeError(f"source: expected a path, bytes with a filename or an uploaded file, "
+                    f"got {type(source).__name__}")
+
+
+def decode(raw: bytes, name: str) -> tuple[str, str]:
+    """The text of a file's bytes and its encoding: UTF-8 (with or without BOM) if it decodes, else Windows-1252.
 
     Older public extracts (FINESS before 2022) are Windows-1252, newer ones UTF-8;
     a Windows-1252 file almost never decodes as UTF-8 by accident.
@@ -28,20 +107,32 @@ def read_text(path: str | Path) -> tuple[str, str]:
     Raises
     ------
     geo.reading.FileReadError
-        Missing, folder, unreadable, larger than :func:`partner_file_limit`, binary.
+        ``files.not_text`` for a binary file.
     """
-    raw, _ = read_bytes(path, limit=partner_file_limit())
     if b"\0" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SecteursError("files.not_text", file=Path(path).name)
+        raise FileReadError("files.not_text", file=name)
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
-def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
+def read_text(source, filename: str | None = None) -> tuple[str, str]:
+    """The file's text and its encoding (see :func:`decode`); ``source`` as for :func:`as_source`.
+
+    Raises
+    ------
+    geo.reading.FileReadError
+        Missing, folder, unreadable, larger than :func:`partner_file_limit`, binary.
+    """
+    source = as_source(source, filename)
+    return decode(source.read(), source.name)
+
+
+def detect_encoding(source, sample_bytes: int = 1 << 20) -> str:
     """``utf-8`` if the first megabyte decodes as UTF-8, else ``cp1252`` (for files too big to read whole)."""
-    with open(check_path(path), "rb") as handle:
+    source = as_source(source)
+    with source.open() as handle:
         sample = handle.read(sample_bytes)
     try:
         sample.decode("utf-8")
@@ -56,8 +147,11 @@ def sniff_delimiter(header_line: str, candidates: str = ";|,\t") -> str:
     return max(candidates, key=lambda c: header_line.count(c))
 
 
-def read_table(path: str | Path, delimiters: str = ";|,\t") -> tuple[list[str], list[tuple[int, dict]]]:
+def read_table(source, delimiters: str = ";|,\t", *, filename: str | None = None
+               ) -> tuple[list[str], list[tuple[int, dict]]]:
     """Read a CSV/TXT (delimiter sniffed) or XLSX (first sheet) table with a header row.
+
+    ``source`` is a path, bytes with ``filename``, an upload or a :class:`Source`.
 
     Returns
     -------
@@ -66,15 +160,16 @@ def read_table(path: str | Path, delimiters: str = ";|,\t") -> tuple[list[str], 
         line numbers are 1-based and count the header (line 1). Empty rows and
         rows whose first cell starts with ``#`` (comments) are left out.
     """
-    path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        records = _read_xlsx(path)
+    source = as_source(source, filename)
+    data = source.read()
+    if is_workbook(data, source.name):
+        records = _read_xlsx(data, source.name)
     else:
-        text, _ = read_text(path)
+        text, _ = decode(data, source.name)
         first = text.split("\n", 1)[0]
-        records = list(csv_rows(text_lines(text), path.name, delimiter=sniff_delimiter(first, delimiters)))
+        records = list(csv_rows(text_lines(text), source.name, delimiter=sniff_delimiter(first, delimiters)))
     if not records:
-        raise SecteursError("files.empty", file=path.name)
+        raise FileReadError("files.empty", file=source.name)
     header = [str(h or "").strip() for h in records[0][1]]
     rows = []
     for number, values in records[1:]:
@@ -85,12 +180,11 @@ def read_table(path: str | Path, delimiters: str = ";|,\t") -> tuple[list[str], 
     return header, rows
 
 
-def _read_xlsx(path: Path) -> list[tuple[int, list]]:
+def _read_xlsx(data: bytes, name: str) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
-    data, _ = read_bytes(path, limit=partner_file_limit())
-    check_workbook(data, path.name)
-    with workbook_errors(path.name):
+    check_workbook(data, name)
+    with workbook_errors(name):
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         records = []
@@ -140,8 +234,6 @@ def iso_date(text: str) -> str:
         return "-".join(m.groups())
     return ""
 
-
-from dataclasses import dataclass, field  # noqa: E402
 
 from partners.model import PartnerRecord  # noqa: E402
 

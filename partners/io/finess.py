@@ -20,13 +20,12 @@ and its variants) gives the projection and the precision.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 
 from geo.errors import SecteursError
 from geo.reading import csv_rows, text_lines
-from partners.io._common import ReadResult, error, iso_date, read_text
+from partners.io._common import ReadResult, as_source, decode, error, iso_date
 from partners.model import Partner, PartnerRecord
 
 STRUCTURE_FIELDS = (
@@ -122,13 +121,13 @@ def insee_code(departement: str, commune: str) -> str:
     return departement.zfill(2) + commune
 
 
-def read_finess(path: str | Path, categories=None) -> ReadResult:
+def read_finess(source, categories=None, *, filename: str | None = None) -> ReadResult:
     """Read the establishments of chosen categories from a FINESS extract.
 
     Parameters
     ----------
-    path
-        The extract (``etalab-cs1100507-stock-*.csv``).
+    source
+        The extract (``etalab-cs1100507-stock-*.csv``): a path, bytes with ``filename`` or an upload.
     categories
         FINESS category codes to keep (iterable of str) or a mapping code ->
         partner type; default :data:`DEFAULT_CATEGORIES`. Codes outside the
@@ -140,21 +139,22 @@ def read_finess(path: str | Path, categories=None) -> ReadResult:
 
     Raises
     ------
-    ValueError
-        The first line is not the ``finess;etalab`` marker.
+    SecteursError
+        ``partners.not_finess``: the first line is not the ``finess;etalab`` marker.
     """
+    source = as_source(source, filename)
     mapping = _category_mapping(categories)
-    text, encoding = read_text(path)
+    text, encoding = decode(source.read(), source.name)
     lines = text.splitlines()
     result = ReadResult(format="finess", encoding=encoding)
     if not lines or not lines[0].lower().startswith("finess;"):
         first = lines[0][:60] if lines else ""
-        raise SecteursError("partners.not_finess", file=Path(path).name, first=first[:60])
+        raise SecteursError("partners.not_finess", file=source.name, first=first[:60])
     marker = lines[0].split(";")
     result.source_date = iso_date(marker[3]) if len(marker) > 3 else ""
     structures: list[tuple[int, dict]] = []
     geo: dict[str, tuple[int, dict]] = {}
-    for number, fields in csv_rows(text_lines("\n".join(lines[1:])), Path(path).name, delimiter=";", first_line=2):
+    for number, fields in csv_rows(text_lines("\n".join(lines[1:])), source.name, delimiter=";", first_line=2):
         if not fields or not "".join(fields).strip():
             continue
         kind = fields[0].strip().lower()

@@ -22,12 +22,12 @@ A practitioner working in two communes gives two partners (key
 from __future__ import annotations
 
 import csv
+import io
 import re
-from pathlib import Path
 
 from geo.errors import SecteursError
 from geo.reading import capped_lines, csv_rows
-from partners.io._common import ReadResult, detect_encoding, error, iso_date
+from partners.io._common import ReadResult, as_source, detect_encoding, error, iso_date
 from partners.model import Partner, PartnerRecord
 
 #: ``source`` of the partners read.
@@ -50,13 +50,14 @@ REQUIRED = (COL_ID_TYPE, COL_ID, COL_PROFESSION, "Nom d'exercice", "Prénom d'ex
             "Code postal (coord. structure)", "Code commune (coord. structure)")
 
 
-def read_rpps(path: str | Path, professions=None) -> ReadResult:
+def read_rpps(source, professions=None, *, filename: str | None = None) -> ReadResult:
     """Read psychologists (or other professions) from an Annuaire Santé extract.
 
     Parameters
     ----------
-    path
-        ``PS_LibreAcces_Personne_activite_<yyyymmddhhmm>.txt``.
+    source
+        ``PS_LibreAcces_Personne_activite_<yyyymmddhhmm>.txt``: a path, bytes with ``filename`` or an upload
+        (a path is streamed, never read whole).
     professions
         Profession codes to keep (iterable) or mapping code -> partner type;
         default :data:`DEFAULT_PROFESSIONS` (93 -> PSY).
@@ -67,25 +68,26 @@ def read_rpps(path: str | Path, professions=None) -> ReadResult:
 
     Raises
     ------
-    ValueError
-        A required column is missing (the message lists them).
+    SecteursError
+        ``partners.not_rpps``: a required column is missing (the message lists them).
     """
+    source = as_source(source, filename)
     mapping = dict(DEFAULT_PROFESSIONS) if professions is None else (
         {str(k): v for k, v in professions.items()} if isinstance(professions, dict)
         else {str(c): DEFAULT_PROFESSIONS.get(str(c), "AUTRE") for c in professions})
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(source)
     result = ReadResult(format="rpps", encoding=encoding)
-    if m := re.search(r"_(\d{8})\d*\.\w+$", Path(path).name):
+    if m := re.search(r"_(\d{8})\d*\.\w+$", source.name):
         result.source_date = iso_date(m.group(1))
     # The national extract has ~2 million lines: stream it, keep only the wanted professions.
-    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+    with io.TextIOWrapper(source.open(), encoding=encoding, errors="replace", newline="") as handle:
         # Each line is read with a length cap: a 200 MB file without line ends costs the cap, not 200 MB.
-        reader = csv_rows(capped_lines(handle, Path(path).name), Path(path).name, delimiter="|",
+        reader = csv_rows(capped_lines(handle, source.name), source.name, delimiter="|",
                           quoting=csv.QUOTE_NONE)
         header = [h.strip().lstrip("\ufeff") for h in next(reader, (1, []))[1]]
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise SecteursError("partners.not_rpps", file=Path(path).name, missing=missing)
+            raise SecteursError("partners.not_rpps", file=source.name, missing=missing)
         profession_at = header.index(COL_PROFESSION)
         wanted = [(i, h) for i, h in enumerate(header) if h in USED]
         for number, cells in reader:

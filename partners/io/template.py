@@ -29,12 +29,13 @@ Lines whose first cell starts with ``#`` are comments.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
 from geo.errors import SecteursError
-from geo.reading import atomic_write
-from partners.io._common import ReadResult, error, pick_column, read_table
+from geo.reading import write_bytes
+from partners.io._common import ReadResult, as_source, error, pick_column, read_table
 from partners.model import Partner, PartnerRecord, clean_labels
 
 #: Template columns: (French header written in the template, field, accepted aliases, help text).
@@ -67,23 +68,27 @@ EXAMPLE = {"type": "# CCAS", "nom": "CCAS de Lyon 3e (exemple, ligne ignorée)",
            "telephone": "04 65 71 00 00", "email": "ccas@example.org"}
 
 
-def write_template(path: str | Path) -> Path:
-    """Write an empty template (``.csv``: ``;`` separated, UTF-8 with BOM for Excel; ``.xlsx``: with a help sheet).
+#: Suffixes :func:`template_bytes` writes.
+TEMPLATE_SUFFIXES = (".csv", ".xlsx")
+
+
+def template_bytes(suffix: str) -> bytes:
+    """An empty template as bytes (``.csv``: ``;`` separated, UTF-8 with BOM for Excel; ``.xlsx``: with a
+    help sheet), for a download button or :func:`write_template`.
 
     Raises
     ------
-    ValueError
-        Extension other than ``.csv`` or ``.xlsx``.
+    SecteursError
+        ``partners.template_suffix``: a suffix other than ``.csv`` or ``.xlsx``.
     """
-    path = Path(path)
     headers = [c[0] for c in COLUMNS]
-    if path.suffix.lower() == ".csv":
-        with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(headers)
-            writer.writerow([EXAMPLE.get(h, "") for h in headers])
-        return path
-    if path.suffix.lower() == ".xlsx":
+    if suffix.lower() == ".csv":
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, delimiter=";")
+        writer.writerow(headers)
+        writer.writerow([EXAMPLE.get(h, "") for h in headers])
+        return text.getvalue().encode("utf-8-sig")
+    if suffix.lower() == ".xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
 
@@ -101,21 +106,36 @@ def write_template(path: str | Path) -> Path:
         help_sheet.append(["colonne", "contenu"])
         for header, _, _, text in COLUMNS:
             help_sheet.append([header, text])
-        with atomic_write(path) as handle:
-            workbook.save(handle)
-        return path
-    raise SecteursError("partners.template_suffix", file=Path(path).name)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+    raise SecteursError("partners.template_suffix", file=f"modele{suffix}")
 
 
-def read_template(path: str | Path) -> ReadResult:
+def write_template(path: str | Path) -> Path:
+    """Write an empty template (see :func:`template_bytes`) to ``path``, by its suffix.
+
+    Raises
+    ------
+    SecteursError
+        ``partners.template_suffix``: extension other than ``.csv`` or ``.xlsx``.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TEMPLATE_SUFFIXES:
+        raise SecteursError("partners.template_suffix", file=path.name)
+    return write_bytes(path, template_bytes(path.suffix))
+
+
+def read_template(source, *, filename: str | None = None) -> ReadResult:
     """Read a filled template.
 
     Raises
     ------
-    ValueError
-        No ``type`` or ``nom`` column.
+    SecteursError
+        ``partners.template_missing_columns``: no ``type`` or ``nom`` column.
     """
-    header, rows = read_table(path)
+    source = as_source(source, filename)
+    header, rows = read_table(source)
     columns = {}
     for french, field, aliases, _ in COLUMNS:
         found = pick_column(header, (french, field) + aliases)
@@ -123,10 +143,10 @@ def read_template(path: str | Path) -> ReadResult:
             columns[field] = found
     missing = [name for name in ("type", "name") if name not in columns]
     if missing:
-        raise SecteursError("partners.template_missing_columns", file=Path(path).name, missing=missing,
+        raise SecteursError("partners.template_missing_columns", file=source.name, missing=missing,
                             expected=";".join(c[0] for c in COLUMNS))
     result = ReadResult(format="csv")
-    default_source = Path(path).name
+    default_source = source.name
     for number, row in rows:
         values = {field: row.get(column, "") for field, column in columns.items()}
         partner_id = values.pop("id", "")

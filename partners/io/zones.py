@@ -14,17 +14,15 @@ A partner's zone becomes exactly the communes listed for it in the file.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from geo.errors import SecteursError
-from partners.io._common import ReadResult, ZoneRecord, error, pick_column, read_table
+from partners.io._common import ReadResult, ZoneRecord, as_source, error, pick_column, read_table
 
 TYPE_ALIASES = ("type",)
 PARTNER_ALIASES = ("partner", "partenaire", "id", "finess", "nom", "name")
 CODE_ALIASES = ("code_insee", "insee", "code_commune", "commune", "code insee")
 
 
-def read_zones(path: str | Path) -> ReadResult:
+def read_zones(source, *, filename: str | None = None) -> ReadResult:
     """Read a zone table.
 
     Returns
@@ -34,15 +32,16 @@ def read_zones(path: str | Path) -> ReadResult:
 
     Raises
     ------
-    ValueError
-        A column is missing (the message lists the accepted names).
+    SecteursError
+        ``partners.zones_missing_column``: a column is missing (the message lists the accepted names).
     """
-    header, rows = read_table(path)
+    source = as_source(source, filename)
+    header, rows = read_table(source)
     columns = {}
     for name, aliases in (("type", TYPE_ALIASES), ("partner", PARTNER_ALIASES), ("code_insee", CODE_ALIASES)):
         column = pick_column(header, aliases)
         if column is None:
-            raise SecteursError("partners.zones_missing_column", file=Path(path).name, column=name,
+            raise SecteursError("partners.zones_missing_column", file=source.name, column=name,
                                 aliases=list(aliases), header=[h[:40] for h in header[:20]])
         columns[name] = column
     result = ReadResult(format="zones", encoding="")
