@@ -34,19 +34,22 @@ st.set_page_config(layout="wide", page_title="secteurs")
 
 
 def _guarded(run):
-    """Run ``run()``; a broken database or file gives a French sentence, not a traceback.
+    """Run ``run()``; any error gives a French sentence, never an English message or a traceback.
 
+    A broken database or file says what is wrong; a programming error says "erreur interne" with a
+    reference, its details going to the server's log (``SECTEURS_DEBUG=1``: raised, for developers).
     (st.stop and st.rerun are BaseExceptions and pass through.)
     """
     try:
         return run()
     except Exception as exc:
+        import os
+
         from app.messages import render, user_error
 
-        shown = user_error(exc)
-        if shown is None:
-            raise  # a programming error: Streamlit shows it (without details when served)
-        st.error(render(shown))
+        if user_error(exc) is None and os.environ.get("SECTEURS_DEBUG"):
+            raise
+        st.error(render(exc))
         st.stop()
 
 

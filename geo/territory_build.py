@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.errors import SecteursError
 from geo.projections import LAMBERT93, WGS84
 
 #: A town hall farther than this outside its own (generalised) polygon is a
@@ -95,7 +96,7 @@ def select_units(source: dict[str, pd.DataFrame], departements: list[str]) -> tu
     communes["departement"] = communes["departement_id"].map(dict(zip(deps["id"], deps["code"])))
     unknown = sorted(set(departements) - set(deps["code"]))
     if unknown:
-        raise ValueError(f"unknown department code(s): {', '.join(unknown)}")
+        raise SecteursError("territory.unknown_departements", codes=unknown)
 
     com = communes[(communes["type"] == "COM") & communes["departement"].isin(departements)]
     arm = communes[(communes["type"] == "ARM") & communes["parent_code"].isin(com["code"])].copy()

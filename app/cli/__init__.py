@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"secteurs {args.command}: erreur interne ({type(exc).__name__}) ; relancer avec "
                   "SECTEURS_DEBUG=1 pour le détail", file=sys.stderr)
             return 1
-        print(f"secteurs {args.command}: erreur : {render(shown)}", file=sys.stderr)
+        text = str(shown) if isinstance(shown, CommandError) else render(shown)
+        print(f"secteurs {args.command}: erreur : {text}", file=sys.stderr)
         return 2
 
 

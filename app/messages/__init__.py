@@ -10,8 +10,9 @@ code raised in the source so that none is missing.
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
-from typing import Callable
+import secrets
 
 from geo.errors import SecteursError
 
@@ -50,22 +51,50 @@ def render_code(code: str, params: dict) -> str:
 
 
 def render(error: BaseException) -> str:
-    """What to show a person for ``error``: its catalogue sentence, else its own text."""
-    if isinstance(error, SecteursError) and error.code is not None:
+    """What to show a person for ``error``, always in French.
+
+    A :class:`SecteursError` gives its catalogue sentence; a file-system, database or reader error
+    its ``files.*``/``database.*`` sentence (:func:`user_error`); anything else is a programming
+    error: a generic sentence with a reference, the details (English text, traceback) going to the
+    log (:func:`internal_error`), never to the person.
+    """
+    if isinstance(error, SecteursError):
+        if error.code is None:
+            from app.messages._legacy import french
+
+            return french(error.text or "")
         try:
             return render_code(error.code, error.params)
-        except KeyError:
-            return str(error)
-    from app.messages._legacy import french
+        except (KeyError, IndexError, ValueError, TypeError):  # a code or a parameter the catalogue lacks
+            return internal_error(error)
+    shown = user_error(error)
+    if shown is not None and shown is not error:
+        return render(shown)
+    return internal_error(error)
 
-    return french(str(error))
+
+#: Where the details of errors shown as :func:`internal_error` go (the server's or the command's log).
+LOG = logging.getLogger("secteurs")
+
+
+def internal_error(exc: BaseException) -> str:
+    """The French sentence shown for a programming error; its details are logged with the same reference.
+
+    The English message and the traceback may hold paths, SQL or values: they go to the log only.
+    """
+    reference = secrets.token_hex(3)
+    LOG.error("internal error, reference %s (shown to the user as a generic message): %s: %s", reference,
+              type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__))
+    return render_code("errors.internal", {"reference": reference})
 
 
 def user_error(exc: BaseException, db_path=None) -> BaseException | None:
     """The error to show a person for ``exc`` (a code where one fits), or None for a programming error.
 
     Reader, file-system and database errors all become messages (exit code 2 in the CLI, an
-    error box on a page); only programming errors return None.
+    error box on a page). A ``ValueError``, ``TypeError`` or ``KeyError`` that is not a
+    :class:`SecteursError` is a broken contract between our own modules (inputs people type or
+    upload are checked and raise codes): None, and the page or CLI shows a generic sentence.
     """
     import csv
     import sqlite3
@@ -74,8 +103,10 @@ def user_error(exc: BaseException, db_path=None) -> BaseException | None:
     from geo.database import database_error
     from geo.reading import FileReadError, os_reason
 
-    if isinstance(exc, ValueError):  # SecteursError is a ValueError
+    if isinstance(exc, SecteursError):
         return exc
+    if isinstance(exc, UnicodeError):  # a text reader met bytes it cannot decode
+        return FileReadError("files.not_text", file="fichier")
     if isinstance(exc, sqlite3.Error):
         return database_error(exc, db_path)
     if isinstance(exc, IsADirectoryError):

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from geo.errors import SecteursError
 from services.coverage._common import as_unit_series, check_units
 from services.coverage.distances import covered_column, distance_column
 
@@ -84,8 +85,11 @@ def white_zones(units: pd.DataFrame, *, coverage: pd.DataFrame | None = None,
 
     Raises
     ------
+    SecteursError
+        ``coverage.unknown_distance_type`` (a ``max_km`` type without distances: the CLI's
+        ``--max-km XYZ=30``), ``coverage.bad_max_km`` (a distance that is not a positive number).
     ValueError
-        Missing inputs for a criterion, unknown types, negative distances.
+        Missing inputs for a criterion (a programming error).
     """
     check_units(units)
     max_km = dict(max_km or {})
@@ -114,13 +118,12 @@ def white_zones(units: pd.DataFrame, *, coverage: pd.DataFrame | None = None,
     for partner_type, km in max_km.items():
         partner_type = partner_type.upper()
         if not (isinstance(km, (int, float, np.number)) and km > 0):
-            raise ValueError(f"max_km[{partner_type!r}]: expected a positive number of km, got {km!r}")
+            raise SecteursError("coverage.bad_max_km", type=partner_type, km=str(km))
         column = distance_column(partner_type)
         if distances is None or column not in distances.columns:
             available = [c.removeprefix("distance_km_") for c in (distances.columns if distances is not None else [])
                          if c.startswith("distance_km_")]
-            raise ValueError(f"max_km: no distances for type {partner_type!r} (available: {available}); "
-                             "compute them with nearest_distances")
+            raise SecteursError("coverage.unknown_distance_type", type=partner_type, types=available)
         d = distances.set_index("code_insee")[column].reindex(units["code_insee"]).to_numpy()
         out[column] = d
         out[f"far_{partner_type}"] = ~(d <= km)         # NaN (no partner of the type) counts as far
