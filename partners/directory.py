@@ -165,6 +165,6 @@ def filter_partners(table: pd.DataFrame, text: str = "", types=(), departements=
         view = view[view["labels"].fillna("").map(lambda text, label=label: label in clean_labels(text))]
     if sector:
         if sectors is None:
-            raise ValueError("sector: give the plan's sectors ({code_insee: sector}) to filter by sector")
+            raise TypeError("sector: give the plan's sectors ({code_insee: sector}) to filter by sector")
         view = view[view["sector"] == sector]
     return view

@@ -245,8 +245,9 @@ def import_partners(conn: sqlite3.Connection, source, format: str, *, filename: 
 
     Raises
     ------
-    ValueError
-        Unknown format or ``outside`` value, or a file not of that format.
+    SecteursError
+        Unknown format (``partners.unknown_format``) or ``outside`` value (``partners.bad_outside``),
+        a file not of that format, or unreadable (``files.*``).
     ValidationError
         ``partners.rpps_needs_network``: a national or regional Annuaire Santé extract without the
         network's list (see ``all_psychologists``).
@@ -256,12 +257,12 @@ def import_partners(conn: sqlite3.Connection, source, format: str, *, filename: 
 
     if format not in DEFAULT_OUTSIDE:
         raise SecteursError("partners.unknown_format", format=format, formats=list(DEFAULT_OUTSIDE))
-    if format in DEFAULT_OUTSIDE and outside is None:
+    if outside is None:
         outside = DEFAULT_OUTSIDE[format]
-    if outside not in OUTSIDE_CHOICES:
-        raise ValueError(f"outside {outside!r}: expected one of {', '.join(OUTSIDE_CHOICES)}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size {batch_size}: expected a positive number")
+    if outside not in OUTSIDE_CHOICES:  # the CLI's --outside
+        raise SecteursError("partners.bad_outside", value=str(outside), choices=list(OUTSIDE_CHOICES))
+    if not (isinstance(batch_size, int) and batch_size >= 1):  # our own setting, never a person's
+        raise TypeError(f"batch_size {batch_size!r}: expected a positive int")
     source = as_source(source, filename)
     places = places or default_places()
     author = author or default_author()

@@ -31,11 +31,13 @@ def preview_import(conn: sqlite3.Connection, source, format: str, **options) -> 
 
     Raises
     ------
-    ValueError
-        As :func:`partners.import_partners`, or a ``report`` option.
+    SecteursError
+        As :func:`partners.import_partners`.
+    TypeError
+        A ``report`` option (a preview writes nothing; import for real to write the report).
     """
     if options.get("report"):
-        raise ValueError("report: a preview writes nothing; import for real to write the report")
+        raise TypeError("preview_import() takes no 'report': a preview writes nothing; import for real to write it")
     options.pop("report", None)
     scratch = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     try:

@@ -80,3 +80,54 @@ def test_the_scan_finds_a_free_text_raise(tmp_path):
     first = raises[0].exc.args[0]
     assert isinstance(first, ast.JoinedStr) and is_code(raises[1].exc.args[0].value)
     assert "SectorError" in _error_classes()
+
+
+#: Modules that handle what people type, upload or pass on the command line (files, options, page
+#: inputs). A ``ValueError`` or ``KeyError`` raised there reaches people: it must be a SecteursError
+#: with a code and a French message. A ``TypeError`` is a contract between our own modules (people's
+#: input arrives as text or bytes): allowed, and shown as a generic French sentence if ever raised.
+INPUT_MODULES = ("geo/reading.py", "geo/patients.py", "geo/resolver.py", "geo/territory_build.py", "geo/sectors/io.py",
+                 "partners/io/", "partners/network.py", "partners/importer.py", "partners/preview.py",
+                 "partners/validation.py", "partners/directory.py", "services/routing.py", "services/workspace.py",
+                 "app/cli/", "app/views/", "app/ui.py", "app/uploads.py", "app/auth.py",
+                 "app/partner_filter_picker.py")
+#: Functions of computation modules that people reach with their input (triaged): their raises are codes.
+USER_REACHABLE = {("services/coverage/tables.py", "plan_series"),  # a plan file's codes outside the territory
+                  ("services/coverage/white_zones.py", "_max_km_checked")}  # the CLI's --max-km TYPE=KM
+
+
+def _plain_raises(rel: str, tree: ast.AST, functions=None) -> list[str]:
+    """``raise ValueError(...)`` / ``raise KeyError(...)`` with a message, in ``tree`` (or its ``functions``)."""
+    found = []
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if functions is not None and function.name not in functions:
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                name = getattr(node.exc.func, "id", getattr(node.exc.func, "attr", ""))
+                if name in ("ValueError", "KeyError", "LookupError", "IndexError"):
+                    found.append(f"{rel}:{node.lineno} {function.name}: {name}")
+    return found
+
+
+def test_no_english_raise_where_people_give_input():
+    bad = []
+    for rel, tree in _sources():
+        if rel.startswith(INPUT_MODULES) and rel not in ENGINE:
+            bad += _plain_raises(rel, tree)
+        names = {name for path, name in USER_REACHABLE if path == rel}
+        if names:
+            defined = {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+            assert names <= defined, f"{rel}: {names - defined} renamed? update USER_REACHABLE"
+            bad += _plain_raises(rel, tree, names)
+    assert not bad, ("a file, an option or a page input can reach these: raise a SecteursError code "
+                     "(message in app/messages/<domain>.py), or a TypeError for a contract:\n" + "\n".join(bad))
+
+
+def test_the_input_scan_finds_a_plain_raise():
+    tree = ast.parse("def read(x):\n    raise ValueError(f'{x}: bad')\n\ndef ok(x):\n    raise TypeError('x')\n"
+                     "\ndef coded(x):\n    raise SecteursError('files.empty', file=x)\n")
+    assert _plain_raises("geo/patients.py", tree) == ["geo/patients.py:2 read: ValueError"]
+    assert _plain_raises("geo/patients.py", tree, {"ok", "coded"}) == []

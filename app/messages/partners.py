@@ -178,4 +178,5 @@ MESSAGES: dict = {
     "partners.one_place_needed": "donner un seul lieu : une commune, un code postal ou des coordonnées (reçu : {given})",
     "partners.place_not_in_territory": "{what} : aucune commune du territoire ne correspond",
     "partners.unknown_type": "type de partenaire « {type} » inconnu ; types possibles : {types}",
+    "partners.bad_outside": "partenaires hors territoire : choix « {value} » inconnu ; choix possibles : {choices}",
 }

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.errors import SecteursError
 from services.coverage._common import as_unit_series, check_units
 from services.coverage.masking import TOTAL_LABEL
 
@@ -71,6 +72,12 @@ def plan_series(plan, units: pd.DataFrame | None = None, name: str = "secteur") 
     mapping or a frame ``code_insee, sector`` (``plan.csv``; the label column
     may be named ``sector`` or ``secteur``), checked by
     :func:`geo.sectors.record.plan_frame`.
+
+    Raises
+    ------
+    SecteursError
+        ``coverage.plan_unknown_codes``: codes of the plan (a file people keep) that are not units
+        of ``units``.
     """
     from geo.sectors.record import plan_frame
 
@@ -79,7 +86,7 @@ def plan_series(plan, units: pd.DataFrame | None = None, name: str = "secteur") 
     if units is not None:
         unknown = series.index.difference(pd.Index(units["code_insee"]))
         if len(unknown):
-            raise ValueError(f"plan: {len(unknown)} code(s) are not sector units, e.g. {unknown[:5].tolist()}")
+            raise SecteursError("coverage.plan_unknown_codes", count=len(unknown), codes=unknown[:10].tolist())
     return series.rename(name)
 
 

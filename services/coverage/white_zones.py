@@ -115,15 +115,10 @@ def white_zones(units: pd.DataFrame, *, coverage: pd.DataFrame | None = None,
             raise ValueError(f"coverage: {int(covered.isna().sum())} unit(s) missing, e.g. "
                              f"{covered.index[covered.isna()][:3].tolist()}")
         out[f"no_{zone_type}"] = ~covered.astype(bool).to_numpy()
+    _max_km_checked(max_km, distances)
     for partner_type, km in max_km.items():
         partner_type = partner_type.upper()
-        if not (isinstance(km, (int, float, np.number)) and km > 0):
-            raise SecteursError("coverage.bad_max_km", type=partner_type, km=str(km))
         column = distance_column(partner_type)
-        if distances is None or column not in distances.columns:
-            available = [c.removeprefix("distance_km_") for c in (distances.columns if distances is not None else [])
-                         if c.startswith("distance_km_")]
-            raise SecteursError("coverage.unknown_distance_type", type=partner_type, types=available)
         d = distances.set_index("code_insee")[column].reindex(units["code_insee"]).to_numpy()
         out[column] = d
         out[f"far_{partner_type}"] = ~(d <= km)         # NaN (no partner of the type) counts as far
@@ -135,6 +130,21 @@ def white_zones(units: pd.DataFrame, *, coverage: pd.DataFrame | None = None,
     if only_white:
         out = out[out["white"]]
     return out
+
+
+def _max_km_checked(max_km: Mapping[str, float], distances: pd.DataFrame | None) -> None:
+    """Refuse a white-zone distance that is not a positive number, or a type without distances.
+
+    People set these (the CLI's ``--max-km TYPE=KM``, the Couverture page), hence codes.
+    """
+    available = [c.removeprefix("distance_km_") for c in (distances.columns if distances is not None else [])
+                 if c.startswith("distance_km_")]
+    for partner_type, km in max_km.items():
+        partner_type = partner_type.upper()
+        if not (isinstance(km, (int, float, np.number)) and not isinstance(km, bool) and km > 0):
+            raise SecteursError("coverage.bad_max_km", type=partner_type, km=str(km))
+        if partner_type not in available:
+            raise SecteursError("coverage.unknown_distance_type", type=partner_type, types=available)
 
 
 def white_zone_summary(flags: pd.DataFrame, by: str | pd.Series | None = None) -> pd.DataFrame:

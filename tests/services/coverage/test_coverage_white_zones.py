@@ -45,12 +45,16 @@ def test_white_zone_summary(flags, units):
 
 
 def test_white_zone_errors(units, coverage, distances):
-    with pytest.raises(ValueError, match=r"^max_km: no distances for type 'HAD'"):
+    from geo.errors import SecteursError
+
+    with pytest.raises(SecteursError) as unknown:  # reachable from the CLI's --max-km HAD=20
         white_zones(units, coverage=coverage, distances=distances, max_km={"HAD": 20})
+    assert unknown.value.code == "coverage.unknown_distance_type" and unknown.value.params["type"] == "HAD"
     with pytest.raises(ValueError, match=r"^coverage: a frame with 'covered_CPTS'"):
         white_zones(units, distances=distances, max_km={"PSY": 30})
-    with pytest.raises(ValueError, match=r"^max_km\['PSY'\]: expected a positive number"):
+    with pytest.raises(SecteursError) as negative:
         white_zones(units, coverage=coverage, distances=distances, max_km={"PSY": -1})
+    assert negative.value.code == "coverage.bad_max_km"
 
 
 def test_department_and_sector_tables(unit_tab, units, patients, test_plan):
