@@ -52,5 +52,5 @@ def test_filters(conn, places):
     sectors = {"42218": "Sud", "69383": "Nord"}
     north = filter_partners(table, sectors=sectors, sector="Nord")
     assert north["name"].tolist() == ["CCAS de Lyon 3e"] and north["sector"].tolist() == ["Nord"]
-    with pytest.raises(ValueError, match="give the plan's sectors"):
+    with pytest.raises(TypeError, match="give the plan's sectors"):
         filter_partners(table, sector="Nord")
