@@ -110,7 +110,6 @@ MESSAGES: dict = {
     "partners.position_not_numbers": "position ({lon}, {lat}) : la longitude et la latitude doivent être des "
                                      "nombres",
     "partners.position_outside_france": _position_outside_france,
-    "partners.unknown_type": "type {value} inconnu ; types possibles : {known}",
     "partners.name_empty": "vide : chaque partenaire a besoin d'un nom",
     "partners.precision": "précision {value} inconnue ; valeurs possibles : {known}",
     # files
@@ -177,6 +176,8 @@ MESSAGES: dict = {
     "partners.bad_k": "nombre de partenaires demandé invalide ({k}) : un entier positif est attendu",
     "partners.one_place_needed": "donner un seul lieu : une commune, un code postal ou des coordonnées (reçu : {given})",
     "partners.place_not_in_territory": "{what} : aucune commune du territoire ne correspond",
-    "partners.unknown_type": "type de partenaire « {type} » inconnu ; types possibles : {types}",
+    # raised by the validation (a file's or the form's ``value``, ``known``) and by the queries (``type``, ``types``)
+    "partners.unknown_type": lambda p: (f"type de partenaire « {p.get('type', p.get('value', ''))} » inconnu ; "
+                                        f"types possibles : {_list(p.get('types') or p.get('known'), 10)}"),
     "partners.bad_outside": "partenaires hors territoire : choix « {value} » inconnu ; choix possibles : {choices}",
 }

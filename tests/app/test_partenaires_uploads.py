@@ -83,3 +83,15 @@ def test_a_network_list_without_its_columns_is_refused_in_french(app):
     app.button(key="partenaires_network_tag").click().run()
     errors = [e.value for e in app.error]
     assert errors and errors[0].startswith("liste.csv : ") and "rpps" in errors[0] and "network" not in errors[0]
+
+
+def test_a_row_of_an_unknown_type_is_rejected_in_french(app):
+    """The preview's reason of a row whose type is not a partner type (its message once failed to render)."""
+    app.selectbox(key="partenaires_import_format").select("csv").run()
+    app.file_uploader(key="partenaires_import_file").set_value(
+        ("liste.csv", "type;nom;code_insee\nEHPAD;Maison test;69383\n".encode("utf-8"), "text/csv")).run()
+    _ok(app)
+    assert {m.label: m.value for m in app.metric}["Rejetés"] == "1"
+    rows = next(d.value for d in app.dataframe if "Motif" in d.value.columns and "Signalements" in d.value.columns)
+    assert rows["Motif"].tolist() == ["type de partenaire « EHPAD » inconnu ; types possibles : CPTS, HAD, ERC, PSY, "
+                                      "DAC, SSIAD, CCAS, AUTRE"]
