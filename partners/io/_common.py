@@ -32,11 +32,7 @@ class Source:
 
     name: str
     path: Path | None = None
-    data: bytes | None = None
-
-    @property
-    def suffix(self) -> str:
-        return Path(self.name).suffix.lower()
+    data: bytes | None = field(default=None, repr=False)  # never in logs or tracebacks
 
     def __str__(self) -> str:
         return str(self.path) if self.path is not None else self.name
