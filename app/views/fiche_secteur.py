@@ -111,9 +111,17 @@ st.subheader("Télécharger la fiche")
 buttons = st.columns(2)
 stem = f"fiche_secteur_{''.join(c if c.isalnum() or c in '-_' else '_' for c in sector)}"
 _detail = {"plan": plan_label, "secteur": sector, "effectifs": counts_label}
+
+
 # built when clicked, in a thread of the server (deferred data), once for everyone (shared)
-pdf_data = lambda: shared("fiche_pdf", sheet_key, lambda: _sheet(with_map=True).pdf_bytes())  # noqa: E731
-html_data = lambda: shared("fiche_html", sheet_key, lambda: _sheet(with_map=True).html().encode("utf-8"))  # noqa: E731
+def pdf_data() -> bytes:
+    return shared("fiche_pdf", sheet_key, lambda: _sheet(with_map=True).pdf_bytes())
+
+
+def html_data() -> bytes:
+    return shared("fiche_html", sheet_key, lambda: _sheet(with_map=True).html().encode("utf-8"))
+
+
 buttons[0].download_button("Fiche (PDF)", pdf_data, f"{stem}.pdf", "application/pdf", key="fiche_pdf",
                            on_click=audit.recorder(resources.connection, "export.fiche_pdf", target=f"{stem}.pdf",
                                                    detail=_detail))
