@@ -9,7 +9,10 @@ page is opened once to warm the process-wide caches and this session, then
 opened ``--runs`` more times from another page (what a click on the sidebar
 does): for each, the CPU time of the process (``time.process_time``: the
 script's thread and nothing else runs) and the bytes of the messages the
-script sends to the browser (the serialized ``ForwardMsg`` protos).
+script sends to the browser (the serialized ``ForwardMsg`` protos). The
+last column is a page's first run in a new session (the process warm).
+AppTest keeps Streamlit's full garbage collection after each run, which the
+server started by ``secteurs app`` skips: these figures include it.
 
 Why CPU time: Streamlit runs every session's script in a thread of ONE
 process, so the scripts of 12 sessions share the GIL. With 12 people
@@ -37,7 +40,7 @@ if str(ROOT) not in sys.path:
 
 MAIN = ROOT / "app" / "main.py"
 RUN_PROFILE_ENV = "SECTEURS_RUN_PROFILE"  # see app/run_times.py
-#: Pages measured (file in app/views/) and the page opened in between.
+#: Pages measured (files of app/views/); each is opened from the next one.
 PAGES = ("accueil", "orientation", "partenaires", "fiche_secteur", "couverture", "secteurs")
 
 
