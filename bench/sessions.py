@@ -17,7 +17,12 @@ person:
    and the others open a page again (time to each page).
 
 Target (issue 15): each page in <= 2 s with 12 sessions on 2 cores. The
-machine running this may be shared: other processes inflate the figures.
+machine running this may be shared: other processes inflate the figures,
+so the load average is printed at the start and at the end. The server
+writes each script run's time (``$SECTEURS_RUN_TIMES``, app/run_times.py):
+per page, the run's CPU time and its time in the server are printed for the
+rounds and for the proposal; ``bench/page_cost.py`` gives the CPU seconds a
+page view costs the server and Chromium, which do not depend on the load.
 ``--root`` serves another checkout (e.g. one that proposes in the page's
 thread) to compare.
 """
