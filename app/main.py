@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.auth import account_box, gate, mode
+from app.run_times import timed_run
 from services.access import act_as, allowed
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
@@ -53,7 +54,8 @@ def _guarded(run):
         st.stop()
 
 
-user = _guarded(gate)  # draws only the sign-in page and stops until someone is signed in
+#: The page this run shows (for :func:`app.run_times.timed_run`).
+_shown = {"page": "connexion"}
 
 
 def _run(user) -> None:
@@ -67,9 +69,12 @@ def _run(user) -> None:
         st.Page(PAGES_DIR / name, title=title, icon=icon, url_path=url, default=(i == 0))
         for i, (name, title, icon, url, _action) in enumerate(visible)
     ])
+    _shown["page"] = navigation.url_path or "accueil"
     with act_as(user):  # services and pages check rights against this user
         _guarded(navigation.run)
 
 
-if user is not None:  # None only outside a Streamlit run (st.stop does not stop there)
-    _guarded(lambda: _run(user))
+with timed_run(lambda: _shown["page"]):  # only with $SECTEURS_RUN_TIMES
+    user = _guarded(gate)  # draws only the sign-in page and stops until someone is signed in
+    if user is not None:  # None only outside a Streamlit run (st.stop does not stop there)
+        _guarded(lambda: _run(user))

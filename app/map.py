@@ -18,8 +18,9 @@ streamlit-folium iframe (``/component/streamlit_folium.st_folium/``), so a
 What is sent on each rerun
 --------------------------
 The 4,033 units and the department outlines are not in the map's script:
-the browser fetches the cached GeoJSON files once per page (gzip-compressed
-by Streamlit). The map's script is a few kilobytes and stays the same from
+the browser fetches the cached GeoJSON files once per browser tab (gzip-compressed
+by Streamlit; the text is kept by the app's window for the maps of the next
+pages, and each unit's tooltip text is made when it opens). The map's script is a few kilobytes and stays the same from
 one rerun to the next, so streamlit-folium keeps the map mounted; what
 changes (fill colours, tooltips' extra line, selection, legend) goes in
 ``feature_group_to_add`` as one small :class:`Paint` that restyles the
@@ -217,26 +218,32 @@ _REGION_JS = """
     S.drawLegend();
     S.drawLabels();
     if (!S.units) { return; }
-    S.units.eachLayer(function (layer) {
-      layer.setStyle(S.style(layer.feature));
-      layer.setTooltipContent(S.tip(layer.feature));
-    });
+    S.units.eachLayer(function (layer) { layer.setStyle(S.style(layer.feature)); });  // tooltips: built on hover
     S.raiseSelected();
   };
   var units = L.geoJSON(null, {
     style: S.style,
     onEachFeature: function (feature, layer) {
-      layer.bindTooltip(S.tip(feature), {sticky: true});
+      // the text is made when the tooltip opens (4,033 texts made up front cost the page ~0.15 s per paint)
+      layer.bindTooltip(function () { return S.tip(feature); }, {sticky: true});
       S.byCode[feature.properties.code_insee] = layer;
     }
   }).addTo(map);
   var outlines = L.geoJSON(null, {pane: "secteursOutlines", interactive: false,
                                   style: {{ this.outline_style|tojson }}}).addTo(map);
+  // The GeoJSON texts stay with the app's page (the parent window, same origin) for the next maps of this
+  // tab: each page mounts a new map, which then needs no request (nor the server's compression) again.
+  // Their file names carry the territory's key, so a new territory is fetched afresh.
+  var kept = (function () {
+    try { return (window.parent.secteursGeoJSON = window.parent.secteursGeoJSON || {}); }
+    catch (e) { return {}; }
+  })();
   var load = function (url) {
+    if (typeof kept[url] === "string") { return Promise.resolve(JSON.parse(kept[url])); }
     return fetch(url).then(function (r) {
       if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
-      return r.json();
-    });
+      return r.text();
+    }).then(function (text) { kept[url] = text; return JSON.parse(text); });
   };
   load({{ this.units_url|tojson }}).then(function (data) {
     performance.mark("secteurs-units-fetched");

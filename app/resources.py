@@ -53,10 +53,17 @@ def connection() -> sqlite3.Connection:
 
 
 def partner_table() -> pd.DataFrame:
-    """Every partner (columns of ``partners.list_partners``); read afresh, it is a few milliseconds."""
-    import partners
+    """Every partner (columns of ``partners.list_partners``), shared by the sessions (do not mutate).
 
-    return partners.list_partners(connection())
+    Read once per :func:`directory_version` (every change of the directory
+    writes its history, so an edit by anyone is read afresh at the next run):
+    tens of milliseconds per run that twelve sessions would otherwise pay each.
+    """
+    import partners
+    from app.shared import shared
+
+    conn = connection()
+    return shared("partner_table", partners.directory_stamp(conn), lambda: partners.list_partners(conn))
 
 
 def partners_are_demo(table: pd.DataFrame) -> bool:

@@ -31,10 +31,14 @@ def _saved_label(row: dict) -> str:
 
 def plan_picker(key: str, *, workers: bool = True):
     """:func:`plan_record_picker` as ``(plan frame with referent/groupe, team, label, demo)`` (older pages)."""
+    from app.shared import digest, shared
+
     record = plan_record_picker(key, workers=workers)
     if record is None:
         return None, None, PLAN_DEMO, False
-    return record.people(), record.team, record.label, record.demo
+    # the same plan gives the same table to every session (shared: do not mutate)
+    people = shared("plan_people", digest(record.frame, repr(record.team)), record.people)
+    return people, record.team, record.label, record.demo
 
 
 def plan_record_picker(key: str, *, workers: bool = True):

@@ -17,7 +17,12 @@ person:
    and the others open a page again (time to each page).
 
 Target (issue 15): each page in <= 2 s with 12 sessions on 2 cores. The
-machine running this may be shared: other processes inflate the figures.
+machine running this may be shared: other processes inflate the figures,
+so the load average is printed at the start and at the end. The server
+writes each script run's time (``$SECTEURS_RUN_TIMES``, app/run_times.py):
+per page, the run's CPU time and its time in the server are printed for the
+rounds and for the proposal; ``bench/page_cost.py`` gives the CPU seconds a
+page view costs the server and Chromium, which do not depend on the load.
 ``--root`` serves another checkout (e.g. one that proposes in the page's
 thread) to compare.
 """
@@ -37,6 +42,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as ``python bench/sessions.py`` from the checkout, no PYTHONPATH needed
+    sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -79,8 +86,8 @@ def _prepare(db: Path, sessions: int) -> list[str]:
     return logins
 
 
-def _start_app(db: Path, port: int, root: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(root), "SECTEURS_DB": str(db)}
+def _start_app(db: Path, port: int, root: Path, log: Path, run_times: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(root), "SECTEURS_DB": str(db), "SECTEURS_RUN_TIMES": str(run_times)}
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "app", "--address", "127.0.0.1", "--port",
                                  str(port), "--auth", "local", "--db", str(db)], cwd=root, env=env,
@@ -153,7 +160,8 @@ def _line(name: str, values: list[float], target: float | None = None) -> str:
     return text
 
 
-async def _run(url: str, logins: list[str], rounds: int) -> None:
+async def _run(url: str, logins: list[str], rounds: int) -> dict[str, list[float]]:
+    """Drive the sessions; returns the epoch times of the rounds and of the proposal."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -166,6 +174,7 @@ async def _run(url: str, logins: list[str], rounds: int) -> None:
 
         together: list[float] = []
         per_page: dict[str, list[float]] = {}
+        windows = {"rounds": [time.time()]}
         for r in range(rounds):
             chosen = [PAGES[(r + i) % len(PAGES)] for i in range(len(pages))]
             times = await asyncio.gather(*(_open(page, *which) for page, which in zip(pages, chosen)))
@@ -175,6 +184,7 @@ async def _run(url: str, logins: list[str], rounds: int) -> None:
             print(_line(f"round {r + 1}: {len(pages)} pages opened at once", list(times), 2.0))
         for label, values in per_page.items():
             print(_line(f"  {label}", values, 2.0))
+        windows["rounds"].append(time.time())
 
         # one proposes; meanwhile a referral and the others' pages
         proposer, desk, others = pages[0], pages[1], pages[2:]
@@ -194,6 +204,7 @@ async def _run(url: str, logins: list[str], rounds: int) -> None:
         running_at_end = await proposer.get_by_text("Découpage proposé en").count() == 0
         await proposer.get_by_text("Découpage proposé en").first.wait_for(timeout=900_000)
         proposal = time.perf_counter() - click
+        windows["proposal"] = [time.time() - proposal, time.time()]
         await browser.close()
 
     print()
@@ -203,6 +214,26 @@ async def _run(url: str, logins: list[str], rounds: int) -> None:
         print(_line(f"pages of {len(others)} others during the proposal", during, 2.0))
     print(f"{'the proposal (click to result shown)':<46} {proposal:6.1f} s"
           + ("" if running_at_end else "   (it ended before the last referral: fewer measured during it)"))
+    return windows
+
+
+def _server_side(run_times: Path, since: float, until: float) -> list[str]:
+    """Per page, the server's time and CPU time of the script runs between ``since`` and ``until``
+    (what ``app/run_times.py`` wrote: a server that predates it writes nothing)."""
+    if not run_times.exists():
+        return ["(no run times: the served checkout does not write $SECTEURS_RUN_TIMES)"]
+    per_page: dict[str, list[tuple[float, float]]] = {}
+    for line in run_times.read_text(encoding="utf-8").splitlines():
+        ended, _session, page, wall, cpu = line.split("\t")
+        if since <= float(ended) <= until:
+            per_page.setdefault(page, []).append((float(wall), float(cpu)))
+    lines = []
+    for page, runs in sorted(per_page.items()):
+        walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+        lines.append(f"  {page:<16} runs {len(runs):3d}   CPU median {statistics.median(cpus):5.3f} s "
+                     f"max {max(cpus):5.3f} s   in the server median {statistics.median(walls):5.2f} s "
+                     f"max {max(walls):5.2f} s")
+    return lines
 
 
 def main(argv=None) -> None:
@@ -217,11 +248,17 @@ def main(argv=None) -> None:
     port = _free_port()
     log = folder / "app.log"
     print(f"serving {args.root} on 127.0.0.1:{port} (--auth local), {os.cpu_count()} cores, log {log}")
-    proc = _start_app(db, port, args.root.resolve(), log)
+    run_times = folder / "run_times.tsv"
+    proc = _start_app(db, port, args.root.resolve(), log, run_times)
+    print(f"load average at start {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
     try:
-        asyncio.run(_run(f"http://127.0.0.1:{port}/", logins, args.rounds))
+        windows = asyncio.run(_run(f"http://127.0.0.1:{port}/", logins, args.rounds))
     finally:
         _stop(proc)
+    print(f"load average at end   {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
+    for name, (since, until) in windows.items():
+        print(f"script runs in the server during the {name} (CPU: the run's thread; the rest is waiting):")
+        print("\n".join(_server_side(run_times, since, until)))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ LOCK_SECONDS = 15 * 60
 IDLE_SECONDS = 30 * 60
 #: ... and this long after sign-in in any case (a working day).
 MAX_SESSION_SECONDS = 10 * 3600
+#: A session's activity is written at most this often: a page asks who is signed in a dozen times per
+#: run, and each write is a committed transaction (a disk flush) on the connection every session shares.
+TOUCH_SECONDS = 30
 #: Shortest password accepted.
 MIN_PASSWORD_LENGTH = 12
 
@@ -239,7 +242,8 @@ def session_user(conn: sqlite3.Connection, token: str | None, now: float | None 
     if expired or not row["active"]:
         close_session(conn, token)
         return None
-    conn.execute("UPDATE user_sessions SET last_seen = ? WHERE token_sha256 = ?", (now, _digest(token)))
+    if now - row["last_seen"] >= TOUCH_SECONDS:
+        conn.execute("UPDATE user_sessions SET last_seen = ? WHERE token_sha256 = ?", (now, _digest(token)))
     return _user(row)
 
 

@@ -44,6 +44,9 @@ def streamlit_command(port: int, address: str = "localhost", extra: list[str] = 
             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
             "--global.developmentMode=false",
             "--client.toolbarMode=viewer",  # no "Deploy" button for hospital staff
+            # Streamlit collects the whole heap (territory, pandas...) after every script run by default:
+            # ~0.1 s holding the GIL per page, more than most pages' own work (issue 15, 12 sessions)
+            "--runner.postScriptGC=false",
             *extra]
 
 

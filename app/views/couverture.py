@@ -11,6 +11,7 @@ from app import resources
 from services import audit
 from app.auth import can
 from app.map import Paint, classify, show_map
+from app.shared import digest, shared
 from app.ui import counts_picker, fictitious_notice, fr_int, plan_record_picker, french
 from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
 from services.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
@@ -156,13 +157,17 @@ if ars:
 else:
     st.warning("Effectifs réels : à ne pas diffuser. Le mode ARS montre ce qui sort de l'application.",
                icon="🔒")
-    white = coverage.white_summary()
-    shown = {"departements": _true(coverage.department_table()).rename(columns={"nom_departement": "Nom"}),
-             "secteurs": _true(coverage.sector_table()),
-             "departements_secteurs": _true(coverage.cross_table()),
-             "zones_blanches": _true(white),
-             "zones_blanches_communes": _true(coverage.white_units()[
-                 ["code_insee", "nom", "departement", "secteur", "population", "patients", "reasons"]])}
+
+    def _true_tables() -> dict:
+        return {"departements": _true(coverage.department_table()).rename(columns={"nom_departement": "Nom"}),
+                "secteurs": _true(coverage.sector_table()),
+                "departements_secteurs": _true(coverage.cross_table()),
+                "zones_blanches": _true(coverage.white_summary()),
+                "zones_blanches_communes": _true(coverage.white_units()[
+                    ["code_insee", "nom", "departement", "secteur", "population", "patients", "reasons"]])}
+
+    # the same for every session looking at the same coverage (a few tenths of a second per run otherwise)
+    shown = shared("couverture_tables", (digest(plan, counts), key[2], key[3]), _true_tables)
 
 summary = st.columns(4)
 summary[0].metric("Communes", fr_int(len(table)))
@@ -211,14 +216,22 @@ st.caption(f"Masquage : {fr_int(cells['published'])} effectifs publiés, {fr_int
            f"« {PRIMARY_SYMBOL} », {fr_int(cells['suppressed'])} supprimés « {SECONDARY_SYMBOL} », "
            f"{fr_int(cells['classes'])} communes par classe ; vérifié avec {fr_int(releases)} rapport(s) déjà "
            "publié(s) sur les mêmes effectifs. Chaque téléchargement est inscrit au registre des publications.")
+
+
+def _csv_zip() -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in report.csv_files().items():
+            bundle.writestr(name, data)
+    return archive.getvalue()
+
+
+# the workbook is made once per report (kept by the shared report; its export check shows here), the CSV
+# archive when clicked (deferred data: formatting every table as text took ~0.2 s of every run)
 buttons[1].download_button("Tableaux (XLSX)", report.xlsx_bytes(), f"{FILE_STEM}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="couverture_xlsx",
                            on_click=_audited("export.ars_xlsx", f"{FILE_STEM}.xlsx", report))
-archive = io.BytesIO()
-with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-    for name, data in report.csv_files().items():
-        bundle.writestr(name, data)
-buttons[2].download_button("Tableaux (CSV, zip)", archive.getvalue(), f"{FILE_STEM}_csv.zip", "application/zip",
+buttons[2].download_button("Tableaux (CSV, zip)", _csv_zip, f"{FILE_STEM}_csv.zip", "application/zip",
                            key="couverture_csv", on_click=_audited("export.ars_csv", f"{FILE_STEM}_csv.zip", report))
 if not report.pdf_ready and buttons[0].button("Préparer le PDF", key="couverture_pdf_prepare",
                                               help="Quelques secondes (cartes)."):

@@ -1,15 +1,24 @@
-"""Fiche secteur: one sector's sheet for a new social worker (map, communes, partners, neighbours, hub)."""
+"""Fiche secteur: one sector's sheet for a new social worker (map, communes, partners, neighbours, hub).
+
+The sheet is built once for every session asking for the same plan, sector,
+counts, filter and directory version (:mod:`app.shared`); its PDF and HTML
+(map drawn, a second or more) are built only when someone clicks a download
+button (deferred data), not on every visit of the page.
+"""
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
 from app import resources
+from app.shared import digest, shared
 from services import audit
 from app.map import Paint, show_map, view_of
 from app.partner_filter_picker import partner_filter_picker
 from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
 from geo.sectors.palette import sector_colours
-from services.reports.fiche import SHEET_SECTIONS, build_sheet
+from services.reports.fiche import SHEET_SECTIONS, build_sheet, hub_contact
 
 MAP_KEY = "fiche_map"
 
@@ -31,10 +40,22 @@ sectors = record.sectors
 sector = st.selectbox("Secteur", sectors, key="fiche_sector")
 directory = resources.partner_table()
 chosen = partner_filter_picker("fiche_filter", directory)
+# everything the sheet is made of: a change by anyone (plan version, counts, partner edit) is a new key
+sheet_key = (digest(record.frame, sorted(record.referents.items()), sorted(record.groups.items())), sector,
+             digest(counts), plan_label, counts_label, counts_are_demo, chosen, resources.directory_version(),
+             dt.date.today(), hub_contact())
+connection, land = resources.connection(), resources.territory()
+
+
+def _sheet(with_map: bool):
+    """The sheet (shared by every session); with its map for the downloads."""
+    return shared("fiche_map" if with_map else "fiche", sheet_key, lambda: build_sheet(
+        connection, record, sector, patients=counts, plan_label=plan_label, demo_patients=counts_are_demo,
+        with_map=with_map, territory=land, partner_filter=chosen))
+
+
 try:
-    sheet = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
-                        demo_patients=counts_are_demo, with_map=False, territory=resources.territory(),
-                        partner_filter=chosen)
+    sheet = _sheet(with_map=False)
 except ValueError as exc:             # e.g. a plan file with codes that are not units of the territory
     st.error(f"Fiche impossible à établir : {french(exc)}")
     st.stop()
@@ -89,17 +110,21 @@ st.dataframe(sheet.key_table(), hide_index=True)
 st.subheader("Télécharger la fiche")
 buttons = st.columns(2)
 stem = f"fiche_secteur_{''.join(c if c.isalnum() or c in '-_' else '_' for c in sector)}"
-prepared_key = (plan_label, sector, counts_label, tuple(sorted(record.groups.items())), chosen)
-if st.session_state.get("fiche_prepared", (None,))[0] != prepared_key:
-    with st.spinner("Carte et mise en page de la fiche…"):
-        full = build_sheet(resources.connection(), record, sector, patients=counts, plan_label=plan_label,
-                           demo_patients=counts_are_demo, territory=resources.territory(), partner_filter=chosen)
-        st.session_state["fiche_prepared"] = (prepared_key, full.pdf_bytes(), full.html().encode("utf-8"))
-_, pdf, page = st.session_state["fiche_prepared"]
 _detail = {"plan": plan_label, "secteur": sector, "effectifs": counts_label}
-buttons[0].download_button("Fiche (PDF)", pdf, f"{stem}.pdf", "application/pdf", key="fiche_pdf",
+
+
+# built when clicked, in a thread of the server (deferred data), once for everyone (shared)
+def pdf_data() -> bytes:
+    return shared("fiche_pdf", sheet_key, lambda: _sheet(with_map=True).pdf_bytes())
+
+
+def html_data() -> bytes:
+    return shared("fiche_html", sheet_key, lambda: _sheet(with_map=True).html().encode("utf-8"))
+
+
+buttons[0].download_button("Fiche (PDF)", pdf_data, f"{stem}.pdf", "application/pdf", key="fiche_pdf",
                            on_click=audit.recorder(resources.connection, "export.fiche_pdf", target=f"{stem}.pdf",
                                                    detail=_detail))
-buttons[1].download_button("Fiche à imprimer (HTML)", page, f"{stem}.html", "text/html", key="fiche_html",
+buttons[1].download_button("Fiche à imprimer (HTML)", html_data, f"{stem}.html", "text/html", key="fiche_html",
                            on_click=audit.recorder(resources.connection, "export.fiche_html",
                                                    target=f"{stem}.html", detail=_detail))

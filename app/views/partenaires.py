@@ -174,7 +174,9 @@ if demo_count:
             st.rerun()
 
 demo_option = True if include_demo else partners.AUTO
-table = partners.list_partners(conn, include_demo=demo_option)
+# the directory as every page reads it is shared by the sessions (app.resources); with demo partners too, read here
+table = (resources.partner_table() if demo_option == partners.AUTO
+         else partners.list_partners(conn, include_demo=demo_option))
 known_labels = sorted(set(KNOWN_LABELS) | set(labels_of(table)))
 
 find, directory, importing = st.tabs(["Trouver", "Annuaire", "Importer"])
