@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.auth import account_box, gate, mode
-from services.access import act_as, allowed
+from geo.access import act_as, allowed
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.access import require_acting
 from geo.database import transaction
 from geo.reading import atomic_write
 from geo.safe_export import safe_rows
@@ -247,6 +248,7 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
         ``partners.rpps_needs_network``: a national or regional Annuaire Santé extract without the
         network's list (see ``all_psychologists``).
     """
+    require_acting("partners.edit")
     from partners.places import default_places
     from partners.store import count_demo_partners
 

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from geo.access import require_acting
 from geo.database import register_schema, transaction
 from geo.errors import SecteursError
 from partners.model import DEMO_SOURCE, NEIGHBOUR_KM, Issue, Partner, clean_labels
@@ -583,6 +584,7 @@ def save_partner(conn: sqlite3.Connection, partner: Partner, *, author: str | No
     >>> conn = connect(":memory:")  # doctest: +SKIP
     >>> save_partner(conn, Partner(type="CCAS", name="CCAS de Lyon 3e", code_insee="69383"))  # doctest: +SKIP
     """
+    require_acting("partners.edit")
     partner, issues = prepare_partner(partner, places)
     errors = [i for i in issues if i.level == "error"]
     if errors:
@@ -615,6 +617,7 @@ def set_communes(conn: sqlite3.Connection, partner_id: int, codes, *, author: st
     ValidationError
         No partner with this id.
     """
+    require_acting("partners.edit")
     def work(c):
         current = _existing_partner(c, partner_id)
         return save_checked(c, current.replace(communes=tuple(sorted(set(codes)))),
@@ -639,6 +642,7 @@ def delete_partner(conn: sqlite3.Connection, partner_id: int, *, author: str | N
     StaleEditError
         The partner changed since ``expected_version``.
     """
+    require_acting("partners.edit")
     def work(c):
         check_version(c, partner_id, expected_version)
         current = _existing_partner(c, partner_id)
@@ -733,6 +737,7 @@ def undo(conn: sqlite3.Connection, change_id: int | None = None, *, author: str 
         Nothing to undo (``partners.nothing_to_undo``), the change was already undone, or the
         partner changed since (undo the later changes first).
     """
+    require_acting("partners.edit")
     def work(c):
         if change_id is None:
             row = c.execute("SELECT * FROM partner_history WHERE undone_by IS NULL AND action != 'undo' "
@@ -770,6 +775,7 @@ def redo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
     ValidationError
         ``partners.nothing_to_redo``: no undo to redo, or other changes came after it.
     """
+    require_acting("partners.edit")
     def work(c):
         last = c.execute("SELECT * FROM partner_history ORDER BY id DESC LIMIT 1").fetchone()
         if last is None or last["action"] != "undo" or last["undone_by"] is not None:
@@ -791,6 +797,7 @@ def label_partners(conn: sqlite3.Connection, ids, label: str, *, author: str | N
     dict
         ``{"tagged": [ids labelled now], "already": [ids that had it], "change": first history id or None}``.
     """
+    require_acting("partners.edit")
     label = clean_labels([label])[0]
 
     def work(c):
@@ -819,6 +826,7 @@ def purge_demo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
     dict
         ``{"deleted": n, "change": history id of the first deletion (None when none)}``.
     """
+    require_acting("demo.purge")
     def work(c):
         rows = c.execute(f"SELECT p.id FROM partners p WHERE {_IS_DEMO_SQL} ORDER BY p.id",
                          (DEMO_SOURCE,)).fetchall()

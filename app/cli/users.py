@@ -13,7 +13,7 @@ import json
 import sys
 
 from app.cli import add_db_argument
-from services.access import ROLES, AccessError
+from geo.access import ROLES, AccessError
 
 ROLE_HELP = "role: " + ", ".join(ROLES) + " (equipe and ars accepted)"
 

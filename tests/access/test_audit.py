@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from app.serving import AUTH_ENV
 from geo.sectors.team import Team
 from services import accounts, audit, workspace
-from services.access import User, act_as, allowed, local_user
+from geo.access import User, act_as, allowed, local_user
 from services.storage import open_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
@@ -213,10 +213,10 @@ PASSWORD = "mot de passe assez long"
 
 @pytest.fixture
 def local_auth(monkeypatch):
-    import services.access
+    import geo.access
 
     monkeypatch.setenv(AUTH_ENV, "local")
-    monkeypatch.setitem(services.access._RESOLVER, "resolve", None)
+    monkeypatch.setitem(geo.access._RESOLVER, "resolve", None)
 
 
 def _account(role: str) -> str:
