@@ -24,7 +24,6 @@ get_partner, find_partner, list_partners, partner_history, count_partners
 """
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sqlite3
@@ -33,7 +32,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from geo.access import require_acting
+from geo.access import acting_user, require_acting
 from geo.database import register_schema, transaction
 from geo.errors import SecteursError
 from partners.model import DEMO_SOURCE, NEIGHBOUR_KM, Issue, Partner, clean_labels
@@ -151,13 +150,12 @@ class SaveResult:
 
 
 def default_author() -> str:
-    """Who is making the change when nobody says (``$SECTEURS_AUTHOR``, else the login)."""
-    if os.environ.get("SECTEURS_AUTHOR"):
-        return os.environ["SECTEURS_AUTHOR"]
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no login name (some containers)
-        return "inconnu"
+    """Who is making the change when nobody says: ``$SECTEURS_AUTHOR``, else the person acting.
+
+    The person acting (:func:`geo.access.acting_user`) is the one signed in to the
+    page, or in the CLI the local user who runs it.
+    """
+    return os.environ.get("SECTEURS_AUTHOR") or acting_user().label or "inconnu"
 
 
 def now_utc() -> str:
