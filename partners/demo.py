@@ -181,6 +181,7 @@ def load_demo_directory(conn: sqlite3.Connection, seed: int = DEFAULT_SEED, plac
         Counts ``created``, ``updated``, ``unchanged``.
     """
     require_acting("partners.edit")
+
     from partners.validation import check_partner
 
     partners = [check_partner(p)[0] for p in build_demo_directory(seed, places)]

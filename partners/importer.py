@@ -249,6 +249,7 @@ def import_partners(conn: sqlite3.Connection, path: str | Path, format: str, *, 
         network's list (see ``all_psychologists``).
     """
     require_acting("partners.edit")
+
     from partners.places import default_places
     from partners.store import count_demo_partners
 

@@ -178,17 +178,20 @@ def partner_key(partner: Partner) -> str:
 
 # ---------------------------------------------------------------------- reads
 
+def _values(conn: sqlite3.Connection, table: str, column: str, partner_id: int) -> tuple:
+    """The sorted ``column`` of ``table`` for one partner (its communes, its labels)."""
+    return tuple(r[0] for r in conn.execute(f"SELECT {column} FROM {table} WHERE partner_id = ? ORDER BY {column}",
+                                            (partner_id,)))
+
+
 def _from_row(conn: sqlite3.Connection, row: sqlite3.Row) -> Partner:
     values = {name: row[name] for name in _COLUMNS}
     values["outside_territory"] = bool(values["outside_territory"])
     values["version"] = int(row["version"] or 0)
     values["border_km"] = row["border_km"]
     if row["zone_known"]:
-        codes = conn.execute("SELECT code_insee FROM partner_communes WHERE partner_id = ? ORDER BY code_insee",
-                             (row["id"],)).fetchall()
-        values["communes"] = tuple(r[0] for r in codes)
-    values["labels"] = tuple(r[0] for r in conn.execute(
-        "SELECT label FROM partner_labels WHERE partner_id = ? ORDER BY label", (row["id"],)))
+        values["communes"] = _values(conn, "partner_communes", "code_insee", row["id"])
+    values["labels"] = _values(conn, "partner_labels", "label", row["id"])
     return Partner(**values)
 
 
@@ -196,16 +199,20 @@ _SELECT_ONE = ("SELECT p.*, s.version AS version, s.border_km AS border_km FROM 
                "LEFT JOIN partner_state s ON s.partner_id = p.id")
 
 
+def _partner_where(conn: sqlite3.Connection, column: str, value) -> Partner | None:
+    """The partner whose ``column`` (``p.id`` or ``p.key``) is ``value``, or ``None``."""
+    row = conn.execute(f"{_SELECT_ONE} WHERE {column} = ?", (value,)).fetchone()
+    return None if row is None else _from_row(conn, row)
+
+
 def get_partner(conn: sqlite3.Connection, partner_id: int) -> Partner | None:
     """The partner with this id, or ``None``."""
-    row = conn.execute(f"{_SELECT_ONE} WHERE p.id = ?", (int(partner_id),)).fetchone()
-    return None if row is None else _from_row(conn, row)
+    return _partner_where(conn, "p.id", int(partner_id))
 
 
 def find_partner(conn: sqlite3.Connection, key: str) -> Partner | None:
     """The partner with this natural key (e.g. ``FINESS:010000024``), or ``None``."""
-    row = conn.execute(f"{_SELECT_ONE} WHERE p.key = ?", (key,)).fetchone()
-    return None if row is None else _from_row(conn, row)
+    return _partner_where(conn, "p.key", key)
 
 
 def partner_version(conn: sqlite3.Connection, partner_id: int) -> int | None:
@@ -616,6 +623,7 @@ def set_communes(conn: sqlite3.Connection, partner_id: int, codes, *, author: st
         No partner with this id.
     """
     require_acting("partners.edit")
+
     def work(c):
         current = _existing_partner(c, partner_id)
         return save_checked(c, current.replace(communes=tuple(sorted(set(codes)))),
@@ -641,6 +649,7 @@ def delete_partner(conn: sqlite3.Connection, partner_id: int, *, author: str | N
         The partner changed since ``expected_version``.
     """
     require_acting("partners.edit")
+
     def work(c):
         check_version(c, partner_id, expected_version)
         current = _existing_partner(c, partner_id)
@@ -736,6 +745,7 @@ def undo(conn: sqlite3.Connection, change_id: int | None = None, *, author: str 
         partner changed since (undo the later changes first).
     """
     require_acting("partners.edit")
+
     def work(c):
         if change_id is None:
             row = c.execute("SELECT * FROM partner_history WHERE undone_by IS NULL AND action != 'undo' "
@@ -774,6 +784,7 @@ def redo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
         ``partners.nothing_to_redo``: no undo to redo, or other changes came after it.
     """
     require_acting("partners.edit")
+
     def work(c):
         last = c.execute("SELECT * FROM partner_history ORDER BY id DESC LIMIT 1").fetchone()
         if last is None or last["action"] != "undo" or last["undone_by"] is not None:
@@ -825,6 +836,7 @@ def purge_demo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
         ``{"deleted": n, "change": history id of the first deletion (None when none)}``.
     """
     require_acting("demo.purge")
+
     def work(c):
         rows = c.execute(f"SELECT p.id FROM partners p WHERE {_IS_DEMO_SQL} ORDER BY p.id",
                          (DEMO_SOURCE,)).fetchall()

@@ -130,6 +130,7 @@ def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
 def set_active(conn: sqlite3.Connection, login: str, active: bool) -> None:
     """Disable (ending its sessions) or enable an account."""
     require_acting("users.manage")
+
     def work(c):
         was = bool(_row(c, login)["active"])
         audit.record(c, "user.active", target=login, before={"actif": was}, after={"actif": bool(active)})

@@ -251,6 +251,7 @@ def journal(conn: sqlite3.Connection, *, since: str | None = None, until: str | 
         ``before``/``after``/``detail`` as readable text, ``source`` (``journal`` or ``annuaire``).
     """
     require_acting("audit.view")
+
     from partners.history import french_datetime
 
     own = entries(conn, since=since, until=until, event_prefix=event_prefix, login=login)

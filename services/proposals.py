@@ -139,6 +139,7 @@ def propose_apart(counts, team, *, context=None, progress: Callable[[str], None]
         As :func:`~geo.sectors.propose.propose` (carried back from the worker).
     """
     require_acting("plans.propose")
+
     from geo.sectors.context import build_context
     from geo.sectors.plan import Plan
 

@@ -189,6 +189,7 @@ def set_counts(conn: sqlite3.Connection, counts: pd.DataFrame, filename: str, *,
                rejected: int = 0, demo: bool = False) -> CountsInfo:
     """Replace the current counts by ``counts`` (``code_insee, patients``; only these two columns are kept)."""
     require_acting("patients.import")
+
     from geo.lookup import gazetteer
 
     ensure_schema(conn)
@@ -319,6 +320,7 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
         The new version number.
     """
     require_acting("plans.save")
+
     from geo.sectors.record import plan_frame
 
     frame = plan_frame(plan)

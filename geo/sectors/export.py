@@ -71,6 +71,7 @@ def people_frame(plan, units: gpd.GeoDataFrame, *, team=None) -> gpd.GeoDataFram
         Gives the groups when ``plan`` is not a record carrying its team.
     """
     require_acting("sectors.view")
+
     from geo.sectors.record import PlanRecord, plan_frame
 
     record = plan if isinstance(plan, PlanRecord) else PlanRecord(plan_frame(plan), team=team)

@@ -108,6 +108,7 @@ def save_plan(conn: sqlite3.Connection, name: str, plan, *, counts=None, metrics
         The new version number (1, 2, ...).
     """
     require_acting("plans.save")
+
     from geo.sectors.plan import Plan
 
     name = str(name).strip()

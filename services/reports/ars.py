@@ -409,6 +409,7 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
         pattern protects every masked cell (nothing is produced).
     """
     require_acting("coverage.view")
+
     from services.coverage import ANY_LABEL, mask_table
     from geo.territory import DEPARTEMENT_NAMES
 

@@ -516,6 +516,7 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
         ``reports.unknown_sector``: ``sector`` is not in the plan (``sectors`` lists them).
     """
     require_acting("fiche.view")
+
     import partners as directory
     from partners.demo import DEMO_SOURCE
     from scipy.spatial import cKDTree

@@ -13,3 +13,18 @@ def assert_no_error(at: AppTest) -> None:
     """The page ran without an exception and shows no error box."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def form_key(at: AppTest, field: str) -> str:
+    """The key of a partner form's field (it depends on the partner shown and on the form round)."""
+    keys = [w.key for w in at.text_input if w.key and w.key.startswith("pf_") and w.key.endswith(f"_{field}")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def fill_form(at: AppTest, **values) -> AppTest:
+    """Type ``values`` into the partner form's fields and submit it."""
+    for field, value in values.items():
+        at.text_input(key=form_key(at, field)).input(value)
+    at.get("form_submit_button")[0].click().run()
+    return at
