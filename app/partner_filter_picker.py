@@ -22,7 +22,8 @@ def network_members(directory: pd.DataFrame) -> int:
     if not len(directory):
         return 0
     psy = directory[directory["type"] == "PSY"]
-    return int(psy["labels"].fillna("").map(lambda text: NETWORK_LABEL in clean_labels(text)).sum())
+    # sum() of an empty object series is '' (a directory without psychologists): count as booleans
+    return int(psy["labels"].fillna("").map(lambda text: NETWORK_LABEL in clean_labels(text)).astype(bool).sum())
 
 
 def partner_filter_picker(key: str, directory: pd.DataFrame) -> PartnerFilter:
