@@ -19,14 +19,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from app.serving import AUTH_ENV
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from apptest_helpers import MAIN, assert_no_error  # noqa: E402
+from apptest_helpers import MAIN, assert_no_error, pages_on_database  # noqa: E402
 
 PASSWORD = "mot de passe assez long"
 #: A number followed by "patient": a count as a sentence gives it (not the rule's "de 1 à 10 patients").
@@ -80,20 +79,13 @@ def ars_page(tmp_path_factory, units):
 
     import geo.access
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SECTEURS_DB", str(db))
-        patch.setenv(AUTH_ENV, "local")
+    with pages_on_database(db, **{AUTH_ENV: "local"}) as patch:
         patch.setitem(geo.access._RESOLVER, "resolve", None)  # the gate sets it for the process
         patch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-        st.cache_resource.clear()
-        st.cache_data.clear()
         at = AppTest.from_file(str(MAIN), default_timeout=300).run()
         at.text_input(key="login_name").input("ars")
         at.text_input(key="login_password").input(PASSWORD)
-        at = at.button[0].click().run()
-        yield at, files
-        st.cache_resource.clear()
-        st.cache_data.clear()
+        yield at.button[0].click().run(), files
 
 
 def _paint(at: AppTest) -> dict:

@@ -14,11 +14,10 @@ import re
 
 import pandas as pd
 import pytest
-import streamlit as st
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error
+from apptest_helpers import MAIN, assert_no_error, pages_on_database
 
 HOSTILE = "![x](http://h.example/i.png) <img src=http://h.example/j.png> **gras** :red[rouge]"
 #: Markdown link or image target not escaped (plain_md writes "\](\(" for "](").
@@ -89,13 +88,8 @@ def hostile_app(tmp_path_factory, units):
                                                  "patients": [30, 12, 4]}), f"{HOSTILE}.csv")
         workspace.save_version(conn, f"Plan {HOSTILE}", plan)
     conn.close()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SECTEURS_DB", str(db))
-        st.cache_resource.clear()  # the pages' shared connection opens this database
-        st.cache_data.clear()
+    with pages_on_database(db):
         yield AppTest.from_file(str(MAIN), default_timeout=300).run()
-        st.cache_resource.clear()  # the next page tests open the session's database again
-        st.cache_data.clear()
 
 
 @pytest.mark.parametrize("page", ["accueil", "secteurs", "partenaires", "orientation", "couverture",
