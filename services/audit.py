@@ -29,7 +29,7 @@ from typing import Callable
 import pandas as pd
 
 from geo.database import register_schema
-from geo.access import User, acting_user, require_acting
+from geo.access import User, act_as, acting_user, require_acting
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -163,12 +163,16 @@ def recorded_data(conn_of: Callable[[], sqlite3.Connection], event: str, make: C
 
     For buttons whose file is built only when clicked (``on_click="ignore"``,
     no rerun of the page): the record is made as the bytes are produced.
+    Streamlit runs ``data`` on a thread of its own, outside the page's run:
+    the file is made as the person who drew the button (the services check
+    that person's rights).
     """
     who = user if user is not None else acting_user()
     conn = conn_of()  # now: the file may be made outside the page's run, where the app's caches are not at hand
 
     def data() -> bytes:
-        content = make()
+        with act_as(who):
+            content = make()
         record(conn, event, target=target, detail=detail, user=who)
         return content
 

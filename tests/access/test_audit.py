@@ -145,6 +145,26 @@ def test_download_recorders_record_the_person_who_saw_the_button(conn):
     assert set(rows["event"]) == {"export.fiche_pdf", "export.plan_people"}
 
 
+def test_a_deferred_download_is_made_as_the_person_who_saw_the_button(conn, monkeypatch):
+    """Streamlit builds a deferred file on a thread of its own, where no session is signed in."""
+    import geo.access
+    from geo.access import acting_user, require_acting
+
+    def make() -> bytes:
+        require_acting("sectors.view")  # what the plan export checks
+        return acting_user().login.encode()
+
+    monkeypatch.setitem(geo.access._RESOLVER, "resolve", lambda: None)  # served: nobody outside a session
+    with act_as(ODILE):
+        data = audit.recorded_data(lambda: conn, "export.plan_people", make, target="secteurs.csv")
+    assert data() == b"odile"
+    with act_as(User("ars", "ARS")):
+        refused = audit.recorded_data(lambda: conn, "export.plan_people", make, target="secteurs.csv")
+    with pytest.raises(geo.access.AccessError):
+        refused()
+    assert list(audit.entries(conn)["login"]) == ["odile"]  # a refused export records nothing
+
+
 def test_unknown_event_is_a_programming_error(conn):
     with pytest.raises(audit.AuditError):
         audit.record(conn, "partner.eaten")
