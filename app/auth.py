@@ -20,8 +20,8 @@ import streamlit as st
 
 from app.serving import AUTH_ENV, is_loopback
 from services import accounts
-from services.access import NOBODY, AccessError, User, allowed, local_user, resolve_users_with
-from services.access import require as check
+from geo.access import NOBODY, AccessError, User, allowed, local_user, resolve_users_with
+from geo.access import require as check
 
 #: Session-state key of the local session token (never shown, never logged).
 _TOKEN_KEY = "_secteurs_session_token"

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app.auth import account_box, gate, mode
 from app.run_times import timed_run
-from services.access import act_as, allowed
+from geo.access import act_as, allowed
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 

@@ -22,8 +22,8 @@ def network_members(directory: pd.DataFrame) -> int:
     if not len(directory):
         return 0
     psy = directory[directory["type"] == "PSY"]
-    # a plain sum: mapping an empty text column keeps its text dtype, whose sum is "" (a directory without PSY)
-    return sum(NETWORK_LABEL in clean_labels(text) for text in psy["labels"].fillna(""))
+    # sum() of an empty object series is '' (a directory without psychologists): count as booleans
+    return int(psy["labels"].fillna("").map(lambda text: NETWORK_LABEL in clean_labels(text)).astype(bool).sum())
 
 
 def partner_filter_picker(key: str, directory: pd.DataFrame) -> PartnerFilter:

@@ -20,7 +20,7 @@ import socket
 import tomllib
 from pathlib import Path
 
-from services.access import AccessError
+from geo.access import AccessError
 
 #: Environment variable telling the app's pages which sign-in to ask for ("" on localhost).
 AUTH_ENV = "SECTEURS_AUTH"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.serving import check_upload_size
-from services.access import AccessError
+from geo.access import AccessError
 
 
 def checked(upload):

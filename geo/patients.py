@@ -75,6 +75,7 @@ from geo.reading import (FileReadError, check_workbook, csv_rows, display_name, 
                          text_lines, workbook_errors, write_text)
 from geo.lookup import LookupResult, gazetteer, normalize_insee_code, normalize_name
 from geo.resolver import resolver
+from geo.safe_export import safe_frame
 
 __all__ = [
     "import_patients", "ImportResult", "PatientFileError", "read_counts", "write_counts",
@@ -735,7 +736,9 @@ def write_counts(counts: pd.DataFrame, path, comments: list[str] | None = None) 
     if "annee" in frame.columns:
         frame["annee"] = frame["annee"].astype("Int64")
     order = ["code_insee", *[c for c in frame.columns if c not in ("code_insee", "patients")], "patients"]
-    text = "".join(f"# {line}\n" for line in comments or []) + frame[order].to_csv(index=False, lineterminator="\n")
+    # a service name of the hospital export starting with "=" must not run as a formula in a spreadsheet
+    text = "".join(f"# {line}\n" for line in comments or []) + safe_frame(frame[order]).to_csv(index=False,
+                                                                                               lineterminator="\n")
     return write_text(path, text)
 
 

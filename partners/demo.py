@@ -25,6 +25,7 @@ import sqlite3
 
 import numpy as np
 
+from geo.access import require_acting
 from geo.database import transaction
 from partners.model import DEMO_SOURCE, Partner
 from partners.validation import normalize_name
@@ -179,6 +180,8 @@ def load_demo_directory(conn: sqlite3.Connection, seed: int = DEFAULT_SEED, plac
     dict
         Counts ``created``, ``updated``, ``unchanged``.
     """
+    require_acting("partners.edit")
+
     from partners.validation import check_partner
 
     partners = [check_partner(p)[0] for p in build_demo_directory(seed, places)]

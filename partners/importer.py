@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.access import require_acting
 from geo.database import transaction
 from geo.errors import SecteursError
 from geo.reading import atomic_write
@@ -252,6 +253,8 @@ def import_partners(conn: sqlite3.Connection, source, format: str, *, filename: 
         ``partners.rpps_needs_network``: a national or regional Annuaire Santé extract without the
         network's list (see ``all_psychologists``).
     """
+    require_acting("partners.edit")
+
     from partners.places import default_places
     from partners.store import count_demo_partners
 

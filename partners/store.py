@@ -24,7 +24,6 @@ get_partner, find_partner, list_partners, partner_history, count_partners
 """
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sqlite3
@@ -33,6 +32,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from geo.access import acting_user, require_acting
 from geo.database import register_schema, transaction
 from geo.errors import SecteursError
 from partners.model import DEMO_SOURCE, NEIGHBOUR_KM, Issue, Partner, clean_labels
@@ -150,13 +150,12 @@ class SaveResult:
 
 
 def default_author() -> str:
-    """Who is making the change when nobody says (``$SECTEURS_AUTHOR``, else the login)."""
-    if os.environ.get("SECTEURS_AUTHOR"):
-        return os.environ["SECTEURS_AUTHOR"]
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no login name (some containers)
-        return "inconnu"
+    """Who is making the change when nobody says: ``$SECTEURS_AUTHOR``, else the person acting.
+
+    The person acting (:func:`geo.access.acting_user`) is the one signed in to the
+    page, or in the CLI the local user who runs it.
+    """
+    return os.environ.get("SECTEURS_AUTHOR") or acting_user().label or "inconnu"
 
 
 def now_utc() -> str:
@@ -179,17 +178,20 @@ def partner_key(partner: Partner) -> str:
 
 # ---------------------------------------------------------------------- reads
 
+def _values(conn: sqlite3.Connection, table: str, column: str, partner_id: int) -> tuple:
+    """The sorted ``column`` of ``table`` for one partner (its communes, its labels)."""
+    return tuple(r[0] for r in conn.execute(f"SELECT {column} FROM {table} WHERE partner_id = ? ORDER BY {column}",
+                                            (partner_id,)))
+
+
 def _from_row(conn: sqlite3.Connection, row: sqlite3.Row) -> Partner:
     values = {name: row[name] for name in _COLUMNS}
     values["outside_territory"] = bool(values["outside_territory"])
     values["version"] = int(row["version"] or 0)
     values["border_km"] = row["border_km"]
     if row["zone_known"]:
-        codes = conn.execute("SELECT code_insee FROM partner_communes WHERE partner_id = ? ORDER BY code_insee",
-                             (row["id"],)).fetchall()
-        values["communes"] = tuple(r[0] for r in codes)
-    values["labels"] = tuple(r[0] for r in conn.execute(
-        "SELECT label FROM partner_labels WHERE partner_id = ? ORDER BY label", (row["id"],)))
+        values["communes"] = _values(conn, "partner_communes", "code_insee", row["id"])
+    values["labels"] = _values(conn, "partner_labels", "label", row["id"])
     return Partner(**values)
 
 
@@ -197,16 +199,20 @@ _SELECT_ONE = ("SELECT p.*, s.version AS version, s.border_km AS border_km FROM 
                "LEFT JOIN partner_state s ON s.partner_id = p.id")
 
 
+def _partner_where(conn: sqlite3.Connection, column: str, value) -> Partner | None:
+    """The partner whose ``column`` (``p.id`` or ``p.key``) is ``value``, or ``None``."""
+    row = conn.execute(f"{_SELECT_ONE} WHERE {column} = ?", (value,)).fetchone()
+    return None if row is None else _from_row(conn, row)
+
+
 def get_partner(conn: sqlite3.Connection, partner_id: int) -> Partner | None:
     """The partner with this id, or ``None``."""
-    row = conn.execute(f"{_SELECT_ONE} WHERE p.id = ?", (int(partner_id),)).fetchone()
-    return None if row is None else _from_row(conn, row)
+    return _partner_where(conn, "p.id", int(partner_id))
 
 
 def find_partner(conn: sqlite3.Connection, key: str) -> Partner | None:
     """The partner with this natural key (e.g. ``FINESS:010000024``), or ``None``."""
-    row = conn.execute(f"{_SELECT_ONE} WHERE p.key = ?", (key,)).fetchone()
-    return None if row is None else _from_row(conn, row)
+    return _partner_where(conn, "p.key", key)
 
 
 def partner_version(conn: sqlite3.Connection, partner_id: int) -> int | None:
@@ -583,6 +589,7 @@ def save_partner(conn: sqlite3.Connection, partner: Partner, *, author: str | No
     >>> conn = connect(":memory:")  # doctest: +SKIP
     >>> save_partner(conn, Partner(type="CCAS", name="CCAS de Lyon 3e", code_insee="69383"))  # doctest: +SKIP
     """
+    require_acting("partners.edit")
     partner, issues = prepare_partner(partner, places)
     errors = [i for i in issues if i.level == "error"]
     if errors:
@@ -615,6 +622,8 @@ def set_communes(conn: sqlite3.Connection, partner_id: int, codes, *, author: st
     ValidationError
         No partner with this id.
     """
+    require_acting("partners.edit")
+
     def work(c):
         current = _existing_partner(c, partner_id)
         return save_checked(c, current.replace(communes=tuple(sorted(set(codes)))),
@@ -639,6 +648,8 @@ def delete_partner(conn: sqlite3.Connection, partner_id: int, *, author: str | N
     StaleEditError
         The partner changed since ``expected_version``.
     """
+    require_acting("partners.edit")
+
     def work(c):
         check_version(c, partner_id, expected_version)
         current = _existing_partner(c, partner_id)
@@ -733,6 +744,8 @@ def undo(conn: sqlite3.Connection, change_id: int | None = None, *, author: str 
         Nothing to undo (``partners.nothing_to_undo``), the change was already undone, or the
         partner changed since (undo the later changes first).
     """
+    require_acting("partners.edit")
+
     def work(c):
         if change_id is None:
             row = c.execute("SELECT * FROM partner_history WHERE undone_by IS NULL AND action != 'undo' "
@@ -770,6 +783,8 @@ def redo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
     ValidationError
         ``partners.nothing_to_redo``: no undo to redo, or other changes came after it.
     """
+    require_acting("partners.edit")
+
     def work(c):
         last = c.execute("SELECT * FROM partner_history ORDER BY id DESC LIMIT 1").fetchone()
         if last is None or last["action"] != "undo" or last["undone_by"] is not None:
@@ -791,6 +806,7 @@ def label_partners(conn: sqlite3.Connection, ids, label: str, *, author: str | N
     dict
         ``{"tagged": [ids labelled now], "already": [ids that had it], "change": first history id or None}``.
     """
+    require_acting("partners.edit")
     label = clean_labels([label])[0]
 
     def work(c):
@@ -819,6 +835,8 @@ def purge_demo(conn: sqlite3.Connection, *, author: str | None = None) -> dict:
     dict
         ``{"deleted": n, "change": history id of the first deletion (None when none)}``.
     """
+    require_acting("demo.purge")
+
     def work(c):
         rows = c.execute(f"SELECT p.id FROM partners p WHERE {_IS_DEMO_SQL} ORDER BY p.id",
                          (DEMO_SOURCE,)).fetchall()

@@ -1,7 +1,7 @@
 """Local accounts in the database: argon2 hashes, lock-out, sessions that expire.
 
 For small sites without an identity provider. An account has a login, a name
-shown in history, a role (:data:`services.access.ROLES`) and, unless it
+shown in history, a role (:data:`geo.access.ROLES`) and, unless it
 signs in through the identity provider only, an argon2id password hash.
 Passwords are never stored nor logged; session tokens are stored as SHA-256
 digests, so a copy of the database opens no session.
@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from geo.database import register_schema, transaction
 from services import audit
-from services.access import AccessError, User, normalise_role
+from geo.access import AccessError, User, normalise_role, require_acting
 
 #: Wrong passwords in a row before the account is locked.
 MAX_FAILURES = 5
@@ -98,6 +98,7 @@ def _user(row: sqlite3.Row) -> User:
 def add_user(conn: sqlite3.Connection, login: str, role: str, *, password: str | None = None,
              name: str = "") -> User:
     """Create an account; without ``password`` it signs in through the identity provider only."""
+    require_acting("users.manage")
     login, role = _check_login(login), normalise_role(role)
     digest = _HASHER.hash(_check_password(password)) if password is not None else None
 
@@ -116,6 +117,7 @@ def add_user(conn: sqlite3.Connection, login: str, role: str, *, password: str |
 
 def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
     """Replace the password, lift any lock and end the account's sessions."""
+    require_acting("users.manage")
     digest = _HASHER.hash(_check_password(password))
 
     def work(c):
@@ -130,6 +132,8 @@ def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
 
 def set_active(conn: sqlite3.Connection, login: str, active: bool) -> None:
     """Disable (ending its sessions) or enable an account."""
+    require_acting("users.manage")
+
     def work(c):
         was = bool(_row(c, login)["active"])
         audit.record(c, "user.active", target=login, before={"actif": was}, after={"actif": bool(active)})
@@ -143,6 +147,7 @@ def set_active(conn: sqlite3.Connection, login: str, active: bool) -> None:
 
 def set_role(conn: sqlite3.Connection, login: str, role: str) -> None:
     """Give an account another role (its open sessions take it at their next page)."""
+    require_acting("users.manage")
     role = normalise_role(role)
 
     def work(c):

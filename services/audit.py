@@ -3,7 +3,7 @@
 Every change of the workspace (team, counts, plan versions, the current plan),
 of the accounts and every export of figures derived from patients records one
 row of ``audit_log``: when (UTC), who (login, name, role of
-:func:`services.access.acting_user`: the signed-in person in the app, the local
+:func:`geo.access.acting_user`: the signed-in person in the app, the local
 OS user in the CLI), the event code, its target and, for edits, a summary of
 before and after. Nothing identifying a patient is ever stored: summaries hold
 totals and names of files, plans and workers only.
@@ -29,7 +29,7 @@ from typing import Callable
 import pandas as pd
 
 from geo.database import register_schema
-from services.access import User, acting_user
+from geo.access import User, act_as, acting_user, require_acting
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -112,7 +112,7 @@ def record(conn: sqlite3.Connection, event: str, *, target: str = "", before=Non
     detail : JSON-able, optional
         Anything else worth keeping (format, masking mode, counts of rows).
     user : User, optional
-        Default: :func:`services.access.acting_user`.
+        Default: :func:`geo.access.acting_user`.
     """
     if event not in EVENTS:
         raise AuditError(f"unknown audit event {event!r}")
@@ -163,12 +163,16 @@ def recorded_data(conn_of: Callable[[], sqlite3.Connection], event: str, make: C
 
     For buttons whose file is built only when clicked (``on_click="ignore"``,
     no rerun of the page): the record is made as the bytes are produced.
+    Streamlit runs ``data`` on a thread of its own, outside the page's run:
+    the file is made as the person who drew the button (the services check
+    that person's rights).
     """
     who = user if user is not None else acting_user()
     conn = conn_of()  # now: the file may be made outside the page's run, where the app's caches are not at hand
 
     def data() -> bytes:
-        content = make()
+        with act_as(who):
+            content = make()
         record(conn, event, target=target, detail=detail, user=who)
         return content
 
@@ -250,6 +254,8 @@ def journal(conn: sqlite3.Connection, *, since: str | None = None, until: str | 
         :data:`COLUMNS`: ``at`` (UTC ISO), ``when`` (French, Paris time), ``what`` (the event in French),
         ``before``/``after``/``detail`` as readable text, ``source`` (``journal`` or ``annuaire``).
     """
+    require_acting("audit.view")
+
     from partners.history import french_datetime
 
     own = entries(conn, since=since, until=until, event_prefix=event_prefix, login=login)

@@ -14,7 +14,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from services.access import AccessError
+from geo.access import AccessError, require_acting
 
 #: A secteurs database has at least one of these tables.
 KNOWN_TABLES = frozenset({"partners", "sector_plans", "users"})
@@ -35,6 +35,7 @@ def _copy(source: sqlite3.Connection, target_path: Path) -> None:
 
 def backup(db_path: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Copy the database at ``db_path`` into the new file ``target``; returns its path."""
+    require_acting("data.backup")
     db_path, target = Path(db_path), Path(target)
     if not db_path.is_file():
         raise AccessError("access.backup_source_missing", path=str(db_path))
@@ -83,6 +84,7 @@ def restore(source: str | os.PathLike, db_path: str | os.PathLike, *, confirmed:
     Returns the copy of the replaced state (``None`` when there was no
     database yet). Without ``confirmed`` it only checks and says what it would do.
     """
+    require_acting("data.backup")
     source, db_path = Path(source), Path(db_path)
     check_backup(source)
     keep = safety_copy_path(db_path) if db_path.is_file() else None

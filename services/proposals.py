@@ -23,6 +23,8 @@ from concurrent.futures import TimeoutError as WaitTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
+from geo.access import require_acting
+
 #: Stage reported while a proposal waits for the worker (another one is running).
 QUEUED = "queued"
 #: Stage reported when the worker starts a proposal.
@@ -136,6 +138,8 @@ def propose_apart(counts, team, *, context=None, progress: Callable[[str], None]
     geo.sectors.problem.SectorError
         As :func:`~geo.sectors.propose.propose` (carried back from the worker).
     """
+    require_acting("plans.propose")
+
     from geo.sectors.context import build_context
     from geo.sectors.plan import Plan
 

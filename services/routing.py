@@ -72,6 +72,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from geo.access import require_acting
 from geo.lookup import gazetteer
 from geo.reading import write_bytes
 from geo.safe_export import safe_frame
@@ -558,6 +559,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
     geo.patients.PatientFileError
         Empty or unreadable file, no location column.
     """
+    require_acting("routing.list")
     table = read_table(source, filename)
     header = [cell_text(h) for h in table.header]
     g = gazetteer(routing.territory)

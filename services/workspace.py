@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.access import require_acting
 from geo.database import transaction
 from geo.errors import SecteursError
 from geo.sectors import store
@@ -94,6 +95,7 @@ def current_team(conn: sqlite3.Connection) -> Team | None:
 
 def set_team(conn: sqlite3.Connection, team: Team) -> None:
     """Replace the current team."""
+    require_acting("plans.save")
     ensure_schema(conn)
     groups = team.groups or (None,) * len(team)
     bases = team.bases or (None,) * len(team)
@@ -186,6 +188,8 @@ def counts_info(conn: sqlite3.Connection) -> CountsInfo | None:
 def set_counts(conn: sqlite3.Connection, counts: pd.DataFrame, filename: str, *, period: str = "",
                rejected: int = 0, demo: bool = False) -> CountsInfo:
     """Replace the current counts by ``counts`` (``code_insee, patients``; only these two columns are kept)."""
+    require_acting("patients.import")
+
     from geo.lookup import gazetteer
 
     ensure_schema(conn)
@@ -282,6 +286,7 @@ def says_fictitious(data: bytes) -> bool:
 
 def clear_counts(conn: sqlite3.Connection) -> None:
     """Forget the current counts (pages fall back to the fictitious demo counts)."""
+    require_acting("patients.import")
     ensure_schema(conn)
     before = counts_info(conn)
 
@@ -314,6 +319,8 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
     int
         The new version number.
     """
+    require_acting("plans.save")
+
     from geo.sectors.record import plan_frame
 
     frame = plan_frame(plan)
@@ -341,6 +348,7 @@ def save_version(conn: sqlite3.Connection, name: str, plan, *, team: Team | None
 
 def set_current(conn: sqlite3.Connection, name: str, version: int | None = None) -> None:
     """Make a saved version the current plan (the latest version of ``name`` by default)."""
+    require_acting("plans.publish")
     record = store.load_record(conn, name, version)  # raises plans.no_such_* when absent
     before = _get(conn, "plan")
     after = {"name": record.name, "version": record.version}

@@ -11,9 +11,10 @@ import csv
 import getpass
 import json
 import sys
+from contextlib import closing
 
 from app.cli import add_db_argument
-from services.access import ROLES, AccessError
+from geo.access import ROLES, AccessError
 
 ROLE_HELP = "role: " + ", ".join(ROLES) + " (equipe and ars accepted)"
 
@@ -38,12 +39,12 @@ def register(subparsers) -> None:
     add_db_argument(pwd)
     pwd.set_defaults(handler=_passwd)
 
-    for name, help_text, handler in (("disable", "disable an account (ends its sessions)", _disable),
-                                     ("enable", "enable a disabled account", _enable)):
+    for name, help_text, active in (("disable", "disable an account (ends its sessions)", False),
+                                    ("enable", "enable a disabled account", True)):
         sub = actions.add_parser(name, help=help_text)
         sub.add_argument("login")
         add_db_argument(sub)
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=_set_active, active=active)
 
     role = actions.add_parser("role", help="give an account another role")
     role.add_argument("login")
@@ -57,10 +58,11 @@ def register(subparsers) -> None:
     lst.set_defaults(handler=_list)
 
 
-def _connect(args):
+def _database(args):
+    """The database of ``--db``, closed at the end of the ``with`` block."""
     from services.storage import open_database
 
-    return open_database(args.db)
+    return closing(open_database(args.db))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -76,11 +78,8 @@ def _add(args) -> int:
     from services.accounts import add_user
 
     password = None if args.sso else _read_password(args.password_stdin)
-    conn = _connect(args)
-    try:
+    with _database(args) as conn:
         user = add_user(conn, args.login, args.role, password=password, name=args.name)
-    finally:
-        conn.close()
     print(f"compte « {user.login} » créé, rôle {user.role}" + (" (connexion par l'établissement)" if args.sso else ""))
     return 0
 
@@ -89,43 +88,27 @@ def _passwd(args) -> int:
     from services.accounts import set_password
 
     password = _read_password(args.password_stdin)
-    conn = _connect(args)
-    try:
+    with _database(args) as conn:
         set_password(conn, args.login, password)
-    finally:
-        conn.close()
     print(f"mot de passe de « {args.login} » changé")
     return 0
 
 
-def _set_active(args, active: bool) -> int:
+def _set_active(args) -> int:
+    """``users disable`` and ``users enable`` (``args.active`` says which)."""
     from services.accounts import set_active
 
-    conn = _connect(args)
-    try:
-        set_active(conn, args.login, active)
-    finally:
-        conn.close()
-    print(f"compte « {args.login} » {'activé' if active else 'désactivé'}")
+    with _database(args) as conn:
+        set_active(conn, args.login, args.active)
+    print(f"compte « {args.login} » {'activé' if args.active else 'désactivé'}")
     return 0
-
-
-def _disable(args) -> int:
-    return _set_active(args, False)
-
-
-def _enable(args) -> int:
-    return _set_active(args, True)
 
 
 def _role(args) -> int:
     from services.accounts import set_role
 
-    conn = _connect(args)
-    try:
+    with _database(args) as conn:
         set_role(conn, args.login, args.role)
-    finally:
-        conn.close()
     print(f"compte « {args.login} » : rôle {args.role}")
     return 0
 
@@ -133,11 +116,8 @@ def _role(args) -> int:
 def _list(args) -> int:
     from services.accounts import list_users
 
-    conn = _connect(args)
-    try:
+    with _database(args) as conn:
         rows = list_users(conn)
-    finally:
-        conn.close()
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()

@@ -1,5 +1,5 @@
 """French messages of access control, accounts, serving and backups (``access.*`` codes)."""
-from services.access import ACTIONS
+from geo.access import ACTIONS
 
 
 def _forbidden(p: dict) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import resources
 from app.map import PARTNER_COLOURS, Paint, classify, clicked_feature, show_map
-from app.ui import FICTITIOUS, fictitious_notice, fr_int
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, plain_md
 from partners import PARTNER_TYPES
 
 MAP_KEY = "accueil_map"
@@ -22,7 +22,7 @@ st.title("Accueil")
 st.caption("Le territoire du centre : 12 départements d'Auvergne-Rhône-Alpes, "
            "communes et arrondissements de Lyon.")
 if counts is not None:
-    st.caption(f"Patients : {counts_label}")
+    st.caption(f"Patients : {plain_md(counts_label)}")
 
 figures = st.columns(4)
 figures[0].metric("Communes et arrondissements", fr_int(len(units)))

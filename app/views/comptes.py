@@ -13,7 +13,7 @@ from app import resources
 from app.auth import current_user, require
 from app.messages import render
 from services import accounts
-from services.access import ROLES, AccessError
+from geo.access import ROLES, AccessError
 
 require("users.manage")
 conn = resources.connection()

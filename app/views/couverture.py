@@ -12,7 +12,7 @@ from services import audit
 from app.auth import can
 from app.map import Paint, classify, show_map
 from app.shared import digest, shared
-from app.ui import counts_picker, fictitious_notice, fr_int, plan_record_picker, french
+from app.ui import counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
 from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
 from services.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
 
@@ -59,7 +59,7 @@ if record is None or counts is None:
 plan, plan_label, plan_is_demo = record.assignment, record.label, record.demo
 directory = resources.partner_table()
 demo_partners = resources.partners_are_demo(directory)
-st.caption(f"Plan : {plan_label} — Patients : {counts_label}")
+st.caption(f"Plan : {plain_md(plan_label)} — Patients : {plain_md(counts_label)}")
 if counts_are_demo or plan_is_demo:
     fictitious_notice(("patients tirés au hasard" if counts_are_demo else "plan proposé sur des patients tirés "
                        "au hasard") + (" et plan proposé sur ces patients" if plan_is_demo and counts_are_demo

@@ -35,7 +35,7 @@ if record is None:
     st.stop()
 
 plan, plan_label, plan_is_demo = record.assignment, record.label, record.demo
-st.caption(f"Plan : {plan_label} — Patients : {counts_label}")
+st.caption(f"Plan : {plain_md(plan_label)} — Patients : {plain_md(counts_label)}")
 sectors = record.sectors
 sector = st.selectbox("Secteur", sectors, key="fiche_sector")
 directory = resources.partner_table()
@@ -65,10 +65,10 @@ if counts_are_demo or plan_is_demo:
     fictitious_notice("les patients par commune sont tirés au hasard (fictifs)"
                       + (" et le plan est proposé sur ces patients." if plan_is_demo else "."))
 
-st.header(sheet.title)
+st.header(plain_md(sheet.title))
 figures = st.columns(4)
-figures[0].metric("Référent·e", sheet.referent or "—")
-figures[1].metric("Groupe", sheet.groupe or "—")
+figures[0].metric("Référent·e", plain_md(sheet.referent) if sheet.referent else "—")
+figures[1].metric("Groupe", plain_md(sheet.groupe) if sheet.groupe else "—")
 figures[2].metric("Communes", fr_int(len(sheet.communes)))
 figures[3].metric("Population", fr_int(sheet.communes["population"].sum()))
 st.write(f"**Poste flux/pivot** : {sheet.hub}")

@@ -38,7 +38,7 @@ chosen = partner_filter_picker("orientation_filter", directory)
 nearest_by_unit = resources.nearest_by_unit(resources.directory_version(), chosen.labels, chosen.network_only)
 routing = Routing.from_plan(record, partners=nearest_by_unit, explain=render_code, partner_filter=chosen,
                             territory=resources.territory())
-st.caption(f"Plan : {plan_label}" + (f" — fait sur les patients : {record.counts_label}" if record.counts_label
+st.caption(f"Plan : {plain_md(plan_label)}" + (f" — fait sur les patients : {plain_md(record.counts_label)}" if record.counts_label
                                       else "") + (" — équipe enregistrée avec la version" if record.team else ""))
 if plan_is_demo:
     fictitious_notice("le plan est proposé sur des patients tirés au hasard (aucun patient réel)"
@@ -89,9 +89,9 @@ with one:
         else:
             st.caption(f"Choisie par vous : {unit_label(code)}.")
         figures = st.columns(3)
-        figures[0].metric("Secteur", referral.sector or "—")
-        figures[1].metric("Référent·e", referral.referent or "—")
-        figures[2].metric("Groupe", referral.groupe or "—")
+        figures[0].metric("Secteur", plain_md(referral.sector) if referral.sector else "—")
+        figures[1].metric("Référent·e", plain_md(referral.referent) if referral.referent else "—")
+        figures[2].metric("Groupe", plain_md(referral.groupe) if referral.groupe else "—")
         if not referral.routed:
             st.error(f"{referral.commune} : {routing.remark(referral)}.")
         services = partners.local_services(resources.connection(), code, k=SERVICES_PER_TYPE, **chosen.options())

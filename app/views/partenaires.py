@@ -14,6 +14,7 @@ from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map, view_of
 from app.messages import render, render_code
 from app.ui import fictitious_notice, fr_int, plan_picker
 from geo.lookup import gazetteer
+from geo.safe_export import safe_frame
 from app.messages.places import status_label, why
 from app.ui import plain_md
 from geo.resolver import NOT_FOUND, resolve
@@ -520,7 +521,7 @@ with importing:
                     "Distance au territoire (km)": st.column_config.TextColumn(width="small"),
                     "Motif": st.column_config.TextColumn(width="large")})
                 st.download_button("Télécharger l'aperçu (CSV)",
-                                   shown_rows.to_csv(index=False, sep=";").encode("utf-8-sig"),
+                                   safe_frame(shown_rows).to_csv(index=False, sep=";").encode("utf-8-sig"),
                                    f"apercu_import_{Path(upload.name).stem}.csv", "text/csv",
                                    key="partenaires_preview_download")
             far = rows[rows["action"] == "set_aside"] if len(rows) else rows

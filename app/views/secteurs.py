@@ -23,7 +23,7 @@ from app.auth import can, refusal
 from app.uploads import checked
 from app.map import Paint, classify, clicked_unit, show_map
 from app.messages import render_code
-from app.ui import FICTITIOUS, fictitious_notice, fr_int, french
+from app.ui import FICTITIOUS, fictitious_notice, fr_int, french, plain_md
 from geo.display import DEPARTEMENT_NAMES
 from geo.resolver import resolve
 from geo.sectors import export, store
@@ -212,7 +212,7 @@ def _move(codes: list[str], target: str, label: str) -> None:
     if skipped:
         _flash("warning", f"{len(skipped)} commune(s) verrouillée(s) non déplacée(s).")
     elif not moved:
-        _flash("info", f"Déjà dans le secteur {target} : rien à déplacer.")
+        _flash("info", f"Déjà dans le secteur {plain_md(target)} : rien à déplacer.")
 
 
 def _move_selected(code: str) -> None:
@@ -253,7 +253,7 @@ def _lock_code(code: str) -> None:
     state[LOCKED] = {**state[LOCKED], code: plan.sector_of(code)}
     state.pop(LOCK_PICK, None)
     state["secteurs_lock_text"] = ""
-    _flash("success", f"{_place_label(code)} verrouillée dans le secteur {plan.sector_of(code)}.")
+    _flash("success", f"{_place_label(code)} verrouillée dans le secteur {plain_md(plan.sector_of(code))}.")
 
 
 def _lock_typed() -> None:
@@ -267,7 +267,7 @@ def _lock_typed() -> None:
         state[LOCK_PICK] = (text, [c.code for c in result.candidates])
     else:
         state.pop(LOCK_PICK, None)
-        _flash("error", f"« {text} » : commune introuvable dans le territoire.")
+        _flash("error", f"« {plain_md(text)} » : commune introuvable dans le territoire.")
 
 
 def _lock_picked() -> None:
@@ -320,7 +320,7 @@ def _save() -> None:
     _, _, demo = _counts()
     version = workspace.save_version(resources.connection(), name, plan, team=team,
                                      note=state.get("secteurs_save_note", ""), demo=demo)
-    _flash("success", f"Version {version} de « {name} » enregistrée ; c'est la version courante pour toutes "
+    _flash("success", f"Version {version} de « {plain_md(name)} » enregistrée ; c'est la version courante pour toutes "
                       "les pages" + (" (avec son équipe et ses groupes)." if team is not None and team.groups
                                      else "."))
 
@@ -501,7 +501,7 @@ with st.expander("Proposer un découpage ou charger une version", expanded=state
             else:
                 state["secteurs_team_loaded"] = _team_frame(loaded)
                 state[TEAM_FILE] += 1  # a new uploader and a new table holding the file's team
-                _flash("success", f"Équipe de {len(loaded)} personne(s) lue dans « {team_upload.name} » : "
+                _flash("success", f"Équipe de {len(loaded)} personne(s) lue dans « {plain_md(team_upload.name)} » : "
                                   "vérifiez-la puis proposez.")
                 st.rerun()
         start = state.get("secteurs_team_loaded")
@@ -646,7 +646,7 @@ toolbar[1].button("↪ Rétablir", on_click=_redo, disabled=not history.can_redo
 toolbar[2].button("⚖️ Rééquilibrer", on_click=_rebalance, key="secteurs_rebalance", width="stretch",
                   help="Rétablit la contiguïté et l'équilibre en déplaçant le moins de communes possible "
                        "(les communes verrouillées ne bougent pas).")
-toolbar[3].caption(f"Étape : {history.label}" + (" — " + FICTITIOUS.lower() if demo else ""))
+toolbar[3].caption(f"Étape : {plain_md(history.label)}" + (" — " + FICTITIOUS.lower() if demo else ""))
 
 moves = state.get(MOVES)
 if moves is not None and len(moves):
@@ -694,7 +694,7 @@ with right:
         st.warning(f"Le secteur **{name}** n'a plus aucune commune.", icon="⚠️")
     outside = table[table["deviation"].abs() > plan.tolerance + 1e-9]
     if len(outside):
-        st.warning("Hors tolérance : " + ", ".join(f"{s} ({_pct(d)})" for s, d in
+        st.warning("Hors tolérance : " + ", ".join(f"{plain_md(s)} ({_pct(d)})" for s, d in
                                                    zip(outside["sector"], outside["deviation"])))
     # a plain Vega-Lite spec: building it with altair costs ~75 ms per rerun
     x = {"field": "sector", "type": "nominal", "sort": list(names), "title": None}
@@ -797,8 +797,8 @@ with tabs[2]:
         is_current = [current is not None and (p["name"], p["version"]) == (current.name, current.version)
                       for p in saved]
         if current is not None:
-            st.caption(f"Version courante (utilisée par toutes les pages) : {current.label}"
-                       + (f" — patients : {current.counts_label}" if current.counts_label else "")
+            st.caption(f"Version courante (utilisée par toutes les pages) : {plain_md(current.label)}"
+                       + (f" — patients : {plain_md(current.counts_label)}" if current.counts_label else "")
                        + (" — équipe enregistrée avec la version." if current.team is not None else "."))
         st.dataframe(pd.DataFrame({
             "Courante": ["●" if c else "" for c in is_current],

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.access import require_acting
 from geo.safe_export import safe_frame
 
 #: CRS of the GeoJSON export (RFC 7946) and of the GeoPackage layers.
@@ -69,6 +70,8 @@ def people_frame(plan, units: gpd.GeoDataFrame, *, team=None) -> gpd.GeoDataFram
     team : Team, optional
         Gives the groups when ``plan`` is not a record carrying its team.
     """
+    require_acting("sectors.view")
+
     from geo.sectors.record import PlanRecord, plan_frame
 
     record = plan if isinstance(plan, PlanRecord) else PlanRecord(plan_frame(plan), team=team)

@@ -16,6 +16,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
+from geo.access import require_acting
 from geo.database import columns, transaction
 from geo.sectors.problem import SectorError
 from geo.sectors.record import PlanRecord
@@ -106,6 +107,8 @@ def save_plan(conn: sqlite3.Connection, name: str, plan, *, counts=None, metrics
     int
         The new version number (1, 2, ...).
     """
+    require_acting("plans.save")
+
     from geo.sectors.plan import Plan
 
     name = str(name).strip()

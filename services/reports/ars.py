@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.access import require_acting
 from geo.reading import write_bytes
 from geo.safe_export import safe_frame
 from services.reports.coverage_data import Coverage
@@ -407,6 +408,8 @@ def build_ars_report(coverage: Coverage, *, sources: list[str] | None = None, de
         ``masking.release_would_disclose``: with the earlier releases, no
         pattern protects every masked cell (nothing is produced).
     """
+    require_acting("coverage.view")
+
     from services.coverage import ANY_LABEL, mask_table
     from geo.territory import DEPARTEMENT_NAMES
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geo.access import require_acting
 from geo.collation import french_key, french_sorted
 from geo.errors import SecteursError
 from geo.sectors.palette import SECTOR_PALETTE, sector_colours
@@ -514,6 +515,8 @@ def build_sheet(conn: sqlite3.Connection, plan, sector: str, *, patients=None, t
     SecteursError
         ``reports.unknown_sector``: ``sector`` is not in the plan (``sectors`` lists them).
     """
+    require_acting("fiche.view")
+
     import partners as directory
     from partners.demo import DEMO_SOURCE
     from scipy.spatial import cKDTree

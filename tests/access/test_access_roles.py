@@ -5,11 +5,11 @@ import doctest
 
 import pytest
 
-import services.access as access
+import geo.access as access
 from app.messages import render
-from services.access import ACTIONS, PERMISSIONS, ROLES, AccessError, User, act_as, acting_user, allowed, require
+from geo.access import ACTIONS, PERMISSIONS, ROLES, AccessError, User, act_as, acting_user, allowed, require
 
-#: What each role may do, written out independently of services.access (issue 15).
+#: What each role may do, written out independently of geo.access (issue 15).
 EXPECTED = {
     "lecture": {"home.view", "sectors.view", "partners.view", "routing.single", "coverage.view",
                 "coverage.unmasked", "fiche.view"},
@@ -20,7 +20,7 @@ EXPECTED = {
               "plans.save", "plans.publish", "patients.import", "demo.purge", "audit.view"},
     "ARS": {"coverage.view"},
 }
-EXPECTED["admin"] = EXPECTED["cadre"] | {"users.manage"}
+EXPECTED["admin"] = EXPECTED["cadre"] | {"users.manage", "data.backup"}
 
 
 def test_every_role_is_in_the_table():

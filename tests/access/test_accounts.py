@@ -5,7 +5,7 @@ import pytest
 
 from geo.database import connect
 from services import accounts
-from services.access import AccessError
+from geo.access import AccessError
 
 PASSWORD = "correct horse battery"
 

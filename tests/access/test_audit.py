@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from app.serving import AUTH_ENV
 from geo.sectors.team import Team
 from services import accounts, audit, workspace
-from services.access import User, act_as, allowed, local_user
+from geo.access import User, act_as, allowed, local_user
 from services.storage import open_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
@@ -145,6 +145,26 @@ def test_download_recorders_record_the_person_who_saw_the_button(conn):
     assert set(rows["event"]) == {"export.fiche_pdf", "export.plan_people"}
 
 
+def test_a_deferred_download_is_made_as_the_person_who_saw_the_button(conn, monkeypatch):
+    """Streamlit builds a deferred file on a thread of its own, where no session is signed in."""
+    import geo.access
+    from geo.access import acting_user, require_acting
+
+    def make() -> bytes:
+        require_acting("sectors.view")  # what the plan export checks
+        return acting_user().login.encode()
+
+    monkeypatch.setitem(geo.access._RESOLVER, "resolve", lambda: None)  # served: nobody outside a session
+    with act_as(ODILE):
+        data = audit.recorded_data(lambda: conn, "export.plan_people", make, target="secteurs.csv")
+    assert data() == b"odile"
+    with act_as(User("ars", "ARS")):
+        refused = audit.recorded_data(lambda: conn, "export.plan_people", make, target="secteurs.csv")
+    with pytest.raises(geo.access.AccessError):
+        refused()
+    assert list(audit.entries(conn)["login"]) == ["odile"]  # a refused export records nothing
+
+
 def test_unknown_event_is_a_programming_error(conn):
     with pytest.raises(audit.AuditError):
         audit.record(conn, "partner.eaten")
@@ -213,10 +233,10 @@ PASSWORD = "mot de passe assez long"
 
 @pytest.fixture
 def local_auth(monkeypatch):
-    import services.access
+    import geo.access
 
     monkeypatch.setenv(AUTH_ENV, "local")
-    monkeypatch.setitem(services.access._RESOLVER, "resolve", None)
+    monkeypatch.setitem(geo.access._RESOLVER, "resolve", None)
 
 
 def _account(role: str) -> str:

@@ -1,9 +1,11 @@
 """No CSV or XLSX written by secteurs lets a spreadsheet run a hostile text as a formula."""
 from __future__ import annotations
 
+import ast
 import csv
 import doctest
 import io
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -114,3 +116,68 @@ def test_users_list_csv(tmp_path, capsys):
     assert main(["users", "list", "--format", "csv", "--db", db]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     _no_formula(cell for row in rows for cell in row)
+
+
+# -- every writer of the code goes through geo.safe_export --------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+#: Calls that write CSV or XLSX cells.
+WRITERS = {"to_csv", "to_excel", "writerow", "writerows"}
+#: Writers that never write user text, reviewed one by one (file, function): why.
+REVIEWED = {
+    ("partners/io/template.py", "write_template"): "the template's fixed headers and example row",
+    ("partners/io/synthetic_rpps.py", "write_network_list"): "a generated test file of invented names",
+}
+
+
+def _scopes(tree: ast.Module):
+    """Each function with its own statements, and the module's top-level statements (a page's script)."""
+    yield "<module>", [n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                    ast.ClassDef))]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node.body
+
+
+#: What geo.safe_export offers (a scope using one of them neutralises its cells).
+SAFE = {"safe_cell", "safe_frame", "safe_rows", "safe_dicts"}
+
+
+def _uses_safe(nodes) -> bool:
+    names = {n.id if isinstance(n, ast.Name) else n.attr for node in nodes for n in ast.walk(node)
+             if isinstance(n, (ast.Name, ast.Attribute))}
+    return bool(names & SAFE)
+
+
+def _writer_sites():
+    """(file, scope, line, whether that scope or a function it calls uses geo.safe_export)."""
+    for package in ("geo", "partners", "services", "app"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            functions = {node.name: node for node in ast.walk(tree)
+                         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for name, body in _scopes(tree):
+                calls = [c for n in body for c in ast.walk(n) if isinstance(c, ast.Call)]
+                called = [functions[c.func.id] for c in calls if isinstance(c.func, ast.Name) and c.func.id in functions]
+                safe = _uses_safe(body) or _uses_safe(called)
+                for call in calls:
+                    if isinstance(call.func, ast.Attribute) and call.func.attr in WRITERS:
+                        yield str(path.relative_to(ROOT)), name, call.lineno, safe
+
+
+def test_every_csv_and_xlsx_writer_neutralises_formulas():
+    sites = list(_writer_sites())
+    assert len(sites) > 15  # the scan sees the exports (partners, plans, routed lists, ARS, journal, CLI)
+    unsafe = sorted({(f, fn, line) for f, fn, line, safe in sites if not safe and (f, fn) not in REVIEWED})
+    assert not unsafe, f"CSV/XLSX written without geo.safe_export: {unsafe}"
+    assert set(REVIEWED) <= {(f, fn) for f, fn, _, _ in sites}  # no stale exemption
+
+
+def test_counts_file_neutralises_service_names(tmp_path):
+    from geo.patients import write_counts
+
+    counts = pd.DataFrame({"code_insee": ["69383", "01053"], "service": [HOSTILE[0], "Oncologie"],
+                           "patients": [12, 3]})
+    path = write_counts(counts, tmp_path / "effectifs.csv", comments=["test"])
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8").split("\n", 1)[1])))
+    _no_formula(cell for row in rows for cell in row)
+    assert rows[1][1] == "'" + HOSTILE[0] and rows[1][2] == "12"

@@ -11,18 +11,14 @@ account (``--auth local``) in the browser.
 """
 from __future__ import annotations
 
-import os
 import secrets as random_secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from served_app import free_port, secteurs_command, served_app, start, stop, wait_url
 
 ROOT = Path(__file__).resolve().parents[2]
 OIDC_DIR = ROOT / "tests" / "oidc"
@@ -43,57 +39,19 @@ CLIENT_ID, CLIENT_SECRET = "secteurs", "client-secret-" + random_secrets.token_h
 PASSWORD = "mot de passe assez long"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_url(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[:3]} exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} not ready after {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-def _start(command: list[str], log: Path, **kwargs) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _secteurs() -> list[str]:
-    return [shutil.which("secteurs")] if shutil.which("secteurs") else [sys.executable, "-m", "app.cli"]
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """oidc-provider on a free port; yields (issuer URL, the app's port it redirects to)."""
-    port, app_port = _free_port(), _free_port()
+    port, app_port = free_port(), free_port()
     log = tmp_path_factory.mktemp("oidc") / "provider.log"
-    proc = _start([NODE, str(OIDC_DIR / "provider.js"), str(port), CLIENT_ID, CLIENT_SECRET,
+    proc = start([NODE, str(OIDC_DIR / "provider.js"), str(port), CLIENT_ID, CLIENT_SECRET,
                    f"http://localhost:{app_port}/oauth2callback"], log, cwd=OIDC_DIR)
     issuer = f"http://localhost:{port}"
     try:
-        _wait_url(issuer + "/.well-known/openid-configuration", proc, 60, log)
+        wait_url(issuer + "/.well-known/openid-configuration", proc, 60, log)
         yield issuer, app_port
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +60,7 @@ def oidc_app(provider, tmp_path_factory):
     issuer, port = provider
     folder = tmp_path_factory.mktemp("oidc-app")
     db = folder / "secteurs.sqlite"
-    enrolled = subprocess.run(_secteurs() + ["users", "add", "alice@chu.test", "--role", "cadre", "--sso",
+    enrolled = subprocess.run(secteurs_command() + ["users", "add", "alice@chu.test", "--role", "cadre", "--sso",
                                              "--db", str(db)], capture_output=True, text=True, timeout=120)
     assert enrolled.returncode == 0, enrolled.stderr
     secrets_file = folder / "secrets.toml"
@@ -114,15 +72,8 @@ def oidc_app(provider, tmp_path_factory):
         f'client_secret = "{CLIENT_SECRET}"\n'
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
         'client_kwargs = { prompt = "login" }\n', encoding="utf-8")
-    log = folder / "app.log"
-    proc = _start(_secteurs() + ["app", "--address", "0.0.0.0", "--port", str(port), "--auth", "oidc",
-                                 "--secrets", str(secrets_file), "--db", str(db)], log)
-    url = f"http://localhost:{port}/"
-    try:
-        _wait_url(url + "_stcore/health", proc, 180, log)
+    with served_app(db, "--address", "0.0.0.0", "--auth", "oidc", "--secrets", str(secrets_file), port=port) as url:
         yield url, issuer
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture
@@ -213,20 +164,12 @@ def local_app(tmp_path_factory):
     """``secteurs app --address 0.0.0.0 --auth local`` with one account (odile, équipe)."""
     folder = tmp_path_factory.mktemp("local-app")
     db = folder / "secteurs.sqlite"
-    added = subprocess.run(_secteurs() + ["users", "add", "odile", "--role", "equipe", "--name", "Odile Martin",
+    added = subprocess.run(secteurs_command() + ["users", "add", "odile", "--role", "equipe", "--name", "Odile Martin",
                                           "--password-stdin", "--db", str(db)],
                            input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
     assert added.returncode == 0, added.stderr
-    port = _free_port()
-    log = folder / "app.log"
-    proc = _start(_secteurs() + ["app", "--address", "0.0.0.0", "--port", str(port), "--auth", "local",
-                                 "--db", str(db)], log)
-    url = f"http://localhost:{port}/"
-    try:
-        _wait_url(url + "_stcore/health", proc, 180, log)
+    with served_app(db, "--address", "0.0.0.0", "--auth", "local") as url:
         yield url
-    finally:
-        _stop(proc)
 
 
 def test_local_account_signs_in_in_the_browser(local_app, browser):

@@ -10,7 +10,7 @@ from app import serving
 from app.cli import app_command, build_parser
 from geo.database import connect
 from services import accounts
-from services.access import AccessError
+from geo.access import AccessError
 
 SECRETS = """
 [auth]

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.serving import AUTH_ENV
+from geo.access import act_as, local_user
 from geo.database import connect
 from services import accounts
 
@@ -25,18 +26,19 @@ PASSWORD = "mot de passe assez long"
 
 @pytest.fixture
 def local_auth(monkeypatch):
-    import services.access
+    import geo.access
 
     monkeypatch.setenv(AUTH_ENV, "local")
     # the gate registers the session resolver process-wide: put back the CLI's local user afterwards
-    monkeypatch.setitem(services.access._RESOLVER, "resolve", None)
+    monkeypatch.setitem(geo.access._RESOLVER, "resolve", None)
 
 
 def _account(role: str) -> str:
     login = f"{role}-{uuid.uuid4().hex[:8]}"
     conn = connect()  # the database the pages use ($SECTEURS_DB of the test session)
     try:
-        accounts.add_user(conn, login, role, password=PASSWORD, name=f"Test {role}")
+        with act_as(local_user()):  # as `secteurs users add` does (a page run may have left a resolver)
+            accounts.add_user(conn, login, role, password=PASSWORD, name=f"Test {role}")
     finally:
         conn.close()
     return login
@@ -112,7 +114,7 @@ def test_ars_lands_on_couverture_with_the_ars_mode_forced(local_auth, plan_csv):
 
 
 def test_resolver_is_put_back_after_each_test():
-    from services.access import ACTIONS, acting_user, allowed
+    from geo.access import ACTIONS, acting_user, allowed
 
     assert all(allowed(acting_user(), a) for a in ACTIONS)
 

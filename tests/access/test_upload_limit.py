@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.serving import MAX_UPLOAD_MB, check_upload_size
-from services.access import AccessError
+from geo.access import AccessError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 from apptest_helpers import MAIN  # noqa: E402

@@ -1,6 +1,7 @@
 """What every AppTest of the pages shares (imported by name: conftest modules are ambiguous across folders)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -13,3 +14,42 @@ def assert_no_error(at: AppTest) -> None:
     """The page ran without an exception and shows no error box."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def form_key(at: AppTest, field: str) -> str:
+    """The key of a partner form's field (it depends on the partner shown and on the form round)."""
+    keys = [w.key for w in at.text_input if w.key and w.key.startswith("pf_") and w.key.endswith(f"_{field}")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def fill_form(at: AppTest, **values) -> AppTest:
+    """Type ``values`` into the partner form's fields and submit it."""
+    for field, value in values.items():
+        at.text_input(key=form_key(at, field)).input(value)
+    at.get("form_submit_button")[0].click().run()
+    return at
+
+
+@contextmanager
+def pages_on_database(db, **env):
+    """Run the pages on the database ``db`` (and the environment ``env``) until the block ends.
+
+    The pages share one connection per process (``app.resources.connection``, a
+    cached resource): the caches are cleared on the way in and out, so that the
+    page tests after this block open the session's database again.
+    """
+    import streamlit as st
+    from pytest import MonkeyPatch
+
+    with MonkeyPatch.context() as patch:
+        patch.setenv("SECTEURS_DB", str(db))
+        for name, value in env.items():
+            patch.setenv(name, value)
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        try:
+            yield patch
+        finally:
+            st.cache_resource.clear()
+            st.cache_data.clear()

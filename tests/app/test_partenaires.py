@@ -12,7 +12,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok, fill_form as _fill
 MAP_KEY = "partenaires_map"
 TEMPLATE = Path(__file__).resolve().parents[1] / "partners" / "data" / "partenaires_manuels.csv"
 
@@ -25,44 +25,14 @@ def _metrics(at: AppTest) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
-def _form_key(at: AppTest, field: str) -> str:
-    """The key of a form field (it depends on the partner shown and on the form round)."""
-    keys = [w.key for w in at.text_input if w.key and w.key.startswith("pf_") and w.key.endswith(f"_{field}")]
-    assert len(keys) == 1, keys
-    return keys[0]
-
-
-def _fill(at: AppTest, **values) -> AppTest:
-    for field, value in values.items():
-        at.text_input(key=_form_key(at, field)).input(value)
-    at.get("form_submit_button")[0].click().run()
-    return at
-
-
 def _directory(at: AppTest):
     return next(d.value for d in at.dataframe if "Modifié le" in d.value.columns)
 
 
-def _back_to_demo_only() -> None:
-    """Leave the test session's shared directory as the other page tests expect it: the demo only
-    (real partners hide the demo ones from every page)."""
-    import partners
-    from geo.database import connect
-
-    conn = connect()
-    for partner_id in partners.list_partners(conn, include_demo=False)["id"]:
-        partners.delete_partner(conn, int(partner_id), author="tests")
-    partners.load_demo_directory(conn)
-    conn.close()
-
-
 @pytest.fixture(scope="module")
-def app() -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("views/partenaires.py").run()
-    at.text_input(key="partenaires_author").input("Testeur").run()
-    yield at
-    _back_to_demo_only()
+def app(partenaires_app) -> AppTest:
+    partenaires_app.text_input(key="partenaires_author").input("Testeur").run()
+    return partenaires_app
 
 
 def test_page_runs_with_demo_notice(app):

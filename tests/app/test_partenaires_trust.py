@@ -12,48 +12,19 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok, fill_form as _fill, form_key as _form_key
 
 BORDER = ("type;nom;code_insee;lon;lat\nHAD;HAD de Mâcon (test);71270;4,8295;46,3069\n"
           "HAD;HAD de Paris (test);75115;2,2935;48,8417\nHAD;HAD de Lyon (test);69383;4,8570;45,7600\n")
-
-
-def _form_key(at: AppTest, field: str) -> str:
-    keys = [w.key for w in at.text_input if w.key and w.key.startswith("pf_") and w.key.endswith(f"_{field}")]
-    assert len(keys) == 1, keys
-    return keys[0]
-
-
-def _fill(at: AppTest, **values) -> AppTest:
-    for field, value in values.items():
-        at.text_input(key=_form_key(at, field)).input(value)
-    at.get("form_submit_button")[0].click().run()
-    return at
 
 
 def _texts(at: AppTest, kind: str) -> list[str]:
     return [e.value for e in getattr(at, kind)]
 
 
-def _back_to_demo_only() -> None:
-    """Leave the test session's shared directory as the other page tests expect it: the demo only
-    (real partners hide the demo ones from every page)."""
-    import partners
-    from geo.database import connect
-
-    conn = connect()
-    for partner_id in partners.list_partners(conn, include_demo=False)["id"]:
-        partners.delete_partner(conn, int(partner_id), author="tests")
-    partners.load_demo_directory(conn)
-    conn.close()
-
-
 @pytest.fixture(scope="module")
-def app() -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("views/partenaires.py").run()
-    yield at
-    _back_to_demo_only()
+def app(partenaires_app) -> AppTest:
+    return partenaires_app
 
 
 @pytest.fixture(scope="module")

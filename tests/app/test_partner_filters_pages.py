@@ -131,3 +131,13 @@ def test_fiche_secteur_with_network_only(department_plan_csv):
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert any("Partenaires filtrés : psychologues membres du réseau" in c for c in captions)
     assert not any(NEAR in str(frame.value.to_dict()) for frame in at.dataframe)
+
+
+def test_network_members_of_a_directory_without_psychologists():
+    """A directory with no PSY at all (a real one before its first RPPS import) counts 0, not a crash."""
+    import pandas as pd
+
+    from app.partner_filter_picker import network_members
+
+    directory = pd.DataFrame({"type": ["CCAS", "HAD"], "labels": [None, "Réseau"]})
+    assert network_members(directory) == 0

@@ -10,17 +10,13 @@ every unit, and saves a screenshot per page in ``$SECTEURS_SCREENSHOTS``
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from served_app import served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 UNITS = 4033
@@ -39,50 +35,11 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"secteurs app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} not healthy after {timeout:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``secteurs app`` on a free port with a fresh database; yields its base URL."""
-    port = _free_port()
-    db = tmp_path_factory.mktemp("browser") / "secteurs.sqlite"
-    command = ([shutil.which("secteurs")] if shutil.which("secteurs") else [sys.executable, "-m", "app.cli"])
-    log = tmp_path_factory.mktemp("browser-log") / "app.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command + ["app", "--port", str(port), "--db", str(db)],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://localhost:{port}/"
-    try:
-        _wait_healthy(url, proc, timeout=180)
+    with served_app(tmp_path_factory.mktemp("browser") / "secteurs.sqlite") as url:
         yield url
-    except Exception:
-        print(log.read_text(errors="replace"))
-        raise
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit process it started
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

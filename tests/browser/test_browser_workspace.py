@@ -8,18 +8,15 @@ its team's groups, and each page says which counts and which version it shows.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from test_browser import (CHROMIUM, UNITS, _assert_no_error, _free_port, _open_page, _wait_for_units,  # noqa: F401
-                          _wait_healthy, _wait_idle, browser_page, screenshots)
+from served_app import secteurs_command, served_app
+from test_browser import (CHROMIUM, UNITS, _assert_no_error, _open_page, _wait_for_units,  # noqa: F401
+                          _wait_idle, browser_page, screenshots)
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
 
@@ -37,27 +34,10 @@ def server(tmp_path_factory):
     db = folder / "secteurs.sqlite"
     workers = folder / "equipe.csv"
     workers.write_text("nom;etp;groupe\n" + "".join(f"{n};1;{g}\n" for n, g in TEAM), encoding="utf-8")
-    command = [shutil.which("secteurs")] if shutil.which("secteurs") else [sys.executable, "-m", "app.cli"]
-    subprocess.run(command + ["team", "set", str(workers), "--db", str(db)], check=True, capture_output=True)
-    port = _free_port()
-    log = folder / "app.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command + ["app", "--port", str(port), "--db", str(db)],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://localhost:{port}/"
-    try:
-        _wait_healthy(url, proc, timeout=180)
+    subprocess.run(secteurs_command() + ["team", "set", str(workers), "--db", str(db)], check=True,
+                   capture_output=True)
+    with served_app(db) as url:
         yield url
-    except Exception:
-        print(log.read_text(errors="replace"))
-        raise
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _caption(page, pattern) -> str:

@@ -1,5 +1,11 @@
 """Who may do what: the roles, the actions and the one check every write goes through.
 
+It lives in the ground layer, beside :mod:`geo.errors` and :mod:`geo.database`,
+because every layer's writes call it: the partner directory (``partners``), the
+sector store (``geo.sectors``), the workspace, accounts and backups (``services``).
+Each of those functions calls :func:`require_acting` before it changes or
+exports anything, so a page that forgot to hide a button still refuses.
+
 Roles are cumulative for the team (*lecture* < *équipe* < *cadre* < *admin*);
 *ARS* is apart: it sees only the masked coverage views and their exports.
 :data:`PERMISSIONS` is the table, as data; :func:`require` is the check,
@@ -21,7 +27,7 @@ Examples
 >>> require(User("ars", "ARS"), "coverage.unmasked")
 Traceback (most recent call last):
 ...
-services.access.AccessError: access.forbidden (role='ARS', action='coverage.unmasked')
+geo.access.AccessError: access.forbidden (role='ARS', action='coverage.unmasked')
 """
 from __future__ import annotations
 
@@ -50,6 +56,7 @@ ACTIONS: dict[str, str] = {
     "patients.import": "importer les effectifs de patients",
     "demo.purge": "supprimer les données de démonstration",
     "users.manage": "gérer les comptes",
+    "data.backup": "sauvegarder et restaurer la base",
     "audit.view": "consulter et exporter le journal des modifications et des exports",
 }
 
@@ -64,7 +71,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lecture": _LECTURE,
     "équipe": frozenset(_EQUIPE),
     "cadre": frozenset(_CADRE),
-    "admin": frozenset(_CADRE | {"users.manage"}),
+    "admin": frozenset(_CADRE | {"users.manage", "data.backup"}),
     "ARS": frozenset({"coverage.view"}),
 }
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)
