@@ -12,6 +12,7 @@ import datetime as dt
 import streamlit as st
 
 from app import resources
+from app.auth import require
 from app.shared import digest, shared
 from services import audit
 from app.map import Paint, show_map, view_of
@@ -19,6 +20,9 @@ from app.partner_filter_picker import partner_filter_picker
 from app.ui import PARTNER_HEADERS, counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
 from geo.sectors.palette import sector_colours
 from services.reports.fiche import SHEET_SECTIONS, build_sheet, hub_contact
+
+# the sheet is shared by the sessions (a cache hit skips build_sheet's own check): check here too
+require("fiche.view")
 
 MAP_KEY = "fiche_map"
 
@@ -122,9 +126,11 @@ def html_data() -> bytes:
     return shared("fiche_html", sheet_key, lambda: _sheet(with_map=True).html().encode("utf-8"))
 
 
-buttons[0].download_button("Fiche (PDF)", pdf_data, f"{stem}.pdf", "application/pdf", key="fiche_pdf",
-                           on_click=audit.recorder(resources.connection, "export.fiche_pdf", target=f"{stem}.pdf",
-                                                   detail=_detail))
-buttons[1].download_button("Fiche à imprimer (HTML)", html_data, f"{stem}.html", "text/html", key="fiche_html",
-                           on_click=audit.recorder(resources.connection, "export.fiche_html",
-                                                   target=f"{stem}.html", detail=_detail))
+# made as the person who drew the button (deferred data runs outside the page's sign-in block), recorded per file
+buttons[0].download_button("Fiche (PDF)", audit.recorded_data(resources.connection, "export.fiche_pdf", pdf_data,
+                                                              target=f"{stem}.pdf", detail=_detail),
+                           f"{stem}.pdf", "application/pdf", key="fiche_pdf", on_click="ignore")
+buttons[1].download_button("Fiche à imprimer (HTML)", audit.recorded_data(resources.connection, "export.fiche_html",
+                                                                          html_data, target=f"{stem}.html",
+                                                                          detail=_detail),
+                           f"{stem}.html", "text/html", key="fiche_html", on_click="ignore")
