@@ -124,7 +124,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITERS = {"to_csv", "to_excel", "writerow", "writerows"}
 #: Writers that never write user text, reviewed one by one (file, function): why.
 REVIEWED = {
-    ("partners/io/template.py", "write_template"): "the template's fixed headers and example row",
+    ("partners/io/template.py", "template_bytes"): "the template's fixed headers and example row",
     ("partners/io/synthetic_rpps.py", "write_network_list"): "a generated test file of invented names",
 }
 
