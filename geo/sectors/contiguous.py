@@ -16,7 +16,10 @@ region into its group's sectors. When workers have base communes, the
 sectors are first cut directly around the bases (steps 1-4 on the whole
 territory); if each group's sectors already form one block, that plan is
 kept, otherwise its group regions are made contiguous and balanced and each
-region is cut again around its bases.
+region is cut again around its bases. When every worker has a base and some
+bases are close together (a team working in Lyon), the sectors are first
+built by :mod:`geo.sectors.radial` (exit paths out of the cluster, straight-
+line weighted cells beyond); that plan is kept when it is valid.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from geo.sectors._graph import pieces_per_sector
 from geo.sectors.base import SectorMethod
 from geo.sectors.pmedian import balanced_pmedian, graph_voronoi, medoids
 from geo.sectors.problem import Problem, SectorError
+from geo.sectors.radial import is_clustered, radial_labels
 from geo.sectors.tools import balance, fill_unassigned, local_search, repair_contiguity, exact_balance
 
 
@@ -61,6 +65,10 @@ class ContiguousPMedian(SectorMethod):
         from geo.sectors.tools import plan_cost
 
         groups = np.unique(problem.groups)
+        if is_clustered(problem):
+            labels = self._solve_radial(problem, rng)
+            if labels is not None:
+                return labels
         best = None
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
@@ -86,6 +94,34 @@ class ContiguousPMedian(SectorMethod):
             if best is None or score < best[0]:
                 best = (score, labels)
         return best[1]
+
+    def _solve_radial(self, problem: Problem, rng: np.random.Generator) -> np.ndarray | None:
+        """Sectors around clustered bases (:mod:`geo.sectors.radial`), balanced and polished; None if not valid."""
+        self._step("seeds")
+        try:
+            labels = radial_labels(problem)
+        except SectorError:
+            return None
+        self._step("balance")
+        labels = self._balance(problem, labels, rng)
+        if not self._valid(problem, labels):
+            return None
+        self._step("polish")
+        polished = local_search(problem, labels, rng, max_rounds=self.params["polish_rounds"],
+                                max_seconds=self.params["polish_seconds"])
+        polished = self._balance(problem, polished, rng)
+        return polished if self._valid(problem, polished) else labels
+
+    @staticmethod
+    def _valid(problem: Problem, labels: np.ndarray) -> bool:
+        """Every sector one piece within tolerance, and each group one block."""
+        loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+        if not ((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all():
+            return False
+        if not (pieces_per_sector(labels, problem.edges, problem.k) == 1).all():
+            return False
+        ngroups = int(problem.groups.max()) + 1
+        return ngroups == 1 or bool((pieces_per_sector(problem.groups[labels], problem.edges, ngroups) == 1).all())
 
     def _solve_one(self, problem: Problem, rng: np.random.Generator, depth: int = 0) -> np.ndarray:
         p = self.params

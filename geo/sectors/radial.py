@@ -1,0 +1,208 @@
+"""Sectors around clustered bases: disjoint exit paths out of the cluster, then straight-line weighted cells.
+
+When the workers' bases (fixed centres, or anchors in the "inside" mode) sit
+close together -- a whole team working in Lyon and its first ring -- graph
+distances from the bases all run through the same units out of the city, so
+far away the difference between two bases' distances is constant and whole
+regions flip together: no fine balance. Straight-line (Lambert-93) distances
+do not have this flaw, but the additively weighted cells they give (the duals
+of the balanced transport LP) are narrower than a commune near the cluster and
+fall apart there. So:
+
+1. Each site is joined to the edge of its neighbourhood (units farther than
+   :data:`NEAR_KM` from every site) by a path of units, the paths pairwise
+   disjoint; a path prefers light units heading in its site's direction from
+   the cluster's centre (so the exits keep the sites' angular order, and a
+   group's exits stay together). Sites whose path is blocked go first in the
+   next try.
+2. The far units are cut into balanced weighted cells around the exits (spread
+   on a ring, so the cells are fat wedges, each holding its exit); units near
+   the sites off the paths, and pieces cut off from their site, are regrown
+   from the sectors over the graph.
+
+Every sector is then one piece holding its site; the caller balances and
+polishes with the usual tools (:func:`~geo.sectors.tools.balance`,
+:func:`~geo.sectors.tools.local_search`). The distance to the bases stays
+close to the fixed-base LP bound because far away every base is nearly as
+far as the others.
+"""
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from geo.sectors._graph import pieces_per_sector, sector_components
+from geo.sectors.problem import Problem, SectorError
+
+#: Units within this distance (km) of a site are the cluster's neighbourhood, crossed by the exit paths.
+NEAR_KM = 10.0
+#: Cost of a path step: one per unit, plus its load over this, plus the turn away from the site's direction.
+LOAD_PER_STEP = 20.0
+TURN_COST = 3.0
+#: Orders of the sites tried for the exit paths.
+ROUTING_TRIES = 30
+#: Two sites closer than this (km) make the bases "clustered".
+CLUSTER_KM = 15.0
+
+
+def sites_of(problem: Problem) -> np.ndarray | None:
+    """Each sector's site: its fixed base, else its anchor; None unless every sector has one."""
+    sites = np.where(problem.bases >= 0, problem.bases, problem.anchors)
+    return sites if (sites >= 0).all() else None
+
+
+def is_clustered(problem: Problem, km: float = CLUSTER_KM) -> bool:
+    """Whether every sector has a site and some two sites lie within ``km`` of each other."""
+    sites = sites_of(problem)
+    if sites is None or problem.k < 2:
+        return False
+    d = problem.distances_km(sites)[sites]
+    np.fill_diagonal(d, np.inf)
+    return bool(d.min() <= km)
+
+
+def weighted_cells(problem: Problem, sites: np.ndarray, slack: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit to ``argmin_s |u - site_s| - p_s``, ``p`` the duals of the balanced transport LP.
+
+    Returns
+    -------
+    labels
+        (n,) sector per unit (locked units keep their sector).
+    km
+        (n, k) straight-line distances (km) from every unit to every site.
+    """
+    slack = problem.tolerance / 2 if slack is None else slack
+    k = problem.k
+    km = problem.distances_km(sites)
+    units = np.flatnonzero(problem.load > 0)
+    w = problem.load[units]
+    locked = problem.locked[units]
+    allowed = np.ones((len(units), k), dtype=bool)
+    allowed[locked >= 0] = False
+    allowed[np.flatnonzero(locked >= 0), locked[locked >= 0]] = True
+    rows, cols = np.nonzero(allowed)
+    nvar = len(rows)
+    a_eq = sparse.csr_matrix((np.ones(nvar), (rows, np.arange(nvar))), shape=(len(units), nvar))
+    cap = sparse.csr_matrix((w[rows], (cols, np.arange(nvar))), shape=(k, nvar))
+    res = linprog(w[rows] * km[units][rows, cols], A_ub=sparse.vstack([cap, -cap]).tocsr(),
+                  b_ub=np.concatenate([problem.targets * (1 + slack), -problem.targets * (1 - slack)]),
+                  A_eq=a_eq, b_eq=np.ones(len(units)), bounds=(0, 1), method="highs")
+    if res.status != 0:
+        raise SectorError("sectors.no_balanced_assignment", units=len(units), sectors=k)
+    marg = np.asarray(res.ineqlin.marginals)
+    price = marg[:k] - marg[k:]
+    labels = np.argmin(km - price[None, :], axis=1)
+    locked_all = problem.locked >= 0
+    labels[locked_all] = problem.locked[locked_all]
+    return labels.astype(np.int64), km
+
+
+def exit_paths(problem: Problem, sites: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Pairwise disjoint paths from every site to a unit outside the neighbourhood ``near``.
+
+    Sites are routed one after the other (Dijkstra over units not yet
+    claimed, no other site and no unit locked elsewhere); a site that finds
+    no way out goes first in the next try. The try with the fewest blocked
+    sites is returned.
+
+    Returns
+    -------
+    claim
+        (n,) the sector whose path (or site, or lock) holds each unit, -1 elsewhere.
+    exits
+        (k,) the unit where each path leaves the neighbourhood (the site itself
+        when it lies outside), -1 when blocked.
+    blocked
+        Sectors left without a path.
+    """
+    k = problem.k
+    centre = problem.xy[sites].mean(axis=0)
+    angle = np.arctan2(problem.xy[:, 1] - centre[1], problem.xy[:, 0] - centre[0])
+    turn = np.abs(np.angle(np.exp(1j * (angle[:, None] - angle[sites][None, :])))) / np.pi   # (n, k) in [0, 1]
+    step = 1.0 + problem.load / LOAD_PER_STEP
+    nbrs = problem.nbrs
+    locked = problem.locked
+
+    def route(order):
+        claim = np.full(problem.n, -1, dtype=np.int64)
+        claim[locked >= 0] = locked[locked >= 0]
+        claim[sites] = np.arange(k)
+        exits = np.full(k, -1, dtype=np.int64)
+        blocked = []
+        for s in order:
+            src = int(sites[s])
+            if not near[src]:
+                exits[s] = src
+                continue
+            dist, parent, heap, found = {src: 0.0}, {src: -1}, [(0.0, src)], -1
+            while heap:
+                du, u = heapq.heappop(heap)
+                if du > dist[u]:
+                    continue
+                if not near[u]:
+                    found = u
+                    break
+                for v in nbrs[u]:
+                    if claim[v] >= 0 and claim[v] != s:
+                        continue
+                    cost = du + (0.0 if claim[v] == s else step[v] + TURN_COST * turn[v, s])
+                    if cost < dist.get(v, np.inf):
+                        dist[v], parent[v] = cost, u
+                        heapq.heappush(heap, (cost, v))
+            if found < 0:
+                blocked.append(s)
+                continue
+            exits[s] = found
+            v = found
+            while v >= 0:
+                claim[v] = s
+                v = parent[v]
+        return claim, exits, blocked
+
+    # inner sites (nearest the centre) first: their way out is the narrowest
+    order = list(np.argsort(np.hypot(*(problem.xy[sites] - centre).T), kind="stable").tolist())
+    best = None
+    for _ in range(ROUTING_TRIES):
+        claim, exits, blocked = route(order)
+        if best is None or len(blocked) < len(best[2]):
+            best = (claim, exits, blocked)
+        if not blocked:
+            break
+        order = blocked + [s for s in order if s not in blocked]
+    return best
+
+
+def radial_labels(problem: Problem, near_km: float = NEAR_KM) -> np.ndarray:
+    """Contiguous sectors around clustered sites (see the module docstring); not yet balanced.
+
+    Raises
+    ------
+    SectorError
+        ``sectors.no_contiguous_plan`` when some site has no way out of the
+        cluster (the caller falls back on the other constructions).
+    """
+    from geo.sectors.tools import fill_unassigned, repair_contiguity
+
+    sites = sites_of(problem)
+    if sites is None:
+        raise SectorError("sectors.bound_needs_bases", missing=int(((problem.bases < 0) & (problem.anchors < 0)).sum()))
+    km = problem.distances_km(sites)
+    near = km.min(axis=1) <= near_km
+    claim, exits, blocked = exit_paths(problem, sites, near)
+    if blocked:
+        raise SectorError("sectors.no_contiguous_plan", workers=[problem._sector(s) for s in blocked])
+    cells, _ = weighted_cells(problem, exits)
+    labels = np.where(near, -1, cells)
+    labels[claim >= 0] = claim[claim >= 0]
+    # keep the piece of each sector holding its site (and the locked units); regrow the rest
+    comp = sector_components(labels, problem.edges, problem.n)
+    keep = (np.isin(comp, comp[sites]) & (labels >= 0)) | (problem.locked >= 0)
+    labels[~keep] = -1
+    labels = fill_unassigned(problem, labels, sites)
+    labels = repair_contiguity(problem, labels, sites)
+    if not (pieces_per_sector(labels, problem.edges, problem.k) == 1).all():
+        raise SectorError("sectors.no_contiguous_plan", workers=list(problem.names or ()))   # pragma: no cover
+    return labels
