@@ -29,8 +29,8 @@ from geo.sectors._graph import pieces_per_sector
 from geo.sectors.base import SectorMethod
 from geo.sectors.pmedian import balanced_pmedian, graph_voronoi, medoids
 from geo.sectors.problem import Problem, SectorError
-from geo.sectors.radial import is_clustered, radial_labels
-from geo.sectors.tools import balance, fill_unassigned, local_search, repair_contiguity, exact_balance
+from geo.sectors.radial import MOSTLY_CLUSTERED, clustered_share, radial_labels
+from geo.sectors.tools import balance, exact_balance, fill_unassigned, local_search, plan_cost, repair_contiguity
 
 
 class ContiguousPMedian(SectorMethod):
@@ -62,14 +62,17 @@ class ContiguousPMedian(SectorMethod):
                          polish_seconds=polish_seconds, runs=runs, **kwargs)
 
     def _solve(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
-        from geo.sectors.tools import plan_cost
-
         groups = np.unique(problem.groups)
-        if is_clustered(problem):
+        best = None
+        share = clustered_share(problem)
+        if share > 0:
+            # some bases close together: the radial construction, alone when most bases are clustered,
+            # else as one more candidate (the graph-grown plans are better around spread bases)
             labels = self._solve_radial(problem, rng)
             if labels is not None:
-                return labels
-        best = None
+                if share >= MOSTLY_CLUSTERED:
+                    return labels
+                best = ((0, 0.0, plan_cost(problem, labels)), labels)
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
             runs = 1
@@ -90,7 +93,7 @@ class ContiguousPMedian(SectorMethod):
                 labels = self._solve_one(problem, rng)
             loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
             violation = float(np.maximum(0, np.maximum(loads - problem.upper, problem.lower - loads)).sum())
-            score = (round(violation, 9), plan_cost(problem, labels))
+            score = (int(not self._valid(problem, labels)), round(violation, 9), plan_cost(problem, labels))
             if best is None or score < best[0]:
                 best = (score, labels)
         return best[1]

@@ -54,14 +54,18 @@ def sites_of(problem: Problem) -> np.ndarray | None:
     return sites if (sites >= 0).all() else None
 
 
-def is_clustered(problem: Problem, km: float = CLUSTER_KM) -> bool:
-    """Whether every sector has a site and some two sites lie within ``km`` of each other."""
+def clustered_share(problem: Problem, km: float = CLUSTER_KM) -> float:
+    """Share of the sites with another site within ``km`` (0 unless every sector has a site)."""
     sites = sites_of(problem)
     if sites is None or problem.k < 2:
-        return False
+        return 0.0
     d = problem.distances_km(sites)[sites]
     np.fill_diagonal(d, np.inf)
-    return bool(d.min() <= km)
+    return float((d.min(axis=1) <= km).mean())
+
+
+#: From this share of clustered sites on, the radial construction alone is used when it gives a valid plan.
+MOSTLY_CLUSTERED = 0.5
 
 
 def weighted_cells(problem: Problem, sites: np.ndarray, slack: float | None = None) -> tuple[np.ndarray, np.ndarray]:
