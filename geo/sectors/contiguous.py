@@ -29,7 +29,7 @@ from geo.sectors._graph import pieces_per_sector
 from geo.sectors.base import SectorMethod
 from geo.sectors.pmedian import balanced_pmedian, graph_voronoi, medoids
 from geo.sectors.problem import Problem, SectorError
-from geo.sectors.radial import MOSTLY_CLUSTERED, clustered_share, radial_labels
+from geo.sectors.radial import MOSTLY_CLUSTERED, NEAR_KM_TRIES, clustered_share, radial_labels
 from geo.sectors.tools import balance, exact_balance, fill_unassigned, local_search, plan_cost, repair_contiguity
 
 
@@ -99,21 +99,35 @@ class ContiguousPMedian(SectorMethod):
         return best[1]
 
     def _solve_radial(self, problem: Problem, rng: np.random.Generator) -> np.ndarray | None:
-        """Sectors around clustered bases (:mod:`geo.sectors.radial`), balanced and polished; None if not valid."""
-        self._step("seeds")
-        try:
-            labels = radial_labels(problem)
-        except SectorError:
-            return None
-        self._step("balance")
-        labels = self._balance(problem, labels, rng)
-        if not self._valid(problem, labels):
-            return None
-        self._step("polish")
-        polished = local_search(problem, labels, rng, max_rounds=self.params["polish_rounds"],
-                                max_seconds=self.params["polish_seconds"])
-        polished = self._balance(problem, polished, rng)
-        return polished if self._valid(problem, polished) else labels
+        """Sectors around clustered bases (:mod:`geo.sectors.radial`), balanced and polished; None if not valid.
+
+        Neighbourhoods of a few radii are tried (each changes which units the
+        exit paths cross); for each, the labelling closest to balance is
+        balanced, and the first valid one is polished and returned.
+        """
+        def gap(labels):
+            return float(np.abs(np.bincount(labels, weights=problem.load, minlength=problem.k) / problem.targets
+                                - 1).max())
+
+        for near_km in NEAR_KM_TRIES:
+            self._step("seeds")
+            try:
+                labels = min(radial_labels(problem, near_km=near_km), key=gap)
+            except SectorError:
+                continue
+            self._step("balance")
+            labels = self._balance(problem, labels, rng)
+            if not self._valid(problem, labels):
+                # border flips move the sectors' borders, opening new ways to balance
+                labels = self._balance(problem, local_search(problem, labels, rng, max_rounds=3), rng)
+            if not self._valid(problem, labels):
+                continue
+            self._step("polish")
+            polished = local_search(problem, labels, rng, max_rounds=self.params["polish_rounds"],
+                                    max_seconds=self.params["polish_seconds"])
+            polished = self._balance(problem, polished, rng)
+            return polished if self._valid(problem, polished) else labels
+        return None
 
     @staticmethod
     def _valid(problem: Problem, labels: np.ndarray) -> bool:

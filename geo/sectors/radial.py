@@ -34,16 +34,19 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from geo.sectors._graph import pieces_per_sector, sector_components
+from geo.sectors._graph import sector_components
 from geo.sectors.problem import Problem, SectorError
 
 #: Units within this distance (km) of a site are the cluster's neighbourhood, crossed by the exit paths.
 NEAR_KM = 10.0
-#: Cost of a path step: one per unit, plus its load over this, plus the turn away from the site's direction.
+#: Neighbourhood radii (km) tried in turn by the sector method until one gives a valid plan.
+NEAR_KM_TRIES = (NEAR_KM, 6.0, 15.0, 4.0)
+#: Cost of a path step: one per unit, plus its load over this, plus the turn away from the site's direction
+#: (each weight tried in turn until every site has a way out).
 LOAD_PER_STEP = 20.0
-TURN_COST = 3.0
-#: Orders of the sites tried for the exit paths.
-ROUTING_TRIES = 30
+TURN_COSTS = (3.0, 1.0, 0.0)
+#: Orders of the sites tried for the exit paths, per turn weight.
+ROUTING_TRIES = 20
 #: Two sites closer than this (km) make the bases "clustered".
 CLUSTER_KM = 15.0
 
@@ -68,40 +71,48 @@ def clustered_share(problem: Problem, km: float = CLUSTER_KM) -> float:
 MOSTLY_CLUSTERED = 0.5
 
 
-def weighted_cells(problem: Problem, sites: np.ndarray, slack: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Every unit to ``argmin_s |u - site_s| - p_s``, ``p`` the duals of the balanced transport LP.
+def weighted_cells(problem: Problem, sites: np.ndarray, targets: np.ndarray | None = None,
+                   units: np.ndarray | None = None, slack: float | None = None) -> np.ndarray:
+    """Every unit to ``argmin_j |u - site_j| - p_j``, ``p`` the duals of the balanced transport LP.
+
+    Parameters
+    ----------
+    problem
+        The sector problem (its points and loads; locks are restored by the caller).
+    sites
+        (m,) unit positions of the cells' sites.
+    targets
+        (m,) load of each cell (default: the problem's targets, then ``m == k``).
+    units
+        Boolean mask of the units the LP balances (default: all).
+    slack
+        Relative slack of each cell's load in the LP (default: half the tolerance).
 
     Returns
     -------
-    labels
-        (n,) sector per unit (locked units keep their sector).
-    km
-        (n, k) straight-line distances (km) from every unit to every site.
+    numpy.ndarray
+        (n,) index into ``sites`` of every unit's cell.
     """
     slack = problem.tolerance / 2 if slack is None else slack
-    k = problem.k
+    targets = problem.targets if targets is None else np.asarray(targets, dtype=float)
+    m = len(sites)
     km = problem.distances_km(sites)
-    units = np.flatnonzero(problem.load > 0)
-    w = problem.load[units]
-    locked = problem.locked[units]
-    allowed = np.ones((len(units), k), dtype=bool)
-    allowed[locked >= 0] = False
-    allowed[np.flatnonzero(locked >= 0), locked[locked >= 0]] = True
-    rows, cols = np.nonzero(allowed)
-    nvar = len(rows)
-    a_eq = sparse.csr_matrix((np.ones(nvar), (rows, np.arange(nvar))), shape=(len(units), nvar))
-    cap = sparse.csr_matrix((w[rows], (cols, np.arange(nvar))), shape=(k, nvar))
-    res = linprog(w[rows] * km[units][rows, cols], A_ub=sparse.vstack([cap, -cap]).tocsr(),
-                  b_ub=np.concatenate([problem.targets * (1 + slack), -problem.targets * (1 - slack)]),
-                  A_eq=a_eq, b_eq=np.ones(len(units)), bounds=(0, 1), method="highs")
+    mask = problem.load > 0 if units is None else (np.asarray(units, dtype=bool) & (problem.load > 0))
+    rows = np.flatnonzero(mask)
+    w = problem.load[rows]
+    targets = targets * (w.sum() / targets.sum())
+    r, c = np.repeat(np.arange(len(rows)), m), np.tile(np.arange(m), len(rows))
+    nvar = len(r)
+    a_eq = sparse.csr_matrix((np.ones(nvar), (r, np.arange(nvar))), shape=(len(rows), nvar))
+    cap = sparse.csr_matrix((w[r], (c, np.arange(nvar))), shape=(m, nvar))
+    res = linprog(w[r] * km[rows][r, c], A_ub=sparse.vstack([cap, -cap]).tocsr(),
+                  b_ub=np.concatenate([targets * (1 + slack), -targets * (1 - slack)]),
+                  A_eq=a_eq, b_eq=np.ones(len(rows)), bounds=(0, 1), method="highs")
     if res.status != 0:
-        raise SectorError("sectors.no_balanced_assignment", units=len(units), sectors=k)
+        raise SectorError("sectors.no_balanced_assignment", units=len(rows), sectors=m)
     marg = np.asarray(res.ineqlin.marginals)
-    price = marg[:k] - marg[k:]
-    labels = np.argmin(km - price[None, :], axis=1)
-    locked_all = problem.locked >= 0
-    labels[locked_all] = problem.locked[locked_all]
-    return labels.astype(np.int64), km
+    price = marg[:m] - marg[m:]
+    return np.argmin(km - price[None, :], axis=1).astype(np.int64)
 
 
 def exit_paths(problem: Problem, sites: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -130,7 +141,7 @@ def exit_paths(problem: Problem, sites: np.ndarray, near: np.ndarray) -> tuple[n
     nbrs = problem.nbrs
     locked = problem.locked
 
-    def route(order):
+    def route(order, turn_cost):
         claim = np.full(problem.n, -1, dtype=np.int64)
         claim[locked >= 0] = locked[locked >= 0]
         claim[sites] = np.arange(k)
@@ -152,7 +163,7 @@ def exit_paths(problem: Problem, sites: np.ndarray, near: np.ndarray) -> tuple[n
                 for v in nbrs[u]:
                     if claim[v] >= 0 and claim[v] != s:
                         continue
-                    cost = du + (0.0 if claim[v] == s else step[v] + TURN_COST * turn[v, s])
+                    cost = du + (0.0 if claim[v] == s else step[v] + turn_cost * turn[v, s])
                     if cost < dist.get(v, np.inf):
                         dist[v], parent[v] = cost, u
                         heapq.heappush(heap, (cost, v))
@@ -167,46 +178,64 @@ def exit_paths(problem: Problem, sites: np.ndarray, near: np.ndarray) -> tuple[n
         return claim, exits, blocked
 
     # inner sites (nearest the centre) first: their way out is the narrowest
-    order = list(np.argsort(np.hypot(*(problem.xy[sites] - centre).T), kind="stable").tolist())
     best = None
-    for _ in range(ROUTING_TRIES):
-        claim, exits, blocked = route(order)
-        if best is None or len(blocked) < len(best[2]):
-            best = (claim, exits, blocked)
-        if not blocked:
-            break
-        order = blocked + [s for s in order if s not in blocked]
+    for turn_cost in TURN_COSTS:
+        order = list(np.argsort(np.hypot(*(problem.xy[sites] - centre).T), kind="stable").tolist())
+        for _ in range(ROUTING_TRIES):
+            claim, exits, blocked = route(order, turn_cost)
+            if best is None or len(blocked) < len(best[2]):
+                best = (claim, exits, blocked)
+            if not blocked:
+                return best
+            order = blocked + [s for s in order if s not in blocked]
     return best
 
 
-def radial_labels(problem: Problem, near_km: float = NEAR_KM) -> np.ndarray:
-    """Contiguous sectors around clustered sites (see the module docstring); not yet balanced.
+def radial_labels(problem: Problem, near_km: float = NEAR_KM, rounds: int = 4):
+    """Contiguous sectors around clustered sites (see the module docstring), not yet balanced: a generator.
+
+    A site with no way out of its neighbourhood keeps a sector inside it. The
+    far cells' loads are corrected ``rounds`` times by what each sector got
+    near the sites; each round's labelling is yielded (every one contiguous,
+    each site in its sector, locks kept), so the caller can balance them in
+    turn until one balances.
 
     Raises
     ------
     SectorError
-        ``sectors.no_contiguous_plan`` when some site has no way out of the
-        cluster (the caller falls back on the other constructions).
+        ``sectors.bound_needs_bases`` unless every sector has a site.
     """
     from geo.sectors.tools import fill_unassigned, repair_contiguity
 
     sites = sites_of(problem)
     if sites is None:
-        raise SectorError("sectors.bound_needs_bases", missing=int(((problem.bases < 0) & (problem.anchors < 0)).sum()))
-    km = problem.distances_km(sites)
-    near = km.min(axis=1) <= near_km
-    claim, exits, blocked = exit_paths(problem, sites, near)
-    if blocked:
-        raise SectorError("sectors.no_contiguous_plan", workers=[problem._sector(s) for s in blocked])
-    cells, _ = weighted_cells(problem, exits)
-    labels = np.where(near, -1, cells)
-    labels[claim >= 0] = claim[claim >= 0]
-    # keep the piece of each sector holding its site (and the locked units); regrow the rest
-    comp = sector_components(labels, problem.edges, problem.n)
-    keep = (np.isin(comp, comp[sites]) & (labels >= 0)) | (problem.locked >= 0)
-    labels[~keep] = -1
-    labels = fill_unassigned(problem, labels, sites)
-    labels = repair_contiguity(problem, labels, sites)
-    if not (pieces_per_sector(labels, problem.edges, problem.k) == 1).all():
-        raise SectorError("sectors.no_contiguous_plan", workers=list(problem.names or ()))   # pragma: no cover
-    return labels
+        raise SectorError("sectors.bound_needs_bases",
+                          missing=int(((problem.bases < 0) & (problem.anchors < 0)).sum()))
+    k = problem.k
+    near = problem.distances_km(sites).min(axis=1) <= near_km
+    claim, exits, _ = exit_paths(problem, sites, near)
+    outer = np.flatnonzero(exits >= 0)
+    far = ~near
+    far_total = float(problem.load[far].sum())
+    far_targets = problem.targets[outer].copy()
+    seen = set()
+    for _ in range(max(1, rounds) if far_total > 0 and len(outer) else 1):
+        labels = np.full(problem.n, -1, dtype=np.int64)
+        if far_total > 0 and len(outer):
+            cells = weighted_cells(problem, exits[outer], far_targets, units=far)
+            labels[far] = outer[cells[far]]
+        labels[claim >= 0] = claim[claim >= 0]
+        # keep the piece of each sector holding its site (and the locked units); regrow the rest
+        comp = sector_components(labels, problem.edges, problem.n)
+        keep = (np.isin(comp, comp[sites]) & (labels >= 0)) | (problem.locked >= 0)
+        labels[problem.locked >= 0] = problem.locked[problem.locked >= 0]
+        labels[~keep] = -1
+        labels = fill_unassigned(problem, labels, sites)
+        labels = repair_contiguity(problem, labels, sites)
+        key = labels.tobytes()
+        if key not in seen:
+            seen.add(key)
+            yield labels
+        # give the far cells what the sectors lack (or hold too much of) near the sites
+        loads = np.bincount(labels, weights=problem.load, minlength=k)
+        far_targets = np.maximum(far_targets + (problem.targets - loads)[outer], 1e-3 * problem.targets[outer])
