@@ -68,10 +68,12 @@ class ContiguousPMedian(SectorMethod):
         if share > 0:
             # some bases close together: the radial construction, alone when most bases are clustered,
             # else as one more candidate (the graph-grown plans are better around spread bases)
-            labels = self._solve_radial(problem, rng)
-            if labels is not None:
-                if share >= MOSTLY_CLUSTERED:
-                    return labels
+            labels, valid = self._solve_radial(problem, rng)
+            if share >= MOSTLY_CLUSTERED and labels is not None:
+                # the graph-grown plans fail around mostly clustered bases (distances from the bases
+                # funnel through the same units): the radial plan, or the refusal it explains
+                return labels
+            if valid:
                 best = ((0, 0.0, plan_cost(problem, labels)), labels)
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
@@ -98,17 +100,20 @@ class ContiguousPMedian(SectorMethod):
                 best = (score, labels)
         return best[1]
 
-    def _solve_radial(self, problem: Problem, rng: np.random.Generator) -> np.ndarray | None:
-        """Sectors around clustered bases (:mod:`geo.sectors.radial`), balanced and polished; None if not valid.
+    def _solve_radial(self, problem: Problem, rng: np.random.Generator) -> tuple[np.ndarray | None, bool]:
+        """Sectors around clustered bases (:mod:`geo.sectors.radial`), balanced and polished.
 
         Neighbourhoods of a few radii are tried (each changes which units the
         exit paths cross); for each, the labelling closest to balance is
-        balanced, and the first valid one is polished and returned.
+        balanced, and the first valid one is polished and returned with
+        ``True``. When none is valid, the contiguous one closest to balance is
+        returned with ``False`` (None when no labelling could be built).
         """
         def gap(labels):
             return float(np.abs(np.bincount(labels, weights=problem.load, minlength=problem.k) / problem.targets
                                 - 1).max())
 
+        closest = None
         for near_km in NEAR_KM_TRIES:
             self._step("seeds")
             try:
@@ -121,13 +126,16 @@ class ContiguousPMedian(SectorMethod):
                 # border flips move the sectors' borders, opening new ways to balance
                 labels = self._balance(problem, local_search(problem, labels, rng, max_rounds=3), rng)
             if not self._valid(problem, labels):
+                if (pieces_per_sector(labels, problem.edges, problem.k) == 1).all() and (
+                        closest is None or gap(labels) < gap(closest)):
+                    closest = labels
                 continue
             self._step("polish")
             polished = local_search(problem, labels, rng, max_rounds=self.params["polish_rounds"],
                                     max_seconds=self.params["polish_seconds"])
             polished = self._balance(problem, polished, rng)
-            return polished if self._valid(problem, polished) else labels
-        return None
+            return (polished if self._valid(problem, polished) else labels), True
+        return closest, False
 
     @staticmethod
     def _valid(problem: Problem, labels: np.ndarray) -> bool:
