@@ -39,6 +39,8 @@ from geo.sectors.problem import Problem, SectorError
 
 #: Units within this distance (km) of a site are the cluster's neighbourhood, crossed by the exit paths.
 NEAR_KM = 10.0
+#: A sector whose share of the far units is below this fraction of its target gets none (it stays near the sites).
+MIN_FAR_SHARE = 0.15
 #: Neighbourhood radii (km) tried in turn by the sector method until one gives a valid plan.
 NEAR_KM_TRIES = (NEAR_KM, 6.0, 15.0, 4.0)
 #: Cost of a path step: one per unit, plus its load over this, plus the turn away from the site's direction
@@ -221,9 +223,12 @@ def radial_labels(problem: Problem, near_km: float = NEAR_KM, rounds: int = 4):
     seen = set()
     for _ in range(max(1, rounds) if far_total > 0 and len(outer) else 1):
         labels = np.full(problem.n, -1, dtype=np.int64)
-        if far_total > 0 and len(outer):
-            cells = weighted_cells(problem, exits[outer], far_targets, units=far)
-            labels[far] = outer[cells[far]]
+        # a sector holding (nearly) its share near the sites gets no far cell: no sliver to the border
+        wide = outer[far_targets >= MIN_FAR_SHARE * problem.targets[outer]]
+        if far_total > 0 and len(wide):
+            active = far_targets[np.isin(outer, wide)]
+            cells = weighted_cells(problem, exits[wide], active, units=far)
+            labels[far] = wide[cells[far]]
         labels[claim >= 0] = claim[claim >= 0]
         # keep the piece of each sector holding its site (and the locked units); regrow the rest
         comp = sector_components(labels, problem.edges, problem.n)
