@@ -64,7 +64,7 @@ class ContiguousPMedian(SectorMethod):
     def _solve(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
         groups = np.unique(problem.groups)
         best = None
-        share = clustered_share(problem)
+        share = clustered_share(problem) if problem.n <= 20_000 else 0.0   # dense LP per site below
         if share > 0:
             # some bases close together: the radial construction, alone when most bases are clustered,
             # else as one more candidate (the graph-grown plans are better around spread bases)

@@ -16,15 +16,20 @@ fall apart there. So:
    group's exits stay together). Sites whose path is blocked go first in the
    next try.
 2. The far units are cut into balanced weighted cells around the exits (spread
-   on a ring, so the cells are fat wedges, each holding its exit); units near
-   the sites off the paths, and pieces cut off from their site, are regrown
-   from the sectors over the graph.
+   on a ring, so the cells are wedges, each holding its exit); units near the
+   sites off the paths, and pieces cut off from their site, are regrown from
+   the sectors over the graph (a site with no way out keeps a sector near the
+   cluster).
+3. Each far cell's load is then corrected by what its sector got near the
+   sites (a few rounds; a sector already holding its share near the sites gets
+   no far cell), and the labelling closest to balance is kept.
 
 Every sector is then one piece holding its site; the caller balances and
 polishes with the usual tools (:func:`~geo.sectors.tools.balance`,
 :func:`~geo.sectors.tools.local_search`). The distance to the bases stays
 close to the fixed-base LP bound because far away every base is nearly as
-far as the others.
+far as the others; the price is shape: with every base in one city, the
+sectors are wedges out of it, some of them thin.
 """
 from __future__ import annotations
 
