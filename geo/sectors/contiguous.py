@@ -19,9 +19,13 @@ kept, otherwise its group regions are made contiguous and balanced and each
 region is cut again around its bases. When every worker has a base and some
 bases are close together (a team working in Lyon), the sectors are first
 built by :mod:`geo.sectors.radial` (exit paths out of the cluster, straight-
-line weighted cells beyond); that plan is kept when it is valid.
+line weighted cells beyond): when most bases are clustered, that plan (or the
+refusal it explains) is the answer; with fewer clustered bases, it is the
+fallback when the plans grown from the bases are not valid.
 """
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -65,16 +69,17 @@ class ContiguousPMedian(SectorMethod):
         groups = np.unique(problem.groups)
         best = None
         share = clustered_share(problem) if problem.n <= 20_000 else 0.0   # dense LP per site below
+        fallback = None
         if share > 0:
             # some bases close together: the radial construction, alone when most bases are clustered,
-            # else as one more candidate (the graph-grown plans are better around spread bases)
-            labels, valid = self._solve_radial(problem, rng)
+            # else the fallback of the graph-grown plans (better around spread bases)
+            # on a copy of the generator: the graph-grown runs below draw exactly as without it
+            labels, valid = self._solve_radial(problem, copy.deepcopy(rng))
             if share >= MOSTLY_CLUSTERED and labels is not None:
                 # the graph-grown plans fail around mostly clustered bases (distances from the bases
                 # funnel through the same units): the radial plan, or the refusal it explains
                 return labels
-            if valid:
-                best = ((0, 0.0, plan_cost(problem, labels)), labels)
+            fallback = labels if valid else None
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
             runs = 1
@@ -87,17 +92,24 @@ class ContiguousPMedian(SectorMethod):
             # with a base for every worker, the first run grows the sectors from the bases over the
             # graph (contiguous by construction, robust to clustered bases); the others seed by the LP
             self._graph_seeding = run == 0 and bool((problem.bases >= 0).all())
-            if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
-                labels = self._solve_groups_around_bases(problem, rng, groups)
-            elif len(groups) > 1:
-                labels = self._solve_groups(problem, rng, groups)
-            else:
-                labels = self._solve_one(problem, rng)
+            try:
+                if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
+                    labels = self._solve_groups_around_bases(problem, rng, groups)
+                elif len(groups) > 1:
+                    labels = self._solve_groups(problem, rng, groups)
+                else:
+                    labels = self._solve_one(problem, rng)
+            except SectorError:
+                if fallback is None:
+                    raise
+                return fallback
             loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
             violation = float(np.maximum(0, np.maximum(loads - problem.upper, problem.lower - loads)).sum())
             score = (int(not self._valid(problem, labels)), round(violation, 9), plan_cost(problem, labels))
             if best is None or score < best[0]:
                 best = (score, labels)
+        if fallback is not None and best[0][:2] != (0, 0.0):
+            return fallback
         return best[1]
 
     def _solve_radial(self, problem: Problem, rng: np.random.Generator) -> tuple[np.ndarray | None, bool]:
