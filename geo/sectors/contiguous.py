@@ -16,9 +16,16 @@ region into its group's sectors. When workers have base communes, the
 sectors are first cut directly around the bases (steps 1-4 on the whole
 territory); if each group's sectors already form one block, that plan is
 kept, otherwise its group regions are made contiguous and balanced and each
-region is cut again around its bases.
+region is cut again around its bases. When every worker has a base and some
+bases are close together (a team working in Lyon), the sectors are first
+built by :mod:`geo.sectors.radial` (exit paths out of the cluster, straight-
+line weighted cells beyond): when most bases are clustered, that plan (or the
+refusal it explains) is the answer; with fewer clustered bases, it is the
+fallback when the plans grown from the bases are not valid.
 """
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -26,7 +33,8 @@ from geo.sectors._graph import pieces_per_sector
 from geo.sectors.base import SectorMethod
 from geo.sectors.pmedian import balanced_pmedian, graph_voronoi, medoids
 from geo.sectors.problem import Problem, SectorError
-from geo.sectors.tools import balance, fill_unassigned, local_search, repair_contiguity, exact_balance
+from geo.sectors.radial import MOSTLY_CLUSTERED, NEAR_KM_TRIES, clustered_share, radial_labels
+from geo.sectors.tools import balance, exact_balance, fill_unassigned, local_search, plan_cost, repair_contiguity
 
 
 class ContiguousPMedian(SectorMethod):
@@ -58,10 +66,20 @@ class ContiguousPMedian(SectorMethod):
                          polish_seconds=polish_seconds, runs=runs, **kwargs)
 
     def _solve(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
-        from geo.sectors.tools import plan_cost
-
         groups = np.unique(problem.groups)
         best = None
+        share = clustered_share(problem) if problem.n <= 20_000 else 0.0   # dense LP per site below
+        fallback = None
+        if share > 0:
+            # some bases close together: the radial construction, alone when most bases are clustered,
+            # else the fallback of the graph-grown plans (better around spread bases)
+            # on a copy of the generator: the graph-grown runs below draw exactly as without it
+            labels, valid = self._solve_radial(problem, copy.deepcopy(rng))
+            if share >= MOSTLY_CLUSTERED and labels is not None:
+                # the graph-grown plans fail around mostly clustered bases (distances from the bases
+                # funnel through the same units): the radial plan, or the refusal it explains
+                return labels
+            fallback = labels if valid else None
         runs = max(1, int(self.params.get("runs", 1)))
         if problem.n > 20_000:
             runs = 1
@@ -74,18 +92,73 @@ class ContiguousPMedian(SectorMethod):
             # with a base for every worker, the first run grows the sectors from the bases over the
             # graph (contiguous by construction, robust to clustered bases); the others seed by the LP
             self._graph_seeding = run == 0 and bool((problem.bases >= 0).all())
-            if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
-                labels = self._solve_groups_around_bases(problem, rng, groups)
-            elif len(groups) > 1:
-                labels = self._solve_groups(problem, rng, groups)
-            else:
-                labels = self._solve_one(problem, rng)
+            try:
+                if len(groups) > 1 and ((problem.bases >= 0).any() or (problem.anchors >= 0).any()):
+                    labels = self._solve_groups_around_bases(problem, rng, groups)
+                elif len(groups) > 1:
+                    labels = self._solve_groups(problem, rng, groups)
+                else:
+                    labels = self._solve_one(problem, rng)
+            except SectorError:
+                if fallback is None:
+                    raise
+                return fallback
             loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
             violation = float(np.maximum(0, np.maximum(loads - problem.upper, problem.lower - loads)).sum())
-            score = (round(violation, 9), plan_cost(problem, labels))
+            score = (int(not self._valid(problem, labels)), round(violation, 9), plan_cost(problem, labels))
             if best is None or score < best[0]:
                 best = (score, labels)
+        if fallback is not None and best[0][:2] != (0, 0.0):
+            return fallback
         return best[1]
+
+    def _solve_radial(self, problem: Problem, rng: np.random.Generator) -> tuple[np.ndarray | None, bool]:
+        """Sectors around clustered bases (:mod:`geo.sectors.radial`), balanced and polished.
+
+        Neighbourhoods of a few radii are tried (each changes which units the
+        exit paths cross); for each, the labelling closest to balance is
+        balanced, and the first valid one is polished and returned with
+        ``True``. When none is valid, the contiguous one closest to balance is
+        returned with ``False`` (None when no labelling could be built).
+        """
+        def gap(labels):
+            return float(np.abs(np.bincount(labels, weights=problem.load, minlength=problem.k) / problem.targets
+                                - 1).max())
+
+        closest = None
+        for near_km in NEAR_KM_TRIES:
+            self._step("seeds")
+            try:
+                labels = min(radial_labels(problem, near_km=near_km), key=gap)
+            except SectorError:
+                continue
+            self._step("balance")
+            labels = self._balance(problem, labels, rng)
+            if not self._valid(problem, labels):
+                # border flips move the sectors' borders, opening new ways to balance
+                labels = self._balance(problem, local_search(problem, labels, rng, max_rounds=3), rng)
+            if not self._valid(problem, labels):
+                if (pieces_per_sector(labels, problem.edges, problem.k) == 1).all() and (
+                        closest is None or gap(labels) < gap(closest)):
+                    closest = labels
+                continue
+            self._step("polish")
+            polished = local_search(problem, labels, rng, max_rounds=self.params["polish_rounds"],
+                                    max_seconds=self.params["polish_seconds"])
+            polished = self._balance(problem, polished, rng)
+            return (polished if self._valid(problem, polished) else labels), True
+        return closest, False
+
+    @staticmethod
+    def _valid(problem: Problem, labels: np.ndarray) -> bool:
+        """Every sector one piece within tolerance, and each group one block."""
+        loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+        if not ((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all():
+            return False
+        if not (pieces_per_sector(labels, problem.edges, problem.k) == 1).all():
+            return False
+        ngroups = int(problem.groups.max()) + 1
+        return ngroups == 1 or bool((pieces_per_sector(problem.groups[labels], problem.edges, ngroups) == 1).all())
 
     def _solve_one(self, problem: Problem, rng: np.random.Generator, depth: int = 0) -> np.ndarray:
         p = self.params
