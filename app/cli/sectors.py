@@ -10,7 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from app.cli import CommandError, add_db_argument
+from app.cli import add_db_argument
+from geo.errors import SecteursError
 
 
 def register(subparsers) -> None:
@@ -114,14 +115,13 @@ def _team(args, conn=None):
 
     if getattr(args, "workers", None):
         if not Path(args.workers).exists():
-            raise CommandError(f"{args.workers}: no such file")
+            raise SecteursError("files.missing", file=args.workers)
         team = read_team(args.workers)
         _notes(team)
         return team
     if getattr(args, "sectors", None) is not None:
         return Team.of_size(args.sectors)
     from app.cli._inputs import database
-    from geo.errors import SecteursError
     from services import workspace
 
     team = workspace.current_team(conn or database(args))
@@ -153,7 +153,7 @@ def _propose(args) -> int:
     from geo.sectors.propose import changes, propose
 
     if args.sectors is not None and args.sectors < 1:
-        raise CommandError(f"--sectors must be >= 1, got {args.sectors}")
+        raise SecteursError("cli.bad_sectors", value=args.sectors)
     counts = _counts(args)
     previous = io.read_plan(args.previous) if args.previous else None
     locked = None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 MESSAGES: dict = {
+    "cli.bad_sectors": "--sectors {value} : il faut au moins 1 secteur",
     "cli.bad_lonlat": "--lonlat « {value} » : attendu LON,LAT, par exemple 4.85,45.75",
     "cli.bad_max_km": "--max-km « {value} » : attendu TYPE=KM avec une distance positive, par exemple PSY=30",
     "cli.purge_needs_yes": lambda p: (f"{p['count']} partenaires de DÉMONSTRATION (fictifs) seraient supprimés"

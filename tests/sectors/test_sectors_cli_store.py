@@ -110,3 +110,12 @@ def test_importing_sectors_pulls_no_optional_dependency():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cli_refuses_zero_sectors_and_a_missing_team_in_french(tmp_path, capsys):
+    out = str(tmp_path / "p.csv")
+    assert main(["propose", "--sectors", "0", "--patients", DEMO, "--out", out]) == 2
+    assert "il faut au moins 1 secteur" in capsys.readouterr().err
+    assert main(["propose", "--workers", str(tmp_path / "absent.csv"), "--patients", DEMO, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "absent.csv" in err and "introuvable" in err
