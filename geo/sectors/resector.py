@@ -1,0 +1,354 @@
+"""Re-sectoring from the current plan: a worker joins or leaves, as few patients as possible change referent.
+
+A fresh proposal with a keep penalty redraws every border; here the current
+plan is changed incrementally instead:
+
+1. Units of a sector that no longer exists (a worker left) are handed to the
+   adjacent sectors; a new sector (a worker joined) is seeded at its base when
+   it has one, else at a few candidate places where several sectors meet
+   (the one that moves the fewest patients is kept).
+2. The new sector grows step by step along the least-load-moved flows on the
+   sector graph (a min-cost flow, re-solved as the new sector touches more
+   sectors), taking border units from the sectors that must give load; the
+   other sectors pass load along the flow where they must.
+3. What is left out of tolerance is balanced with the fewest moves
+   (:func:`~geo.sectors.tools.exact_balance`), then border units go back to
+   their previous sector wherever balance and contiguity allow.
+
+Everything works on a :class:`~geo.sectors.problem.Problem` whose
+``previous`` holds the current plan (sector indices in the new team, -1 for
+units of a sector that no longer exists).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from geo.sectors._graph import pieces_per_sector
+from geo.sectors.pmedian import medoids
+from geo.sectors.problem import Problem
+from geo.sectors.tools import (_balancing_flows, _sector_graph, _State, _transfer, balance, exact_balance,
+                               fill_unassigned, local_search, repair_contiguity)
+
+#: Load moved into a new sector per growth step before the flows are solved again.
+GROWTH_STEP = 0.12
+#: Candidate seeds tried for a new sector without a base.
+CANDIDATE_SEEDS = 5
+DEBUG = False  # print the stages (development)
+
+
+def is_incremental(problem: Problem) -> bool:
+    """Whether ``problem.previous`` is a current plan this module can start from.
+
+    True when the previous plan gives a sector to some units and at most a
+    third of the sectors (at least one) are new: a worker or a few join or
+    leave (the units of a worker who left have no previous sector), or the
+    team is unchanged (then the plan is only rebalanced).
+    """
+    prev = problem.previous
+    if not (prev >= 0).any():
+        return False
+    new = problem.k - len(np.unique(prev[prev >= 0]))
+    return new <= max(1, problem.k // 3)
+
+
+def moved_load(problem: Problem, labels: np.ndarray) -> float:
+    """Load (patients) whose sector differs from ``problem.previous`` (units of a gone sector count)."""
+    return float(problem.load[labels != problem.previous].sum())
+
+
+def faults(problem: Problem, labels: np.ndarray) -> int:
+    """Number of hard constraints broken: sectors in pieces or empty, groups in pieces, loads out of band."""
+    pieces = pieces_per_sector(labels, problem.edges, problem.k)
+    bad = int((pieces != 1).sum())
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    bad += int(((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).sum())
+    if len(np.unique(problem.groups)) > 1:
+        glabels = problem.groups[labels]
+        bad += int((pieces_per_sector(glabels, problem.edges, int(problem.groups.max()) + 1) != 1).sum())
+    bad += int(((problem.locked >= 0) & (problem.locked != labels)).sum())
+    return bad
+
+
+def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget: float = 20.0,
+             rng: np.random.Generator | None = None) -> np.ndarray | None:
+    """Labels for ``problem`` changed incrementally from ``problem.previous``; None if no valid one was found.
+
+    Parameters
+    ----------
+    problem
+        The new team's problem; ``previous`` is the current plan.
+    candidates
+        Seed places tried for each new sector without a base.
+    time_budget
+        No further candidate is tried after this many seconds.
+    rng
+        Random generator of the final polish (default: seed 0).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The valid labelling (contiguous sectors and groups, every load within
+        tolerance, locks kept) that moves the least load, or None.
+    """
+    start = time.perf_counter()
+    rng = rng or np.random.default_rng(0)
+    base = problem.previous.copy()
+    new = [s for s in range(problem.k) if not (base == s).any()]
+    base = _apply_locks(problem, base)
+    base = _dissolve(problem, base)
+    if base is None:
+        return None
+    seeds = _seed_choices(problem, base, new, candidates)
+    best = None
+    for seed, detour in seeds:
+        if best is not None and time.perf_counter() - start > time_budget:
+            break
+        labels = base.copy()
+        for s, u in zip(new, seed):
+            labels[u] = s
+        labels = _grow(problem, labels, new, detour)
+        if labels is None:
+            continue
+        labels = _finish(problem, labels, rng)
+        score = (faults(problem, labels), moved_load(problem, labels))
+        if best is None or score < best[0]:
+            best = (score, labels)
+    if best is None or best[0][0] > 0:
+        return None
+    return best[1]
+
+
+def _apply_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """Locked units (bases included) in their sector from the start."""
+    labels = labels.copy()
+    locked = problem.locked >= 0
+    labels[locked] = problem.locked[locked]
+    return labels
+
+
+def _dissolve(problem: Problem, labels: np.ndarray) -> np.ndarray | None:
+    """Hand the units of sectors that no longer exist (-1) to adjacent sectors, keeping every sector one piece.
+
+    The units are grown from the surrounding sectors (nearest centre first);
+    detached pieces are then regrown.
+    """
+    if not (labels < 0).any():
+        return labels
+    centres = medoids(problem, labels)  # units with -1 sort first: the present sectors' medoids
+    labels = fill_unassigned(problem, labels, centres)
+    return repair_contiguity(problem, labels, medoids(problem, labels))
+
+
+def _disc(problem: Problem, labels: np.ndarray, seed: int, s: int, banned: set[int],
+          detour: float = 0.0) -> list[int]:
+    """Units near ``seed`` (grown over the graph, Euclidean order) until they hold sector ``s``'s target.
+
+    With ``detour`` > 0 (km per patient), a unit's patients beyond what its
+    sector can spare (its load above its new target, less what was already
+    taken from it) push the unit back by that many km: the region then grows
+    past sectors that have given their share, through units without patients,
+    towards sectors that still have load to give. Locked units and the
+    sector centres in ``banned`` are passed over.
+    """
+    import heapq
+
+    from geo.sectors._graph import stays_connected_without
+
+    xy = problem.xy
+    nbrs = problem.nbrs
+    w = problem.load
+    target = problem.targets[s]
+    room = (np.bincount(labels[labels >= 0], weights=problem.load[labels >= 0], minlength=problem.k)
+            - problem.targets)
+    dist = (np.hypot(*(xy - xy[seed]).T) / 1000.0).tolist()
+    lab = labels.tolist()
+    w = w.tolist()
+    room = room.tolist()
+    locked = problem.locked.tolist()
+
+    def key(v: int) -> float:
+        d = dist[v]
+        a = lab[v]
+        if detour > 0 and a >= 0 and a != s and w[v] > 0:
+            d += detour * max(0.0, w[v] - max(room[a], 0.0))
+        return d
+
+    heap = [(0.0, seed)]
+    seen = {seed}
+    taken: list[int] = []
+    total = 0.0
+    while heap and total < target - 1e-9:
+        k_u, u = heapq.heappop(heap)
+        if u != seed and (locked[u] >= 0 and locked[u] != s or u in banned):
+            continue
+        if u != seed and detour > 0:
+            fresh = key(u)
+            if fresh > k_u + 1e-9:   # its sector has given since: wait in line again
+                heapq.heappush(heap, (fresh, u))
+                continue
+        # a unit that would overshoot the target by more than it brings is left out
+        if total + w[u] > problem.upper[s] and total + w[u] - target > target - total:
+            continue
+        a = lab[u]
+        if a >= 0 and a != s and not stays_connected_without(u, a, lab, nbrs):
+            continue   # its sector would fall in pieces
+        taken.append(u)
+        total += w[u]
+        if a >= 0 and a != s:
+            room[a] -= w[u]
+        lab[u] = s
+        for v in nbrs[u]:
+            if v not in seen:
+                seen.add(v)
+                heapq.heappush(heap, (key(v), v))
+    return taken
+
+
+def _disc_score(problem: Problem, labels: np.ndarray, taken: list[int], s: int,
+                adj: list[set[int]]) -> float:
+    """Load the new sector takes plus the least load the other sectors must pass along to reach their band."""
+    from scipy.optimize import linprog
+
+    k = problem.k
+    taken = np.asarray(taken, dtype=np.int64)
+    loads = np.bincount(labels, weights=problem.load, minlength=k).astype(float)
+    gives = np.bincount(labels[taken], weights=problem.load[taken], minlength=k)
+    loads -= gives
+    loads[s] += gives.sum()
+    touched = set(labels[taken].tolist()) | {int(labels[v]) for u in taken.tolist() for v in problem.nbrs[u]}
+    touched.discard(s)
+    arcs = [(a, b) for a in range(k) for b in sorted(adj[a]) if a != s and b != s]
+    arcs += [(a, s) for a in sorted(touched)] + [(s, a) for a in sorted(touched)]
+    m = len(arcs)
+    net = np.zeros((k, m))
+    for c, (a, b) in enumerate(arcs):
+        net[b, c] += 1
+        net[a, c] -= 1
+    lo = problem.lower + 0.25 * (problem.targets - problem.lower)
+    hi = problem.upper - 0.25 * (problem.upper - problem.targets)
+    res = linprog(np.ones(m), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
+                  bounds=(0, None), method="highs")
+    moved_in = float(problem.load[taken][labels[taken] != s].sum())
+    return moved_in + (float(res.fun) if res.status == 0 else float("inf"))
+
+
+#: Detours (km per patient a sector cannot spare) tried when growing a new sector.
+DETOURS = (0.0, 10.0, 30.0)
+#: Places with patients scored as seeds of a new sector without a base.
+PLACES = 40
+
+
+def _seed_choices(problem: Problem, labels: np.ndarray, new: list[int],
+                  candidates: int) -> list[tuple[list[int], float]]:
+    """(seed unit per new sector, detour) pairs to try, the most promising first.
+
+    A new sector's seed is its base (or a unit locked to it); otherwise up to
+    :data:`PLACES` units with patients are considered. Each (place, detour)
+    region grown by :func:`_disc` is scored by :func:`_disc_score`: the load it
+    takes plus the least load the other sectors must then pass along.
+    """
+    if not new:
+        return [([], 0.0)]
+    fixed = []
+    for s in new:
+        own = [int(b) for b in (problem.bases[s], problem.anchors[s]) if b >= 0]
+        locked = np.flatnonzero(problem.locked == s)
+        fixed.append(own[0] if own else (int(locked[0]) if len(locked) else -1))
+    free = [i for i, u in enumerate(fixed) if u < 0]
+    s = new[free[0]] if free else new[0]
+    adj = _sector_graph(labels, problem.edges, problem.k)
+    banned = set(int(c) for c in medoids(problem, labels) if c >= 0) - set(fixed)
+    if free:
+        places = [i for i in np.flatnonzero((problem.load > 0) & (problem.locked < 0) & (labels >= 0)).tolist()
+                  if i not in banned]
+        if len(places) > PLACES:
+            places = sorted(np.random.default_rng(0).choice(places, PLACES, replace=False).tolist())
+    else:
+        places = [fixed[0]]
+    scored = {}
+    for detour in DETOURS:
+        for u in places:
+            taken = _disc(problem, labels, u, s, banned, detour)
+            key = tuple(sorted(taken))
+            if key not in scored:
+                scored[key] = (_disc_score(problem, labels, taken, s, adj), u, detour)
+    ranked = sorted(scored.values())[:candidates]
+    out = []
+    for _, u, detour in ranked:
+        seed = list(fixed)
+        taken = set(x for x in seed if x >= 0)
+        for i in free:
+            pick = next((v for v in [u] + [r[1] for r in ranked] if v not in taken), u)
+            seed[i] = pick
+            taken.add(pick)
+        out.append((seed, detour))
+    return out
+
+
+def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 0.0) -> np.ndarray | None:
+    """Give each new sector the region grown from its seed (:func:`_disc`), repair contiguity, balance.
+
+    The other sectors' pieces cut off by a region are regrown into their
+    neighbours; loads left out of tolerance are then balanced changing the
+    fewest referents (:func:`_least_moves_balance`).
+    """
+    k = problem.k
+    seeds = {s: int(np.flatnonzero(labels == s)[0]) for s in new}
+    banned = set(int(c) for c in medoids(problem, labels) if c >= 0) - set(seeds.values())
+    for s in new:
+        labels[_disc(problem, labels, seeds[s], s, banned, detour)] = s
+    try:
+        labels = repair_contiguity(problem, labels, medoids(problem, labels))
+    except Exception:  # noqa: BLE001 - a seed that cannot be made contiguous is skipped
+        return None
+    if DEBUG:
+        print("   after disc: moved", round(moved_load(problem, labels), 1), "excess",
+              np.round(np.bincount(labels, weights=problem.load, minlength=k) - problem.targets, 1))
+    labels = _least_moves_balance(problem, labels)
+    if DEBUG:
+        print("   after balance: moved", round(moved_load(problem, labels), 1), "faults", faults(problem, labels))
+    return labels
+
+
+def _keep_problem(problem: Problem) -> Problem:
+    """The problem with a keep weight that makes every patient kept worth more than any distance."""
+    return problem.replace(keep_weight=max(problem.keep_weight, 1000.0))
+
+
+def _least_moves_balance(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """Bring every sector within tolerance changing the fewest patients' referent.
+
+    :func:`~geo.sectors.tools.exact_balance` with the keep weight as the main
+    cost: a move costs the patients it takes away from their previous sector
+    (and gains those it gives back), a unit without patients almost nothing.
+    """
+    keep = _keep_problem(problem)
+    for _ in range(2):
+        if _in_band(problem, labels):
+            break
+        labels, _ = exact_balance(keep, labels, medoids(problem, labels), rounds=8, move_cost=0.01,
+                                  cost_weight=1e-3, time_limit=3.0)
+        if _in_band(problem, labels):
+            break
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+    return labels
+
+
+def _in_band(problem: Problem, labels: np.ndarray) -> bool:
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    return bool(((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all())
+
+
+def _finish(problem: Problem, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Balance what is left with the fewest moves, then give border units back to their previous sector."""
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    if ((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).any():
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    if ((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).any():
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    keep = problem.replace(keep_weight=max(problem.keep_weight, 1000.0))
+    return local_search(keep, labels, rng, max_rounds=10, recentre=False)
