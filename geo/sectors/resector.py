@@ -4,16 +4,22 @@ A fresh proposal with a keep penalty redraws every border; here the current
 plan is changed incrementally instead:
 
 1. Units of a sector that no longer exists (a worker left) are handed to the
-   adjacent sectors; a new sector (a worker joined) is seeded at its base when
-   it has one, else at a few candidate places where several sectors meet
-   (the one that moves the fewest patients is kept).
-2. The new sector grows step by step along the least-load-moved flows on the
-   sector graph (a min-cost flow, re-solved as the new sector touches more
-   sectors), taking border units from the sectors that must give load; the
-   other sectors pass load along the flow where they must.
-3. What is left out of tolerance is balanced with the fewest moves
-   (:func:`~geo.sectors.tools.exact_balance`), then border units go back to
-   their previous sector wherever balance and contiguity allow.
+   adjacent sectors (nearest centre first); locked units and bases go to
+   their sector.
+2. A new sector (a worker joined) is seeded at its base when it has one, else
+   at a place among units with patients; from the seed it takes the nearest
+   units until it holds its target (:func:`_disc`), optionally making a
+   detour round the sectors that have already given their share, never
+   cutting a sector in two. Seeds and detours are ranked by the load taken
+   plus the least load the other sectors must then pass along the sector
+   graph (a min-cost flow, :func:`_disc_score`); the best few are carried out.
+3. What is left out of tolerance is balanced changing the fewest referents
+   (:func:`~geo.sectors.tools.exact_balance` with the keep weight as its
+   cost), then border units go back to their previous sector wherever balance
+   and contiguity allow. The valid result moving the fewest patients wins.
+
+With the same team (new counts only) nothing is seeded: the current plan is
+only balanced, with the fewest referent changes.
 
 Everything works on a :class:`~geo.sectors.problem.Problem` whose
 ``previous`` holds the current plan (sector indices in the new team, -1 for
@@ -27,15 +33,12 @@ import numpy as np
 
 from geo.sectors._graph import pieces_per_sector
 from geo.sectors.pmedian import medoids
-from geo.sectors.problem import Problem
-from geo.sectors.tools import (_balancing_flows, _sector_graph, _State, _transfer, balance, exact_balance,
-                               fill_unassigned, local_search, repair_contiguity)
+from geo.sectors.problem import Problem, SectorError
+from geo.sectors.tools import (_sector_graph, balance, exact_balance, fill_unassigned, local_search,
+                               repair_contiguity)
 
-#: Load moved into a new sector per growth step before the flows are solved again.
-GROWTH_STEP = 0.12
 #: Candidate seeds tried for a new sector without a base.
 CANDIDATE_SEEDS = 5
-DEBUG = False  # print the stages (development)
 
 
 def is_incremental(problem: Problem) -> bool:
@@ -294,21 +297,15 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
     neighbours; loads left out of tolerance are then balanced changing the
     fewest referents (:func:`_least_moves_balance`).
     """
-    k = problem.k
     seeds = {s: int(np.flatnonzero(labels == s)[0]) for s in new}
     banned = set(int(c) for c in medoids(problem, labels) if c >= 0) - set(seeds.values())
     for s in new:
         labels[_disc(problem, labels, seeds[s], s, banned, detour)] = s
     try:
         labels = repair_contiguity(problem, labels, medoids(problem, labels))
-    except Exception:  # noqa: BLE001 - a seed that cannot be made contiguous is skipped
+    except SectorError:   # a seed that cannot be made contiguous is skipped
         return None
-    if DEBUG:
-        print("   after disc: moved", round(moved_load(problem, labels), 1), "excess",
-              np.round(np.bincount(labels, weights=problem.load, minlength=k) - problem.targets, 1))
     labels = _least_moves_balance(problem, labels)
-    if DEBUG:
-        print("   after balance: moved", round(moved_load(problem, labels), 1), "faults", faults(problem, labels))
     return labels
 
 
