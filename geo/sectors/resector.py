@@ -37,8 +37,14 @@ from geo.sectors.problem import Problem, SectorError
 from geo.sectors.tools import (_sector_graph, balance, exact_balance, fill_unassigned, local_search,
                                repair_contiguity)
 
-#: Candidate seeds tried for a new sector without a base.
-CANDIDATE_SEEDS = 5
+#: Seeds (and detours) carried out for a new sector, the best scored first.
+CANDIDATE_SEEDS = 4
+#: Share of the tolerance band used when planning (the rest absorbs whole units).
+MARGIN = 0.6
+#: Detours (km per patient a sector cannot spare) tried when growing a new sector.
+DETOURS = (0.0, 10.0, 30.0)
+#: Places with patients scored as seeds of a new sector without a base.
+PLACES = 30
 
 
 def is_incremental(problem: Problem) -> bool:
@@ -162,9 +168,11 @@ def _disc(problem: Problem, labels: np.ndarray, seed: int, s: int, banned: set[i
     xy = problem.xy
     nbrs = problem.nbrs
     w = problem.load
-    target = problem.targets[s]
+    # the new sector stops in the lower half of its band, the others may give down to the same margin
+    margin = MARGIN * problem.tolerance
+    target = problem.targets[s] * (1 - margin)
     room = (np.bincount(labels[labels >= 0], weights=problem.load[labels >= 0], minlength=problem.k)
-            - problem.targets)
+            - problem.targets * (1 - margin))
     dist = (np.hypot(*(xy - xy[seed]).T) / 1000.0).tolist()
     lab = labels.tolist()
     w = w.tolist()
@@ -229,18 +237,14 @@ def _disc_score(problem: Problem, labels: np.ndarray, taken: list[int], s: int,
     for c, (a, b) in enumerate(arcs):
         net[b, c] += 1
         net[a, c] -= 1
-    lo = problem.lower + 0.25 * (problem.targets - problem.lower)
-    hi = problem.upper - 0.25 * (problem.upper - problem.targets)
+    lo = problem.targets * (1 - MARGIN * problem.tolerance)
+    hi = problem.targets * (1 + MARGIN * problem.tolerance)
     res = linprog(np.ones(m), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
                   bounds=(0, None), method="highs")
     moved_in = float(problem.load[taken][labels[taken] != s].sum())
     return moved_in + (float(res.fun) if res.status == 0 else float("inf"))
 
 
-#: Detours (km per patient a sector cannot spare) tried when growing a new sector.
-DETOURS = (0.0, 10.0, 30.0)
-#: Places with patients scored as seeds of a new sector without a base.
-PLACES = 40
 
 
 def _seed_choices(problem: Problem, labels: np.ndarray, new: list[int],
