@@ -326,6 +326,10 @@ def _least_moves_balance(problem: Problem, labels: np.ndarray) -> np.ndarray:
     (and gains those it gives back), a unit without patients almost nothing.
     """
     keep = _keep_problem(problem)
+    if not _in_band(problem, labels):
+        # first only along the arcs of the least-load flow: no load takes a longer way round
+        labels, _ = exact_balance(keep, labels, medoids(problem, labels), rounds=8, move_cost=0.01,
+                                  cost_weight=1e-3, time_limit=3.0, pairs=_flow_pairs(problem, labels))
     for _ in range(2):
         if _in_band(problem, labels):
             break
@@ -335,6 +339,29 @@ def _least_moves_balance(problem: Problem, labels: np.ndarray) -> np.ndarray:
             break
         labels, _ = balance(problem, labels, medoids(problem, labels))
     return labels
+
+
+def _flow_pairs(problem: Problem, labels: np.ndarray) -> set[tuple[int, int]]:
+    """The (from, to) sector pairs of the least-load flow bringing every sector within its band."""
+    from scipy.optimize import linprog
+
+    k = problem.k
+    adj = _sector_graph(labels, problem.edges, k)
+    loads = np.bincount(labels, weights=problem.load, minlength=k)
+    arcs = [(a, b) for a in range(k) for b in sorted(adj[a])]
+    if not arcs:
+        return set()
+    net = np.zeros((k, len(arcs)))
+    for c, (a, b) in enumerate(arcs):
+        net[b, c] += 1
+        net[a, c] -= 1
+    lo = problem.targets * (1 - MARGIN * problem.tolerance)
+    hi = problem.targets * (1 + MARGIN * problem.tolerance)
+    res = linprog(np.ones(len(arcs)), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return set()
+    return {arc for arc, f in zip(arcs, res.x) if f > 1e-6}
 
 
 def _in_band(problem: Problem, labels: np.ndarray) -> bool:
