@@ -140,14 +140,87 @@ def _apply_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
 def _dissolve(problem: Problem, labels: np.ndarray) -> np.ndarray | None:
     """Hand the units of sectors that no longer exist (-1) to adjacent sectors, keeping every sector one piece.
 
-    The units are grown from the surrounding sectors (nearest centre first);
-    detached pieces are then regrown.
+    Each adjacent sector's share is the flow it receives in the least-load
+    flow that brings every sector within its band (load handed out of the
+    free units costs nothing: those patients change referent anyway). The
+    sectors grow into the free units nearest their centre first, each up to
+    its share; what is left goes to the nearest sector, and detached pieces
+    are regrown.
     """
+    import heapq
+
     if not (labels < 0).any():
         return labels
     centres = medoids(problem, labels)  # units with -1 sort first: the present sectors' medoids
+    quota = _dissolve_quotas(problem, labels)
+    if quota is not None:
+        lab = labels.tolist()
+        w = problem.load.tolist()
+        nbrs = problem.nbrs
+        xy = problem.xy
+        heap: list[tuple[float, int, int]] = []
+
+        def offer(u: int, s: int) -> None:
+            c = centres[s]
+            heapq.heappush(heap, (float(np.hypot(*(xy[u] - xy[c]))), u, s))
+
+        for u in np.flatnonzero(labels < 0).tolist():
+            for s in {lab[j] for j in nbrs[u] if lab[j] >= 0}:
+                offer(u, s)
+        while heap:
+            _, u, s = heapq.heappop(heap)
+            # a sector grows only while it has a share left, and not past it by more than half its band
+            if lab[u] >= 0 or quota[s] <= 1e-9 or w[u] > quota[s] + 0.5 * problem.tolerance * problem.targets[s]:
+                continue
+            lab[u] = s
+            quota[s] -= w[u]
+            for v in nbrs[u]:
+                if lab[v] < 0:
+                    offer(v, s)
+        labels = np.asarray(lab, dtype=np.int64)
     labels = fill_unassigned(problem, labels, centres)
     return repair_contiguity(problem, labels, medoids(problem, labels))
+
+
+def _dissolve_quotas(problem: Problem, labels: np.ndarray) -> list[float] | None:
+    """Load each sector should take from the free units (-1): its inflow in the least-load balancing flow."""
+    from scipy.optimize import linprog
+
+    from geo.sectors._graph import sector_components
+
+    k = problem.k
+    free = labels < 0
+    # the free units as one node per connected piece, next to the sectors around it
+    comp = sector_components(np.where(free, 0, -1), problem.edges, problem.n)
+    pieces = {int(c): j for j, c in enumerate(np.unique(comp[free]))}
+    node = np.where(free, k + np.array([pieces.get(int(c), 0) for c in comp]), labels)
+    nodes = k + len(pieces)
+    e = problem.edges
+    a, b = node[e[:, 0]], node[e[:, 1]]
+    cut = a != b
+    pairs = set(map(tuple, np.unique(np.column_stack([a[cut], b[cut]]), axis=0).tolist()))
+    pairs |= {(y, x) for x, y in pairs}
+    arcs = sorted((x, y) for x, y in pairs if y < k)   # nothing flows into the free pieces
+    if not arcs:
+        return None
+    supply = np.bincount(node, weights=problem.load, minlength=nodes)
+    net = np.zeros((nodes, len(arcs)))
+    cost = np.zeros(len(arcs))
+    for c, (x, y) in enumerate(arcs):
+        net[y, c] += 1
+        net[x, c] -= 1
+        cost[c] = 0.0 if x >= k else 1.0
+    lo = np.r_[problem.targets * (1 - MARGIN * problem.tolerance), np.zeros(len(pieces))]
+    hi = np.r_[problem.targets * (1 + MARGIN * problem.tolerance), np.zeros(len(pieces))]
+    res = linprog(cost, A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - supply, supply - lo]),
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return None
+    quota = [0.0] * k
+    for (x, y), f in zip(arcs, res.x):
+        if x >= k:
+            quota[y] += float(f)
+    return quota
 
 
 def _disc(problem: Problem, labels: np.ndarray, seed: int, s: int, banned: set[int],
