@@ -193,7 +193,7 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     problem = build_problem(context, team, tolerance=tolerance, locked=locked, previous=previous,
                             department_penalty=department_penalty, keep_weight=keep_weight, base_mode=base_mode)
     default = method is None
-    incremental = _incremental_plan(context, team, problem, tolerance, time_budget / 2) if default else None
+    incremental = _incremental_plan(context, team, problem, tolerance, time_budget) if default else None
     best = None
     for attempt in range(max(1, attempts) if default else 1):
         if attempt > 0 and time.perf_counter() - start > time_budget:

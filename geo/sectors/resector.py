@@ -114,16 +114,14 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     for seed, detour in seeds:
         if best is not None and time.perf_counter() - start > time_budget:
             break
-        labels = base.copy()
+        seeded = base.copy()
         for s, u in zip(new, seed):
-            labels[u] = s
-        labels = _grow(problem, labels, new, detour)
-        if labels is None:
-            continue
-        labels = _finish(problem, labels, rng)
-        score = (faults(problem, labels), moved_load(problem, labels))
-        if best is None or score < best[0]:
-            best = (score, labels)
+            seeded[u] = s
+        for grown in _grow(problem, seeded, new, detour):
+            labels = _finish(problem, grown, rng)
+            score = (faults(problem, labels), moved_load(problem, labels))
+            if best is None or score < best[0]:
+                best = (score, labels)
     if best is None or best[0][0] > 0:
         return None
     return best[1]
@@ -367,12 +365,14 @@ def _seed_choices(problem: Problem, labels: np.ndarray, new: list[int],
     return out
 
 
-def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 0.0) -> np.ndarray | None:
+def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 0.0) -> list[np.ndarray]:
     """Give each new sector the region grown from its seed (:func:`_disc`), repair contiguity, balance.
 
     The other sectors' pieces cut off by a region are regrown into their
     neighbours; loads left out of tolerance are then balanced changing the
-    fewest referents (:func:`_least_moves_balance`).
+    fewest referents, two ways: all at once along the least-load flow
+    (:func:`_layered_balance`, then repaired) and round by round
+    (:func:`_least_moves_balance`). Returns the labellings obtained.
     """
     seeds = {s: int(np.flatnonzero(labels == s)[0]) for s in new}
     banned = set(int(c) for c in medoids(problem, labels) if c >= 0) - set(seeds.values())
@@ -381,9 +381,115 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
     try:
         labels = repair_contiguity(problem, labels, medoids(problem, labels))
     except SectorError:   # a seed that cannot be made contiguous is skipped
+        return []
+    out = [_least_moves_balance(problem, labels)]
+    layered = _layered_balance(problem, labels, _flow_pairs(problem, labels))
+    if layered is not None:
+        try:
+            layered = repair_contiguity(problem, layered, medoids(problem, layered))
+            out.append(_least_moves_balance(problem, layered))
+        except SectorError:
+            pass
+    return out
+
+
+def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
+                     time_limit: float = 5.0) -> np.ndarray | None:
+    """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
+
+    For each pair (a, b), the units of ``a`` within ``depth`` layers of
+    ``b`` may move to ``b``; a unit of layer d > 1 only with a neighbour of
+    layer d - 1 moving to ``b`` too, so what ``b`` receives is joined to it.
+    The MILP minimises the violation of the bands first, then the patients
+    taken away from their previous sector (those given back count negative).
+    The giving sectors may come out in pieces: the caller repairs them.
+    """
+    from collections import deque
+
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
+    k = problem.k
+    nbrs = problem.nbrs
+    w = problem.load
+    prev = problem.previous
+    var: list[tuple[int, int, int, int]] = []   # (unit, from, to, layer)
+    layer: dict[tuple[int, int], int] = {}
+    for a, b in sorted(pairs):
+        dist: dict[int, int] = {}
+        queue: deque[int] = deque()
+        for i in np.flatnonzero(labels == a).tolist():
+            if any(labels[j] == b for j in nbrs[i]):
+                dist[i] = 1
+                queue.append(i)
+        while queue:
+            u = queue.popleft()
+            if dist[u] >= depth:
+                continue
+            for v in nbrs[u]:
+                if labels[v] == a and v not in dist:
+                    dist[v] = dist[u] + 1
+                    queue.append(v)
+        for i, d in dist.items():
+            if problem.locked[i] < 0:
+                layer[(i, b)] = d
+                var.append((i, a, b, d))
+    if not var:
         return None
-    labels = _least_moves_balance(problem, labels)
-    return labels
+    nv = len(var)
+    index = {(i, b): c for c, (i, _, b, _) in enumerate(var)}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    loads = np.bincount(labels, weights=w, minlength=k)
+    for c, (i, a, b, _) in enumerate(var):   # rows 0..k-1: the loads
+        rows += [b, a]
+        cols += [c, c]
+        vals += [float(w[i]), -float(w[i])]
+    for s in range(k):
+        rows += [s, s]
+        cols += [nv + s, nv + k + s]
+        vals += [1.0, -1.0]
+    lo += (problem.lower - loads).tolist()
+    hi += (problem.upper - loads).tolist()
+    r = k
+    by_unit: dict[int, list[int]] = {}
+    for c, (i, _, _, _) in enumerate(var):
+        by_unit.setdefault(i, []).append(c)
+    for cs in by_unit.values():   # one destination per unit
+        if len(cs) > 1:
+            rows += [r] * len(cs)
+            cols += cs
+            vals += [1.0] * len(cs)
+            lo.append(-np.inf)
+            hi.append(1.0)
+            r += 1
+    for c, (i, _, b, d) in enumerate(var):   # layer d > 1 needs a neighbour of layer d - 1 moving along
+        if d == 1:
+            continue
+        support = [index[(j, b)] for j in nbrs[i] if layer.get((j, b)) == d - 1]
+        rows += [r] * (1 + len(support))
+        cols += [c] + support
+        vals += [1.0] + [-1.0] * len(support)
+        lo.append(-np.inf)
+        hi.append(0.0)
+        r += 1
+    matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
+    cost = np.full(nv + 2 * k, 1000.0 * (1.0 + float(w.max())))
+    for c, (i, a, b, d) in enumerate(var):
+        cost[c] = float(w[i]) * (int(prev[i] != b) - int(prev[i] != a)) + 1e-3 * (1.0 + 0.01 * d)
+    res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
+               integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
+               bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
+               options={"time_limit": time_limit})
+    if res.x is None:
+        return None
+    out = labels.copy()
+    for c in np.flatnonzero(res.x[:nv] > 0.5).tolist():
+        out[var[c][0]] = var[c][2]
+    return out
 
 
 def _keep_problem(problem: Problem) -> Problem:
