@@ -232,7 +232,10 @@ def _incremental_plan(context: SectorContext, team: Team, problem: Problem, tole
 
     if not is_incremental(problem):
         return None
-    labels = resector(problem, time_budget=time_budget)
+    try:
+        labels = resector(problem, time_budget=time_budget)
+    except SectorError:   # the fresh proposal still runs and explains any refusal
+        return None
     if labels is None:
         return None
     plan = Plan(context, labels, team.names, problem.targets, problem.bases, tolerance, groups=team.groups,

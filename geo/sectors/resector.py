@@ -3,9 +3,9 @@
 A fresh proposal with a keep penalty redraws every border; here the current
 plan is changed incrementally instead:
 
-1. Units of a sector that no longer exists (a worker left) are handed to the
-   adjacent sectors (nearest centre first); locked units and bases go to
-   their sector.
+1. Units of a sector that no longer exists (a worker left) go to the
+   adjacent sectors, each up to its inflow in the least-load balancing flow
+   (:func:`_dissolve`); locked units and bases go to their sector.
 2. A new sector (a worker joined) is seeded at its base when it has one, else
    at a place among units with patients; from the seed it takes the nearest
    units until it holds its target (:func:`_disc`), optionally making a
@@ -13,10 +13,13 @@ plan is changed incrementally instead:
    cutting a sector in two. Seeds and detours are ranked by the load taken
    plus the least load the other sectors must then pass along the sector
    graph (a min-cost flow, :func:`_disc_score`); the best few are carried out.
-3. What is left out of tolerance is balanced changing the fewest referents
+3. What is left out of tolerance is balanced changing the fewest referents,
+   two ways: as one MILP along the flow's sector pairs
+   (:func:`_layered_balance`, then repaired) and round by round
    (:func:`~geo.sectors.tools.exact_balance` with the keep weight as its
-   cost), then border units go back to their previous sector wherever balance
-   and contiguity allow. The valid result moving the fewest patients wins.
+   cost); then border units go back to their previous sector wherever
+   balance and contiguity allow. The valid result moving the fewest patients
+   wins.
 
 With the same team (new counts only) nothing is seeded: the current plan is
 only balanced, with the fewest referent changes.
