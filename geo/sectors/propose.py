@@ -193,6 +193,7 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
     problem = build_problem(context, team, tolerance=tolerance, locked=locked, previous=previous,
                             department_penalty=department_penalty, keep_weight=keep_weight, base_mode=base_mode)
     default = method is None
+    incremental = _incremental_plan(context, team, problem, tolerance, time_budget) if default else None
     best = None
     for attempt in range(max(1, attempts) if default else 1):
         if attempt > 0 and time.perf_counter() - start > time_budget:
@@ -211,14 +212,40 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
         if not faults:
             break
     _, plan, run, faults = best
+    name = run.name
+    if incremental is not None and (faults or _moved(problem, incremental) <= _moved(problem, plan)):
+        plan, faults, name = incremental, [], "resector"
     if faults:
         raise refusal(plan, problem, faults)
-    info = {"method": run.name, "seed": -1 if seed is None else int(seed),
+    info = {"method": name, "seed": -1 if seed is None else int(seed),
             "seconds": round(time.perf_counter() - start, 3), "base_mode": base_mode}
     if "pmedian_mean_km" in run.info_:
         info["pmedian_mean_km"] = round(float(run.info_["pmedian_mean_km"]), 3)
     return Plan(context, plan.assignment, team.names, problem.targets, problem.bases, tolerance, info=info,
                 groups=team.groups, anchors=problem.anchors)
+
+
+def _incremental_plan(context: SectorContext, team: Team, problem: Problem, tolerance: float,
+                      time_budget: float) -> Plan | None:
+    """The plan changed incrementally from ``problem.previous`` (:mod:`geo.sectors.resector`), if valid."""
+    from geo.sectors.resector import is_incremental, resector
+
+    if not is_incremental(problem):
+        return None
+    try:
+        labels = resector(problem, time_budget=time_budget)
+    except SectorError:   # the fresh proposal still runs and explains any refusal
+        return None
+    if labels is None:
+        return None
+    plan = Plan(context, labels, team.names, problem.targets, problem.bases, tolerance, groups=team.groups,
+                anchors=problem.anchors)
+    return None if plan_faults(plan) else plan
+
+
+def _moved(problem: Problem, plan: Plan) -> float:
+    """Patients (load) whose sector differs from ``problem.previous``."""
+    return float(problem.load[plan.assignment != problem.previous].sum())
 
 
 def plan_faults(plan: Plan) -> list[str]:

@@ -379,7 +379,8 @@ def local_search(problem: Problem, labels: np.ndarray, rng: np.random.Generator,
 
 def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rounds: int = 5,
                   move_cost: float = 1.0, cost_weight: float = 1e-3, hops: int = 50,
-                  time_limit: float = 3.0) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+                  time_limit: float = 3.0, pairs: set[tuple[int, int]] | None = None
+                  ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
     """Balance with as few moves as possible: a small MILP over border units, repeated.
 
     Variables are "unit i leaves its sector for adjacent sector b", for units
@@ -389,6 +390,8 @@ def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rou
     one of its neighbours stays; a pair of neighbours may not swap. Moves are
     applied one by one, skipping any that would cut its sector; the round
     repeats on the new state (multi-layer changes take several rounds).
+    ``pairs``, a set of ``(from, to)`` sector indices, limits the moves to
+    those pairs (e.g. the arcs of a least-load flow).
 
     Returns the new labels and the moves made as ``(unit, from, to)``.
     """
@@ -424,13 +427,13 @@ def exact_balance(problem: Problem, labels: np.ndarray, centres: np.ndarray, rou
                     continue
                 near = {st.lab[j] for j in st.nbrs[i]} - {s}
                 for b in sorted(near):
-                    if b in zone and (i, b) not in banned:
+                    if b in zone and (i, b) not in banned and (pairs is None or (s, b) in pairs):
                         var.append((i, s, b))
                         layer.append(1)
                 # second layer: sectors next to a neighbour (of another sector) that could move first
                 far = {st.lab[h] for j in st.nbrs[i] if st.lab[j] != s for h in st.nbrs[j]} - near - {s}
                 for b in sorted(far):
-                    if b in zone and (i, b) not in banned:
+                    if b in zone and (i, b) not in banned and (pairs is None or (s, b) in pairs):
                         var.append((i, s, b))
                         layer.append(2)
         if not var:

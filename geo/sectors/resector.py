@@ -1,0 +1,564 @@
+"""Re-sectoring from the current plan: a worker joins or leaves, as few patients as possible change referent.
+
+A fresh proposal with a keep penalty redraws every border; here the current
+plan is changed incrementally instead:
+
+1. Units of a sector that no longer exists (a worker left) go to the
+   adjacent sectors, each up to its inflow in the least-load balancing flow
+   (:func:`_dissolve`); locked units and bases go to their sector.
+2. A new sector (a worker joined) is seeded at its base when it has one, else
+   at a place among units with patients; from the seed it takes the nearest
+   units until it holds its target (:func:`_disc`), optionally making a
+   detour round the sectors that have already given their share, never
+   cutting a sector in two. Seeds and detours are ranked by the load taken
+   plus the least load the other sectors must then pass along the sector
+   graph (a min-cost flow, :func:`_disc_score`); the best few are carried out.
+3. What is left out of tolerance is balanced changing the fewest referents,
+   two ways: as one MILP along the flow's sector pairs
+   (:func:`_layered_balance`, then repaired) and round by round
+   (:func:`~geo.sectors.tools.exact_balance` with the keep weight as its
+   cost); then border units go back to their previous sector wherever
+   balance and contiguity allow. The valid result moving the fewest patients
+   wins.
+
+With the same team (new counts only) nothing is seeded: the current plan is
+only balanced, with the fewest referent changes.
+
+Everything works on a :class:`~geo.sectors.problem.Problem` whose
+``previous`` holds the current plan (sector indices in the new team, -1 for
+units of a sector that no longer exists).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from geo.sectors._graph import pieces_per_sector
+from geo.sectors.pmedian import medoids
+from geo.sectors.problem import Problem, SectorError
+from geo.sectors.tools import (_sector_graph, balance, exact_balance, fill_unassigned, local_search,
+                               repair_contiguity)
+
+#: Seeds (and detours) carried out for a new sector, the best scored first.
+CANDIDATE_SEEDS = 4
+#: Share of the tolerance band used when planning (the rest absorbs whole units).
+MARGIN = 0.6
+#: Detours (km per patient a sector cannot spare) tried when growing a new sector.
+DETOURS = (0.0, 10.0, 30.0)
+#: Places with patients scored as seeds of a new sector without a base.
+PLACES = 30
+
+
+def is_incremental(problem: Problem) -> bool:
+    """Whether ``problem.previous`` is a current plan this module can start from.
+
+    True when the previous plan gives a sector to some units and at most a
+    third of the sectors (at least one) are new: a worker or a few join or
+    leave (the units of a worker who left have no previous sector), or the
+    team is unchanged (then the plan is only rebalanced).
+    """
+    prev = problem.previous
+    if not (prev >= 0).any():
+        return False
+    new = problem.k - len(np.unique(prev[prev >= 0]))
+    return new <= max(1, problem.k // 3)
+
+
+def moved_load(problem: Problem, labels: np.ndarray) -> float:
+    """Load (patients) whose sector differs from ``problem.previous`` (units of a gone sector count)."""
+    return float(problem.load[labels != problem.previous].sum())
+
+
+def faults(problem: Problem, labels: np.ndarray) -> int:
+    """Number of hard constraints broken: sectors in pieces or empty, groups in pieces, loads out of band."""
+    pieces = pieces_per_sector(labels, problem.edges, problem.k)
+    bad = int((pieces != 1).sum())
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    bad += int(((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).sum())
+    if len(np.unique(problem.groups)) > 1:
+        glabels = problem.groups[labels]
+        bad += int((pieces_per_sector(glabels, problem.edges, int(problem.groups.max()) + 1) != 1).sum())
+    bad += int(((problem.locked >= 0) & (problem.locked != labels)).sum())
+    return bad
+
+
+def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget: float = 20.0,
+             rng: np.random.Generator | None = None) -> np.ndarray | None:
+    """Labels for ``problem`` changed incrementally from ``problem.previous``; None if no valid one was found.
+
+    Parameters
+    ----------
+    problem
+        The new team's problem; ``previous`` is the current plan.
+    candidates
+        Seed places tried for each new sector without a base.
+    time_budget
+        No further candidate is tried after this many seconds.
+    rng
+        Random generator of the final polish (default: seed 0).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The valid labelling (contiguous sectors and groups, every load within
+        tolerance, locks kept) that moves the least load, or None.
+    """
+    start = time.perf_counter()
+    rng = rng or np.random.default_rng(0)
+    base = problem.previous.copy()
+    new = [s for s in range(problem.k) if not (base == s).any()]
+    base = _apply_locks(problem, base)
+    base = _dissolve(problem, base)
+    if base is None:
+        return None
+    seeds = _seed_choices(problem, base, new, candidates)
+    best = None
+    for seed, detour in seeds:
+        if best is not None and time.perf_counter() - start > time_budget:
+            break
+        seeded = base.copy()
+        for s, u in zip(new, seed):
+            seeded[u] = s
+        for grown in _grow(problem, seeded, new, detour):
+            labels = _finish(problem, grown, rng)
+            score = (faults(problem, labels), moved_load(problem, labels))
+            if best is None or score < best[0]:
+                best = (score, labels)
+    if best is None or best[0][0] > 0:
+        return None
+    return best[1]
+
+
+def _apply_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """Locked units (bases included) in their sector from the start."""
+    labels = labels.copy()
+    locked = problem.locked >= 0
+    labels[locked] = problem.locked[locked]
+    return labels
+
+
+def _dissolve(problem: Problem, labels: np.ndarray) -> np.ndarray | None:
+    """Hand the units of sectors that no longer exist (-1) to adjacent sectors, keeping every sector one piece.
+
+    Each adjacent sector's share is the flow it receives in the least-load
+    flow that brings every sector within its band (load handed out of the
+    free units costs nothing: those patients change referent anyway). The
+    sectors grow into the free units nearest their centre first, each up to
+    its share; what is left goes to the nearest sector, and detached pieces
+    are regrown.
+    """
+    import heapq
+
+    if not (labels < 0).any():
+        return labels
+    centres = medoids(problem, labels)  # units with -1 sort first: the present sectors' medoids
+    quota = _dissolve_quotas(problem, labels)
+    if quota is not None:
+        lab = labels.tolist()
+        w = problem.load.tolist()
+        nbrs = problem.nbrs
+        xy = problem.xy
+        heap: list[tuple[float, int, int]] = []
+
+        def offer(u: int, s: int) -> None:
+            c = centres[s]
+            heapq.heappush(heap, (float(np.hypot(*(xy[u] - xy[c]))), u, s))
+
+        for u in np.flatnonzero(labels < 0).tolist():
+            for s in {lab[j] for j in nbrs[u] if lab[j] >= 0}:
+                offer(u, s)
+        while heap:
+            _, u, s = heapq.heappop(heap)
+            # a sector grows only while it has a share left, and not past it by more than half its band
+            if lab[u] >= 0 or quota[s] <= 1e-9 or w[u] > quota[s] + 0.5 * problem.tolerance * problem.targets[s]:
+                continue
+            lab[u] = s
+            quota[s] -= w[u]
+            for v in nbrs[u]:
+                if lab[v] < 0:
+                    offer(v, s)
+        labels = np.asarray(lab, dtype=np.int64)
+    labels = fill_unassigned(problem, labels, centres)
+    return repair_contiguity(problem, labels, medoids(problem, labels))
+
+
+def _dissolve_quotas(problem: Problem, labels: np.ndarray) -> list[float] | None:
+    """Load each sector should take from the free units (-1): its inflow in the least-load balancing flow."""
+    from scipy.optimize import linprog
+
+    from geo.sectors._graph import sector_components
+
+    k = problem.k
+    free = labels < 0
+    # the free units as one node per connected piece, next to the sectors around it
+    comp = sector_components(np.where(free, 0, -1), problem.edges, problem.n)
+    pieces = {int(c): j for j, c in enumerate(np.unique(comp[free]))}
+    node = np.where(free, k + np.array([pieces.get(int(c), 0) for c in comp]), labels)
+    nodes = k + len(pieces)
+    e = problem.edges
+    a, b = node[e[:, 0]], node[e[:, 1]]
+    cut = a != b
+    pairs = set(map(tuple, np.unique(np.column_stack([a[cut], b[cut]]), axis=0).tolist()))
+    pairs |= {(y, x) for x, y in pairs}
+    arcs = sorted((x, y) for x, y in pairs if y < k)   # nothing flows into the free pieces
+    if not arcs:
+        return None
+    supply = np.bincount(node, weights=problem.load, minlength=nodes)
+    net = np.zeros((nodes, len(arcs)))
+    cost = np.zeros(len(arcs))
+    for c, (x, y) in enumerate(arcs):
+        net[y, c] += 1
+        net[x, c] -= 1
+        cost[c] = 0.0 if x >= k else 1.0
+    lo = np.r_[problem.targets * (1 - MARGIN * problem.tolerance), np.zeros(len(pieces))]
+    hi = np.r_[problem.targets * (1 + MARGIN * problem.tolerance), np.zeros(len(pieces))]
+    res = linprog(cost, A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - supply, supply - lo]),
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return None
+    quota = [0.0] * k
+    for (x, y), f in zip(arcs, res.x):
+        if x >= k:
+            quota[y] += float(f)
+    return quota
+
+
+def _disc(problem: Problem, labels: np.ndarray, seed: int, s: int, banned: set[int],
+          detour: float = 0.0) -> list[int]:
+    """Units near ``seed`` (grown over the graph, Euclidean order) until they hold sector ``s``'s target.
+
+    With ``detour`` > 0 (km per patient), a unit's patients beyond what its
+    sector can spare (its load above its new target, less what was already
+    taken from it) push the unit back by that many km: the region then grows
+    past sectors that have given their share, through units without patients,
+    towards sectors that still have load to give. Locked units and the
+    sector centres in ``banned`` are passed over.
+    """
+    import heapq
+
+    from geo.sectors._graph import stays_connected_without
+
+    xy = problem.xy
+    nbrs = problem.nbrs
+    w = problem.load
+    # the new sector stops in the lower half of its band, the others may give down to the same margin
+    margin = MARGIN * problem.tolerance
+    target = problem.targets[s] * (1 - margin)
+    room = (np.bincount(labels[labels >= 0], weights=problem.load[labels >= 0], minlength=problem.k)
+            - problem.targets * (1 - margin))
+    dist = (np.hypot(*(xy - xy[seed]).T) / 1000.0).tolist()
+    lab = labels.tolist()
+    w = w.tolist()
+    room = room.tolist()
+    locked = problem.locked.tolist()
+
+    def key(v: int) -> float:
+        d = dist[v]
+        a = lab[v]
+        if detour > 0 and a >= 0 and a != s and w[v] > 0:
+            d += detour * max(0.0, w[v] - max(room[a], 0.0))
+        return d
+
+    heap = [(0.0, seed)]
+    seen = {seed}
+    taken: list[int] = []
+    total = 0.0
+    while heap and total < target - 1e-9:
+        k_u, u = heapq.heappop(heap)
+        if u != seed and (locked[u] >= 0 and locked[u] != s or u in banned):
+            continue
+        if u != seed and detour > 0:
+            fresh = key(u)
+            if fresh > k_u + 1e-9:   # its sector has given since: wait in line again
+                heapq.heappush(heap, (fresh, u))
+                continue
+        # a unit that would overshoot the target by more than it brings is left out
+        if total + w[u] > problem.upper[s] and total + w[u] - target > target - total:
+            continue
+        a = lab[u]
+        if a >= 0 and a != s and not stays_connected_without(u, a, lab, nbrs):
+            continue   # its sector would fall in pieces
+        taken.append(u)
+        total += w[u]
+        if a >= 0 and a != s:
+            room[a] -= w[u]
+        lab[u] = s
+        for v in nbrs[u]:
+            if v not in seen:
+                seen.add(v)
+                heapq.heappush(heap, (key(v), v))
+    return taken
+
+
+def _disc_score(problem: Problem, labels: np.ndarray, taken: list[int], s: int,
+                adj: list[set[int]]) -> float:
+    """Load the new sector takes plus the least load the other sectors must pass along to reach their band."""
+    from scipy.optimize import linprog
+
+    k = problem.k
+    taken = np.asarray(taken, dtype=np.int64)
+    loads = np.bincount(labels, weights=problem.load, minlength=k).astype(float)
+    gives = np.bincount(labels[taken], weights=problem.load[taken], minlength=k)
+    loads -= gives
+    loads[s] += gives.sum()
+    touched = set(labels[taken].tolist()) | {int(labels[v]) for u in taken.tolist() for v in problem.nbrs[u]}
+    touched.discard(s)
+    arcs = [(a, b) for a in range(k) for b in sorted(adj[a]) if a != s and b != s]
+    arcs += [(a, s) for a in sorted(touched)] + [(s, a) for a in sorted(touched)]
+    m = len(arcs)
+    net = np.zeros((k, m))
+    for c, (a, b) in enumerate(arcs):
+        net[b, c] += 1
+        net[a, c] -= 1
+    lo = problem.targets * (1 - MARGIN * problem.tolerance)
+    hi = problem.targets * (1 + MARGIN * problem.tolerance)
+    res = linprog(np.ones(m), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
+                  bounds=(0, None), method="highs")
+    moved_in = float(problem.load[taken][labels[taken] != s].sum())
+    return moved_in + (float(res.fun) if res.status == 0 else float("inf"))
+
+
+
+
+def _seed_choices(problem: Problem, labels: np.ndarray, new: list[int],
+                  candidates: int) -> list[tuple[list[int], float]]:
+    """(seed unit per new sector, detour) pairs to try, the most promising first.
+
+    A new sector's seed is its base (or a unit locked to it); otherwise up to
+    :data:`PLACES` units with patients are considered. Each (place, detour)
+    region grown by :func:`_disc` is scored by :func:`_disc_score`: the load it
+    takes plus the least load the other sectors must then pass along.
+    """
+    if not new:
+        return [([], 0.0)]
+    fixed = []
+    for s in new:
+        own = [int(b) for b in (problem.bases[s], problem.anchors[s]) if b >= 0]
+        locked = np.flatnonzero(problem.locked == s)
+        fixed.append(own[0] if own else (int(locked[0]) if len(locked) else -1))
+    free = [i for i, u in enumerate(fixed) if u < 0]
+    s = new[free[0]] if free else new[0]
+    adj = _sector_graph(labels, problem.edges, problem.k)
+    banned = set(int(c) for c in medoids(problem, labels) if c >= 0) - set(fixed)
+    if free:
+        places = [i for i in np.flatnonzero((problem.load > 0) & (problem.locked < 0) & (labels >= 0)).tolist()
+                  if i not in banned]
+        if len(places) > PLACES:
+            places = sorted(np.random.default_rng(0).choice(places, PLACES, replace=False).tolist())
+    else:
+        places = [fixed[0]]
+    scored = {}
+    for detour in DETOURS:
+        for u in places:
+            taken = _disc(problem, labels, u, s, banned, detour)
+            key = tuple(sorted(taken))
+            if key not in scored:
+                scored[key] = (_disc_score(problem, labels, taken, s, adj), u, detour)
+    ranked = sorted(scored.values())[:candidates]
+    out = []
+    for _, u, detour in ranked:
+        seed = list(fixed)
+        taken = set(x for x in seed if x >= 0)
+        for i in free:
+            pick = next((v for v in [u] + [r[1] for r in ranked] if v not in taken), u)
+            seed[i] = pick
+            taken.add(pick)
+        out.append((seed, detour))
+    return out
+
+
+def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 0.0) -> list[np.ndarray]:
+    """Give each new sector the region grown from its seed (:func:`_disc`), repair contiguity, balance.
+
+    The other sectors' pieces cut off by a region are regrown into their
+    neighbours; loads left out of tolerance are then balanced changing the
+    fewest referents, two ways: all at once along the least-load flow
+    (:func:`_layered_balance`, then repaired) and round by round
+    (:func:`_least_moves_balance`). Returns the labellings obtained.
+    """
+    seeds = {s: int(np.flatnonzero(labels == s)[0]) for s in new}
+    banned = set(int(c) for c in medoids(problem, labels) if c >= 0) - set(seeds.values())
+    for s in new:
+        labels[_disc(problem, labels, seeds[s], s, banned, detour)] = s
+    try:
+        labels = repair_contiguity(problem, labels, medoids(problem, labels))
+    except SectorError:   # a seed that cannot be made contiguous is skipped
+        return []
+    out = [_least_moves_balance(problem, labels)]
+    layered = _layered_balance(problem, labels, _flow_pairs(problem, labels))
+    if layered is not None:
+        try:
+            layered = repair_contiguity(problem, layered, medoids(problem, layered))
+            out.append(_least_moves_balance(problem, layered))
+        except SectorError:
+            pass
+    return out
+
+
+def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
+                     time_limit: float = 5.0) -> np.ndarray | None:
+    """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
+
+    For each pair (a, b), the units of ``a`` within ``depth`` layers of
+    ``b`` may move to ``b``; a unit of layer d > 1 only with a neighbour of
+    layer d - 1 moving to ``b`` too, so what ``b`` receives is joined to it.
+    The MILP minimises the violation of the bands first, then the patients
+    taken away from their previous sector (those given back count negative).
+    The giving sectors may come out in pieces: the caller repairs them.
+    """
+    from collections import deque
+
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
+    k = problem.k
+    nbrs = problem.nbrs
+    w = problem.load
+    prev = problem.previous
+    var: list[tuple[int, int, int, int]] = []   # (unit, from, to, layer)
+    layer: dict[tuple[int, int], int] = {}
+    for a, b in sorted(pairs):
+        dist: dict[int, int] = {}
+        queue: deque[int] = deque()
+        for i in np.flatnonzero(labels == a).tolist():
+            if any(labels[j] == b for j in nbrs[i]):
+                dist[i] = 1
+                queue.append(i)
+        while queue:
+            u = queue.popleft()
+            if dist[u] >= depth:
+                continue
+            for v in nbrs[u]:
+                if labels[v] == a and v not in dist:
+                    dist[v] = dist[u] + 1
+                    queue.append(v)
+        for i, d in dist.items():
+            if problem.locked[i] < 0:
+                layer[(i, b)] = d
+                var.append((i, a, b, d))
+    if not var:
+        return None
+    nv = len(var)
+    index = {(i, b): c for c, (i, _, b, _) in enumerate(var)}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    loads = np.bincount(labels, weights=w, minlength=k)
+    for c, (i, a, b, _) in enumerate(var):   # rows 0..k-1: the loads
+        rows += [b, a]
+        cols += [c, c]
+        vals += [float(w[i]), -float(w[i])]
+    for s in range(k):
+        rows += [s, s]
+        cols += [nv + s, nv + k + s]
+        vals += [1.0, -1.0]
+    lo += (problem.lower - loads).tolist()
+    hi += (problem.upper - loads).tolist()
+    r = k
+    by_unit: dict[int, list[int]] = {}
+    for c, (i, _, _, _) in enumerate(var):
+        by_unit.setdefault(i, []).append(c)
+    for cs in by_unit.values():   # one destination per unit
+        if len(cs) > 1:
+            rows += [r] * len(cs)
+            cols += cs
+            vals += [1.0] * len(cs)
+            lo.append(-np.inf)
+            hi.append(1.0)
+            r += 1
+    for c, (i, _, b, d) in enumerate(var):   # layer d > 1 needs a neighbour of layer d - 1 moving along
+        if d == 1:
+            continue
+        support = [index[(j, b)] for j in nbrs[i] if layer.get((j, b)) == d - 1]
+        rows += [r] * (1 + len(support))
+        cols += [c] + support
+        vals += [1.0] + [-1.0] * len(support)
+        lo.append(-np.inf)
+        hi.append(0.0)
+        r += 1
+    matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
+    cost = np.full(nv + 2 * k, 1000.0 * (1.0 + float(w.max())))
+    for c, (i, a, b, d) in enumerate(var):
+        cost[c] = float(w[i]) * (int(prev[i] != b) - int(prev[i] != a)) + 1e-3 * (1.0 + 0.01 * d)
+    res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
+               integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
+               bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
+               options={"time_limit": time_limit})
+    if res.x is None:
+        return None
+    out = labels.copy()
+    for c in np.flatnonzero(res.x[:nv] > 0.5).tolist():
+        out[var[c][0]] = var[c][2]
+    return out
+
+
+def _keep_problem(problem: Problem) -> Problem:
+    """The problem with a keep weight that makes every patient kept worth more than any distance."""
+    return problem.replace(keep_weight=max(problem.keep_weight, 1000.0))
+
+
+def _least_moves_balance(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """Bring every sector within tolerance changing the fewest patients' referent.
+
+    :func:`~geo.sectors.tools.exact_balance` with the keep weight as the main
+    cost: a move costs the patients it takes away from their previous sector
+    (and gains those it gives back), a unit without patients almost nothing.
+    """
+    keep = _keep_problem(problem)
+    if not _in_band(problem, labels):
+        # first only along the arcs of the least-load flow: no load takes a longer way round
+        labels, _ = exact_balance(keep, labels, medoids(problem, labels), rounds=8, move_cost=0.01,
+                                  cost_weight=1e-3, time_limit=3.0, pairs=_flow_pairs(problem, labels))
+    for _ in range(2):
+        if _in_band(problem, labels):
+            break
+        labels, _ = exact_balance(keep, labels, medoids(problem, labels), rounds=8, move_cost=0.01,
+                                  cost_weight=1e-3, time_limit=3.0)
+        if _in_band(problem, labels):
+            break
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+    return labels
+
+
+def _flow_pairs(problem: Problem, labels: np.ndarray) -> set[tuple[int, int]]:
+    """The (from, to) sector pairs of the least-load flow bringing every sector within its band."""
+    from scipy.optimize import linprog
+
+    k = problem.k
+    adj = _sector_graph(labels, problem.edges, k)
+    loads = np.bincount(labels, weights=problem.load, minlength=k)
+    arcs = [(a, b) for a in range(k) for b in sorted(adj[a])]
+    if not arcs:
+        return set()
+    net = np.zeros((k, len(arcs)))
+    for c, (a, b) in enumerate(arcs):
+        net[b, c] += 1
+        net[a, c] -= 1
+    lo = problem.targets * (1 - MARGIN * problem.tolerance)
+    hi = problem.targets * (1 + MARGIN * problem.tolerance)
+    res = linprog(np.ones(len(arcs)), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return set()
+    return {arc for arc, f in zip(arcs, res.x) if f > 1e-6}
+
+
+def _in_band(problem: Problem, labels: np.ndarray) -> bool:
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    return bool(((loads >= problem.lower - 1e-9) & (loads <= problem.upper + 1e-9)).all())
+
+
+def _finish(problem: Problem, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Balance what is left with the fewest moves, then give border units back to their previous sector."""
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    if ((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).any():
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    loads = np.bincount(labels, weights=problem.load, minlength=problem.k)
+    if ((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).any():
+        labels, _ = balance(problem, labels, medoids(problem, labels))
+        labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
+    keep = problem.replace(keep_weight=max(problem.keep_weight, 1000.0))
+    return local_search(keep, labels, rng, max_rounds=10, recentre=False)
