@@ -42,7 +42,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     page.goto(server)
     _wait_idle(page)
     page.locator("[data-testid=stSidebarNavLink], [data-testid=stTopNavLink]").filter(has_text="Secteurs").first.click()
-    page.wait_for_url("**/secteurs", timeout=30_000)
+    page.wait_for_url("**/secteurs", timeout=90_000)
     page.get_by_role("button", name="Proposer").wait_for(timeout=60_000)
     _wait_idle(page)
     _assert_no_error(page, "Secteurs")
@@ -59,7 +59,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     fills = frame.evaluate("Array.from(document.querySelectorAll('path.secteurs-unit'))"
                            ".map(p => p.getAttribute('fill'))")
     assert len(fills) == UNITS and len(set(fills)) == 11 and "#ffffff" not in fills
-    frame.locator(".secteurs-label").nth(10).wait_for(state="attached", timeout=30_000)
+    frame.locator(".secteurs-label").nth(10).wait_for(state="attached", timeout=90_000)
     assert frame.locator(".secteurs-label").count() == 11
     assert "S01" in frame.locator(".secteurs-legend").inner_text()
     # issue 16: the workers' colours of sector_colours, sector names that do not overlap, a legend in
@@ -91,7 +91,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
     selection = page.get_by_text(re.compile(r"\(\w{5}\) — secteur S\d\d"))
     try:
-        selection.wait_for(timeout=30_000)
+        selection.wait_for(timeout=90_000)
     except Exception:
         page.screenshot(path=str(screenshots / "secteurs_click_failed.png"), full_page=True)
         raise
@@ -109,7 +109,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     _wait_idle(page)
     started = time.perf_counter()
     page.get_by_role("button", name="Déplacer", exact=True).click()
-    page.get_by_text(re.compile(rf"\({code}\) — secteur {target}")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(rf"\({code}\) — secteur {target}")).wait_for(timeout=90_000)
     _wait_idle(page)
     seconds = time.perf_counter() - started
     _assert_no_error(page, "Secteurs après un déplacement")
@@ -147,7 +147,7 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
     selection = page.get_by_text(re.compile(r"\(38185\) — secteur S\d\d"))
-    selection.wait_for(timeout=30_000)
+    selection.wait_for(timeout=90_000)
     _wait_idle(page)
     current = re.search(r"secteur (S\d\d)", selection.inner_text()).group(1)
     target = "S03" if current != "S03" else "S04"
@@ -157,7 +157,7 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     box.press("Enter")
     _wait_idle(page)
     page.get_by_role("button", name="Déplacer", exact=True).click()
-    page.get_by_text(re.compile(rf"\(38185\) — secteur {target}")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(rf"\(38185\) — secteur {target}")).wait_for(timeout=90_000)
     _wait_idle(page)
     page.get_by_role("tab", name="Versions").click()
     page.get_by_role("button", name="Enregistrer", exact=True).click()
