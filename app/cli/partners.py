@@ -172,7 +172,7 @@ def _emit(frame, args) -> int:
 
 
 def _import(args) -> int:
-    from app.messages import render_code
+    from app.messages import render_code, render_issue
     from partners.importer import import_partners
     from partners.model import NEIGHBOUR_KM
     from partners.preview import preview_import
@@ -183,41 +183,58 @@ def _import(args) -> int:
                    include_far=args.include_far, network=args.network, all_psychologists=args.all_psychologists)
     if args.preview:
         report = preview_import(conn, args.file, args.format, **options)
-        print("PREVIEW (nothing written):")
+        print("APERÇU (rien n'est enregistré) :")
     else:
         report = import_partners(conn, args.file, args.format, report=args.report, **options)
     counts = report.counts()
-    print(f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
-          f"rejected {counts['rejected']}")
+    print(f"créés {counts['created']}, mis à jour {counts['updated']}, inchangés {counts['unchanged']}, "
+          f"rejetés {counts['rejected']}")
+    km_limit = _km(report.neighbour_km)
     if report.outside_territory:
-        print(f"outside the territory (imported, flagged outside_territory): {report.outside_territory} "
-              f"(neighbours within {report.neighbour_km:g} km: {report.neighbours})")
+        print(f"hors du territoire (importés, signalés outside_territory) : {report.outside_territory} "
+              f"(voisins à moins de {km_limit} km : {report.neighbours})")
     if report.set_aside:
-        print(f"set aside (outside, farther than {report.neighbour_km:g} km or without position; "
-              f"--include-far KEY to import): {report.set_aside}")
+        print(f"mis de côté (hors du territoire, à plus de {km_limit} km ou sans position ; "
+              f"--include-far CLÉ pour les importer) : {report.set_aside}")
         for row in report.rows:
             if row.action == "set_aside":
-                km = "?" if row.border_km is None else f"{row.border_km:g} km"
-                print(f"  row {row.row}: {row.key} {row.name} ({row.commune or row.code_insee}, {km})")
+                km = "?" if row.border_km is None else f"{_km(row.border_km)} km"
+                print(f"  ligne {row.row} : {row.key} {row.name} ({row.commune or row.code_insee}, {km})")
     for reason, count in sorted(report.skipped.items()):
-        print(f"skipped ({render_code('partners.skip.' + reason, {})}): {count}")
+        print(f"laissés de côté ({render_code('partners.skip.' + reason, {})}) : {count}")
     if counts["warnings"]:
-        print(f"warnings: {counts['warnings']}")
+        print(f"avertissements : {counts['warnings']}")
     if report.offer_demo_purge:
-        print("the directory still holds the FICTITIOUS demo partners: `secteurs partners purge-demo` removes them")
+        print("l'annuaire contient encore les partenaires de DÉMONSTRATION (fictifs) : "
+              "`secteurs partners purge-demo` les supprime")
     if args.report and not args.preview:
-        print(f"report of rejected rows and warnings: {args.report}")
+        print(f"rapport des lignes rejetées et des avertissements : {args.report}")
     elif report.rejects:
         for item in sorted(report.rejects, key=lambda r: r.row)[:20]:
-            print(f"  row {item.row} {item.level}: {item.reason}", file=sys.stderr)
+            print(row_line(item.row, LEVELS.get(item.level, item.level), render_issue(item)), file=sys.stderr)
         if len(report.rejects) > 20:
-            print(f"  ... {len(report.rejects) - 20} more (use --report FILE)", file=sys.stderr)
+            print(f"  ... et {len(report.rejects) - 20} autres (--report FICHIER pour la liste complète)",
+                  file=sys.stderr)
     if counts["rejected"] and not (counts["created"] or counts["updated"] or counts["unchanged"]):
         # Every row rejected is a failed import, not a success with nothing to do.
         from geo.errors import SecteursError
 
         raise SecteursError("partners.all_rejected", file=Path(args.file).name, count=counts["rejected"])
     return 0
+
+
+#: How a row line names an import report's levels.
+LEVELS = {"error": "rejetée", "warning": "avertissement"}
+
+
+def row_line(row: int, what: str, text: str) -> str:
+    """``  ligne 4 : rejetée : type « » inconnu ...``: one row of a file, in French."""
+    return f"  ligne {row} : {what} : {text}"
+
+
+def _km(value: float) -> str:
+    """A distance in km, French decimal comma (``7,5``)."""
+    return f"{value:g}".replace(".", ",")
 
 
 def _list(args) -> int:
@@ -280,9 +297,10 @@ def _undo(args) -> int:
     from partners.store import undo
 
     result = undo(_connect(args), args.change, author=_author(args))
-    what = f"{result['count']} changes" if result.get("count", 1) > 1 else f"partner #{result['partner_id']}"
-    print(f"undid change #{result['undone']} ({result['action']} of {what}); "
-          f"recorded as change #{result['history_id']}")
+    what = (f"{result['count']} modifications" if result.get("count", 1) > 1
+            else f"partenaire n° {result['partner_id']}")
+    print(f"modification n° {result['undone']} annulée ({_action(result['action'])}, {what}) ; "
+          f"enregistrée comme modification n° {result['history_id']}")
     return 0
 
 
@@ -290,8 +308,19 @@ def _redo(args) -> int:
     from partners.store import redo
 
     result = redo(_connect(args), author=_author(args))
-    print(f"redid {result['action']} ({result['count']} change(s)); recorded as change #{result['history_id']}")
+    print(f"rétabli : {_action(result['action'])} ({result['count']} modification(s)) ; "
+          f"enregistré comme modification n° {result['history_id']}")
     return 0
+
+
+def _action(action: str) -> str:
+    """A history action (``create``, ``update``...) in French."""
+    from app.messages import render_code
+
+    try:
+        return render_code(f"cli.history_action.{action}", {})
+    except KeyError:
+        return action
 
 
 def _purge_demo(args) -> int:
@@ -300,38 +329,40 @@ def _purge_demo(args) -> int:
     conn = _connect(args)
     count = count_demo_partners(conn)
     if not count:
-        print("no demo partner in the directory")
+        print("aucun partenaire de démonstration dans l'annuaire")
         return 0
     if not args.yes:
-        real = "" if has_real_partners(conn) else " (the directory then holds no partner at all)"
+        real = "" if has_real_partners(conn) else " (l'annuaire serait alors vide)"
         if not sys.stdin.isatty():
             raise SecteursError("cli.purge_needs_yes", count=count, empty_after=not has_real_partners(conn))
-        answer = input(f"Remove the {count} FICTITIOUS demo partners{real}? [y/N] ")
+        answer = input(f"Supprimer les {count} partenaires de DÉMONSTRATION (fictifs){real} ? [o/N] ")
         if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-            print("nothing removed")
+            print("rien n'a été supprimé")
             return 1
     done = purge_demo(conn, author=_author(args))
-    print(f"removed {done['deleted']} FICTITIOUS demo partners (change #{done['change']}; "
-          f"`secteurs partners undo` restores them all)")
+    print(f"{done['deleted']} partenaires de DÉMONSTRATION (fictifs) supprimés (modification n° {done['change']} ; "
+          f"`secteurs partners undo` les rétablit tous)")
     return 0
 
 
 def _network(args) -> int:
+    from app.messages import render_issue
     from partners.model import NETWORK_LABEL
     from partners.network import read_network, tag_network
 
     conn = _connect(args)
     network = read_network(args.file, label=args.label or NETWORK_LABEL)
     report = tag_network(conn, network, author=_author(args))
-    print(f"label '{report.label}': {len(report.tagged)} psychologists tagged, {len(report.already)} already, "
-          f"{len(report.not_found)} members not found in the directory, {len(report.rejects)} rows rejected")
+    print(f"étiquette « {report.label} » : {len(report.tagged)} psychologue(s) étiqueté(s), "
+          f"{len(report.already)} déjà étiqueté(s), {len(report.not_found)} membre(s) absent(s) de l'annuaire, "
+          f"{len(report.rejects)} ligne(s) rejetée(s)")
     for member in report.not_found[:20]:
         who = member.rpps or " ".join(sorted(member.words))
-        print(f"  row {member.row}: not found: {who} {member.code_insee}", file=sys.stderr)
+        print(row_line(member.row, "absent de l'annuaire", f"{who} {member.code_insee}".strip()), file=sys.stderr)
     for row, issue in report.rejects[:20]:
-        print(f"  row {row}: rejected: {issue.message}", file=sys.stderr)
+        print(row_line(row, "rejetée", render_issue(issue)), file=sys.stderr)
     if report.change:
-        print(f"one change (#{report.change}): `secteurs partners undo` takes it back")
+        print(f"une modification (n° {report.change}) : `secteurs partners undo` l'annule")
     return 0
 
 
@@ -339,7 +370,8 @@ def _delete(args) -> int:
     from partners.store import delete_partner
 
     change = delete_partner(_connect(args), args.id, author=_author(args))
-    print(f"deleted partner #{args.id} (change #{change}; `secteurs partners undo --change {change}` restores it)")
+    print(f"partenaire n° {args.id} supprimé (modification n° {change} ; "
+          f"`secteurs partners undo --change {change}` le rétablit)")
     return 0
 
 
@@ -347,7 +379,7 @@ def _template(args) -> int:
     from partners.io import write_template
 
     path = write_template(args.out)
-    print(f"template written: {path} (columns documented in partners/TEMPLATE.md)")
+    print(f"modèle écrit : {path} (colonnes décrites dans partners/TEMPLATE.md)")
     return 0
 
 
@@ -355,6 +387,6 @@ def _demo(args) -> int:
     from partners.demo import DEFAULT_SEED, load_demo_directory
 
     counts = load_demo_directory(_connect(args), seed=args.seed if args.seed is not None else DEFAULT_SEED)
-    print(f"FICTITIOUS demo directory: created {counts['created']}, updated {counts['updated']}, "
-          f"unchanged {counts['unchanged']}")
+    print(f"annuaire de DÉMONSTRATION (fictif) : créés {counts['created']}, mis à jour {counts['updated']}, "
+          f"inchangés {counts['unchanged']}")
     return 0

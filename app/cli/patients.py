@@ -43,7 +43,7 @@ def register(subparsers) -> None:
 
 
 def _progress(rows: int) -> None:
-    print(f"\r{rows:>9,} lines processed".replace(",", " "), end="", file=sys.stderr, flush=True)
+    print(f"\r{rows:>9,} lignes traitées".replace(",", " "), end="", file=sys.stderr, flush=True)
 
 
 def _import(args) -> int:
@@ -69,7 +69,7 @@ def _import(args) -> int:
     if rejects is None and len(result.rejects) and args.out is not None:
         rejects = args.out.with_name(f"{args.out.stem}_rejets.csv")
     elif rejects is None and len(result.rejects):
-        print(f"{len(result.rejects)} line(s) not placed: list them with --rejects FILE", file=sys.stderr)
+        print(f"{len(result.rejects)} ligne(s) non placée(s) : --rejects FICHIER pour les lister", file=sys.stderr)
     from geo.safe_export import safe_frame
 
     if rejects is not None:
@@ -82,11 +82,11 @@ def _import(args) -> int:
     else:
         print(result.report())
     if args.out is not None:
-        print(f"counts: {args.out} ({len(counts)} rows)", file=sys.stderr)
+        print(f"effectifs : {args.out} ({len(counts)} lignes)", file=sys.stderr)
     if stored is not None:
-        print(f"workspace: {stored.label}", file=sys.stderr)
+        print(f"espace de travail : {stored.label}", file=sys.stderr)
     if rejects is not None:
-        print(f"rejects: {rejects} ({len(result.rejects)} rows)", file=sys.stderr)
+        print(f"rejets : {rejects} ({len(result.rejects)} lignes)", file=sys.stderr)
     return 0
 
 

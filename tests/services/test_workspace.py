@@ -194,7 +194,7 @@ def test_cli_works_from_the_workspace(tmp_path, capsys, department_plan, departm
     db = tmp_path / "ws.sqlite"
     export_path = demo_dir() / "export_hopital_demo.csv"
     assert main(["patients", "import", str(export_path), "--db", str(db)]) == 0
-    assert "workspace: export_hopital_demo.csv (2\u202f660 patients" in capsys.readouterr().err
+    assert "espace de travail : export_hopital_demo.csv (2\u202f660 patients" in capsys.readouterr().err
     assert main(["patients", "show", "--db", str(db)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["patients"] == 2660 and shown["demo"] and shown["period"] == "2024–2025"
