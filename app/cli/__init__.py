@@ -43,6 +43,11 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="fichier de base SQLite (par défaut : $SECTEURS_DB, sinon le dossier de données de l'utilisateur)")
 
 
+def lines(count: int) -> str:
+    """``1 ligne``, ``2 lignes``: a count of a file's rows in French."""
+    return f"{count} ligne" + ("s" if count > 1 else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors a person can act on are printed in French with exit code 2, no traceback."""
     import os

@@ -5,6 +5,8 @@ import json
 import sys
 from pathlib import Path
 
+from app.cli import lines
+
 BY_CHOICES = ("annee", "service")
 
 
@@ -38,7 +40,7 @@ def register(subparsers) -> None:
     check.set_defaults(handler=_check)
 
     show = actions.add_parser("show", help="the workspace's current counts: file, date, period, totals (JSON)")
-    show.add_argument("--db", help="SQLite database file (default: $SECTEURS_DB, else the per-user data directory)")
+    show.add_argument("--db", help="fichier de base SQLite (par défaut : $SECTEURS_DB, sinon le dossier de données de l'utilisateur)")
     show.set_defaults(handler=_show)
 
 
@@ -82,11 +84,11 @@ def _import(args) -> int:
     else:
         print(result.report())
     if args.out is not None:
-        print(f"effectifs : {args.out} ({len(counts)} lignes)", file=sys.stderr)
+        print(f"effectifs : {args.out} ({lines(len(counts))})", file=sys.stderr)
     if stored is not None:
         print(f"espace de travail : {stored.label}", file=sys.stderr)
     if rejects is not None:
-        print(f"rejets : {rejects} ({len(result.rejects)} lignes)", file=sys.stderr)
+        print(f"rejets : {rejects} ({lines(len(result.rejects))})", file=sys.stderr)
     return 0
 
 

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli import add_db_argument
+from app.cli import add_db_argument, lines
 from app.cli._filters import add_partner_filter_arguments, partner_filter_of
 
 DESCRIPTION = """\
@@ -106,7 +106,7 @@ def _route(args) -> int:
 
         write_bytes(args.rejects, safe_frame(batch.unplaced).to_csv(index=False).encode("utf-8-sig"))
     print(batch.report(examples=len(batch.unplaced)))
-    print(f"orientations : {args.out} ({len(batch.frame)} lignes)", file=sys.stderr)
+    print(f"orientations : {args.out} ({lines(len(batch.frame))})", file=sys.stderr)
     if args.rejects is not None:
-        print(f"rejets : {args.rejects} ({len(batch.unplaced)} lignes)", file=sys.stderr)
+        print(f"rejets : {args.rejects} ({lines(len(batch.unplaced))})", file=sys.stderr)
     return 0

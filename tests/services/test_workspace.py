@@ -223,7 +223,7 @@ def test_cli_works_from_the_workspace(tmp_path, capsys, department_plan, departm
     referrals.write_text("CP;Ville\n69003;Lyon\n42000;Saint-Étienne\n", encoding="utf-8")
     routed = tmp_path / "routed.csv"
     assert main(["route", str(referrals), "--out", str(routed), "--db", str(db)]) == 0
-    assert "plan: Plan 2026 — version 1" in capsys.readouterr().err
+    assert "plan : Plan 2026 — version 1" in capsys.readouterr().err
     frame = pd.read_csv(routed, sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
     assert frame[["sector", "groupe"]].values.tolist() == [["AS 69", "Lyon"], ["AS 42", "Région"]]
     out = tmp_path / "plan.xlsx"
