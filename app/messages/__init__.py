@@ -55,7 +55,11 @@ def render_issue(issue) -> str:
 
     ``issue`` is anything with ``code`` and ``params`` and an English ``message`` (a partner
     :class:`~partners.model.Issue`) or ``reason`` (an import report's reject or row outcome).
+    A reject holding several ``issues`` (a row with several errors) gives each, joined by " ; ".
     """
+    several = getattr(issue, "issues", ())
+    if several:
+        return " ; ".join(render_issue(item) for item in several)
     code = getattr(issue, "code", "") or ""
     if code:
         try:

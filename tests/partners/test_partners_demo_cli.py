@@ -170,3 +170,15 @@ def test_cli_import_prints_rejected_rows_in_french(capsys, tmp_path):
                        "--db", str(tmp_path / "rows.sqlite"), "--author", "alice", "--preview")
     assert code == 2 and "  ligne 2 : rejetée : type de partenaire «  » inconnu" in err
     assert "toutes rejetées" in err
+
+
+def test_cli_import_names_every_error_of_a_row(capsys, tmp_path):
+    """A row with two errors (unknown type, bad telephone) shows both, in French."""
+    template = tmp_path / "partenaires.csv"
+    template.write_text("type;nom;code_insee;telephone\nHAD;HAD Test (test);69383;\n"
+                        "XYZ;Cabinet (test);69383;12\n", encoding="utf-8")
+    code, _, err = run(capsys, "partners", "import", str(template), "--format", "csv",
+                       "--db", str(tmp_path / "two.sqlite"), "--author", "alice")
+    line = next(text for text in err.splitlines() if text.startswith("  ligne 3"))
+    assert code == 0 and "type de partenaire « XYZ » inconnu" in line and " ; " in line
+    assert "téléphone" in line.lower()
