@@ -50,6 +50,7 @@ class Reject:
     """One line of the report: ``level`` is error (row rejected) or warning (row imported).
 
     ``code`` and ``params`` name the reason for the French catalogue; ``reason`` is the English line.
+    ``issues`` holds every finding when a row has several (``code`` is then the first one's).
     """
 
     row: int
@@ -59,6 +60,7 @@ class Reject:
     key: str = ""
     code: str = ""
     params: dict = field(default_factory=dict)
+    issues: tuple = ()
 
 
 @dataclass
@@ -139,9 +141,9 @@ class ImportReport:
     offer_demo_purge: bool = False
 
     def reject(self, row: int, reason: str, name: str = "", key: str = "", code: str = "", params=None,
-               outcome: RowOutcome | None = None) -> None:
+               outcome: RowOutcome | None = None, issues=()) -> None:
         self.rejected += 1
-        self.rejects.append(Reject(row, "error", reason, name, key, code, dict(params or {})))
+        self.rejects.append(Reject(row, "error", reason, name, key, code, dict(params or {}), tuple(issues)))
         outcome = outcome or RowOutcome(row, "rejected", name=name, key=key)
         outcome.action, outcome.reason, outcome.code, outcome.params = "rejected", reason, code, dict(params or {})
         self.rows.append(outcome)
@@ -328,7 +330,7 @@ def _import_records(conn, records, result: ImportReport, places, author, reason,
         outcome = _outcome(record.row, partner)
         if errors:
             result.reject(record.row, "; ".join(e.message for e in errors), label, code=errors[0].code,
-                          params=errors[0].params, outcome=outcome)
+                          params=errors[0].params, outcome=outcome, issues=errors if len(errors) > 1 else ())
             continue
         flags = []
         if partner.outside_territory:

@@ -147,21 +147,21 @@ def origin(places: Places, commune: str | None = None, postal_code: str | None =
     if commune:
         code = str(commune).strip().upper()
         units = places.by_code(code)
-        what = f"INSEE code {commune}"
+        what = f"code INSEE {commune}"
     else:
         from geo.lookup import normalize_postal_code
 
         code = normalize_postal_code(postal_code) or str(postal_code)
         units = places.by_postal_code(code)
-        what = f"postal code {postal_code}"
+        what = f"code postal {postal_code}"
     if not units:
         raise SecteursError("partners.place_not_in_territory", what=what)
     note = ""
     if len(units) > 1:
         population = places.units["population"].to_numpy()
         units = sorted(units, key=lambda c: -population[places.index[c]])
-        note = (f"{what} covers {len(units)} units ({', '.join(units[:6])}{'...' if len(units) > 6 else ''}); "
-                f"distances from {units[0]} {places.unit_name(units[0])}")
+        note = (f"le {what} couvre {len(units)} unités ({', '.join(units[:6])}{'...' if len(units) > 6 else ''}) ; "
+                f"distances depuis {units[0]} {places.unit_name(units[0])}")
     return Origin(places.reference_point(units[0]), units[0], note)
 
 

@@ -398,4 +398,4 @@ def test_large_file_progress(tmp_path, capsys):
     assert seen == [10_000, 20_000, 25_500]
     assert result.summary["placed"] == 9 * 1500 and result.summary["rejected"] == 8 * 1500
     assert cli(["patients", "import", str(path), "--out", str(tmp_path / "c.csv")]) == 0
-    assert "20 000 lines processed" in capsys.readouterr().err
+    assert "20 000 lignes traitées" in capsys.readouterr().err

@@ -31,8 +31,8 @@ class CommandError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="secteurs",
-        description="Social-worker sectors for a regional cancer centre: territory, "
-                    "patients, partners, sectors and reports.")
+        description="Secteurs des assistantes sociales d'un centre régional de lutte contre le cancer : "
+                    "territoire, patients, partenaires, secteurs et rapports.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="SQLite database file (default: $SECTEURS_DB, else the per-user data directory)")
+    parser.add_argument("--db", help="fichier de base SQLite (par défaut : $SECTEURS_DB, sinon le dossier de données de l'utilisateur)")
+
+
+def lines(count: int) -> str:
+    """``1 ligne``, ``2 lignes``: a count of a file's rows in French."""
+    return f"{count} ligne" + ("s" if count > 1 else "")
 
 
 def main(argv: list[str] | None = None) -> int:

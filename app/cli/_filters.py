@@ -5,10 +5,10 @@ from __future__ import annotations
 def add_partner_filter_arguments(parser) -> None:
     """``--network-only`` and ``--label`` (also used by ``secteurs report fiche``)."""
     parser.add_argument("--network-only", action="store_true",
-                        help="psychologists: only the members of the psycho-oncology network "
-                             "(label 'réseau psycho-oncologie')")
+                        help="psychologues : seulement les membres du réseau de psycho-oncologie "
+                             "(étiquette « réseau psycho-oncologie »)")
     parser.add_argument("--label", action="append", default=[], metavar="LABEL",
-                        help="only the partners carrying this label, e.g. convention (repeat: all required)")
+                        help="seulement les partenaires portant cette étiquette, par exemple convention (répétée : toutes exigées)")
 
 
 def partner_filter_of(args):

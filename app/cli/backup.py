@@ -10,14 +10,14 @@ from app.cli import add_db_argument
 
 
 def register(subparsers) -> None:
-    save = subparsers.add_parser("backup", help="copy the database into a new file (the app may keep running)")
-    save.add_argument("file", help="the backup file to create (never overwritten)")
+    save = subparsers.add_parser("backup", help="copier la base dans un nouveau fichier (l'application peut continuer de tourner)")
+    save.add_argument("file", help="le fichier de sauvegarde à créer (jamais écrasé)")
     add_db_argument(save)
     save.set_defaults(handler=_backup)
 
-    back = subparsers.add_parser("restore", help="replace the database by a backup (keeps a copy of the current one)")
-    back.add_argument("file", help="a file written by secteurs backup")
-    back.add_argument("--yes", action="store_true", help="confirm: replace the current content")
+    back = subparsers.add_parser("restore", help="remplacer la base par une sauvegarde (garde une copie de la base actuelle)")
+    back.add_argument("file", help="un fichier écrit par secteurs backup")
+    back.add_argument("--yes", action="store_true", help="confirmer : remplacer le contenu actuel")
     add_db_argument(back)
     back.set_defaults(handler=_restore)
 

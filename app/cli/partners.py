@@ -13,124 +13,124 @@ FORMATS = ("finess", "rpps", "zones", "csv")
 
 
 def register(subparsers) -> None:
-    partners = subparsers.add_parser("partners", help="the partner directory (CPTS, HAD, ERC, PSY, DAC, SSIAD, CCAS)")
+    partners = subparsers.add_parser("partners", help="l'annuaire des partenaires (CPTS, HAD, ERC, PSY, DAC, SSIAD, CCAS)")
     actions = partners.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    imp = actions.add_parser("import", help="import a FINESS, Annuaire Santé, zone or template file")
-    imp.add_argument("file", help="the file to import")
-    imp.add_argument("--format", required=True, choices=FORMATS, help="file format")
-    imp.add_argument("--report", help="write rejected rows and warnings to this CSV file")
-    imp.add_argument("--author", help="recorded in the history (default: $SECTEURS_AUTHOR or the login)")
-    imp.add_argument("--categories", help="FINESS categories to import, e.g. 127,604,606,354 (the default)")
+    imp = actions.add_parser("import", help="importer un fichier FINESS, Annuaire Santé, de zones ou le modèle")
+    imp.add_argument("file", help="le fichier à importer")
+    imp.add_argument("--format", required=True, choices=FORMATS, help="format du fichier")
+    imp.add_argument("--report", help="écrire les lignes rejetées et les avertissements dans ce fichier CSV")
+    imp.add_argument("--author", help="nom noté dans l'historique (par défaut : $SECTEURS_AUTHOR ou l'identifiant de session)")
+    imp.add_argument("--categories", help="catégories FINESS à importer, par exemple 127,604,606,354 (par défaut)")
     imp.add_argument("--outside", choices=("neighbours", "flag", "skip"), default=None,
-                     help="partners outside the 12 departments: 'neighbours' imports those within --neighbour-km "
-                          "of the border and sets farther ones aside (default, except 'skip' for rpps); 'flag' "
-                          "imports them all; 'skip' none")
+                     help="partenaires hors des 12 départements : 'neighbours' importe ceux à moins de --neighbour-km "
+                          "de la limite et met de côté les plus lointains (par défaut, sauf 'skip' pour rpps) ; "
+                          "'flag' les importe tous ; 'skip' aucun")
     imp.add_argument("--neighbour-km", type=float, default=None,
-                     help="distance to the border (km) within which an outside partner is kept (default 60)")
+                     help="distance à la limite du territoire (km) en deçà de laquelle un partenaire extérieur est gardé (60 par défaut)")
     imp.add_argument("--include-far", action="append", default=[], metavar="KEY",
-                     help="import this farther partner anyway (its key, e.g. FINESS:750001166; repeatable)")
+                     help="importer quand même ce partenaire lointain (sa clé, par exemple FINESS:750001166 ; répétable)")
     imp.add_argument("--network", metavar="LIST",
-                     help="members' list of the psycho-oncology network (CSV/XLSX: rpps, or nom + commune): "
-                          "only its members are imported, labelled (for the national Annuaire Santé extract)")
+                     help="liste des membres du réseau de psycho-oncologie (CSV/XLSX : rpps, ou nom + commune) : "
+                          "seuls ses membres sont importés, étiquetés (pour l'extraction nationale de l'Annuaire Santé)")
     imp.add_argument("--all-psychologists", action="store_true",
-                     help="rpps: import every psychologist of the territory even without --network")
-    imp.add_argument("--preview", action="store_true", help="show what the import would do, write nothing")
+                     help="rpps : importer tous les psychologues du territoire, même sans --network")
+    imp.add_argument("--preview", action="store_true", help="montrer ce que ferait l'import, sans rien enregistrer")
     add_db_argument(imp)
     imp.set_defaults(handler=_import)
 
-    lst = actions.add_parser("list", help="list the partners")
-    lst.add_argument("--type", help="only this type (or comma-separated types)")
-    lst.add_argument("--label", action="append", default=[], help="only partners with this label (repeatable)")
+    lst = actions.add_parser("list", help="lister les partenaires")
+    lst.add_argument("--type", help="seulement ce type (ou des types séparés par des virgules)")
+    lst.add_argument("--label", action="append", default=[], help="seulement les partenaires portant cette étiquette (répétable)")
     _add_demo(lst)
     _add_output(lst)
     add_db_argument(lst)
     lst.set_defaults(handler=_list)
 
-    near = actions.add_parser("nearest", help="the N nearest partners of a type from a commune or a point")
+    near = actions.add_parser("nearest", help="les N partenaires d'un type les plus proches d'une commune ou d'un point")
     where = near.add_mutually_exclusive_group(required=True)
-    where.add_argument("--commune", help="INSEE code of the patient's commune")
-    where.add_argument("--postal-code", help="postal code of the patient's commune")
-    where.add_argument("--lonlat", help="WGS84 position as LON,LAT (write --lonlat=-1.55,47.2 for a negative longitude)")
-    near.add_argument("--type", required=True, help="partner type (CPTS, HAD, ERC, PSY, DAC, SSIAD, CCAS, AUTRE)")
-    near.add_argument("--k", type=int, default=5, help="how many partners (default 5)")
+    where.add_argument("--commune", help="code INSEE de la commune du patient")
+    where.add_argument("--postal-code", help="code postal de la commune du patient")
+    where.add_argument("--lonlat", help="position WGS84 LON,LAT (écrire --lonlat=-1.55,47.2 pour une longitude négative)")
+    near.add_argument("--type", required=True, help="type de partenaire (CPTS, HAD, ERC, PSY, DAC, SSIAD, CCAS, AUTRE)")
+    near.add_argument("--k", type=int, default=5, help="nombre de partenaires (5 par défaut)")
     near.add_argument("--network-only", action="store_true",
-                      help="psychologists: only those of the psycho-oncology network")
-    near.add_argument("--label", action="append", default=[], help="only partners with this label (repeatable)")
+                      help="psychologues : seulement ceux du réseau de psycho-oncologie")
+    near.add_argument("--label", action="append", default=[], help="seulement les partenaires portant cette étiquette (répétable)")
     _add_demo(near)
     _add_output(near)
     add_db_argument(near)
     near.set_defaults(handler=_nearest)
 
-    cov = actions.add_parser("covering", help="the CPTS and HAD whose zones include a commune")
+    cov = actions.add_parser("covering", help="les CPTS et HAD dont la zone comprend une commune")
     cov.add_argument("--commune", required=True, help="INSEE code")
     _add_output(cov)
     add_db_argument(cov)
     cov.set_defaults(handler=_covering)
 
-    svc = actions.add_parser("services", help="every type of partner for a patient's commune (covering first)")
+    svc = actions.add_parser("services", help="chaque type de partenaire pour la commune d'un patient (ceux dont la zone la couvre d'abord)")
     svc.add_argument("--commune", required=True, help="INSEE code")
-    svc.add_argument("--k", type=int, default=3, help="partners per type (default 3)")
+    svc.add_argument("--k", type=int, default=3, help="partenaires par type (3 par défaut)")
     svc.add_argument("--network-only", action="store_true",
-                     help="psychologists: only those of the psycho-oncology network")
+                     help="psychologues : seulement ceux du réseau de psycho-oncologie")
     _add_demo(svc)
     _add_output(svc)
     add_db_argument(svc)
     svc.set_defaults(handler=_services)
 
-    hist = actions.add_parser("history", help="the change history, newest first")
-    hist.add_argument("--id", type=int, help="only this partner")
-    hist.add_argument("--limit", type=int, default=50, help="at most this many changes (default 50, 0: all)")
-    hist.add_argument("--full", action="store_true", help="include the before/after JSON")
-    hist.add_argument("--raw", action="store_true", help="the stored columns (UTC time) instead of the readable ones")
+    hist = actions.add_parser("history", help="l'historique des modifications, les plus récentes d'abord")
+    hist.add_argument("--id", type=int, help="seulement ce partenaire")
+    hist.add_argument("--limit", type=int, default=50, help="au plus ce nombre de modifications (50 par défaut, 0 : toutes)")
+    hist.add_argument("--full", action="store_true", help="inclure le JSON avant/après")
+    hist.add_argument("--raw", action="store_true", help="les colonnes enregistrées (heure UTC) au lieu des colonnes lisibles")
     _add_output(hist)
     add_db_argument(hist)
     hist.set_defaults(handler=_history)
 
-    und = actions.add_parser("undo", help="undo a change (default: the latest one not yet undone)")
-    und.add_argument("--change", type=int, help="history id of the change to undo")
-    und.add_argument("--author", help="recorded in the history")
+    und = actions.add_parser("undo", help="annuler une modification (par défaut : la dernière non encore annulée)")
+    und.add_argument("--change", type=int, help="numéro (historique) de la modification à annuler")
+    und.add_argument("--author", help="nom noté dans l'historique")
     add_db_argument(und)
     und.set_defaults(handler=_undo)
 
-    red = actions.add_parser("redo", help="redo the latest undo (when nothing changed since)")
-    red.add_argument("--author", help="recorded in the history")
+    red = actions.add_parser("redo", help="rétablir la dernière annulation (si rien n'a changé depuis)")
+    red.add_argument("--author", help="nom noté dans l'historique")
     add_db_argument(red)
     red.set_defaults(handler=_redo)
 
-    purge = actions.add_parser("purge-demo", help="remove every FICTITIOUS demo partner (one change: undo restores)")
-    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    purge.add_argument("--author", help="recorded in the history")
+    purge = actions.add_parser("purge-demo", help="supprimer tous les partenaires de DÉMONSTRATION fictifs (une modification : undo les rétablit)")
+    purge.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    purge.add_argument("--author", help="nom noté dans l'historique")
     add_db_argument(purge)
     purge.set_defaults(handler=_purge_demo)
 
-    net = actions.add_parser("network", help="label the psychologists of a network's members' list")
-    net.add_argument("file", help="CSV/XLSX list: rpps, or nom (+ prenom) with code_insee / code_postal / commune")
-    net.add_argument("--label", default=None, help="label given (default: réseau psycho-oncologie)")
-    net.add_argument("--author", help="recorded in the history")
+    net = actions.add_parser("network", help="étiqueter les psychologues de la liste des membres d'un réseau")
+    net.add_argument("file", help="liste CSV/XLSX : rpps, ou nom (+ prenom) avec code_insee / code_postal / commune")
+    net.add_argument("--label", default=None, help="étiquette donnée (par défaut : réseau psycho-oncologie)")
+    net.add_argument("--author", help="nom noté dans l'historique")
     add_db_argument(net)
     net.set_defaults(handler=_network)
 
-    dele = actions.add_parser("delete", help="delete a partner (undo brings it back)")
-    dele.add_argument("id", type=int, help="partner id")
-    dele.add_argument("--author", help="recorded in the history")
+    dele = actions.add_parser("delete", help="supprimer un partenaire (undo le rétablit)")
+    dele.add_argument("id", type=int, help="numéro du partenaire")
+    dele.add_argument("--author", help="nom noté dans l'historique")
     add_db_argument(dele)
     dele.set_defaults(handler=_delete)
 
-    tpl = actions.add_parser("template", help="write the empty partner template (see partners/TEMPLATE.md)")
-    tpl.add_argument("--out", required=True, help="template.csv or template.xlsx")
+    tpl = actions.add_parser("template", help="écrire le modèle vide d'annuaire (voir partners/TEMPLATE.md)")
+    tpl.add_argument("--out", required=True, help="modele.csv ou modele.xlsx")
     tpl.set_defaults(handler=_template)
 
-    demo = actions.add_parser("demo", help="load the FICTITIOUS demo directory (idempotent)")
-    demo.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed demo seed)")
+    demo = actions.add_parser("demo", help="charger l'annuaire de DÉMONSTRATION fictif (sans doublon si relancé)")
+    demo.add_argument("--seed", type=int, default=None, help="graine aléatoire (par défaut : celle, fixe, de la démonstration)")
     add_db_argument(demo)
     demo.set_defaults(handler=_demo)
 
 
 def _add_demo(parser) -> None:
     parser.add_argument("--demo", choices=("auto", "yes", "no"), default="auto",
-                        help="FICTITIOUS demo partners: 'auto' (default) only while the directory has no real "
-                             "partner; 'yes' include them; 'no' leave them out")
+                        help="partenaires de DÉMONSTRATION fictifs : 'auto' (par défaut) seulement tant que l'annuaire "
+                             "n'a aucun partenaire réel ; 'yes' les inclure ; 'no' les exclure")
 
 
 def _demo_option(args):
@@ -144,8 +144,8 @@ def _author(args) -> str:
 
 
 def _add_output(parser) -> None:
-    parser.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
-    parser.add_argument("--out", help="write to this file instead of standard output")
+    parser.add_argument("--format", choices=("csv", "json"), default="csv", help="format de sortie (csv par défaut)")
+    parser.add_argument("--out", help="écrire dans ce fichier au lieu de la sortie standard")
 
 
 def _connect(args):
@@ -172,7 +172,7 @@ def _emit(frame, args) -> int:
 
 
 def _import(args) -> int:
-    from app.messages import render_code
+    from app.messages import render_code, render_issue
     from partners.importer import import_partners
     from partners.model import NEIGHBOUR_KM
     from partners.preview import preview_import
@@ -183,41 +183,58 @@ def _import(args) -> int:
                    include_far=args.include_far, network=args.network, all_psychologists=args.all_psychologists)
     if args.preview:
         report = preview_import(conn, args.file, args.format, **options)
-        print("PREVIEW (nothing written):")
+        print("APERÇU (rien n'est enregistré) :")
     else:
         report = import_partners(conn, args.file, args.format, report=args.report, **options)
     counts = report.counts()
-    print(f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}, "
-          f"rejected {counts['rejected']}")
+    print(f"créés {counts['created']}, mis à jour {counts['updated']}, inchangés {counts['unchanged']}, "
+          f"rejetés {counts['rejected']}")
+    km_limit = _km(report.neighbour_km)
     if report.outside_territory:
-        print(f"outside the territory (imported, flagged outside_territory): {report.outside_territory} "
-              f"(neighbours within {report.neighbour_km:g} km: {report.neighbours})")
+        print(f"hors du territoire (importés, signalés outside_territory) : {report.outside_territory} "
+              f"(voisins à moins de {km_limit} km : {report.neighbours})")
     if report.set_aside:
-        print(f"set aside (outside, farther than {report.neighbour_km:g} km or without position; "
-              f"--include-far KEY to import): {report.set_aside}")
+        print(f"mis de côté (hors du territoire, à plus de {km_limit} km ou sans position ; "
+              f"--include-far CLÉ pour les importer) : {report.set_aside}")
         for row in report.rows:
             if row.action == "set_aside":
-                km = "?" if row.border_km is None else f"{row.border_km:g} km"
-                print(f"  row {row.row}: {row.key} {row.name} ({row.commune or row.code_insee}, {km})")
+                km = "?" if row.border_km is None else f"{_km(row.border_km)} km"
+                print(f"  ligne {row.row} : {row.key} {row.name} ({row.commune or row.code_insee}, {km})")
     for reason, count in sorted(report.skipped.items()):
-        print(f"skipped ({render_code('partners.skip.' + reason, {})}): {count}")
+        print(f"laissés de côté ({render_code('partners.skip.' + reason, {})}) : {count}")
     if counts["warnings"]:
-        print(f"warnings: {counts['warnings']}")
+        print(f"avertissements : {counts['warnings']}")
     if report.offer_demo_purge:
-        print("the directory still holds the FICTITIOUS demo partners: `secteurs partners purge-demo` removes them")
+        print("l'annuaire contient encore les partenaires de DÉMONSTRATION (fictifs) : "
+              "`secteurs partners purge-demo` les supprime")
     if args.report and not args.preview:
-        print(f"report of rejected rows and warnings: {args.report}")
+        print(f"rapport des lignes rejetées et des avertissements : {args.report}")
     elif report.rejects:
         for item in sorted(report.rejects, key=lambda r: r.row)[:20]:
-            print(f"  row {item.row} {item.level}: {item.reason}", file=sys.stderr)
+            print(row_line(item.row, LEVELS.get(item.level, item.level), render_issue(item)), file=sys.stderr)
         if len(report.rejects) > 20:
-            print(f"  ... {len(report.rejects) - 20} more (use --report FILE)", file=sys.stderr)
+            print(f"  ... et {len(report.rejects) - 20} autres (--report FICHIER pour la liste complète)",
+                  file=sys.stderr)
     if counts["rejected"] and not (counts["created"] or counts["updated"] or counts["unchanged"]):
         # Every row rejected is a failed import, not a success with nothing to do.
         from geo.errors import SecteursError
 
         raise SecteursError("partners.all_rejected", file=Path(args.file).name, count=counts["rejected"])
     return 0
+
+
+#: How a row line names an import report's levels.
+LEVELS = {"error": "rejetée", "warning": "avertissement"}
+
+
+def row_line(row: int, what: str, text: str) -> str:
+    """``  ligne 4 : rejetée : type « » inconnu ...``: one row of a file, in French."""
+    return f"  ligne {row} : {what} : {text}"
+
+
+def _km(value: float) -> str:
+    """A distance in km, French decimal comma (``7,5``)."""
+    return f"{value:g}".replace(".", ",")
 
 
 def _list(args) -> int:
@@ -241,7 +258,7 @@ def _nearest(args) -> int:
                     lonlat=lonlat, k=args.k, include_demo=_demo_option(args), labels=args.label,
                     network_only=args.network_only)
     if frame.attrs.get("note"):
-        print(frame.attrs["note"], file=sys.stderr)
+        print(f"note : {frame.attrs['note']}", file=sys.stderr)
     return _emit(frame, args)
 
 
@@ -257,7 +274,7 @@ def _services(args) -> int:
     frame = local_services(_connect(args), args.commune, k=args.k, include_demo=_demo_option(args),
                            network_only=args.network_only)
     if frame.attrs.get("note"):
-        print(frame.attrs["note"], file=sys.stderr)
+        print(f"note : {frame.attrs['note']}", file=sys.stderr)
     return _emit(frame, args)
 
 
@@ -280,9 +297,10 @@ def _undo(args) -> int:
     from partners.store import undo
 
     result = undo(_connect(args), args.change, author=_author(args))
-    what = f"{result['count']} changes" if result.get("count", 1) > 1 else f"partner #{result['partner_id']}"
-    print(f"undid change #{result['undone']} ({result['action']} of {what}); "
-          f"recorded as change #{result['history_id']}")
+    what = (f"{result['count']} modifications" if result.get("count", 1) > 1
+            else f"partenaire n° {result['partner_id']}")
+    print(f"modification n° {result['undone']} annulée ({_action(result['action'])}, {what}) ; "
+          f"enregistrée comme modification n° {result['history_id']}")
     return 0
 
 
@@ -290,8 +308,19 @@ def _redo(args) -> int:
     from partners.store import redo
 
     result = redo(_connect(args), author=_author(args))
-    print(f"redid {result['action']} ({result['count']} change(s)); recorded as change #{result['history_id']}")
+    print(f"rétabli : {_action(result['action'])} ({result['count']} modification(s)) ; "
+          f"enregistré comme modification n° {result['history_id']}")
     return 0
+
+
+def _action(action: str) -> str:
+    """A history action (``create``, ``update``...) in French."""
+    from app.messages import render_code
+
+    try:
+        return render_code(f"cli.history_action.{action}", {})
+    except KeyError:
+        return action
 
 
 def _purge_demo(args) -> int:
@@ -300,38 +329,40 @@ def _purge_demo(args) -> int:
     conn = _connect(args)
     count = count_demo_partners(conn)
     if not count:
-        print("no demo partner in the directory")
+        print("aucun partenaire de démonstration dans l'annuaire")
         return 0
     if not args.yes:
-        real = "" if has_real_partners(conn) else " (the directory then holds no partner at all)"
+        real = "" if has_real_partners(conn) else " (l'annuaire serait alors vide)"
         if not sys.stdin.isatty():
             raise SecteursError("cli.purge_needs_yes", count=count, empty_after=not has_real_partners(conn))
-        answer = input(f"Remove the {count} FICTITIOUS demo partners{real}? [y/N] ")
+        answer = input(f"Supprimer les {count} partenaires de DÉMONSTRATION (fictifs){real} ? [o/N] ")
         if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-            print("nothing removed")
+            print("rien n'a été supprimé")
             return 1
     done = purge_demo(conn, author=_author(args))
-    print(f"removed {done['deleted']} FICTITIOUS demo partners (change #{done['change']}; "
-          f"`secteurs partners undo` restores them all)")
+    print(f"{done['deleted']} partenaires de DÉMONSTRATION (fictifs) supprimés (modification n° {done['change']} ; "
+          f"`secteurs partners undo` les rétablit tous)")
     return 0
 
 
 def _network(args) -> int:
+    from app.messages import render_issue
     from partners.model import NETWORK_LABEL
     from partners.network import read_network, tag_network
 
     conn = _connect(args)
     network = read_network(args.file, label=args.label or NETWORK_LABEL)
     report = tag_network(conn, network, author=_author(args))
-    print(f"label '{report.label}': {len(report.tagged)} psychologists tagged, {len(report.already)} already, "
-          f"{len(report.not_found)} members not found in the directory, {len(report.rejects)} rows rejected")
+    print(f"étiquette « {report.label} » : {len(report.tagged)} psychologue(s) étiqueté(s), "
+          f"{len(report.already)} déjà étiqueté(s), {len(report.not_found)} membre(s) absent(s) de l'annuaire, "
+          f"{len(report.rejects)} ligne(s) rejetée(s)")
     for member in report.not_found[:20]:
         who = member.rpps or " ".join(sorted(member.words))
-        print(f"  row {member.row}: not found: {who} {member.code_insee}", file=sys.stderr)
+        print(row_line(member.row, "absent de l'annuaire", f"{who} {member.code_insee}".strip()), file=sys.stderr)
     for row, issue in report.rejects[:20]:
-        print(f"  row {row}: rejected: {issue.message}", file=sys.stderr)
+        print(row_line(row, "rejetée", render_issue(issue)), file=sys.stderr)
     if report.change:
-        print(f"one change (#{report.change}): `secteurs partners undo` takes it back")
+        print(f"une modification (n° {report.change}) : `secteurs partners undo` l'annule")
     return 0
 
 
@@ -339,7 +370,8 @@ def _delete(args) -> int:
     from partners.store import delete_partner
 
     change = delete_partner(_connect(args), args.id, author=_author(args))
-    print(f"deleted partner #{args.id} (change #{change}; `secteurs partners undo --change {change}` restores it)")
+    print(f"partenaire n° {args.id} supprimé (modification n° {change} ; "
+          f"`secteurs partners undo --change {change}` le rétablit)")
     return 0
 
 
@@ -347,7 +379,7 @@ def _template(args) -> int:
     from partners.io import write_template
 
     path = write_template(args.out)
-    print(f"template written: {path} (columns documented in partners/TEMPLATE.md)")
+    print(f"modèle écrit : {path} (colonnes décrites dans partners/TEMPLATE.md)")
     return 0
 
 
@@ -355,6 +387,6 @@ def _demo(args) -> int:
     from partners.demo import DEFAULT_SEED, load_demo_directory
 
     counts = load_demo_directory(_connect(args), seed=args.seed if args.seed is not None else DEFAULT_SEED)
-    print(f"FICTITIOUS demo directory: created {counts['created']}, updated {counts['updated']}, "
-          f"unchanged {counts['unchanged']}")
+    print(f"annuaire de DÉMONSTRATION (fictif) : créés {counts['created']}, mis à jour {counts['updated']}, "
+          f"inchangés {counts['unchanged']}")
     return 0

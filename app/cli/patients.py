@@ -5,45 +5,48 @@ import json
 import sys
 from pathlib import Path
 
+from app.cli import lines
+
 BY_CHOICES = ("annee", "service")
 
 
 def register(subparsers) -> None:
-    patients = subparsers.add_parser("patients", help="import a hospital export, check a counts file")
+    patients = subparsers.add_parser("patients", help="importer un export de l'hôpital, vérifier un fichier d'effectifs")
     actions = patients.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     imp = actions.add_parser(
-        "import", help="count patients per unit from a hospital export (CSV or XLSX)",
-        description="Place each line of a hospital export in a sector unit and store the counts in the team "
-                    "workspace of the database (--db; every page and command then uses them), and/or write "
-                    "them to a file (--out). Without --out the counts go to the workspace. Only location, "
-                    "service and year columns are read; identifying columns are ignored, and the workspace "
-                    "keeps counts per unit only, with the file's name, the import date and the years covered.")
-    imp.add_argument("file", type=Path, help="the export (CSV in UTF-8/Windows-1252, ; , or tab; or XLSX)")
-    imp.add_argument("--out", type=Path, help="counts file to write (code_insee,patients)")
-    imp.add_argument("--db", help="store the counts in the workspace of this database (default when --out is "
-                                  "absent: $SECTEURS_DB, else the per-user data directory)")
+        "import", help="compter les patients par unité depuis un export de l'hôpital (CSV ou XLSX)",
+        description="Place chaque ligne d'un export de l'hôpital dans une unité de secteur et enregistre les "
+                    "effectifs dans l'espace de travail de l'équipe (--db ; chaque page et commande les utilise "
+                    "ensuite), et/ou les écrit dans un fichier (--out). Sans --out, les effectifs vont dans "
+                    "l'espace de travail. Seules les colonnes de lieu, de service et d'année sont lues ; les "
+                    "colonnes identifiantes sont ignorées, et l'espace de travail ne garde que les effectifs par "
+                    "unité, avec le nom du fichier, la date d'import et les années couvertes.")
+    imp.add_argument("file", type=Path, help="l'export (CSV en UTF-8/Windows-1252, séparé par ; , ou tabulation ; ou XLSX)")
+    imp.add_argument("--out", type=Path, help="fichier d'effectifs à écrire (code_insee,patients)")
+    imp.add_argument("--db", help="enregistrer les effectifs dans l'espace de travail de cette base (par défaut sans --out : "
+                                  "$SECTEURS_DB, sinon le dossier de données de l'utilisateur)")
     imp.add_argument("--rejects", type=Path, default=None,
-                     help="lines that could not be placed (row number and reason only); "
-                          "default: <out>_rejets.csv when there are any")
+                     help="lignes non placées (numéro de ligne et motif seulement) ; "
+                          "par défaut : <out>_rejets.csv s'il y en a")
     imp.add_argument("--ambiguous", type=Path, default=None,
-                     help="also write the ambiguous lines (row, unit chosen, candidates)")
+                     help="écrire aussi les lignes ambiguës (ligne, unité retenue, candidates)")
     imp.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
-                     help="also split the counts by year and/or service (repeatable)")
-    imp.add_argument("--json", action="store_true", help="print the summary as JSON instead of the report")
+                     help="répartir aussi les effectifs par année et/ou service (répétable)")
+    imp.add_argument("--json", action="store_true", help="afficher le résumé en JSON au lieu du rapport")
     imp.set_defaults(handler=_import)
 
-    check = actions.add_parser("check", help="validate a counts file and print its totals")
+    check = actions.add_parser("check", help="vérifier un fichier d'effectifs et afficher ses totaux")
     check.add_argument("file", type=Path)
     check.set_defaults(handler=_check)
 
-    show = actions.add_parser("show", help="the workspace's current counts: file, date, period, totals (JSON)")
-    show.add_argument("--db", help="SQLite database file (default: $SECTEURS_DB, else the per-user data directory)")
+    show = actions.add_parser("show", help="les effectifs actuels de l'espace de travail : fichier, date, période, totaux (JSON)")
+    show.add_argument("--db", help="fichier de base SQLite (par défaut : $SECTEURS_DB, sinon le dossier de données de l'utilisateur)")
     show.set_defaults(handler=_show)
 
 
 def _progress(rows: int) -> None:
-    print(f"\r{rows:>9,} lines processed".replace(",", " "), end="", file=sys.stderr, flush=True)
+    print(f"\r{rows:>9,} lignes traitées".replace(",", " "), end="", file=sys.stderr, flush=True)
 
 
 def _import(args) -> int:
@@ -69,7 +72,7 @@ def _import(args) -> int:
     if rejects is None and len(result.rejects) and args.out is not None:
         rejects = args.out.with_name(f"{args.out.stem}_rejets.csv")
     elif rejects is None and len(result.rejects):
-        print(f"{len(result.rejects)} line(s) not placed: list them with --rejects FILE", file=sys.stderr)
+        print(f"{len(result.rejects)} ligne(s) non placée(s) : --rejects FICHIER pour les lister", file=sys.stderr)
     from geo.safe_export import safe_frame
 
     if rejects is not None:
@@ -82,11 +85,11 @@ def _import(args) -> int:
     else:
         print(result.report())
     if args.out is not None:
-        print(f"counts: {args.out} ({len(counts)} rows)", file=sys.stderr)
+        print(f"effectifs : {args.out} ({lines(len(counts))})", file=sys.stderr)
     if stored is not None:
-        print(f"workspace: {stored.label}", file=sys.stderr)
+        print(f"espace de travail : {stored.label}", file=sys.stderr)
     if rejects is not None:
-        print(f"rejects: {rejects} ({len(result.rejects)} rows)", file=sys.stderr)
+        print(f"rejets : {rejects} ({lines(len(result.rejects))})", file=sys.stderr)
     return 0
 
 

@@ -103,11 +103,13 @@ def _ars(args) -> int:
     record = plan_record(args, conn)
     counts, counts_label, demo_patients = read_counts(args, conn)
     _, _, demo_partners = partner_inputs(conn)
-    print(f"plan: {record.label}; patients: {counts_label}", file=sys.stderr)
+    print(f"plan : {record.label} ; patients : {counts_label}", file=sys.stderr)
     if demo_partners:
-        print("warning: the partner directory holds FICTITIOUS demo partners; the report says so", file=sys.stderr)
+        print("attention : l'annuaire contient des partenaires de DÉMONSTRATION (fictifs) ; le rapport le signale",
+              file=sys.stderr)
     if demo_patients:
-        print("warning: the patient counts are FICTITIOUS demo data; the report says so", file=sys.stderr)
+        print("attention : les effectifs de patients sont des données de DÉMONSTRATION (fictives) ; "
+              "le rapport le signale", file=sys.stderr)
     from services.coverage.releases import counts_fingerprint, earlier_releases
 
     earlier = earlier_releases(conn, counts_fingerprint(counts))
@@ -116,9 +118,9 @@ def _ars(args) -> int:
     for path in report.write(args.out, conn=conn):
         print(path)
     cells = report.cell_counts()
-    print(f"cells: {cells['published']} published, {cells['masked']} masked (< 11), {cells['suppressed']} "
-          f"suppressed (s), {cells['classes']} communes in classes; audited with {len(earlier)} earlier "
-          "release(s) of the same counts", file=sys.stderr)
+    print(f"cellules : {cells['published']} publiées, {cells['masked']} masquées (< 11), {cells['suppressed']} "
+          f"supprimées (s), {cells['classes']} communes en classes ; contrôlé avec {len(earlier)} diffusion(s) "
+          "antérieure(s) des mêmes effectifs", file=sys.stderr)
     return 0
 
 
@@ -138,7 +140,8 @@ def _fiche(args) -> int:
                         demo_patients=demo_patients, territory=territory(),
                         partner_filter=partner_filter_of(args))
     if sheet.demo:
-        print("warning: FICTITIOUS demo partners or patients; the sheet says so", file=sys.stderr)
+        print("attention : partenaires ou patients de DÉMONSTRATION (fictifs) ; la fiche le signale",
+              file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(args.out, sheet.pdf_bytes())
     print(args.out)

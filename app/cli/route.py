@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli import add_db_argument
+from app.cli import add_db_argument, lines
 from app.cli._filters import add_partner_filter_arguments, partner_filter_of
 
 DESCRIPTION = """\
@@ -65,7 +65,7 @@ def register(subparsers) -> None:
 
 
 def _progress(rows: int) -> None:
-    print(f"\r{rows:>9,} lines processed".replace(",", " "), end="", file=sys.stderr, flush=True)
+    print(f"\r{rows:>9,} lignes traitées".replace(",", " "), end="", file=sys.stderr, flush=True)
 
 
 def _route(args) -> int:
@@ -81,21 +81,21 @@ def _route(args) -> int:
     check_path(args.file)
     conn = database(args)
     record = plan_record(args, conn)
-    print(f"plan: {record.label}", file=sys.stderr)
+    print(f"plan : {record.label}", file=sys.stderr)
     directory = partners.list_partners(conn)
     land = territory()
     chosen = partner_filter_of(args)
     routing = Routing.from_plan(record, partners=nearest_partners(conn, territory=land, partner_filter=chosen),
                                 explain=render_code, territory=land, partner_filter=chosen)
     if chosen.active:
-        print(f"partners: {chosen.describe()}", file=sys.stderr)
+        print(f"partenaires : {chosen.describe()}", file=sys.stderr)
     for warning in routing.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"attention : {warning}", file=sys.stderr)
     if not len(directory):
-        print("warning: the partner directory is empty: partner columns left blank "
+        print("attention : l'annuaire des partenaires est vide : colonnes des partenaires laissées vides "
               "(secteurs partners import ...)", file=sys.stderr)
     elif (directory["source"] == DEMO_SOURCE).any():
-        print("warning: the partner directory holds FICTITIOUS demo partners", file=sys.stderr)
+        print("attention : l'annuaire contient des partenaires de DÉMONSTRATION (fictifs)", file=sys.stderr)
     try:  # errors propagate to app.cli.main: a French message and exit code 2
         batch = route_file(args.file, routing, progress=_progress)
     finally:
@@ -106,7 +106,7 @@ def _route(args) -> int:
 
         write_bytes(args.rejects, safe_frame(batch.unplaced).to_csv(index=False).encode("utf-8-sig"))
     print(batch.report(examples=len(batch.unplaced)))
-    print(f"routed: {args.out} ({len(batch.frame)} rows)", file=sys.stderr)
+    print(f"orientations : {args.out} ({lines(len(batch.frame))})", file=sys.stderr)
     if args.rejects is not None:
-        print(f"rejects: {args.rejects} ({len(batch.unplaced)} rows)", file=sys.stderr)
+        print(f"rejets : {args.rejects} ({lines(len(batch.unplaced))})", file=sys.stderr)
     return 0

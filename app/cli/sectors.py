@@ -239,12 +239,13 @@ def _save(args) -> int:
     if counts is not None:
         record = record.replace(frame=record.assignment.assign(
             patients=record.assignment["code_insee"].map(counts.set_index("code_insee")["patients"]).fillna(0)))
+        from app.messages import render
         from geo.sectors.problem import SectorError
 
         try:
             metrics = _load_plan(args, record).metrics()
         except SectorError as exc:  # the version is still saved; compare then lacks metric deltas
-            print(f"warning: no metrics saved: {exc}", file=sys.stderr)
+            print(f"attention : indicateurs non enregistrés : {render(exc)}", file=sys.stderr)
     version = workspace.save_version(conn, args.name, record.replace(metrics=metrics), note=args.note,
                                      tolerance=args.tolerance if args.tolerance is not None else 0.02,
                                      counts_label=label, demo=demo)

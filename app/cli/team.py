@@ -8,18 +8,18 @@ from app.cli import add_db_argument
 
 
 def register(subparsers) -> None:
-    team = subparsers.add_parser("team", help="set or show the team of the workspace (workers.csv)")
+    team = subparsers.add_parser("team", help="définir ou afficher l'équipe de l'espace de travail (workers.csv)")
     actions = team.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    set_ = actions.add_parser("set", help="make a workers file the workspace team",
-                              description="workers.csv (or .xlsx): one row per social worker, nom (or name), "
-                                          "etp (or fte), optional groupe and base (INSEE code of the base "
-                                          "commune). Pages and commands then give each sector's group.")
+    set_ = actions.add_parser("set", help="faire d'un fichier des assistantes sociales l'équipe de l'espace de travail",
+                              description="workers.csv (ou .xlsx) : une ligne par assistante sociale, nom (ou name), "
+                                          "etp (ou fte), et si besoin groupe et base (code INSEE de la commune "
+                                          "de base). Pages et commandes donnent ensuite le groupe de chaque secteur.")
     set_.add_argument("file", type=Path)
     add_db_argument(set_)
     set_.set_defaults(handler=_set)
 
-    show = actions.add_parser("show", help="print the workspace team as JSON")
+    show = actions.add_parser("show", help="afficher l'équipe de l'espace de travail en JSON")
     add_db_argument(show)
     show.set_defaults(handler=_show)
 

@@ -50,6 +50,28 @@ def render_code(code: str, params: dict) -> str:
     return entry.format(**{k: _plain(v) for k, v in params.items()})
 
 
+def render_issue(issue) -> str:
+    """A row finding in French: its catalogue sentence, else its English line as a last resort.
+
+    ``issue`` is anything with ``code`` and ``params`` and an English ``message`` (a partner
+    :class:`~partners.model.Issue`) or ``reason`` (an import report's reject or row outcome).
+    A reject holding several ``issues`` (a row with several errors) gives each, joined by " ; ".
+    """
+    several = getattr(issue, "issues", ())
+    if several:
+        return " ; ".join(render_issue(item) for item in several)
+    code = getattr(issue, "code", "") or ""
+    if code:
+        try:
+            return render_code(code, getattr(issue, "params", None) or {})
+        except (KeyError, IndexError, ValueError, TypeError):  # a code or a parameter the catalogue lacks
+            pass
+    text = getattr(issue, "message", None)
+    if text is None:
+        text = getattr(issue, "reason", "")
+    return str(text or "")
+
+
 def render(error: BaseException) -> str:
     """What to show a person for ``error``, always in French.
 

@@ -11,7 +11,7 @@ from app import resources
 from app.auth import author as signed_in_author, can, mode as auth_mode, require
 from app.uploads import checked
 from app.map import PARTNER_COLOURS, Paint, clicked_feature, show_map, view_of
-from app.messages import render, render_code
+from app.messages import render, render_code, render_issue as _issue_text
 from app.ui import fictitious_notice, fr_int, plan_picker
 from geo.lookup import gazetteer
 from geo.safe_export import safe_frame
@@ -71,16 +71,6 @@ def _flash(kind: str, text: str) -> None:
 
 def _type_label(code: str) -> str:
     return f"{code} — {partners.PARTNER_TYPES.get(code, code)}"
-
-
-def _issue_text(issue: Issue) -> str:
-    """An issue in French: its catalogue sentence, else its English line."""
-    if issue.code:
-        try:
-            return render_code(issue.code, issue.params)
-        except KeyError:
-            pass
-    return issue.message
 
 
 def _author() -> str | None:

@@ -58,13 +58,13 @@ def test_cli_import_list_nearest_history_undo(capsys, tmp_path):
     code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db,
                        "--report", str(report), "--author", "alice")
     assert code == 0
-    assert "created 4, updated 0, unchanged 0, rejected 6" in out
-    assert "set aside (outside, farther than 60 km or without position; --include-far KEY to import): 2" in out
+    assert "créés 4, mis à jour 0, inchangés 0, rejetés 6" in out
+    assert "mis de côté (hors du territoire, à plus de 60 km ou sans position ; --include-far CLÉ pour les importer) : 2" in out
     assert "FINESS:750001166" in out
-    assert "skipped (autres catégories FINESS): 1" in out
+    assert "laissés de côté (autres catégories FINESS) : 1" in out
     assert report.exists()
     code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db)
-    assert "created 0, updated 0, unchanged 4, rejected 6" in out
+    assert "créés 0, mis à jour 0, inchangés 4, rejetés 6" in out
     run(capsys, "partners", "import", str(ZONES), "--format", "zones", "--db", db)
 
     code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "csv")
@@ -83,9 +83,9 @@ def test_cli_import_list_nearest_history_undo(capsys, tmp_path):
 
     had_id = str(found[0]["id"])
     code, out, _ = run(capsys, "partners", "delete", had_id, "--db", db, "--author", "bob")
-    assert f"deleted partner #{had_id}" in out
+    assert f"partenaire n° {had_id} supprimé" in out
     code, out, _ = run(capsys, "partners", "undo", "--db", db)
-    assert f"delete of partner #{had_id}" in out
+    assert f"(suppression, partenaire n° {had_id})" in out
     code, out, _ = run(capsys, "partners", "history", "--db", db, "--id", had_id)
     actions = [r["action"] for r in csv.DictReader(io.StringIO(out))]
     assert actions == ["undo", "delete", "update", "create"]
@@ -99,7 +99,7 @@ def test_cli_template_and_demo(capsys, tmp_path):
     code, out, _ = run(capsys, "partners", "template", "--out", str(tmp_path / "modele.csv"))
     assert code == 0 and (tmp_path / "modele.csv").read_text(encoding="utf-8-sig").startswith("type;nom;")
     code, out, _ = run(capsys, "partners", "demo", "--db", db)
-    assert code == 0 and "FICTITIOUS demo directory: created" in out
+    assert code == 0 and "annuaire de DÉMONSTRATION (fictif) : créés" in out
     code, out, _ = run(capsys, "partners", "nearest", "--postal-code", "74000", "--type", "CCAS", "--k", "1",
                        "--db", db)
     row = next(csv.DictReader(io.StringIO(out)))
@@ -118,10 +118,10 @@ def test_cli_preview_purge_demo_redo_network_and_history(capsys, tmp_path, monke
     run(capsys, "partners", "demo", "--db", db)
     code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db, "--preview",
                        "--author", "alice")
-    assert code == 0 and out.startswith("PREVIEW (nothing written)") and "created 4" in out
+    assert code == 0 and out.startswith("APERÇU (rien n'est enregistré)") and "créés 4" in out
     code, out, _ = run(capsys, "partners", "import", str(FINESS_2019), "--format", "finess", "--db", db,
                        "--include-far", "FINESS:750001166", "--author", "alice")
-    assert "created 5" in out and "set aside" in out and "`secteurs partners purge-demo` removes them" in out
+    assert "créés 5" in out and "mis de côté" in out and "`secteurs partners purge-demo` les supprime" in out
     # real partners exist: the demo is left out of lists unless asked for
     code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "json")
     assert {p["source"] for p in json.loads(out)} == {"FINESS (extraction etalab)"}
@@ -132,11 +132,11 @@ def test_cli_preview_purge_demo_redo_network_and_history(capsys, tmp_path, monke
     code, _, err = run(capsys, "partners", "purge-demo", "--db", db)
     assert code == 2 and "--yes" in err
     code, out, _ = run(capsys, "partners", "purge-demo", "--db", db, "--yes", "--author", "alice")
-    assert code == 0 and "removed 382 FICTITIOUS demo partners" in out
+    assert code == 0 and "382 partenaires de DÉMONSTRATION (fictifs) supprimés" in out
     code, out, _ = run(capsys, "partners", "undo", "--db", db, "--author", "alice")
-    assert "(delete of 382 changes)" in out
+    assert "(suppression, 382 modifications)" in out
     code, out, _ = run(capsys, "partners", "redo", "--db", db, "--author", "alice")
-    assert code == 0 and "redid delete (382 change(s))" in out
+    assert code == 0 and "rétabli : suppression (382 modification(s))" in out
     code, out, _ = run(capsys, "partners", "list", "--db", db, "--format", "json", "--demo", "yes")
     assert len(json.loads(out)) == 5
 
@@ -149,5 +149,36 @@ def test_cli_preview_purge_demo_redo_network_and_history(capsys, tmp_path, monke
     listing = tmp_path / "reseau.csv"
     listing.write_text("rpps;nom;commune\n;Inconnue;Lyon 3e Arrondissement\n", encoding="utf-8")
     code, out, err = run(capsys, "partners", "network", str(listing), "--db", db, "--label", "convention")
-    assert code == 0 and "0 psychologists tagged" in out and "1 members not found" in out
+    assert code == 0 and "0 psychologue(s) étiqueté(s)" in out and "1 membre(s) absent(s) de l'annuaire" in out
     assert had["labels"] == ""
+
+
+def test_cli_import_prints_rejected_rows_in_french(capsys, tmp_path):
+    """A template row with an unknown type is named by its row and rejected with the catalogue's sentence."""
+    template = tmp_path / "partenaires.csv"
+    template.write_text("type;nom;code_insee\nHAD;HAD Test (test);69383\nXYZ;Cabinet Inconnu (test);69383\n",
+                        encoding="utf-8")
+    code, out, err = run(capsys, "partners", "import", str(template), "--format", "csv",
+                         "--db", str(tmp_path / "rows.sqlite"), "--author", "alice")
+    assert code == 0 and "créés 1, mis à jour 0, inchangés 0, rejetés 1" in out
+    line = next(text for text in err.splitlines() if text.strip().startswith("ligne"))
+    assert line.startswith("  ligne 3 : rejetée : type de partenaire « XYZ » inconnu ; types possibles : CPTS")
+    assert "unknown" not in err and "expected" not in err  # not the English line of the issue
+
+    template.write_text("type;nom;code_insee\n;Sans Type (test);69383\n", encoding="utf-8")
+    code, _, err = run(capsys, "partners", "import", str(template), "--format", "csv",
+                       "--db", str(tmp_path / "rows.sqlite"), "--author", "alice", "--preview")
+    assert code == 2 and "  ligne 2 : rejetée : type de partenaire «  » inconnu" in err
+    assert "toutes rejetées" in err
+
+
+def test_cli_import_names_every_error_of_a_row(capsys, tmp_path):
+    """A row with two errors (unknown type, bad telephone) shows both, in French."""
+    template = tmp_path / "partenaires.csv"
+    template.write_text("type;nom;code_insee;telephone\nHAD;HAD Test (test);69383;\n"
+                        "XYZ;Cabinet (test);69383;12\n", encoding="utf-8")
+    code, _, err = run(capsys, "partners", "import", str(template), "--format", "csv",
+                       "--db", str(tmp_path / "two.sqlite"), "--author", "alice")
+    line = next(text for text in err.splitlines() if text.startswith("  ligne 3"))
+    assert code == 0 and "type de partenaire « XYZ » inconnu" in line and " ; " in line
+    assert "téléphone" in line.lower()

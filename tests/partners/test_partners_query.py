@@ -54,7 +54,7 @@ def test_nearest_from_postal_code_and_point(directory, places):
     by_point = nearest(directory, "PSY", lonlat=(5.7245, 45.1885), k=1, places=places)
     assert by_point.iloc[0]["name"] == "Cabinet test Grenoble" and by_point.attrs["code_insee"] == "38185"
     lyon = nearest(directory, "PSY", commune="69123", k=1, places=places)
-    assert "covers 9 units" in lyon.attrs["note"]
+    assert "couvre 9 unités" in lyon.attrs["note"]
     outside = nearest(directory, "HAD", lonlat=(2.3, 48.85), k=1, places=places)
     assert outside.iloc[0]["finess"] == "750001166" and bool(outside.iloc[0]["outside_territory"])
 

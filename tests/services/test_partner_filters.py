@@ -144,7 +144,7 @@ def test_cli_route_and_fiche_options(directory, plan, tmp_path, capsys):
                  "--network-only"]) == 0
     routed = pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str)
     assert routed.loc[0, "psy"] == MEMBER
-    assert "partners: psychologues membres du réseau" in capsys.readouterr().err
+    assert "partenaires : psychologues membres du réseau" in capsys.readouterr().err
     assert main(["route", str(listing), "--plan", str(plan_file), "--out", str(out), "--db", db]) == 0
     assert pd.read_csv(out, sep=";", encoding="utf-8-sig", dtype=str).loc[0, "psy"] == NEAR
 

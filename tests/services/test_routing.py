@@ -228,7 +228,7 @@ def test_cli_route(tmp_path, plan, capsys):
     assert routed.columns[5:].tolist() == added_columns()
     assert routed["groupe"].tolist()[:2] == ["Lyon", "Région"]
     assert routed.loc[0, "had"].startswith("HAD (fictive)") and "," in routed.loc[0, "had_km"]
-    assert "ligne 10 : commune introuvable" in captured.out and "FICTITIOUS" in captured.err
+    assert "ligne 10 : commune introuvable" in captured.out and "DÉMONSTRATION (fictifs)" in captured.err
     assert pd.read_csv(rejects)["row"].tolist() == [5, 7, 9, 10]
     # errors are one line, no traceback
     assert main(["route", str(tmp_path / "absent.csv"), "--plan", str(plan_path), "--out", str(out)]) == 2

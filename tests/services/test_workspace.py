@@ -194,7 +194,7 @@ def test_cli_works_from_the_workspace(tmp_path, capsys, department_plan, departm
     db = tmp_path / "ws.sqlite"
     export_path = demo_dir() / "export_hopital_demo.csv"
     assert main(["patients", "import", str(export_path), "--db", str(db)]) == 0
-    assert "workspace: export_hopital_demo.csv (2\u202f660 patients" in capsys.readouterr().err
+    assert "espace de travail : export_hopital_demo.csv (2\u202f660 patients" in capsys.readouterr().err
     assert main(["patients", "show", "--db", str(db)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["patients"] == 2660 and shown["demo"] and shown["period"] == "2024–2025"
@@ -223,7 +223,7 @@ def test_cli_works_from_the_workspace(tmp_path, capsys, department_plan, departm
     referrals.write_text("CP;Ville\n69003;Lyon\n42000;Saint-Étienne\n", encoding="utf-8")
     routed = tmp_path / "routed.csv"
     assert main(["route", str(referrals), "--out", str(routed), "--db", str(db)]) == 0
-    assert "plan: Plan 2026 — version 1" in capsys.readouterr().err
+    assert "plan : Plan 2026 — version 1" in capsys.readouterr().err
     frame = pd.read_csv(routed, sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
     assert frame[["sector", "groupe"]].values.tolist() == [["AS 69", "Lyon"], ["AS 42", "Région"]]
     out = tmp_path / "plan.xlsx"

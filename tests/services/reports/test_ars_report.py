@@ -137,8 +137,8 @@ def test_a_second_report_on_the_same_counts_is_audited_with_the_first(ars_out, r
                  "--out", str(tmp_path / "bis"), "--db", str(report_files["db"])])
     assert code == 0
     err = capsys.readouterr().err
-    assert re.search(r"audited with [1-9]\d* earlier release", err)
-    assert re.search(r"cells: \d+ published, \d+ masked \(< 11\), \d+ suppressed \(s\)", err)
+    assert re.search(r"contrôlé avec [1-9]\d* diffusion\(s\) antérieure", err)
+    assert re.search(r"cellules : \d+ publiées, \d+ masquées \(< 11\), \d+ supprimées \(s\)", err)
     releases = list_releases(connect(report_files["db"]))
     assert len(releases) >= 2 and releases["counts_fingerprint"].nunique() == 1
     assert releases["label"].iloc[-1] == "plan_bis.csv"
