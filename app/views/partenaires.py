@@ -203,11 +203,11 @@ with find:
                                default=[t for t in partners.PARTNER_TYPES if t != "AUTRE"],
                                format_func=_type_label, key="partenaires_types")
         k = st.slider("Partenaires par type", 1, 10, 3, key="partenaires_k")
-        narrow = st.columns([3, 2])
-        wanted_labels = narrow[0].multiselect("Étiquettes", known_labels, key="partenaires_find_labels",
-                                              placeholder="toutes")
-        network_only = narrow[1].checkbox("Psychologues : réseau seulement", key="partenaires_network_only",
-                                          help=f"Seulement les psychologues étiquetés « {NETWORK_LABEL} ».")
+        # one widget per row: in two columns the checkbox's label was cut
+        wanted_labels = st.multiselect("Étiquettes", known_labels, key="partenaires_find_labels",
+                                       placeholder="toutes")
+        network_only = st.checkbox("Psychologues : réseau seulement", key="partenaires_network_only",
+                                   help=f"Seulement les psychologues étiquetés « {NETWORK_LABEL} ».")
     paint = Paint(palette=("#b8e186", "#fdb863", "#c2a5cf"), fill_opacity=0.45)
     # the markers depend on the types only, so a new commune repaints the map without redrawing it
     shown = table[table["type"].isin(types)] if types else table
