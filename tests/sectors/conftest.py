@@ -64,3 +64,21 @@ def sector_error():
         for key, value in params.items():
             assert info.value.params.get(key) == value, (key, info.value.params)
     return expect
+
+
+@pytest.fixture(scope="module")
+def team():
+    """The fictitious team of ``tests/data/team_2026.csv`` (FTE, two groups, base communes)."""
+    from pathlib import Path
+
+    from geo.sectors.team import read_workers
+
+    return read_workers(Path(__file__).resolve().parents[1] / "data" / "team_2026.csv")
+
+
+@pytest.fixture(scope="module")
+def team_plan(context, team):
+    """That team's proposal on the demo counts."""
+    from geo.sectors.propose import propose
+
+    return propose(None, team, context=context)

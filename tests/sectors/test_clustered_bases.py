@@ -17,9 +17,10 @@ from geo.sectors._graph import is_connected, pieces_per_sector
 from geo.sectors.contiguous import ContiguousPMedian
 from geo.sectors.pmedian import fixed_base_bound
 from geo.sectors.problem import SectorError
-from geo.sectors.propose import build_problem, plan_faults, propose, rebalance
+from geo.sectors.propose import build_problem, propose, rebalance
 from geo.sectors.radial import NEAR_KM, clustered_share, exit_paths, radial_labels, sites_of
 from geo.sectors.team import Team, read_workers
+from plan_checks import assert_valid_plan
 from test_team_plans import _check_refusal, _hand_moves   # the property test's refusal rules and hand moves
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -33,13 +34,6 @@ def lyon_team():
     return read_workers(DATA / "team_2026_lyon.csv")
 
 
-def _assert_valid(plan):
-    assert plan_faults(plan) == []
-    assert plan.is_contiguous and plan.max_deviation <= plan.tolerance + 1e-9
-    if plan.groups is not None:
-        assert plan.groups_contiguous
-
-
 def test_lyon_fixture_is_fictitious_and_clustered(context, lyon_team):
     assert "FICTIVES" in (DATA / "team_2026_lyon.csv").read_text(encoding="utf-8").splitlines()[0]
     assert clustered_share(build_problem(context, lyon_team)) == 1.0
@@ -48,7 +42,7 @@ def test_lyon_fixture_is_fictitious_and_clustered(context, lyon_team):
 
 def test_lyon_team_plan_with_fixed_bases_is_valid_and_near_the_lp_bound(context, lyon_team):
     plan = propose(None, lyon_team, context=context)
-    _assert_valid(plan)
+    assert_valid_plan(plan)
     assert list(plan.fixed_bases) == list(build_problem(context, lyon_team).bases)
     for name, code in zip(lyon_team.names, lyon_team.bases):
         assert plan.sector_of(code) == name
@@ -59,7 +53,7 @@ def test_lyon_team_plan_with_fixed_bases_is_valid_and_near_the_lp_bound(context,
 
 def test_lyon_team_plan_with_bases_inside_is_valid(context, lyon_team):
     plan = propose(None, lyon_team, context=context, base_mode="inside")
-    _assert_valid(plan)
+    assert_valid_plan(plan)
     assert (plan.fixed_bases < 0).all() and plan.anchors_inside
     for name, code in zip(lyon_team.names, lyon_team.bases):
         assert plan.sector_of(code) == name
@@ -124,7 +118,7 @@ def test_random_teams_based_in_lyon_mostly_get_a_valid_plan(context):
             _check_refusal(error)
             refused.append((case, error.code))
             continue
-        _assert_valid(plan)
+        assert_valid_plan(plan)
         for name, code in zip(team.names, team.bases):
             assert plan.sector_of(code) == name
         valid += 1
@@ -135,7 +129,7 @@ def test_random_teams_based_in_lyon_mostly_get_a_valid_plan(context):
             except SectorError as error:
                 _check_refusal(error)
             else:
-                _assert_valid(fixed)
+                assert_valid_plan(fixed)
     # before the radial construction, teams based in Lyon were refused; a few draws are truly tight
     # (a base walled in by others' bases, 12 workers in the arrondissements)
     assert valid >= 16, refused

@@ -17,29 +17,13 @@ import numpy as np
 import pytest
 
 from geo.sectors.problem import Problem
-from geo.sectors.propose import build_problem, changes, plan_faults, propose
+from geo.sectors.propose import build_problem, changes, propose
 from geo.sectors.resector import faults, is_incremental, moved_load, resector
-from geo.sectors.team import Team, read_workers
+from geo.sectors.team import Team
+from plan_checks import assert_valid_plan
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROANNE = "42187"
-
-
-@pytest.fixture(scope="module")
-def team():
-    return read_workers(DATA / "team_2026.csv")
-
-
-@pytest.fixture(scope="module")
-def team_plan(context, team):
-    return propose(None, team, context=context)
-
-
-def _valid(plan):
-    assert plan_faults(plan) == []
-    assert plan.is_contiguous and plan.max_deviation <= plan.tolerance + 1e-9
-    if plan.groups is not None:
-        assert plan.groups_contiguous
 
 
 def _share(before, after) -> float:
@@ -79,7 +63,7 @@ def test_same_team_new_counts_changes_few_referents(context, demo_counts, team, 
     rng = np.random.default_rng(5)
     counts["patients"] = np.maximum(0, counts["patients"] + rng.integers(-1, 2, len(counts)))
     plan = propose(counts, team, context=context, previous=team_plan)
-    _valid(plan)
+    assert_valid_plan(plan)
     # measured 1.5 % (the fresh proposal with a keep penalty alone: 3.5 %)
     assert plan.info["method"] == "resector"
     assert _share(team_plan, plan) <= 0.025
@@ -95,7 +79,7 @@ def test_eleven_to_twelve_from_the_current_plan_is_valid(context, plan11, team, 
         after = Team(team.names + ("Léa",), team.fte + (1.0,), team.groups + ("Sud-Ouest",), team.bases + (ROANNE,))
         bound = 0.17    # measured 16.2 % (the incremental path alone: 15.9-20.6 %, time-limited)
     plan = propose(None, after, context=context, previous=before)
-    _valid(plan)
+    assert_valid_plan(plan)
     share = _share(before, plan)
     # at least the new worker's share, less the tolerance
     new_share = plan.targets[-1] / plan.targets.sum()
@@ -113,7 +97,7 @@ def test_eleven_to_ten_a_worker_leaves_gives_a_valid_plan(context, plan11, team,
         before, after, gone = team_plan, _without(team, "Inès"), "Inès"
         bound = 0.16    # measured 14.7 % (the fresh proposal alone: 15.1 %)
     plan = propose(None, after, context=context, previous=before)
-    _valid(plan)
+    assert_valid_plan(plan)
     share = _share(before, plan)
     # every patient of the worker who left changes referent
     left = before.context.load[np.asarray(before.names, dtype=object)[before.assignment] == gone].sum()

@@ -18,27 +18,11 @@ import pytest
 from geo.sectors.contiguous import ContiguousPMedian
 from geo.sectors.problem import SectorError
 from geo.sectors.propose import build_problem, plan_faults, propose, rebalance
-from geo.sectors.team import LYON_SITE, Team, read_workers, resolve_base, team_from_frame
+from geo.sectors.team import LYON_SITE, Team, resolve_base, team_from_frame
+from plan_checks import assert_valid_plan
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def team():
-    return read_workers(DATA / "team_2026.csv")
-
-
-@pytest.fixture(scope="module")
-def team_plan(context, team):
-    return propose(None, team, context=context)
-
-
-def _assert_valid(plan):
-    assert plan_faults(plan) == []
-    assert plan.is_contiguous and plan.max_deviation <= plan.tolerance + 1e-9
-    if plan.groups is not None:
-        assert plan.groups_contiguous
 
 
 def test_fixture_is_marked_fictitious():
@@ -57,7 +41,7 @@ def test_team_table_reads_names_and_codes(team):
 def test_team_plan_with_bases_is_valid_and_close_to_the_lp_bound(context, team, team_plan):
     from geo.sectors.pmedian import fixed_base_bound
 
-    _assert_valid(team_plan)
+    assert_valid_plan(team_plan)
     metrics = team_plan.metrics()
     assert all(s["base_fixed"] for s in metrics["sectors"])
     assert [s["base"] for s in metrics["sectors"]] == list(team.bases)
@@ -69,7 +53,7 @@ def test_team_plan_with_bases_is_valid_and_close_to_the_lp_bound(context, team, 
 
 def test_inside_mode_keeps_each_base_in_its_sector_with_a_free_centre(context, team):
     plan = propose(None, team, context=context, base_mode="inside")
-    _assert_valid(plan)
+    assert_valid_plan(plan)
     assert (plan.fixed_bases < 0).all() and plan.anchors_inside
     for name, code in zip(team.names, team.bases):
         assert plan.sector_of(code) == name
@@ -107,7 +91,7 @@ def test_two_workers_on_one_base_unit_are_refused(context, sector_error):
 
 def test_lock_on_lyon_locks_its_nine_arrondissements(context):
     plan = propose(None, 3, context=context, locked={"69123": "S02"})
-    _assert_valid(plan)
+    assert_valid_plan(plan)
     arrondissements = [c for c in context.codes if c.startswith("6938")]
     assert len(arrondissements) == 9
     assert {plan.sector_of(c) for c in arrondissements} == {"S02"}
@@ -132,7 +116,7 @@ def test_refusal_names_worker_and_cause(context, sector_error):
             assert error.params["worker"] in ("A", "B") and error.params["cause"]
         assert render(error) and "sectors." not in render(error)
     else:
-        _assert_valid(plan)
+        assert_valid_plan(plan)
 
 
 def _hand_moves(plan, rng, count):
@@ -148,7 +132,7 @@ def test_rebalance_team_plan_after_hand_moves(team_plan):
     edited = _hand_moves(team_plan, np.random.default_rng(3), 15)
     assert plan_faults(edited)
     fixed, moves = rebalance(edited)
-    _assert_valid(fixed)
+    assert_valid_plan(fixed)
     assert list(fixed.fixed_bases) == list(team_plan.fixed_bases)
     # only what the repair needs moves: far fewer units than the plan has
     assert 0 < len(moves) < 200
@@ -159,7 +143,7 @@ def test_from_current_plan_keeps_most_patients(context, team, team_plan):
 
     twelve = Team(team.names + ("Léa",), team.fte + (1.0,), team.groups + ("Sud-Ouest",), team.bases + ("42187",))
     plan = propose(None, twelve, context=context, previous=team_plan)
-    _assert_valid(plan)
+    assert_valid_plan(plan)
     moved = changes(team_plan, plan)
     assert moved["patients_changed"] / moved["patients"] < 0.25
 
@@ -239,7 +223,7 @@ def test_random_team_gives_a_valid_plan_or_a_coded_refusal(context, case):
     except SectorError as error:
         _check_refusal(error)
         return
-    _assert_valid(plan)
+    assert_valid_plan(plan)
     for code, name in locks.items():
         assert plan.sector_of(code) == name
     # rebalance after random hand moves: valid again, or a coded refusal
@@ -249,6 +233,6 @@ def test_random_team_gives_a_valid_plan_or_a_coded_refusal(context, case):
     except SectorError as error:
         _check_refusal(error)
         return
-    _assert_valid(fixed)
+    assert_valid_plan(fixed)
     for code, name in locks.items():
         assert fixed.sector_of(code) == name
