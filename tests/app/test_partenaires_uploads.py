@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok
 
 DATA = Path(__file__).resolve().parents[1] / "partners" / "data"
 RPPS = DATA / "PS_LibreAcces_Personne_activite_202403110839.txt"
@@ -20,24 +20,11 @@ RPPS = DATA / "PS_LibreAcces_Personne_activite_202403110839.txt"
 LISTING = b"rpps;nom\n10000000017;\n10000000041;\n"
 
 
-def _back_to_demo_only() -> None:
-    import partners
-    from geo.database import connect
-
-    conn = connect()
-    for partner_id in partners.list_partners(conn, include_demo=False)["id"]:
-        partners.delete_partner(conn, int(partner_id), author="tests")
-    partners.load_demo_directory(conn)
-    conn.close()
-
-
 @pytest.fixture(scope="module")
-def app() -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("views/partenaires.py").run()
-    at.text_input(key="partenaires_author").input("Testeur").run()
-    yield at
-    _back_to_demo_only()
+def app(partenaires_app) -> AppTest:
+    """The Partenaires page of tests/app/conftest.py, with an author for the history."""
+    partenaires_app.text_input(key="partenaires_author").input("Testeur").run()
+    return partenaires_app
 
 
 def _temporary_files() -> set:
