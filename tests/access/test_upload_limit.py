@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from app.serving import MAX_UPLOAD_MB, check_upload_size
 from geo.access import AccessError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from apptest_helpers import MAIN  # noqa: E402
+from apptest_helpers import page_with_plan_file  # noqa: E402
 
 
 def test_limit_is_checked_in_bytes():
@@ -25,11 +24,7 @@ def test_limit_is_checked_in_bytes():
 
 def test_orientation_refuses_a_list_over_the_limit(units):
     plan = pd.DataFrame({"code_insee": units["code_insee"], "sector": "S" + units["departement"].astype(str)})
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/orientation.py").run()
-    at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="orientation_plan_file").set_value(
-        ("plan.csv", plan.to_csv(index=False).encode(), "text/csv")).run()
+    at = page_with_plan_file("orientation", plan.to_csv(index=False).encode(), timeout=300)
     big = b"Code postal;Ville\n" + b"69003;LYON\n" * ((MAX_UPLOAD_MB * 1024 * 1024) // 11 + 10)
     at.file_uploader(key="orientation_list").set_value(("enorme.csv", big, "text/csv")).run()
     assert not at.exception

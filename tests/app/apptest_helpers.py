@@ -53,3 +53,14 @@ def pages_on_database(db, **env):
         finally:
             st.cache_resource.clear()
             st.cache_data.clear()
+
+
+def page_with_plan_file(page: str, plan_csv: bytes | None, *, timeout: float = 300) -> AppTest:
+    """A fresh session on ``app/views/<page>.py`` with "Fichier plan.csv" chosen and ``plan_csv`` uploaded (if given)."""
+    prefix = page.split("_")[0]  # the pages' widget keys: fiche_…, orientation_…, couverture_…
+    at = AppTest.from_file(str(MAIN), default_timeout=timeout).run()
+    at.switch_page(f"views/{page}.py").run()
+    at.selectbox(key=f"{prefix}_plan_choice").select("Fichier plan.csv").run()
+    if plan_csv is not None:
+        at.file_uploader(key=f"{prefix}_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
+    return at

@@ -13,7 +13,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok, page_with_plan_file
 
 
 def _metrics(at: AppTest) -> dict:
@@ -35,17 +35,12 @@ def plan_csv(units) -> bytes:
 
 @pytest.fixture(scope="module")
 def app(plan_csv) -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/couverture.py").run()
-    at.selectbox(key="couverture_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="couverture_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
+    at = page_with_plan_file("couverture", plan_csv, timeout=300)
     return at
 
 
 def test_without_a_plan_the_page_says_what_to_do():
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/couverture.py").run()
-    at.selectbox(key="couverture_plan_choice").select("Fichier plan.csv").run()
+    at = page_with_plan_file("couverture", None, timeout=300)
     _ok(at)
     assert at.title[0].value == "Couverture"
     assert any("Aucun plan de secteurs" in i.value for i in at.info)

@@ -13,23 +13,18 @@ from streamlit.testing.v1 import AppTest
 
 from services.reports.fiche import DEFAULT_HUB_CONTACT, SHEET_SECTIONS
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok, page_with_plan_file
 
 
 @pytest.fixture(scope="module")
 def app(department_plan_csv) -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/fiche_secteur.py").run()
-    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", department_plan_csv, "text/csv")).run()
+    at = page_with_plan_file("fiche_secteur", department_plan_csv, timeout=300)
     at.selectbox(key="fiche_sector").select("S69").run()
     return at
 
 
 def test_without_a_plan_the_page_says_what_to_do():
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/fiche_secteur.py").run()
-    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
+    at = page_with_plan_file("fiche_secteur", None, timeout=300)
     _ok(at)
     assert at.title[0].value == "Fiche secteur"
     assert any("Aucun plan de secteurs" in i.value for i in at.info)
@@ -65,9 +60,7 @@ def test_another_sector(app):
 
 
 def test_a_plan_with_unknown_codes_is_an_error_message():
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/fiche_secteur.py").run()
-    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
+    at = page_with_plan_file("fiche_secteur", None, timeout=300)
     plan = b"code_insee,sector\n69383,A\n99999,A\n"
     at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan, "text/csv")).run()
     assert not at.exception, [e.message for e in at.exception]

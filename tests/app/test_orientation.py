@@ -12,7 +12,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import MAIN, assert_no_error as _ok, page_with_plan_file
 LIST = (
     "Orientations du jour\n"
     "Dossier;Nom;CP;Ville\n"
@@ -35,17 +35,12 @@ def _metrics(at: AppTest) -> dict:
 
 @pytest.fixture(scope="module")
 def app(department_plan_csv) -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("views/orientation.py").run()
-    at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="orientation_plan_file").set_value(("plan.csv", department_plan_csv, "text/csv")).run()
+    at = page_with_plan_file("orientation", department_plan_csv, timeout=180)
     return at
 
 
 def test_without_a_plan_the_page_says_what_to_do():
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("views/orientation.py").run()
-    at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
+    at = page_with_plan_file("orientation", None, timeout=180)
     _ok(at)
     assert at.title[0].value == "Orientation"
     assert any("Aucun plan de secteurs" in i.value for i in at.info)

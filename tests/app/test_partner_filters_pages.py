@@ -12,7 +12,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok, page_with_plan_file
 from partners.model import NETWORK_LABEL, Partner
 
 NEAR = "Psychologue proche non membre (test)"
@@ -57,10 +57,7 @@ def _forget_database() -> None:
 
 @pytest.fixture(scope="module")
 def orientation(department_plan_csv) -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.switch_page("views/orientation.py").run()
-    at.selectbox(key="orientation_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="orientation_plan_file").set_value(("plan.csv", department_plan_csv, "text/csv")).run()
+    at = page_with_plan_file("orientation", department_plan_csv, timeout=180)
     at.text_input(key="orientation_query").input("Sainte-Foy-lès-Lyon").run()
     return at
 
@@ -113,10 +110,7 @@ def test_a_label_filters_the_summary(orientation):
 
 
 def test_fiche_secteur_with_network_only(department_plan_csv):
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/fiche_secteur.py").run()
-    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", department_plan_csv, "text/csv")).run()
+    at = page_with_plan_file("fiche_secteur", department_plan_csv, timeout=300)
     at.selectbox(key="fiche_sector").select("S69").run()
     _ok(at)
     key = at.dataframe[-1].value

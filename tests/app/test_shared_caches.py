@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import shared
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import MAIN, assert_no_error as _ok, page_with_plan_file
 
 WITNESS = "CCAS Témoin du cache partagé"
 
@@ -61,10 +61,7 @@ def test_digest_follows_content_not_identity(units):
 
 
 def _fiche(plan_csv: bytes) -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
-    at.switch_page("views/fiche_secteur.py").run()
-    at.selectbox(key="fiche_plan_choice").select("Fichier plan.csv").run()
-    at.file_uploader(key="fiche_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
+    at = page_with_plan_file("fiche_secteur", plan_csv, timeout=300)
     at.selectbox(key="fiche_sector").select("S69").run()
     _ok(at)
     return at
