@@ -77,15 +77,20 @@ def _cli(argv, capsys):
     return code, capsys.readouterr().err
 
 
+def _ars_report(tmp_path, plan_rows: str) -> list[str]:
+    """``report ars`` arguments on a plan of ``plan_rows`` (code_insee,sector lines) and counts in Lyon 3e/4e."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text("code_insee,sector\n" + plan_rows, encoding="utf-8")
+    counts = tmp_path / "effectifs.csv"
+    counts.write_text("code_insee,patients\n69383,12\n69384,30\n", encoding="utf-8")
+    return ["report", "ars", "--plan", str(plan), "--patients", str(counts), "--out", str(tmp_path / "ars"),
+            "--db", str(tmp_path / "db.sqlite")]
+
+
 def test_cli_plan_with_a_code_outside_the_territory(tmp_path, capsys, monkeypatch):
     """A real user error that used to print English (``plan: 1 code(s) are not sector units``)."""
     monkeypatch.delenv("SECTEURS_DEBUG", raising=False)
-    plan = tmp_path / "plan.csv"
-    plan.write_text("code_insee,sector\n69383,A\n69384,B\n99999,C\n", encoding="utf-8")
-    counts = tmp_path / "effectifs.csv"
-    counts.write_text("code_insee,patients\n69383,12\n69384,30\n", encoding="utf-8")
-    code, err = _cli(["report", "ars", "--plan", str(plan), "--patients", str(counts), "--out",
-                      str(tmp_path / "ars"), "--db", str(tmp_path / "db.sqlite")], capsys)
+    code, err = _cli(_ars_report(tmp_path, "69383,A\n69384,B\n99999,C\n"), capsys)
     assert code == 2, err
     assert "le plan contient 1 code(s) INSEE qui ne sont pas des communes du territoire : 99999" in err
     assert "sector units" not in err
@@ -93,12 +98,7 @@ def test_cli_plan_with_a_code_outside_the_territory(tmp_path, capsys, monkeypatc
 
 def test_cli_max_km_of_an_unknown_type(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("SECTEURS_DEBUG", raising=False)
-    plan = tmp_path / "plan.csv"
-    plan.write_text("code_insee,sector\n69383,A\n69384,B\n", encoding="utf-8")
-    counts = tmp_path / "effectifs.csv"
-    counts.write_text("code_insee,patients\n69383,12\n69384,30\n", encoding="utf-8")
-    code, err = _cli(["report", "ars", "--plan", str(plan), "--patients", str(counts), "--out",
-                      str(tmp_path / "ars"), "--db", str(tmp_path / "db.sqlite"), "--max-km", "XYZ=30"], capsys)
+    code, err = _cli(_ars_report(tmp_path, "69383,A\n69384,B\n") + ["--max-km", "XYZ=30"], capsys)
     assert code == 2 and "type de partenaire « XYZ » sans distances calculées" in err, err
     assert "nearest_distances" not in err
 
