@@ -213,8 +213,11 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
             break
     _, plan, run, faults = best
     name = run.name
-    if incremental is not None and (faults or _moved(problem, incremental) <= _moved(problem, plan)):
-        plan, faults, name = incremental, [], "resector"
+    if incremental is not None:
+        from geo.sectors.resector import moved_load
+
+        if faults or moved_load(problem, incremental.assignment) <= moved_load(problem, plan.assignment):
+            plan, faults, name = incremental, [], "resector"
     if faults:
         raise refusal(plan, problem, faults)
     info = {"method": name, "seed": -1 if seed is None else int(seed),
@@ -241,11 +244,6 @@ def _incremental_plan(context: SectorContext, team: Team, problem: Problem, tole
     plan = Plan(context, labels, team.names, problem.targets, problem.bases, tolerance, groups=team.groups,
                 anchors=problem.anchors)
     return None if plan_faults(plan) else plan
-
-
-def _moved(problem: Problem, plan: Plan) -> float:
-    """Patients (load) whose sector differs from ``problem.previous``."""
-    return float(problem.load[plan.assignment != problem.previous].sum())
 
 
 def plan_faults(plan: Plan) -> list[str]:
