@@ -19,6 +19,7 @@ import pytest
 from served_app import served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+MAP = "iframe[title='streamlit_folium.st_folium']"
 UNITS = 4033
 #: Budgets checked here (issue 5), with margin for a slow CI machine where noted.
 FIRST_PAGE_BUDGET_S = 5.0
@@ -90,10 +91,10 @@ def _map_frames(page):
 
 
 def _wait_for_units(page, timeout_ms: int = 60_000) -> None:
-    maps = page.locator("iframe[title='streamlit_folium.st_folium']")
+    maps = page.locator(MAP)
     maps.first.wait_for(timeout=timeout_ms)
     for i in range(maps.count()):
-        units = page.frame_locator("iframe[title='streamlit_folium.st_folium']").nth(i).locator(
+        units = page.frame_locator(MAP).nth(i).locator(
             "path.secteurs-unit")
         units.nth(UNITS - 1).wait_for(state="attached", timeout=timeout_ms)
 
@@ -101,6 +102,46 @@ def _wait_for_units(page, timeout_ms: int = 60_000) -> None:
 def _wait_idle(page, timeout_ms: int = 60_000) -> None:
     """Until the script has finished its run (Streamlit marks its root element)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout_ms)
+
+
+def _click_unit(page, code: str, expected, *, attempts: int = 3, timeout_ms: int = 30_000) -> None:
+    """Click commune ``code`` on the first map until ``expected`` (a locator) shows.
+
+    The map is centred in the window first (near its bottom edge clicks miss the units). A click
+    that lands while the map's frame is being redrawn by a rerun is lost, as a person's would be,
+    who then clicks again: so does this, up to ``attempts`` times, waiting for the run to end.
+    """
+    for attempt in range(attempts):
+        _wait_idle(page)
+        page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+        page.frame_locator(MAP).first.locator(f"path.u-{code}").click(force=True)
+        try:
+            expected.wait_for(timeout=timeout_ms)
+            return
+        except sync_api.TimeoutError:
+            if attempt == attempts - 1:
+                raise
+
+
+def _prepared_pdf_button(page, name: str, *, timeout_ms: int = 180_000):
+    """The PDF download button named ``name``, after clicking « Préparer le PDF » if it is offered.
+
+    The prepare button shows only once the page's run has drawn it and only while the server has
+    not built that PDF yet: wait for one of the two, click the first until the second shows.
+    """
+    prepare = page.get_by_role("button", name="Préparer le PDF")
+    download = page.get_by_role("button", name=name)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        prepare.or_(download).first.wait_for(timeout=max(1, deadline - time.monotonic()) * 1000)
+        _wait_idle(page, timeout_ms=timeout_ms)
+        if download.count():
+            return download
+        if prepare.count():
+            prepare.click()
+            _wait_idle(page, timeout_ms=timeout_ms)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"« {name} » never showed")
 
 
 def _assert_no_error(page, name: str) -> None:
@@ -152,7 +193,7 @@ def test_every_page_by_its_navigation_link(browser_page, server, screenshots):
         page.wait_for_timeout(500)
         _wait_idle(page)
         _assert_no_error(page, label)
-        if page.locator("iframe[title='streamlit_folium.st_folium']").count():
+        if page.locator(MAP).count():
             _wait_for_units(page)
         slug = "".join(c if c.isalnum() else "_" for c in label.lower()).strip("_")
         page.screenshot(path=str(screenshots / f"page_{slug}.png"), full_page=True)
@@ -165,9 +206,7 @@ def test_clicking_a_commune_on_the_map(browser_page, server, screenshots):
     _wait_for_units(page)
     _wait_idle(page)
     before, asked = browser_page.received["ws"], browser_page.received.get("sent", 0)
-    page.frame_locator("iframe[title='streamlit_folium.st_folium']").first.locator(
-        "path.u-69383").click(force=True)
-    page.get_by_text("Lyon 3e Arrondissement (69383)").wait_for(timeout=30_000)
+    _click_unit(page, "69383", page.get_by_text("Lyon 3e Arrondissement (69383)"))
     assert browser_page.received.get("sent", 0) > asked  # the click asked for a rerun
     _assert_no_error(page, "Accueil après un clic")
     sent = browser_page.received["ws"] - before
@@ -207,9 +246,7 @@ def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     _wait_for_units(page)
     _assert_no_error(page, "Partenaires après une recherche")
     # the map now frames Sainte-Foy and the zones covering it: click its neighbour, Lyon 5e
-    page.frame_locator("iframe[title='streamlit_folium.st_folium']").first.locator(
-        "path.u-69385").click(force=True)
-    page.get_by_text("Lyon 5e Arrondissement (69005) — 69").first.wait_for(timeout=30_000)
+    _click_unit(page, "69385", page.get_by_text("Lyon 5e Arrondissement (69005) — 69").first)
     _wait_idle(page)
     assert page.get_by_label("Commune ou code postal").input_value() == "Lyon 5e Arrondissement (69005)"
     _assert_no_error(page, "Partenaires après un clic")
@@ -292,11 +329,7 @@ def test_couverture_ars_mode_map_and_pdf(browser_page, server, screenshots, tmp_
     page.get_by_role("option", name="Zones blanches").click()
     _wait_idle(page)
     _assert_no_error(page, "Couverture, zones blanches")
-    prepare = page.get_by_role("button", name="Préparer le PDF")
-    if prepare.count():                      # not shown once the server has built this report's PDF
-        prepare.click()
-    button = page.get_by_role("button", name="Rapport ARS (PDF)")
-    button.wait_for(timeout=120_000)
+    button = _prepared_pdf_button(page, "Rapport ARS (PDF)")
     with page.expect_download(timeout=60_000) as download:
         button.click()
     path = tmp_path / "ars.pdf"
@@ -329,7 +362,7 @@ def test_fiche_secteur_pdf_and_html(browser_page, server, screenshots, tmp_path)
     html = Path(download.value.path()).read_text(encoding="utf-8")
     assert "@media print" in html and f"Fiche du secteur {sector}" in html
     page.screenshot(path=str(screenshots / "fiche_secteur.png"), full_page=True)
-    sector_map = page.locator("iframe[title='streamlit_folium.st_folium']").first
+    sector_map = page.locator(MAP).first
     sector_map.scroll_into_view_if_needed()
     sector_map.screenshot(path=str(screenshots / "fiche_secteur_carte.png"))
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"

@@ -12,12 +12,11 @@ import time
 
 import pytest
 
-from test_browser import (CHROMIUM, PAGE_PAYLOAD_BUDGET, UNITS, _assert_no_error, _map_frames,  # noqa: F401
-                          _wait_for_units, _wait_idle, browser_page, screenshots, server)
+from test_browser import (CHROMIUM, MAP, PAGE_PAYLOAD_BUDGET, UNITS, _assert_no_error,  # noqa: F401
+                          _click_unit, _map_frames, _wait_for_units, _wait_idle, browser_page, screenshots,
+                          server)
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
-
-MAP = "iframe[title='streamlit_folium.st_folium']"
 
 
 def _live_map(page, seconds: float = 30.0):
@@ -87,11 +86,9 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
 
     # click a unit on the map (Grenoble, large enough to hit): the page shows it with its sector
     # (centred first: near the bottom edge of the window, clicks do not reach the map's units)
-    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
-    page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
     selection = page.get_by_text(re.compile(r"\(\w{5}\) — secteur S\d\d"))
     try:
-        selection.wait_for(timeout=90_000)
+        _click_unit(page, "38185", selection, timeout_ms=45_000)
     except Exception:
         page.screenshot(path=str(screenshots / "secteurs_click_failed.png"), full_page=True)
         raise
@@ -144,10 +141,8 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.get_by_text(re.compile("Version 1 de « Plan » enregistrée")).wait_for(timeout=60_000)
     _wait_idle(page)
-    page.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center'})")
-    page.frame_locator(MAP).first.locator("path.u-38185").click(force=True)
     selection = page.get_by_text(re.compile(r"\(38185\) — secteur S\d\d"))
-    selection.wait_for(timeout=90_000)
+    _click_unit(page, "38185", selection, timeout_ms=45_000)
     _wait_idle(page)
     current = re.search(r"secteur (S\d\d)", selection.inner_text()).group(1)
     target = "S03" if current != "S03" else "S04"

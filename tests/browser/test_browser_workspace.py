@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from served_app import secteurs_command, served_app
-from test_browser import (CHROMIUM, UNITS, _assert_no_error, _open_page, _wait_for_units,  # noqa: F401
-                          _wait_idle, browser_page, screenshots)
+from test_browser import (CHROMIUM, UNITS, _assert_no_error, _open_page, _prepared_pdf_button,  # noqa: F401
+                          _wait_for_units, _wait_idle, browser_page, screenshots)
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
 
@@ -91,11 +91,7 @@ def test_import_once_then_every_page_uses_the_counts_and_the_team(browser_page, 
     _assert_no_error(page, "Couverture")
     shown = _caption(page, "Plan :")
     assert VERSION in shown and COUNTS.search(shown), shown
-    prepare = page.get_by_role("button", name="Préparer le PDF")
-    if prepare.count():
-        prepare.click()
-    button = page.get_by_role("button", name="Rapport ARS (PDF)")
-    button.wait_for(timeout=180_000)
+    button = _prepared_pdf_button(page, "Rapport ARS (PDF)")
     with page.expect_download(timeout=60_000) as download:
         button.click()
     path = tmp_path / "ars.pdf"
