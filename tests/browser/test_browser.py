@@ -144,6 +144,16 @@ def _prepared_pdf_button(page, name: str, *, timeout_ms: int = 180_000):
             raise AssertionError(f"« {name} » never showed")
 
 
+def _downloaded_pdf_text(page, button, path: Path) -> str:
+    """Click the download ``button``, save the file at ``path``, return its text (pages joined)."""
+    from pypdf import PdfReader
+
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    download.value.save_as(path)
+    return " ".join(p.extract_text() for p in PdfReader(path).pages)
+
+
 def _assert_no_error(page, name: str) -> None:
     for selector in ("[data-testid=stException]", "[data-testid=stAlertContentError]"):
         found = page.locator(selector)
@@ -313,8 +323,6 @@ def _demo_plan(page) -> None:
 
 
 def test_couverture_ars_mode_map_and_pdf(browser_page, server, screenshots, tmp_path):
-    from pypdf import PdfReader
-
     page = browser_page.page
     _open_page(page, server, "couverture")
     _demo_plan(page)
@@ -329,20 +337,13 @@ def test_couverture_ars_mode_map_and_pdf(browser_page, server, screenshots, tmp_
     page.get_by_role("option", name="Zones blanches").click()
     _wait_idle(page)
     _assert_no_error(page, "Couverture, zones blanches")
-    button = _prepared_pdf_button(page, "Rapport ARS (PDF)")
-    with page.expect_download(timeout=60_000) as download:
-        button.click()
-    path = tmp_path / "ars.pdf"
-    download.value.save_as(path)
-    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    text = _downloaded_pdf_text(page, _prepared_pdf_button(page, "Rapport ARS (PDF)"), tmp_path / "ars.pdf")
     assert "rapport pour l'ARS" in text and "< 11" in text and "7. Méthode" in text
     page.screenshot(path=str(screenshots / "couverture_ars.png"), full_page=True)
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
 
 
 def test_fiche_secteur_pdf_and_html(browser_page, server, screenshots, tmp_path):
-    from pypdf import PdfReader
-
     page = browser_page.page
     _open_page(page, server, "fiche-secteur")
     _demo_plan(page)
@@ -352,11 +353,7 @@ def test_fiche_secteur_pdf_and_html(browser_page, server, screenshots, tmp_path)
     _assert_no_error(page, "Fiche secteur")
     heading = page.get_by_role("heading", name="Fiche du secteur")
     sector = heading.first.inner_text().split()[-1]
-    with page.expect_download(timeout=60_000) as download:
-        button.click()
-    path = tmp_path / "fiche.pdf"
-    download.value.save_as(path)
-    assert f"Fiche du secteur {sector}" in " ".join(p.extract_text() for p in PdfReader(path).pages)
+    assert f"Fiche du secteur {sector}" in _downloaded_pdf_text(page, button, tmp_path / "fiche.pdf")
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Fiche à imprimer (HTML)").click()
     html = Path(download.value.path()).read_text(encoding="utf-8")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from served_app import secteurs_command, served_app
-from test_browser import (CHROMIUM, UNITS, _assert_no_error, _open_page, _prepared_pdf_button,  # noqa: F401
-                          _wait_for_units, _wait_idle, browser_page, screenshots)
+from test_browser import (CHROMIUM, UNITS, _assert_no_error, _downloaded_pdf_text,  # noqa: F401
+                          _open_page, _prepared_pdf_button, _wait_for_units, _wait_idle, browser_page, screenshots)
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
 
@@ -54,8 +54,6 @@ def _show(page, caption: str) -> None:
 
 
 def test_import_once_then_every_page_uses_the_counts_and_the_team(browser_page, server, screenshots, tmp_path):
-    from pypdf import PdfReader
-
     page = browser_page.page
     # -- Secteurs: import the export, propose for the workspace team, save the version ------------
     _open_page(page, server, "secteurs")
@@ -91,12 +89,7 @@ def test_import_once_then_every_page_uses_the_counts_and_the_team(browser_page, 
     _assert_no_error(page, "Couverture")
     shown = _caption(page, "Plan :")
     assert VERSION in shown and COUNTS.search(shown), shown
-    button = _prepared_pdf_button(page, "Rapport ARS (PDF)")
-    with page.expect_download(timeout=60_000) as download:
-        button.click()
-    path = tmp_path / "ars.pdf"
-    download.value.save_as(path)
-    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    text = _downloaded_pdf_text(page, _prepared_pdf_button(page, "Rapport ARS (PDF)"), tmp_path / "ars.pdf")
     flat = " ".join(text.split())
     assert "export_hopital_demo.csv" in flat and "Plan équipe" in flat and "AS 11" in flat, flat[-1500:]
     assert "FICTIVES" in flat or "fictiv" in flat.lower()
@@ -116,11 +109,7 @@ def test_import_once_then_every_page_uses_the_counts_and_the_team(browser_page, 
                for m in page.locator("[data-testid=stMetric]").all()}
     sector = metrics["Référent·e"]
     assert metrics["Groupe"] == dict(TEAM)[sector], metrics
-    with page.expect_download(timeout=60_000) as download:
-        button.click()
-    path = tmp_path / "fiche.pdf"
-    download.value.save_as(path)
-    sheet = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+    sheet = " ".join(_downloaded_pdf_text(page, button, tmp_path / "fiche.pdf").split())
     flat_sheet = " ".join(sheet.replace("\u00a0", " ").replace("\u202f", " ").split())
     assert f"Groupe : {dict(TEAM)[sector]}" in flat_sheet, flat_sheet[:600]
     _show(page, "Plan :")
