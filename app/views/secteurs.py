@@ -828,35 +828,19 @@ with tabs[3]:
                "couche des secteurs, WGS84). Tous se relisent comme fichier plan (pages et commandes).")
     full_units = units
     export_team = state.get(TEAM) if state.get(TEAM) is not None and tuple(state[TEAM].names) == plan.names else None
-    export_cols = st.columns(5)
-    export_cols[0].download_button("CSV (Excel)", data=audit.recorded_data(
-                                       resources.connection, "export.plan_people",
-                                       lambda p=plan: export.people_csv(p, full_units, team=export_team),
-                                       target="secteurs.csv"),
-                                   file_name="secteurs.csv", mime="text/csv", on_click="ignore",
-                                   key="secteurs_dl_csv")
-    export_cols[1].download_button("XLSX", data=audit.recorded_data(
-                                       resources.connection, "export.plan_people",
-                                       lambda p=plan: export.people_xlsx(p, full_units, team=export_team),
-                                       target="secteurs.xlsx"),
-                                   file_name="secteurs.xlsx",
-                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                   on_click="ignore", key="secteurs_dl_xlsx")
-    export_cols[2].download_button("GeoJSON communes",
-                                   data=audit.recorded_data(
-                                       resources.connection, "export.plan_people",
-                                       lambda p=plan: export.people_geojson(p, full_units, team=export_team),
-                                       target="secteurs_communes.geojson"),
-                                   file_name="secteurs_communes.geojson", mime="application/geo+json",
-                                   on_click="ignore", key="secteurs_dl_geojson")
-    export_cols[3].download_button("GeoJSON secteurs",
-                                   data=lambda p=plan: export.plan_geojson(p, full_units, dissolve=True),
-                                   file_name="secteurs.geojson", mime="application/geo+json",
-                                   on_click="ignore", key="secteurs_dl_geojson_sectors")
-    export_cols[4].download_button("GeoPackage",
-                                   data=audit.recorded_data(
-                                       resources.connection, "export.plan_people",
-                                       lambda p=plan: export.people_geopackage(p, full_units, team=export_team),
-                                       target="secteurs.gpkg"),
-                                   file_name="secteurs.gpkg", mime="application/geopackage+sqlite3",
-                                   on_click="ignore", key="secteurs_dl_gpkg")
+    # (label, file, mime, builder, with patients): files with patient figures are recorded in the audit trail
+    exports = [
+        ("CSV (Excel)", "secteurs.csv", "text/csv", export.people_csv, True),
+        ("XLSX", "secteurs.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         export.people_xlsx, True),
+        ("GeoJSON communes", "secteurs_communes.geojson", "application/geo+json", export.people_geojson, True),
+        ("GeoJSON secteurs", "secteurs.geojson", "application/geo+json",
+         lambda p, u, team: export.plan_geojson(p, u, dissolve=True), False),
+        ("GeoPackage", "secteurs.gpkg", "application/geopackage+sqlite3", export.people_geopackage, True),
+    ]
+    for column, (label, filename, mime, build, with_patients) in zip(st.columns(len(exports)), exports):
+        data = lambda build=build, p=plan: build(p, full_units, team=export_team)  # noqa: E731 (built on click)
+        if with_patients:
+            data = audit.recorded_data(resources.connection, "export.plan_people", data, target=filename)
+        column.download_button(label, data=data, file_name=filename, mime=mime, on_click="ignore",
+                               key="secteurs_dl_" + filename.replace(".", "_"))

@@ -183,3 +183,33 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     page.screenshot(path=str(screenshots / "secteurs_plan_after_compare.png"), full_page=False)
     assert on_comparison == on_plan == colours[target]
     assert "None" not in page.locator("[data-testid=stMain]").inner_text()
+
+
+def test_exports_download_and_read_back_as_plans(browser_page, server, tmp_path):
+    """Each file of « Exporter » is made on click, and the four plan files read back as the page's plan."""
+    import geopandas as gpd
+
+    from geo.sectors.io import read_plan
+
+    page = browser_page.page
+    page.get_by_role("tab", name="Exporter").click()
+    _wait_idle(page)
+    plans = {}
+    for label, name in (("CSV (Excel)", "secteurs.csv"), ("XLSX", "secteurs.xlsx"),
+                        ("GeoJSON communes", "secteurs_communes.geojson"), ("GeoPackage", "secteurs.gpkg"),
+                        ("GeoJSON secteurs", "secteurs.geojson")):
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=label, exact=True).click()
+        assert download.value.suggested_filename == name
+        path = tmp_path / name
+        download.value.save_as(path)
+        if name == "secteurs.geojson":
+            sectors = gpd.read_file(path)
+            assert len(sectors) == 11 and sectors.crs.to_epsg() == 4326
+        else:
+            plans[name] = read_plan(path).sort_values("code_insee", ignore_index=True)
+    first = plans["secteurs.csv"]
+    assert len(first) == UNITS and first["sector"].nunique() == 11
+    for name, plan in plans.items():
+        assert plan.equals(first), name
+    _assert_no_error(page, "Secteurs, exports")
