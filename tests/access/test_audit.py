@@ -10,21 +10,18 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from app.serving import AUTH_ENV
 from geo.sectors.team import Team
 from services import accounts, audit, workspace
 from geo.access import User, act_as, allowed, local_user
 from services.storage import open_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from apptest_helpers import MAIN, assert_no_error  # noqa: E402
+from apptest_helpers import assert_no_error  # noqa: E402
 
 ODILE = User("odile", "cadre", "Odile Martin")
 
@@ -228,39 +225,8 @@ def test_the_cli_records_the_local_os_user(tmp_path, units):
 
 
 # -- the page ----------------------------------------------------------------------------------------
-PASSWORD = "mot de passe assez long"
-
-
-@pytest.fixture
-def local_auth(monkeypatch):
-    import geo.access
-
-    monkeypatch.setenv(AUTH_ENV, "local")
-    monkeypatch.setitem(geo.access._RESOLVER, "resolve", None)
-
-
-def _account(role: str) -> str:
-    from geo.database import connect
-
-    login = f"{role}-{uuid.uuid4().hex[:8]}"
-    connection = connect()
-    try:
-        accounts.add_user(connection, login, role, password=PASSWORD, name=f"Test {role}")
-    finally:
-        connection.close()
-    return login
-
-
-def _sign_in(login: str) -> AppTest:
-    at = AppTest.from_file(str(MAIN), default_timeout=180).run()
-    at.text_input(key="login_name").input(login)
-    at.text_input(key="login_password").input(PASSWORD)
-    return at.button[0].click().run()
-
-
-def test_cadre_reads_the_journal_in_french(local_auth):
-    login = _account("cadre")
-    at = _sign_in(login)
+def test_cadre_reads_the_journal_in_french(local_auth, new_account, sign_in):
+    at = sign_in(new_account("cadre"))
     at.switch_page("views/journal.py").run()
     assert_no_error(at)
     assert at.title[0].value == "Journal"
@@ -272,8 +238,8 @@ def test_cadre_reads_the_journal_in_french(local_auth):
     assert not at.dataframe or "compte créé" not in set(at.dataframe[0].value["Action"])
 
 
-def test_lecture_has_no_journal(local_auth):
-    at = _sign_in(_account("lecture"))
+def test_lecture_has_no_journal(local_auth, new_account, sign_in):
+    at = sign_in(new_account("lecture"))
     with pytest.raises(Exception):
         at.switch_page("views/journal.py")
 

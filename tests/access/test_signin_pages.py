@@ -13,49 +13,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.serving import AUTH_ENV
-from geo.access import act_as, local_user
 from geo.database import connect
 from services import accounts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 from apptest_helpers import MAIN, assert_no_error  # noqa: E402
 
-PASSWORD = "mot de passe assez long"
-
-
-@pytest.fixture
-def local_auth(monkeypatch):
-    import geo.access
-
-    monkeypatch.setenv(AUTH_ENV, "local")
-    # the gate registers the session resolver process-wide: put back the CLI's local user afterwards
-    monkeypatch.setitem(geo.access._RESOLVER, "resolve", None)
-
-
-def _account(role: str) -> str:
-    login = f"{role}-{uuid.uuid4().hex[:8]}"
-    conn = connect()  # the database the pages use ($SECTEURS_DB of the test session)
-    try:
-        with act_as(local_user()):  # as `secteurs users add` does (a page run may have left a resolver)
-            accounts.add_user(conn, login, role, password=PASSWORD, name=f"Test {role}")
-    finally:
-        conn.close()
-    return login
-
-
-def _sign_in(at: AppTest, login: str, password: str = PASSWORD) -> AppTest:
-    at.text_input(key="login_name").input(login)
-    at.text_input(key="login_password").input(password)
-    return at.button[0].click().run()
-
-
 def _texts(at: AppTest) -> str:
     parts = [t.value for t in at.title] + [m.value for m in at.markdown] + [c.value for c in at.caption]
     return "\n".join(str(p) for p in parts)
 
 
-def test_without_sign_in_only_the_sign_in_page(local_auth):
+def test_without_sign_in_only_the_sign_in_page(local_auth, new_account, sign_in):
     at = AppTest.from_file(str(MAIN), default_timeout=180).run()
     assert_no_error(at)
     assert [t.value for t in at.title] == ["secteurs"]
@@ -64,15 +33,15 @@ def test_without_sign_in_only_the_sign_in_page(local_auth):
     assert "Accueil" not in _texts(at)
 
 
-def test_wrong_password_is_refused_in_french(local_auth):
-    login = _account("lecture")
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), login, "pas le bon mot de passe")
+def test_wrong_password_is_refused_in_french(local_auth, new_account, sign_in):
+    login = new_account("lecture")
+    at = sign_in(login, password="pas le bon mot de passe")
     assert [e.value for e in at.error] == ["Identifiant ou mot de passe incorrect."]
     assert [t.value for t in at.title] == ["secteurs"]
 
 
-def test_lecture_sees_the_directory_but_cannot_change_it(local_auth):
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), _account("lecture"))
+def test_lecture_sees_the_directory_but_cannot_change_it(local_auth, new_account, sign_in):
+    at = sign_in(new_account("lecture"))
     assert_no_error(at)
     assert at.title[0].value == "Accueil"
     assert any("rôle lecture" in c.value for c in at.sidebar.caption)
@@ -82,8 +51,8 @@ def test_lecture_sees_the_directory_but_cannot_change_it(local_auth):
     assert all(b.disabled for b in at.button if b.label == "Enregistrer")
 
 
-def test_equipe_may_change_the_directory(local_auth):
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), _account("équipe"))
+def test_equipe_may_change_the_directory(local_auth, new_account, sign_in):
+    at = sign_in(new_account("équipe"))
     at.switch_page("views/partenaires.py").run()
     assert_no_error(at)
     assert not at.button(key="partenaires_undo").disabled
@@ -100,8 +69,8 @@ def plan_csv(units) -> bytes:
     return pd.DataFrame({"code_insee": units["code_insee"], "sector": labels}).to_csv(index=False).encode("utf-8")
 
 
-def test_ars_lands_on_couverture_with_the_ars_mode_forced(local_auth, plan_csv):
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=300).run(), _account("ARS"))
+def test_ars_lands_on_couverture_with_the_ars_mode_forced(local_auth, plan_csv, new_account, sign_in):
+    at = sign_in(new_account("ARS"), AppTest.from_file(str(MAIN), default_timeout=300).run())
     assert_no_error(at)
     assert at.title[0].value == "Couverture"
     at.selectbox(key="couverture_plan_choice").select("Fichier plan.csv").run()
@@ -119,19 +88,19 @@ def test_resolver_is_put_back_after_each_test():
     assert all(allowed(acting_user(), a) for a in ACTIONS)
 
 
-def test_sign_out_returns_to_the_sign_in_page(local_auth):
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), _account("cadre"))
+def test_sign_out_returns_to_the_sign_in_page(local_auth, new_account, sign_in):
+    at = sign_in(new_account("cadre"))
     assert at.title[0].value == "Accueil"
     at.sidebar.button(key="sign_out").click().run()
     assert [t.value for t in at.title] == ["secteurs"]
 
 
-def test_accounts_page_for_admin_only(local_auth):
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), _account("cadre"))
+def test_accounts_page_for_admin_only(local_auth, new_account, sign_in, account_password):
+    at = sign_in(new_account("cadre"))
     with pytest.raises(Exception):
         at.switch_page("views/comptes.py")  # not a page of this session: cadre does not manage accounts
-    admin = _account("admin")
-    at = _sign_in(AppTest.from_file(str(MAIN), default_timeout=180).run(), admin)
+    admin = new_account("admin")
+    at = sign_in(admin)
     at.switch_page("views/comptes.py").run()
     assert_no_error(at)
     assert at.title[0].value == "Comptes"
@@ -144,15 +113,15 @@ def test_accounts_page_for_admin_only(local_auth):
     assert any("trop court" in e.value for e in at.error)
     form = {w.label: w for w in at.text_input}
     form["Identifiant (pour l'établissement : l'adresse e-mail)"].input(new_login)
-    form["Mot de passe"].input(PASSWORD)
-    form["Mot de passe (encore)"].input(PASSWORD)
+    form["Mot de passe"].input(account_password)
+    form["Mot de passe (encore)"].input(account_password)
     at.selectbox[0].select("équipe")
     next(b for b in at.button if b.label == "Créer le compte").click().run()
     assert_no_error(at)
     assert any(new_login in s.value for s in at.success)
     conn = connect()
     try:
-        assert accounts.authenticate(conn, new_login, PASSWORD).role == "équipe"
+        assert accounts.authenticate(conn, new_login, account_password).role == "équipe"
     finally:
         conn.close()
     # the admin cannot lock themselves out
