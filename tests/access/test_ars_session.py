@@ -153,7 +153,7 @@ def test_the_ars_person_sees_couverture_only_with_the_mode_forced(ars_page):
     assert at.title[0].value == "Couverture"
     toggle = at.toggle(key="couverture_ars")
     assert toggle.value is True and toggle.disabled
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/secteurs.py")  # not a page of this session
 
 

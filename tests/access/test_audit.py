@@ -17,6 +17,7 @@ import pytest
 
 from geo.sectors.team import Team
 from services import accounts, audit, workspace
+from geo.errors import SecteursError
 from geo.access import User, act_as, allowed, local_user
 from services.storage import open_database
 
@@ -79,10 +80,12 @@ def test_counts_import_keeps_totals_never_a_count_per_commune(conn, units):
 
 
 def test_a_refused_change_records_nothing(conn, units):
-    with act_as(ODILE), pytest.raises(Exception):
+    with act_as(ODILE), pytest.raises(SecteursError) as unknown_commune:
         workspace.set_counts(conn, pd.DataFrame({"code_insee": ["99999"], "patients": [3]}), "x.csv")
-    with act_as(ODILE), pytest.raises(Exception):
+    assert unknown_commune.value.code == "workspace.bad_counts"
+    with act_as(ODILE), pytest.raises(SecteursError) as no_plan:
         workspace.set_current(conn, "no such plan")
+    assert no_plan.value.code == "plans.no_such_plan"
     assert audit.entries(conn).empty
 
 

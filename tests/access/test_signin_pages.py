@@ -97,7 +97,7 @@ def test_sign_out_returns_to_the_sign_in_page(local_auth, new_account, sign_in):
 
 def test_accounts_page_for_admin_only(local_auth, new_account, sign_in, account_password):
     at = sign_in(new_account("cadre"))
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/comptes.py")  # not a page of this session: cadre does not manage accounts
     admin = new_account("admin")
     at = sign_in(admin)
