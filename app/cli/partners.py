@@ -185,7 +185,9 @@ def _import(args) -> int:
         report = preview_import(conn, args.file, args.format, **options)
         print("APERÇU (rien n'est enregistré) :")
     else:
-        report = import_partners(conn, args.file, args.format, report=args.report, **options)
+        report = import_partners(conn, args.file, args.format, **options)
+        if args.report:  # reasons in French (render_issue), their codes beside them for machines
+            report.write(args.report, render=render_issue)
     counts = report.counts()
     print(f"créés {counts['created']}, mis à jour {counts['updated']}, inchangés {counts['unchanged']}, "
           f"rejetés {counts['rejected']}")

