@@ -28,6 +28,9 @@ ARGPARSE_ENGLISH = re.compile(r"usage:|error:|the following arguments are requir
                               r"show this help message|positional arguments|unrecognized arguments|"
                               r"expected one argument|invalid \w+ value|choose from")
 
+#: Words of an English help text (descriptions and option help are French too).
+HELP_ENGLISH = re.compile(r"\b(the|default|with|write|of|and|to|for|each|only|from|file)\b")
+
 
 def secteurs(*argv: str, db: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SECTEURS_DB": str(db)}
@@ -79,6 +82,8 @@ def test_every_subcommand_help_and_usage_is_french():
         assert text.startswith("utilisation : "), parser.prog
         assert "afficher cette aide et quitter" in text, parser.prog
         assert not ARGPARSE_ENGLISH.search(text), (parser.prog, ARGPARSE_ENGLISH.search(text))
+        words = re.sub(r"--[\w-]+|\bfile\b", "", text)  # option and argument names are identifiers
+        assert not HELP_ENGLISH.search(words), (parser.prog, HELP_ENGLISH.search(words))
 
 
 def test_argparse_is_left_as_it_was():

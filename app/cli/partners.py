@@ -63,13 +63,13 @@ def register(subparsers) -> None:
     near.set_defaults(handler=_nearest)
 
     cov = actions.add_parser("covering", help="les CPTS et HAD dont la zone comprend une commune")
-    cov.add_argument("--commune", required=True, help="INSEE code")
+    cov.add_argument("--commune", required=True, help="code INSEE")
     _add_output(cov)
     add_db_argument(cov)
     cov.set_defaults(handler=_covering)
 
     svc = actions.add_parser("services", help="chaque type de partenaire pour la commune d'un patient (ceux dont la zone la couvre d'abord)")
-    svc.add_argument("--commune", required=True, help="INSEE code")
+    svc.add_argument("--commune", required=True, help="code INSEE")
     svc.add_argument("--k", type=int, default=3, help="partenaires par type (3 par défaut)")
     svc.add_argument("--network-only", action="store_true",
                      help="psychologues : seulement ceux du réseau de psycho-oncologie")
