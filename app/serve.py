@@ -8,6 +8,9 @@ empty database. This entry point starts that work in a background thread
 while Streamlit's own command line starts the server: by the time the first
 browser connects, it is done (or the page waits for the rest of it).
 
+It also puts the security headers (:mod:`app.security_headers`) on every
+HTTP response of the server, before it starts.
+
 Usage: ``python -m app.serve app/main.py [streamlit options]`` (what
 ``secteurs app`` runs).
 """
@@ -47,6 +50,9 @@ def preload() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from app.security_headers import install
+
+    install()  # before Streamlit builds its server
     threading.Thread(target=preload, name="secteurs-preload", daemon=True).start()
     from streamlit.web import cli
 

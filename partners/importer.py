@@ -12,6 +12,7 @@ import csv
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from geo.access import require_acting
 from geo.database import transaction
@@ -186,13 +187,24 @@ class ImportReport:
                     "key": r.key} for r in sorted(self.rows, key=lambda r: r.row)]
         return pd.DataFrame(records, columns=columns)
 
-    def write(self, path: str | Path) -> Path:
-        """Write the rejected rows and warnings as CSV (row; level; reason; name; key), sorted by row."""
+    def write(self, path: str | Path, render: Callable[[Reject], str] | None = None) -> Path:
+        """Write the rejected rows and warnings as CSV (row; level; code; reason; name; key), sorted by row.
+
+        Parameters
+        ----------
+        path : str or Path
+            Written through a temporary file (a full disk leaves no half file).
+        render : callable, optional
+            ``render(reject) -> str``: the ``reason`` text (the CLI gives the French
+            sentence, ``app.messages.render_issue``); default the English line.
+            ``code`` is the catalogue code (the first one's for a row with several findings).
+        """
         path = Path(path)
+        render = render or (lambda item: item.reason)
         with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["row", "level", "reason", "name", "key"])
-            rows = [[item.row, item.level, item.reason, item.name, item.key]
+            writer.writerow(["row", "level", "code", "reason", "name", "key"])
+            rows = [[item.row, item.level, item.code, render(item), item.name, item.key]
                     for item in sorted(self.rejects, key=lambda r: (r.row, r.level))]
             writer.writerows(safe_rows(rows))
         return path

@@ -380,7 +380,17 @@ class Routing:
                    partner_filter)
 
     def unit(self, code: str, resolution: Resolution | None = None) -> Referral:
-        """Route a known unit code (picked by the user among candidates, or resolved)."""
+        """Route a known unit code (picked by the user among candidates, or resolved).
+
+        Raises
+        ------
+        geo.access.AccessError
+            ``access.forbidden``: the person acting may not route a referral (``routing.single``).
+        """
+        require_acting("routing.single")
+        return self._unit(code, resolution)
+
+    def _unit(self, code: str, resolution: Resolution | None = None) -> Referral:
         resolution = resolution or resolve_fields(code_insee=code, territory=self.territory)
         g = gazetteer(self.territory)
         name = str(g.unit(code)["nom"]) if code in g else ""
@@ -397,16 +407,33 @@ class Routing:
         ``route("69290 Craponne")`` reads the text as :func:`geo.resolver.resolve`
         does; ``route(postal_code=..., name=..., code_insee=...)`` as
         :func:`geo.resolver.resolve_fields` reads a row.
+
+        Raises
+        ------
+        geo.access.AccessError
+            ``access.forbidden``: the person acting may not route a referral (``routing.single``).
         """
+        require_acting("routing.single")
         if text is not None:
-            return self.referral(resolve(text, territory=self.territory))
-        return self.referral(resolve_fields(code_insee=code_insee, postal_code=postal_code, name=name,
+            return self._referral(resolve(text, territory=self.territory))
+        return self._referral(resolve_fields(code_insee=code_insee, postal_code=postal_code, name=name,
                                             territory=self.territory))
 
     def referral(self, resolution: Resolution) -> Referral:
-        """Route a resolved place: its unit, or for an ambiguous place the sector all candidates share."""
+        """Route a resolved place: its unit, or for an ambiguous place the sector all candidates share.
+
+        Raises
+        ------
+        geo.access.AccessError
+            ``access.forbidden``: the person acting may not route a referral (``routing.single``).
+        """
+        require_acting("routing.single")
+        return self._referral(resolution)
+
+    def _referral(self, resolution: Resolution) -> Referral:
+        # unchecked: route_file checks ``routing.list`` once for the whole list
         if resolution.resolved:
-            return self.unit(resolution.code, resolution)
+            return self._unit(resolution.code, resolution)
         if resolution.status == AMBIGUOUS:
             sectors = {self.sectors.get(code, "") for code in resolution.codes}
             if len(sectors) == 1 and "" not in sectors:
@@ -575,7 +602,7 @@ def route_file(source, routing: Routing, filename: str | None = None, *,
             continue
         cached = cache.get(id(resolution))
         if cached is None:
-            referral = routing.referral(resolution)
+            referral = routing._referral(resolution)
             cached = cache[id(resolution)] = (referral, routing.values(referral))
         referral, values = cached
         texts = [cell_text(c) for c in cells]

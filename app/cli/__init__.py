@@ -29,11 +29,14 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The ``secteurs`` parser; argparse's own words are French (:mod:`app.cli._parser`), subcommands' too."""
+    from app.cli._parser import FrenchArgumentParser
+
+    parser = FrenchArgumentParser(
         prog="secteurs",
         description="Secteurs des assistantes sociales d'un centre régional de lutte contre le cancer : "
                     "territoire, patients, partenaires, secteurs et rapports.")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser

@@ -17,18 +17,18 @@ MAIN = Path(__file__).resolve().parent.parent / "main.py"
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("app", help="open the application in the browser (Streamlit)")
-    parser.add_argument("--port", type=int, default=8501, help="HTTP port (default: 8501)")
+    parser = subparsers.add_parser("app", help="ouvrir l'application dans le navigateur (Streamlit)")
+    parser.add_argument("--port", type=int, default=8501, help="port HTTP (par défaut : 8501)")
     parser.add_argument("--address", default="localhost",
-                        help="address to listen on (default: localhost; 0.0.0.0 for the team's network, "
-                             "which needs --auth)")
+                        help="adresse d'écoute (par défaut : localhost ; 0.0.0.0 pour le réseau de l'équipe, "
+                             "qui demande --auth)")
     parser.add_argument("--auth", choices=("local", "oidc"),
-                        help="sign-in: local = accounts of the database (secteurs users add), "
-                             "oidc = the hospital's identity provider (needs --secrets)")
-    parser.add_argument("--secrets", help="secrets.toml with the [auth] section of the identity provider "
+                        help="connexion : local = comptes de la base (secteurs users add), "
+                             "oidc = le fournisseur d'identité de l'hôpital (demande --secrets)")
+    parser.add_argument("--secrets", help="secrets.toml avec la section [auth] du fournisseur d'identité "
                                           "(--auth oidc)")
     parser.add_argument("--base-url-path", default="",
-                        help="URL path behind a reverse proxy, e.g. secteurs for https://intranet/secteurs/")
+                        help="chemin d'URL derrière un proxy inverse, par ex. secteurs pour https://intranet/secteurs/")
     add_db_argument(parser)
     parser.set_defaults(handler=_run)
 

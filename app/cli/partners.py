@@ -63,13 +63,13 @@ def register(subparsers) -> None:
     near.set_defaults(handler=_nearest)
 
     cov = actions.add_parser("covering", help="les CPTS et HAD dont la zone comprend une commune")
-    cov.add_argument("--commune", required=True, help="INSEE code")
+    cov.add_argument("--commune", required=True, help="code INSEE")
     _add_output(cov)
     add_db_argument(cov)
     cov.set_defaults(handler=_covering)
 
     svc = actions.add_parser("services", help="chaque type de partenaire pour la commune d'un patient (ceux dont la zone la couvre d'abord)")
-    svc.add_argument("--commune", required=True, help="INSEE code")
+    svc.add_argument("--commune", required=True, help="code INSEE")
     svc.add_argument("--k", type=int, default=3, help="partenaires par type (3 par défaut)")
     svc.add_argument("--network-only", action="store_true",
                      help="psychologues : seulement ceux du réseau de psycho-oncologie")
@@ -185,7 +185,9 @@ def _import(args) -> int:
         report = preview_import(conn, args.file, args.format, **options)
         print("APERÇU (rien n'est enregistré) :")
     else:
-        report = import_partners(conn, args.file, args.format, report=args.report, **options)
+        report = import_partners(conn, args.file, args.format, **options)
+        if args.report:  # reasons in French (render_issue), their codes beside them for machines
+            report.write(args.report, render=render_issue)
     counts = report.counts()
     print(f"créés {counts['created']}, mis à jour {counts['updated']}, inchangés {counts['unchanged']}, "
           f"rejetés {counts['rejected']}")

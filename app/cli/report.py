@@ -11,57 +11,58 @@ from geo.errors import SecteursError
 from geo.reading import write_bytes, write_text
 
 ARS_DESCRIPTION = """\
-Write the territorial coverage report for the ARS into DIR:
-  ars_couverture.pdf   maps, tables by department and sector, white zones, method notes, sources, date
-  ars_couverture.xlsx  one sheet per table, and a read-me sheet (method, sources)
-  ars_couverture_<table>.csv  the same tables (';'-separated, decimal comma, UTF-8 with BOM)
+Écrit dans le dossier --out le rapport de couverture territoriale pour l'ARS :
+  ars_couverture.pdf   cartes, tableaux par département et secteur, zones blanches, méthode, sources, date
+  ars_couverture.xlsx  une feuille par tableau, et une feuille « lisez-moi » (méthode, sources)
+  ars_couverture_<tableau>.csv  les mêmes tableaux (séparateur ';', virgule décimale, UTF-8 avec BOM)
 
-Patient counts from 1 to 10 are shown as "< 11", and other counts are hidden as "s" (secondary
-suppression, chosen by an optimiser) so that no masked count can be recovered from totals or
-differences; communes are published in classes (0 à 10, 11 à 20...). The masking is audited before
-anything is written, jointly with every earlier report made from the same counts (kept in the release
-register of --db); each report is entered in that register. Partners come from the directory of --db
-(a directory that never had a partner gets the FICTITIOUS demo one, as in the app). Without --plan
-and --patients, the workspace's current plan version and counts of --db are used.
+Les effectifs de 1 à 10 patients sont affichés « < 11 », et d'autres sont cachés « s » (secret
+secondaire, choisi par un optimiseur) pour qu'aucun effectif masqué ne se retrouve par les totaux ou
+les différences ; les communes sont publiées par classes (0 à 10, 11 à 20...). Le masquage est
+vérifié avant toute écriture, avec tous les rapports déjà faits sur les mêmes effectifs (gardés au
+registre des publications de --db) ; chaque rapport est inscrit à ce registre. Les partenaires
+viennent de l'annuaire de --db (un annuaire qui n'a jamais eu de partenaire reçoit celui de
+DÉMONSTRATION, fictif, comme dans l'application). Sans --plan ni --patients, la version courante du
+plan et les effectifs de l'espace de travail de --db sont utilisés.
 """
 
 FICHE_DESCRIPTION = """\
-Write the sheet of one sector for a social worker: its map, its communes with population and
-patients, the partners in and around it with their contacts, the CPTS and HAD covering it, the
-neighbouring sectors and their referents, the hub's contact ($SECTEURS_HUB_CONTACT).
-The sheet is internal to the team: patient counts are shown as they are. Without --plan and
---patients, the workspace's current plan version (with its team's groups) and counts of --db are used.
---network-only keeps, among psychologists, the members of the psycho-oncology network only;
---label LABEL keeps the partners carrying that label (every type; repeat it); the sheet says
-which filter was used.
+Écrit la fiche d'un secteur pour une assistante sociale : sa carte, ses communes avec population et
+patients, les partenaires dedans et autour avec leurs coordonnées, les CPTS et HAD qui le couvrent,
+les secteurs voisins et leurs référentes, le contact du pôle ($SECTEURS_HUB_CONTACT).
+La fiche est interne à l'équipe : les effectifs de patients y sont tels quels. Sans --plan ni
+--patients, la version courante du plan (avec les groupes de son équipe) et les effectifs de
+l'espace de travail de --db sont utilisés. --network-only ne garde, parmi les psychologues, que les
+membres du réseau de psycho-oncologie ; --label LABEL garde les partenaires qui portent cette
+étiquette (tous types ; répétable) ; la fiche dit quel filtre a été utilisé.
 """
 
 
 def register(subparsers) -> None:
-    report = subparsers.add_parser("report", help="the ARS coverage report and the sector sheet (PDF, CSV, XLSX)")
-    commands = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    report = subparsers.add_parser("report", help="le rapport de couverture pour l'ARS et la fiche secteur (PDF, CSV, XLSX)")
+    commands = report.add_subparsers(dest="report_command", metavar="RAPPORT", required=True)
 
-    ars = commands.add_parser("ars", help="coverage report for the ARS (PDF, CSV, XLSX), patient counts masked",
+    ars = commands.add_parser("ars", help="rapport de couverture pour l'ARS (PDF, CSV, XLSX), effectifs de patients masqués",
                               description=ARS_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ars.add_argument("--plan", type=Path, help="plan file code_insee,sector (default: the workspace's current version)")
+    ars.add_argument("--plan", type=Path, help="fichier plan code_insee,sector (par défaut : la version courante de l'espace de travail)")
     ars.add_argument("--patients", type=Path,
-                     help="counts file code_insee,patients (default: the workspace's counts)")
-    ars.add_argument("--out", type=Path, required=True, help="folder to write the files into (created)")
+                     help="fichier d'effectifs code_insee,patients (par défaut : ceux de l'espace de travail)")
+    ars.add_argument("--out", type=Path, required=True, help="dossier où écrire les fichiers (créé)")
     ars.add_argument("--max-km", action="append", default=[], metavar="TYPE=KM",
-                     help="white zone distance for a partner type (default PSY=30 and ERC=60; repeat the option)")
+                     help="distance de zone blanche pour un type de partenaire (par défaut PSY=30 et ERC=60 ; répéter l'option)")
     add_db_argument(ars)
     ars.set_defaults(handler=_ars)
 
-    fiche = commands.add_parser("fiche", help="one sector's sheet (PDF; --html for a print-friendly page)",
+    fiche = commands.add_parser("fiche", help="la fiche d'un secteur (PDF ; --html pour une page à imprimer)",
                                 description=FICHE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    fiche.add_argument("--plan", type=Path, help="plan file code_insee,sector[,referent][,groupe] "
-                                                 "(default: the workspace's current version)")
-    fiche.add_argument("--workers", type=Path, help="workers.csv giving each referent's group")
-    fiche.add_argument("--sector", required=True, help="the sector's name as in the plan")
-    fiche.add_argument("--out", type=Path, required=True, help="PDF file to write")
-    fiche.add_argument("--html", type=Path, help="also write the sheet as a print-friendly HTML page")
-    fiche.add_argument("--patients", type=Path, help="counts file code_insee,patients (patients per commune; "
-                                                     "default: the workspace's counts, if any)")
+    fiche.add_argument("--plan", type=Path, help="fichier plan code_insee,sector[,referent][,groupe] "
+                                                 "(par défaut : la version courante de l'espace de travail)")
+    fiche.add_argument("--workers", type=Path, help="workers.csv donnant le groupe de chaque référente")
+    fiche.add_argument("--sector", required=True, help="le nom du secteur, comme dans le plan")
+    fiche.add_argument("--out", type=Path, required=True, help="fichier PDF à écrire")
+    fiche.add_argument("--html", type=Path, help="écrire aussi la fiche en page HTML à imprimer")
+    fiche.add_argument("--patients", type=Path, help="fichier d'effectifs code_insee,patients (patients par commune ; "
+                                                     "par défaut : ceux de l'espace de travail, s'il y en a)")
     add_partner_filter_arguments(fiche)
     add_db_argument(fiche)
     fiche.set_defaults(handler=_fiche)

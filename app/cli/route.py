@@ -9,55 +9,56 @@ from app.cli import add_db_argument, lines
 from app.cli._filters import add_partner_filter_arguments, partner_filter_of
 
 DESCRIPTION = """\
-Route every row of a list of referrals (CSV or XLSX, read as `secteurs patients import` reads
-hospital exports: any encoding and separator, French headers such as Code INSEE, CP, Ville)
-to its unit, sector, referent social worker and group, with the nearest partner of each type.
+Oriente chaque ligne d'une liste de demandes (CSV ou XLSX, lue comme `secteurs patients import` lit
+les exports de l'hôpital : tout encodage et séparateur, en-têtes français comme Code INSEE, CP, Ville)
+vers son unité, son secteur, l'assistante sociale référente et son groupe, avec le partenaire le plus
+proche de chaque type.
 
-The output keeps the file's own columns as they are and adds:
+Le fichier écrit garde les colonnes du fichier telles quelles et ajoute :
   statut, code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km, erc, erc_km, psy,
   psy_km, dac, dac_km, ssiad, ssiad_km, ccas, ccas_km, candidats, remarque
-(a partner column holds the nearest partner's name, its _km column the straight-line distance;
-for CPTS and HAD a partner whose zone covers the commune comes first).
+(une colonne de partenaire donne le nom du plus proche, sa colonne _km la distance à vol d'oiseau ;
+pour les CPTS et HAD, un partenaire dont la zone couvre la commune passe en premier).
 
-Places are read by the same resolver as the Orientation page (a postal code, an INSEE code, a
-name with or without accents, St/Ste, "Lyon 8e", a former commune, a close spelling): `statut`
-is trouvée, corrigée (a close spelling or a short name), ambiguë or introuvable. An ambiguous
-place (a postal code shared by several communes, a 5-digit number that is the INSEE code of one
-commune and the postal code of others, Lyon without arrondissement...) is never routed to a
-guessed commune: `candidats` lists the possible communes, and the row gets a sector only when
-all of them lie in the same sector. Rows that cannot be routed keep their columns, get empty
-added columns and their reason in `remarque`; they are also listed on the standard output and,
-with --rejects, written with their row number and reason only. Nothing is
-stored.
+Les lieux sont lus par le même résolveur que la page Orientation (code postal, code INSEE, nom avec
+ou sans accents, St/Ste, « Lyon 8e », ancienne commune, orthographe proche) : `statut` vaut
+trouvée, corrigée (orthographe proche ou nom court), ambiguë ou introuvable. Un lieu ambigu (code
+postal commun à plusieurs communes, nombre à 5 chiffres qui est le code INSEE d'une commune et le
+code postal d'autres, Lyon sans arrondissement...) n'est jamais orienté vers une commune devinée :
+`candidats` liste les communes possibles, et la ligne reçoit un secteur seulement si toutes sont
+dans le même secteur. Les lignes non orientées gardent leurs colonnes, ont les colonnes ajoutées
+vides et leur motif dans `remarque` ; elles sont aussi listées sur la sortie standard et, avec
+--rejects, écrites avec leur numéro de ligne et leur motif seulement. Rien n'est enregistré.
 
-Which partners: every partner of the directory by default. --network-only keeps, for the
-psychologist columns (psy, psy_km), only the members of the psycho-oncology network (label
-"réseau psycho-oncologie", set by `secteurs partners network LISTE.csv`); --label LABEL keeps,
-for every type, the partners carrying that label (repeat it: every label is required). The
-filter used is printed with the report.
+Quels partenaires : tous ceux de l'annuaire par défaut. --network-only ne garde, pour les colonnes
+des psychologues (psy, psy_km), que les membres du réseau de psycho-oncologie (étiquette « réseau
+psycho-oncologie », posée par `secteurs partners network LISTE.csv`) ; --label LABEL ne garde,
+pour chaque type, que les partenaires qui portent cette étiquette (répétable : toutes sont exigées).
+Le filtre utilisé est rappelé avec le rapport.
 
-Without --plan, the workspace's current plan version of --db is used, with the team it was
-saved with (groups).
+Sans --plan, la version courante du plan de l'espace de travail de --db est utilisée, avec l'équipe
+enregistrée avec elle (groupes).
 
-Who holds a sector: the referent is the sector's name (plans proposed from a workers table name
-sectors after their worker) unless plan.csv has a `referent` column; the group comes from a
-`groupe` column of plan.csv, else from --workers (a workers.csv whose `name`/`nom` matches the
-referent or the sector, and its `group`/`groupe`) or the saved version's team, else it is left empty.
+Qui tient un secteur : la référente est le nom du secteur (les plans proposés à partir d'une liste
+d'assistantes sociales nomment les secteurs d'après elles) sauf si plan.csv a une colonne
+`referent` ; le groupe vient d'une colonne `groupe` de plan.csv, sinon de --workers (un workers.csv
+dont le `name`/`nom` correspond à la référente ou au secteur, et son `group`/`groupe`) ou de
+l'équipe de la version enregistrée, sinon il reste vide.
 """
 
 
 def register(subparsers) -> None:
-    route = subparsers.add_parser("route", help="route a list of referrals to sectors, referents and partners",
+    route = subparsers.add_parser("route", help="orienter une liste de demandes vers les secteurs, référentes et partenaires",
                                   description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    route.add_argument("file", type=Path, help="the list (CSV or XLSX) with a location column")
+    route.add_argument("file", type=Path, help="la liste (CSV ou XLSX) avec une colonne de lieu")
     route.add_argument("--plan", type=Path,
-                       help="plan file code_insee,sector[,referent][,groupe] (CSV, XLSX, GeoPackage, GeoJSON); "
-                            "default: the workspace's current plan version")
+                       help="fichier plan code_insee,sector[,referent][,groupe] (CSV, XLSX, GeoPackage, GeoJSON) ; "
+                            "par défaut : la version courante du plan de l'espace de travail")
     route.add_argument("--out", type=Path, required=True,
-                       help="routed file to write (.xlsx for a workbook, else CSV with the input's separator)")
-    route.add_argument("--workers", type=Path, help="workers.csv giving each referent's group (name/nom, groupe)")
+                       help="fichier orienté à écrire (.xlsx pour un classeur, sinon CSV avec le séparateur du fichier lu)")
+    route.add_argument("--workers", type=Path, help="workers.csv donnant le groupe de chaque référente (name/nom, groupe)")
     route.add_argument("--rejects", type=Path,
-                       help="also write the rows that could not be placed (row number and reason only)")
+                       help="écrire aussi les lignes non placées (numéro de ligne et motif seulement)")
     add_partner_filter_arguments(route)
     add_db_argument(route)
     route.set_defaults(handler=_route)

@@ -15,84 +15,84 @@ from geo.errors import SecteursError
 
 
 def register(subparsers) -> None:
-    propose = subparsers.add_parser("propose", help="propose sectors (one per worker) from patient counts")
+    propose = subparsers.add_parser("propose", help="proposer des secteurs (un par assistante sociale) à partir des effectifs de patients")
     who = propose.add_mutually_exclusive_group()
-    who.add_argument("--sectors", type=int, help="number of equal sectors (named S01, S02, ...)")
-    who.add_argument("--workers", type=Path, help="workers.csv: name/nom, fte/etp, group/groupe, base (INSEE) "
-                                                  "(default: the workspace team)")
-    propose.add_argument("--patients", type=Path, help="counts file code_insee,patients (default: the workspace's)")
+    who.add_argument("--sectors", type=int, help="nombre de secteurs égaux (nommés S01, S02...)")
+    who.add_argument("--workers", type=Path, help="workers.csv : name/nom, fte/etp, group/groupe, base (INSEE) "
+                                                  "(par défaut : l'équipe de l'espace de travail)")
+    propose.add_argument("--patients", type=Path, help="fichier d'effectifs code_insee,patients (par défaut : ceux de l'espace de travail)")
     add_db_argument(propose)
-    propose.add_argument("--out", type=Path, required=True, help="plan file to write (code_insee,sector)")
+    propose.add_argument("--out", type=Path, required=True, help="fichier plan à écrire (code_insee,sector)")
     propose.add_argument("--from", dest="previous", type=Path,
-                         help="current plan: keep as many patients as possible with their sector")
-    propose.add_argument("--locks", type=Path, help="plan-like file code_insee,sector of units locked to a sector")
-    propose.add_argument("--metrics", type=Path, help="also write the metrics as JSON")
-    propose.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    propose.add_argument("--tolerance", type=float, default=0.02, help="balance tolerance (default 0.02 = ±2%%)")
+                         help="plan actuel : garder le plus de patients possible dans leur secteur")
+    propose.add_argument("--locks", type=Path, help="fichier comme un plan, code_insee,sector, des unités verrouillées dans un secteur")
+    propose.add_argument("--metrics", type=Path, help="écrire aussi les mesures en JSON")
+    propose.add_argument("--seed", type=int, default=0, help="graine aléatoire (par défaut 0)")
+    propose.add_argument("--tolerance", type=float, default=0.02, help="tolérance d'équilibre (par défaut 0.02 = ±2 %%)")
     _base_mode_argument(propose)
     propose.set_defaults(handler=_propose)
 
-    plan = subparsers.add_parser("plan", help="measure, repair and version sector plans")
+    plan = subparsers.add_parser("plan", help="mesurer, réparer et versionner les plans de secteurs")
     actions = plan.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    metrics = actions.add_parser("metrics", help="print a plan's metrics as JSON")
-    metrics.add_argument("plan", type=Path, nargs="?", help="plan file (default: the workspace's current version)")
-    metrics.add_argument("--patients", type=Path, help="counts file (default: the workspace's counts)")
-    metrics.add_argument("--workers", type=Path, help="workers.csv (targets from FTE, bases; default: the "
-                                                      "plan version's team)")
-    metrics.add_argument("--tolerance", type=float, default=None, help="default: the version's, else 0.02")
+    metrics = actions.add_parser("metrics", help="afficher les mesures d'un plan en JSON")
+    metrics.add_argument("plan", type=Path, nargs="?", help="fichier plan (par défaut : la version courante de l'espace de travail)")
+    metrics.add_argument("--patients", type=Path, help="fichier d'effectifs (par défaut : ceux de l'espace de travail)")
+    metrics.add_argument("--workers", type=Path, help="workers.csv (cibles selon l'ETP, bases ; par défaut : "
+                                                      "l'équipe de la version du plan)")
+    metrics.add_argument("--tolerance", type=float, default=None, help="par défaut : celle de la version, sinon 0.02")
     add_db_argument(metrics)
     _base_mode_argument(metrics)
     metrics.set_defaults(handler=_metrics)
 
-    rebalance = actions.add_parser("rebalance", help="restore contiguity and balance after hand edits")
+    rebalance = actions.add_parser("rebalance", help="rétablir la contiguïté et l'équilibre après des retouches à la main")
     rebalance.add_argument("plan", type=Path)
-    rebalance.add_argument("--patients", type=Path, help="counts file (default: the workspace's counts)")
+    rebalance.add_argument("--patients", type=Path, help="fichier d'effectifs (par défaut : ceux de l'espace de travail)")
     rebalance.add_argument("--workers", type=Path)
     add_db_argument(rebalance)
     rebalance.add_argument("--lock", action="append", default=[], metavar="CODE",
-                           help="INSEE code that must not move (repeatable)")
+                           help="code INSEE qui ne doit pas changer de secteur (répétable)")
     rebalance.add_argument("--out", type=Path, required=True)
-    rebalance.add_argument("--tolerance", type=float, default=None, help="default 0.02")
+    rebalance.add_argument("--tolerance", type=float, default=None, help="par défaut 0.02")
     _base_mode_argument(rebalance)
     rebalance.set_defaults(handler=_rebalance)
 
-    save = actions.add_parser("save", help="save a plan file as the next version of a named plan (made current)")
+    save = actions.add_parser("save", help="enregistrer un fichier plan comme version suivante d'un plan nommé (devient la version courante)")
     save.add_argument("name")
     save.add_argument("plan", type=Path)
-    save.add_argument("--patients", type=Path, help="counts to snapshot with the plan (for metrics and compare; "
-                                                    "default: the workspace's counts)")
-    save.add_argument("--workers", type=Path, help="the team kept with the version (default: the workspace "
-                                                   "team when its names are the plan's sectors)")
+    save.add_argument("--patients", type=Path, help="effectifs enregistrés avec le plan (pour les mesures et la comparaison ; "
+                                                    "par défaut : ceux de l'espace de travail)")
+    save.add_argument("--workers", type=Path, help="l'équipe gardée avec la version (par défaut : l'équipe de l'espace "
+                                                   "de travail quand ses noms sont les secteurs du plan)")
     save.add_argument("--note", default="")
-    save.add_argument("--tolerance", type=float, default=None, help="balance tolerance (default 0.02)")
+    save.add_argument("--tolerance", type=float, default=None, help="tolérance d'équilibre (par défaut 0.02)")
     add_db_argument(save)
     save.set_defaults(handler=_save)
 
-    use = actions.add_parser("use", help="make a saved version the workspace's current plan")
+    use = actions.add_parser("use", help="faire d'une version enregistrée le plan courant de l'espace de travail")
     use.add_argument("name")
-    use.add_argument("--version", type=int, help="default: the latest")
+    use.add_argument("--version", type=int, help="par défaut : la dernière")
     add_db_argument(use)
     use.set_defaults(handler=_use)
 
-    listing = actions.add_parser("list", help="list saved plans and versions")
+    listing = actions.add_parser("list", help="lister les plans enregistrés et leurs versions")
     listing.add_argument("name", nargs="?")
     add_db_argument(listing)
     listing.set_defaults(handler=_list)
 
-    compare = actions.add_parser("compare", help="compare two versions of a saved plan")
+    compare = actions.add_parser("compare", help="comparer deux versions d'un plan enregistré")
     compare.add_argument("name")
-    compare.add_argument("old", type=int, help="version number")
-    compare.add_argument("new", type=int, help="version number")
-    compare.add_argument("--other", help="name of the plan holding NEW (default: the same plan)")
+    compare.add_argument("old", type=int, help="numéro de version")
+    compare.add_argument("new", type=int, help="numéro de version")
+    compare.add_argument("--other", help="nom du plan qui contient NEW (par défaut : le même plan)")
     add_db_argument(compare)
     compare.set_defaults(handler=_compare)
 
-    export = actions.add_parser("export", help="write a saved version as a plan file",
-                                description="By the suffix of --out: .csv code_insee,sector (read back by every "
-                                            "command); .xlsx, .gpkg, .geojson for people and QGIS (code INSEE, "
-                                            "commune, département, secteur, référent, groupe, patients).")
-    export.add_argument("name", nargs="?", help="default: the workspace's current plan")
+    export = actions.add_parser("export", help="écrire une version enregistrée dans un fichier plan",
+                                description="Selon l'extension de --out : .csv code_insee,sector (relu par toutes les "
+                                            "commandes) ; .xlsx, .gpkg, .geojson pour les personnes et QGIS (code "
+                                            "INSEE, commune, département, secteur, référent, groupe, patients).")
+    export.add_argument("name", nargs="?", help="par défaut : le plan courant de l'espace de travail")
     export.add_argument("--version", type=int)
     export.add_argument("--out", type=Path, required=True)
     add_db_argument(export)
@@ -101,8 +101,8 @@ def register(subparsers) -> None:
 
 def _base_mode_argument(parser) -> None:
     parser.add_argument("--base-mode", choices=("centre", "inside"), default="centre",
-                        help="workers' base communes: 'centre' = each sector's fixed centre (distances measured "
-                             "from it; default), 'inside' = only inside the worker's sector, centre free")
+                        help="communes de base des assistantes sociales : 'centre' = centre fixe de chaque secteur (distances "
+                             "mesurées depuis lui ; par défaut), 'inside' = seulement dans le secteur, centre libre")
 
 
 def _print(data) -> None:

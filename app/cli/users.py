@@ -16,43 +16,43 @@ from contextlib import closing
 from app.cli import add_db_argument
 from geo.access import ROLES, AccessError
 
-ROLE_HELP = "role: " + ", ".join(ROLES) + " (equipe and ars accepted)"
+ROLE_HELP = "rôle : " + ", ".join(ROLES) + " (equipe et ars acceptés)"
 
 
 def register(subparsers) -> None:
-    users = subparsers.add_parser("users", help="accounts for the app served on the network (--auth local/oidc)")
+    users = subparsers.add_parser("users", help="les comptes de l'application servie sur le réseau (--auth local/oidc)")
     actions = users.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    add = actions.add_parser("add", help="create an account")
-    add.add_argument("login", help="account name (for --sso: the e-mail the identity provider gives)")
+    add = actions.add_parser("add", help="créer un compte")
+    add.add_argument("login", help="identifiant du compte (avec --sso : l'adresse e-mail que donne le fournisseur d'identité)")
     add.add_argument("--role", required=True, help=ROLE_HELP)
-    add.add_argument("--name", default="", help="name shown in the pages and the history")
+    add.add_argument("--name", default="", help="nom affiché dans les pages et l'historique")
     add.add_argument("--sso", action="store_true",
-                     help="signs in through the identity provider only (--auth oidc): no password")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+                     help="connexion par le fournisseur d'identité seulement (--auth oidc) : pas de mot de passe")
+    add.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
     add_db_argument(add)
     add.set_defaults(handler=_add)
 
-    pwd = actions.add_parser("passwd", help="set a new password (lifts a lock-out, ends open sessions)")
+    pwd = actions.add_parser("passwd", help="changer le mot de passe (lève un blocage, ferme les sessions ouvertes)")
     pwd.add_argument("login")
-    pwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pwd.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
     add_db_argument(pwd)
     pwd.set_defaults(handler=_passwd)
 
-    for name, help_text, active in (("disable", "disable an account (ends its sessions)", False),
-                                    ("enable", "enable a disabled account", True)):
+    for name, help_text, active in (("disable", "désactiver un compte (ferme ses sessions)", False),
+                                    ("enable", "réactiver un compte désactivé", True)):
         sub = actions.add_parser(name, help=help_text)
         sub.add_argument("login")
         add_db_argument(sub)
         sub.set_defaults(handler=_set_active, active=active)
 
-    role = actions.add_parser("role", help="give an account another role")
+    role = actions.add_parser("role", help="donner un autre rôle à un compte")
     role.add_argument("login")
     role.add_argument("role", help=ROLE_HELP)
     add_db_argument(role)
     role.set_defaults(handler=_role)
 
-    lst = actions.add_parser("list", help="list the accounts (never their passwords)")
+    lst = actions.add_parser("list", help="lister les comptes (jamais leurs mots de passe)")
     lst.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_db_argument(lst)
     lst.set_defaults(handler=_list)

@@ -11,10 +11,10 @@ from app import resources
 from services import audit
 from app.auth import can
 from app.map import Paint, classify, show_map
-from app.shared import digest, shared
 from app.ui import counts_picker, fictitious_notice, fr_int, plain_md, plan_record_picker, french
 from services.coverage import PRIMARY_SYMBOL, SECONDARY_SYMBOL, TOTAL_LABEL
 from services.reports import DEFAULT_MAX_KM, FILE_STEM, TABLE_TITLES, method_notes
+from services.reports.unmasked import true_patients, true_tables
 
 MAP_KEY = "couverture_map"
 #: Indicators on the map (French label -> kind, column).
@@ -113,8 +113,9 @@ if choice == PATIENTS and ars:
                         for code, text in display.items()},
                   legend=("Patients (mode ARS)", [(palette[i], labels[i]) for i in range(1, 6)]))
 elif choice == PATIENTS:
-    paint.fill, items = classify(table["patients"], PATIENT_BOUNDS)
-    paint.tips = {code: f"{n} patient(s)" for code, n in table["patients"].items() if n}
+    patients = true_patients(coverage)  # refused to the ARS role by the service itself
+    paint.fill, items = classify(patients, PATIENT_BOUNDS)
+    paint.tips = {code: f"{n} patient(s)" for code, n in patients.items() if n}
     paint.legend = ("Patients (effectifs réels)", items)
 elif choice.startswith("Couverture"):
     zone = choice.split()[-1]
@@ -144,12 +145,6 @@ st.caption("Distances à vol d'oiseau depuis la mairie de chaque commune ; en mo
 
 
 # -- tables ----------------------------------------------------------------------------------------
-def _true(frame: pd.DataFrame) -> pd.DataFrame:
-    from services.reports.ars import _french
-
-    return _french(frame)
-
-
 if ars:
     st.info("Mode ARS : les effectifs affichés sont ceux des fichiers pour l'ARS "
             f"(« {PRIMARY_SYMBOL} » pour 1 à 10 patients, « {SECONDARY_SYMBOL} » pour le secret secondaire).")
@@ -157,17 +152,8 @@ if ars:
 else:
     st.warning("Effectifs réels : à ne pas diffuser. Le mode ARS montre ce qui sort de l'application.",
                icon="🔒")
-
-    def _true_tables() -> dict:
-        return {"departements": _true(coverage.department_table()).rename(columns={"nom_departement": "Nom"}),
-                "secteurs": _true(coverage.sector_table()),
-                "departements_secteurs": _true(coverage.cross_table()),
-                "zones_blanches": _true(coverage.white_summary()),
-                "zones_blanches_communes": _true(coverage.white_units()[
-                    ["code_insee", "nom", "departement", "secteur", "population", "patients", "reasons"]])}
-
-    # the same for every session looking at the same coverage (a few tenths of a second per run otherwise)
-    shown = shared("couverture_tables", (digest(plan, counts), key[2], key[3]), _true_tables)
+    # built once per shared coverage (a few tenths of a second per run otherwise); refused to the ARS role
+    shown = true_tables(coverage)
 
 summary = st.columns(4)
 summary[0].metric("Communes", fr_int(len(table)))

@@ -122,6 +122,8 @@ class Coverage:
     earlier : tuple of DataFrame
         Earlier releases of the same counts (:mod:`services.coverage.releases`)
         the masking is audited with.
+    memo : dict
+        Views derived from these figures, built once (:mod:`services.reports.unmasked`).
     """
 
     units: pd.DataFrame
@@ -135,6 +137,7 @@ class Coverage:
     neighbours: int = 0
     earlier: tuple = field(default=(), repr=False)
     _protection: object = field(default=None, repr=False)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def plan(self) -> pd.Series:
@@ -202,7 +205,7 @@ class Coverage:
         """The same figures, masked jointly with ``earlier`` releases of the same counts."""
         import dataclasses
 
-        return dataclasses.replace(self, earlier=tuple(earlier), _protection=None)
+        return dataclasses.replace(self, earlier=tuple(earlier), _protection=None, memo={})
 
     def fingerprint(self) -> str:
         """:func:`services.coverage.releases.counts_fingerprint` of the counts."""

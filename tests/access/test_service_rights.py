@@ -1,7 +1,9 @@
 """Roles x actions, called on the services themselves (not through pages): each refuses without the right.
 
 Every write and every export of patient-derived figures is listed below with the
-right it needs. For each role the call is made as that person
+right it needs, and so are the views guarded beyond their page: one referral at the
+desk (``routing.single``) and the coverage with true counts (``coverage.unmasked``,
+refused to the ARS role). For each role the call is made as that person
 (:func:`geo.access.act_as`, as a page's script run does): without the right it
 raises ``access.forbidden`` naming the action and the database is left exactly
 as it was; with the right it goes through the check (and, for the calls marked
@@ -37,6 +39,7 @@ class World:
         self.backup = tmp_path / "copie.sqlite"
         self.conn = open_database(self.db_path)
         self.partner = self.conn.execute("SELECT min(id) FROM partners").fetchone()[0]
+        self.last_coverage = None
 
     @staticmethod
     def make(path: Path) -> Path:
@@ -55,6 +58,13 @@ class World:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()
         return path
+
+    def coverage(self):
+        """The coverage of :data:`PLAN` with true counts (a fresh one: nothing derived from it yet)."""
+        from services.reports.run import coverage_for
+
+        self.last_coverage = coverage_for(self.conn, PLAN, _counts())
+        return self.last_coverage
 
     def fingerprint(self) -> dict:
         """Every table's rows (what a refused call must leave untouched)."""
@@ -146,6 +156,12 @@ CASES = [
     ("backup.backup", "data.backup", lambda w: _backup().backup(w.db_path, w.tmp / "autre.sqlite"), True),
     ("backup.restore", "data.backup", lambda w: _backup().restore(w.backup, w.db_path, confirmed=True), True),
     ("routing.route_file", "routing.list", lambda w: _routing_module().route_file(_referrals(w), _routing()), True),
+    ("routing.Routing.route", "routing.single", lambda w: _routing().route("69003 Lyon"), True),
+    ("routing.Routing.unit", "routing.single", lambda w: _routing().unit("69383"), True),
+    ("routing.Routing.referral", "routing.single",
+     lambda w: _routing().referral(__import__("geo.resolver", fromlist=["x"]).resolve("Bourg-en-Bresse")), True),
+    ("unmasked.true_tables", "coverage.unmasked", lambda w: _unmasked().true_tables(w.coverage()), True),
+    ("unmasked.true_patients", "coverage.unmasked", lambda w: _unmasked().true_patients(w.coverage()), True),
     ("export.people_csv", "sectors.view",
      lambda w: __import__("geo.sectors.export", fromlist=["x"]).people_csv(PLAN, _units()), True),
     ("reports.build_ars_report", "coverage.view",
@@ -186,6 +202,12 @@ def _audit():
     return audit
 
 
+def _unmasked():
+    from services.reports import unmasked
+
+    return unmasked
+
+
 def _units():
     from geo.territory import load_units
 
@@ -206,7 +228,7 @@ def world(tmp_path, template):
 
 def test_every_right_that_guards_a_change_has_a_service_case():
     """Each action but the page views is exercised here on a service."""
-    page_views = {"home.view", "partners.view", "routing.single", "coverage.unmasked"}
+    page_views = {"home.view", "partners.view"}
     from geo.access import ACTIONS
 
     assert set(ACTIONS) - page_views == {action for _, action, _, _ in CASES}
@@ -224,6 +246,8 @@ def test_service_refuses_without_the_right(world, role, label, action, call, run
             assert refused.value.code == "access.forbidden"
             assert refused.value.params == {"role": role, "action": action}
             assert world.fingerprint() == before, "a refused call changed the database"
+            if action == "coverage.unmasked":
+                assert world.last_coverage.memo == {}, "a refused call built the unmasked tables"
             return
         if runs:
             call(world)

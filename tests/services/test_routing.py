@@ -243,4 +243,4 @@ def test_cli_route_help_documents_columns_and_people(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "statut, code_insee, sector, referent, groupe, cpts, cpts_km, had, had_km" in text
     assert "candidats" in text and "ambiguë" in text
-    assert "the referent is the sector's name" in text and "--workers" in text and "Nothing is stored" in text
+    assert "la référente est le nom du secteur" in text and "--workers" in text and "Rien n'est enregistré" in text

@@ -1,0 +1,77 @@
+"""The app's own server sets the security headers on every HTTP response (issue 15), and the maps still draw.
+
+A real ``secteurs app`` is started; Debian's Chromium opens the first page and
+draws the map (a Streamlit component: an iframe from the same server, which
+``X-Frame-Options: SAMEORIGIN`` and ``frame-ancestors 'self'`` must allow). The
+page, a static script, the component's files, the health check and a 404 all
+carry the headers.
+"""
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.security_headers import HEADERS
+from served_app import served_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with served_app(tmp_path_factory.mktemp("headers") / "secteurs.sqlite") as url:
+        yield url
+
+
+def _missing(headers) -> dict:
+    """The expected headers absent or different in ``headers`` (a mapping, names in any case)."""
+    given = {str(name).lower(): value for name, value in headers.items()}
+    return {name: given.get(name.lower()) for name, value in HEADERS.items() if given.get(name.lower()) != value}
+
+
+def test_expected_headers():
+    assert HEADERS == {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'",
+                       "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+@pytest.mark.parametrize("path", ["", "_stcore/health", "aucune/page/ici.js"])
+def test_plain_requests_carry_the_headers(server, path):
+    try:
+        with urllib.request.urlopen(server + path, timeout=30) as response:
+            headers = response.headers
+    except urllib.error.HTTPError as error:  # a 404 too
+        headers = error.headers
+    assert _missing(headers) == {}
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)")
+def test_page_static_and_component_files_carry_them_and_the_map_draws(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    seen: dict[str, dict] = {}
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.on("response", lambda r: seen.setdefault(r.url, r.all_headers()) if r.url.startswith(server)
+                    else None)
+            page.goto(server, wait_until="domcontentloaded")
+            maps = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+            # the map drew inside its same-origin iframe (the frame headers do not block it): Leaflet
+            # started and drew the units (SVG paths, or a canvas)
+            maps.first.locator(".leaflet-container").wait_for(timeout=120_000)
+            maps.first.locator("path.secteurs-unit, .leaflet-overlay-pane canvas").first.wait_for(
+                state="attached", timeout=120_000)
+        finally:
+            browser.close()
+    document = seen[server]
+    scripts = [u for u in seen if "/static/" in u and u.endswith(".js")]
+    components = [u for u in seen if "/component/streamlit_folium" in u]
+    assert scripts and components, sorted(seen)
+    assert any(u.endswith(".html") or "index" in u for u in components), components
+    for url in [server, scripts[0], *components]:
+        assert _missing(seen[url]) == {}, url
+    assert document["x-frame-options"] == "SAMEORIGIN"
