@@ -48,6 +48,14 @@ MARGIN = 0.6
 DETOURS = (0.0, 10.0, 30.0)
 #: Places with patients scored as seeds of a new sector without a base.
 PLACES = 30
+#: Junctions (places where many sectors meet) where a new sector is built by one MILP.
+JUNCTION_PLACES = 3
+#: Graph steps from the junction within which the new sector may grow.
+JUNCTION_HOPS = 8
+#: Share of a sector's patients within those steps counted as what it can give the new sector.
+JUNCTION_CAP = 0.7
+#: Time limit (s) of each junction MILP.
+JUNCTION_SECONDS = 6.0
 
 
 def is_incremental(problem: Problem) -> bool:
@@ -112,8 +120,14 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     base = _dissolve(problem, base)
     if base is None:
         return None
-    seeds = _seed_choices(problem, base, new, candidates)
     best = None
+    if len(new) == 1:
+        for labels in _junction_plans(problem, base, new[0], start, time_budget):
+            labels = _finish(problem, labels, rng)
+            score = (faults(problem, labels), moved_load(problem, labels))
+            if best is None or score < best[0]:
+                best = (score, labels)
+    seeds = _seed_choices(problem, base, new, candidates)
     for seed, detour in seeds:
         if best is not None and time.perf_counter() - start > time_budget:
             break
@@ -128,6 +142,59 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     if best is None or best[0][0] > 0:
         return None
     return best[1]
+
+
+def _junction_plans(problem: Problem, labels: np.ndarray, s: int, start: float, time_budget: float):
+    """Labellings with new sector ``s`` built at the best junctions (:mod:`geo.sectors.junction`), balanced.
+
+    For each place (lowest flow bound first, while time is left), one MILP
+    (:func:`_layered_balance`) grows ``s`` within :data:`JUNCTION_HOPS` graph
+    steps of the place and moves units along the least-load flow for the
+    sectors met there, keeping what each sector keeps in one piece; the
+    rest is repaired and balanced with the fewest referent changes.
+    """
+    from geo.sectors.junction import flow_bound, hop_ball, junction_candidates
+
+    adj = _sector_graph(labels, problem.edges, problem.k)
+    near = {(a, b) for a in range(problem.k) for b in adj[a]}
+    for _, centre, _ in junction_candidates(problem, labels, s, JUNCTION_PLACES):
+        if time.perf_counter() - start > time_budget:
+            return
+        caps: dict[int, float] = {}
+        for u in hop_ball(problem, labels, centre, JUNCTION_HOPS):
+            a = int(labels[u])
+            if a >= 0 and a != s:
+                caps[a] = caps.get(a, 0.0) + JUNCTION_CAP * float(problem.load[u])
+        _, flows = flow_bound(problem, labels, s, caps, band=MARGIN, caps=caps)
+        grown = _layered_balance(problem, labels, set(flows), grow=(s, centre, JUNCTION_HOPS), near=near,
+                                 keep_connected=True, time_limit=JUNCTION_SECONDS)
+        if grown is None:
+            continue
+        try:
+            grown = repair_contiguity(problem, grown, medoids(problem, grown))
+        except SectorError:
+            continue
+        yield _least_moves_balance(problem, grown)
+
+
+def touch_bound(problem: Problem, labels: np.ndarray) -> float | None:
+    """Least share of patients changing referent for a new sector touching the sectors it touches in ``labels``.
+
+    The min-cost flow bound (:func:`geo.sectors.junction.flow_bound`, full
+    tolerance) on the previous plan's sector graph; None unless exactly one
+    sector is new.
+    """
+    from geo.sectors.junction import flow_bound
+
+    prev = problem.previous
+    new = [s for s in range(problem.k) if not (prev == s).any()]
+    if len(new) != 1 or not (prev >= 0).any():
+        return None
+    s = new[0]
+    mine = np.flatnonzero(labels == s)
+    touched = {int(prev[v]) for u in mine.tolist() for v in [u, *problem.nbrs[u]]} - {s, -1}
+    moved, _ = flow_bound(problem, prev, s, touched)
+    return moved / problem.total_load if np.isfinite(moved) else None
 
 
 def _apply_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
@@ -397,7 +464,9 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
 
 
 def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
-                     time_limit: float = 5.0) -> np.ndarray | None:
+                     time_limit: float = 5.0, grow: tuple[int, int, int] | None = None,
+                     cuts: int = 0, near: set[tuple[int, int]] = frozenset(), near_depth: int = 2,
+                     keep_connected: bool = False) -> np.ndarray | None:
     """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
 
     For each pair (a, b), the units of ``a`` within ``depth`` layers of
@@ -406,6 +475,16 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     The MILP minimises the violation of the bands first, then the patients
     taken away from their previous sector (those given back count negative).
     The giving sectors may come out in pieces: the caller repairs them.
+
+    ``grow = (s, seed, hops)`` also builds sector ``s`` around unit ``seed``
+    (given to ``s``): any unit within ``hops`` graph steps of the seed may
+    join ``s``, a unit at step d only with a neighbour at step d - 1 joining
+    too, so ``s`` comes out in one piece; the pairs into ``s`` are then not
+    used. The pairs in ``near`` may move units within ``near_depth``
+    layers only (room to trade whole units). With ``cuts`` > 0, the MILP is solved again (up to that many
+    times) forbidding the sets of moves that cut a sector in pieces
+    (:func:`_split_cuts`). With ``keep_connected``, what each sector keeps
+    stays one piece (:func:`_kept_connected_rows`).
     """
     from collections import deque
 
@@ -418,7 +497,28 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     prev = problem.previous
     var: list[tuple[int, int, int, int]] = []   # (unit, from, to, layer)
     layer: dict[tuple[int, int], int] = {}
-    for a, b in sorted(pairs):
+    if grow is not None:
+        s, seed, hops = grow
+        labels = labels.copy()
+        labels[seed] = s
+        pairs = {(a, b) for a, b in pairs if b != s}
+        steps = {seed: 0}
+        queue: deque[int] = deque([seed])
+        while queue:
+            u = queue.popleft()
+            if steps[u] >= hops:
+                continue
+            for v in nbrs[u]:
+                if v not in steps and labels[v] >= 0 and (problem.locked[v] < 0 or problem.locked[v] == s):
+                    steps[v] = steps[u] + 1
+                    queue.append(v)
+                    if labels[v] != s:
+                        layer[(v, s)] = steps[v]
+                        var.append((v, int(labels[v]), s, steps[v]))
+    reach = {pair: depth for pair in near if pair[1] != (grow[0] if grow else -1)}
+    reach = {pair: near_depth for pair in reach}
+    reach.update({pair: depth for pair in pairs})
+    for (a, b), limit in sorted(reach.items()):
         dist: dict[int, int] = {}
         queue: deque[int] = deque()
         for i in np.flatnonzero(labels == a).tolist():
@@ -427,7 +527,7 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
                 queue.append(i)
         while queue:
             u = queue.popleft()
-            if dist[u] >= depth:
+            if dist[u] >= limit:
                 continue
             for v in nbrs[u]:
                 if labels[v] == a and v not in dist:
@@ -479,19 +579,140 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
         lo.append(-np.inf)
         hi.append(0.0)
         r += 1
-    matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
+    if keep_connected:
+        for i_rows, i_cols, i_vals, i_hi in _kept_connected_rows(problem, labels, by_unit):
+            rows += [r + x for x in i_rows]
+            cols += i_cols
+            vals += i_vals
+            lo += [-np.inf] * len(i_hi)
+            hi += i_hi
+            r += len(i_hi)
     cost = np.full(nv + 2 * k, 1000.0 * (1.0 + float(w.max())))
     for c, (i, a, b, d) in enumerate(var):
         cost[c] = float(w[i]) * (int(prev[i] != b) - int(prev[i] != a)) + 1e-3 * (1.0 + 0.01 * d)
-    res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
-               integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
-               bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
-               options={"time_limit": time_limit})
-    if res.x is None:
-        return None
-    out = labels.copy()
-    for c in np.flatnonzero(res.x[:nv] > 0.5).tolist():
-        out[var[c][0]] = var[c][2]
+    out = None
+    for round_ in range(cuts + 1):
+        matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
+        res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
+                   integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
+                   bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
+                   options={"time_limit": time_limit})
+        import os
+        if os.environ.get("RDEBUG"):
+            print("   milp", round_, nv, r, res.status, round(float(res.fun), 2) if res.x is not None else None)
+        if res.x is None:
+            break
+        chosen = np.flatnonzero(res.x[:nv] > 0.5).tolist()
+        labelled = labels.copy()
+        for c in chosen:
+            labelled[var[c][0]] = var[c][2]
+        found = _split_cuts(problem, labels, labelled, {var[c][0]: c for c in chosen}, by_unit)
+        score = (len(found), float(res.fun))
+        if out is None or score < out[0]:
+            out = (score, labelled)
+        if not found or round_ == cuts:
+            break
+        for moved, detached in found:
+            # not all the units whose moves cut this piece off may move, unless the piece moves too
+            rows += [r] * (len(moved) + len(detached))
+            cols += moved + detached
+            vals += [1.0] * len(moved) + [-1.0] * len(detached)
+            lo.append(-np.inf)
+            hi.append(len(moved) - 1.0)
+            r += 1
+    return None if out is None else out[1]
+
+
+def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int, list[int]]):
+    """MILP rows keeping what each sector keeps in one piece: yields ``(rows, cols, vals, upper bounds)``.
+
+    Each sector has a core that stays: its units without a move variable,
+    or else its unit with the most patients (held by a row). Every unit
+    that may move gets its graph steps from the core inside the sector; it
+    may stay only if a neighbour one step nearer the core stays too, so
+    every unit kept is joined to the core by units kept.
+    """
+    from collections import deque
+
+    nbrs = problem.nbrs
+    for a in range(problem.k):
+        members = np.flatnonzero(labels == a).tolist()
+        if not members:
+            continue
+        core = [i for i in members if i not in by_unit]
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        upper: list[float] = []
+        if not core:
+            heavy = max(members, key=lambda i: (problem.load[i], -i))
+            core = [heavy]
+            rows += [0] * len(by_unit[heavy])
+            cols += by_unit[heavy]
+            vals += [1.0] * len(by_unit[heavy])
+            upper.append(0.0)
+        steps = {i: 0 for i in core}
+        queue = deque(core)
+        while queue:
+            u = queue.popleft()
+            for v in nbrs[u]:
+                if v not in steps and labels[v] == a:
+                    steps[v] = steps[u] + 1
+                    queue.append(v)
+        for i in members:
+            if i not in by_unit or steps.get(i, 0) == 0:
+                continue
+            support = [j for j in nbrs[i] if labels[j] == a and steps.get(j) == steps[i] - 1]
+            movable = [j for j in support if j in by_unit]
+            if not movable:
+                continue   # a neighbour nearer the core always stays
+            # staying needs a support staying: -moves(i) + sum moves(support) <= |support| - 1
+            row = len(upper)
+            for c in by_unit[i]:
+                rows.append(row)
+                cols.append(c)
+                vals.append(-1.0)
+            for j in movable:
+                for c in by_unit[j]:
+                    rows.append(row)
+                    cols.append(c)
+                    vals.append(1.0)
+            upper.append(len(support) - 1.0)
+        if upper:
+            yield rows, cols, vals, upper
+
+
+def _split_cuts(problem: Problem, before: np.ndarray, after: np.ndarray, chosen: dict[int, int],
+                by_unit: dict[int, list[int]]) -> list[tuple[list[int], list[int]]]:
+    """For each piece cut off a sector by the chosen moves: (the moves that cut it, the variables moving it).
+
+    ``chosen`` maps a moved unit to its variable, ``by_unit`` a unit to all
+    its variables. The largest piece of each sector (by load, then units) is
+    its main part; the others with patients are cut off.
+    """
+    from geo.sectors._graph import sector_components
+
+    comp = sector_components(after, problem.edges, problem.n)
+    nbrs = problem.nbrs
+    out = []
+    for a in range(problem.k):
+        members = np.flatnonzero(after == a)
+        pieces = np.unique(comp[members])
+        if len(pieces) <= 1:
+            continue
+        size = {int(p): (float(problem.load[members[comp[members] == p]].sum()), int((comp[members] == p).sum()))
+                for p in pieces}
+        main = max(size, key=lambda p: size[p])
+        for p in size:
+            if p == main or size[p][0] <= 0:   # a piece without patients is given away freely
+                continue
+            piece = members[comp[members] == p].tolist()
+            moved = sorted({chosen[j] for i in piece for j in nbrs[i]
+                            if j in chosen and before[j] == a})
+            if not moved:
+                continue
+            detached = sorted(c for i in piece for c in by_unit.get(i, []))
+            out.append((moved, detached))
     return out
 
 
