@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from geo.sectors._graph import pieces_per_sector
+from geo.sectors.junction import flow_bound, hop_ball, junction_candidates
 from geo.sectors.pmedian import medoids
 from geo.sectors.problem import Problem, SectorError
 from geo.sectors.tools import (_sector_graph, balance, exact_balance, fill_unassigned, local_search,
@@ -50,10 +51,13 @@ DETOURS = (0.0, 10.0, 30.0)
 PLACES = 30
 #: Junctions (places where many sectors meet) where a new sector is built by one MILP.
 JUNCTION_PLACES = 3
-#: Graph steps from the junction within which the new sector may grow.
-JUNCTION_HOPS = 8
+#: Graph steps from the junction within which the new sector may grow (the fewest near the least bound).
+JUNCTION_HOPS = (8, 12, 16, 20, 26)
 #: Share of a sector's patients within those steps counted as what it can give the new sector.
 JUNCTION_CAP = 0.7
+#: Layers of a sector that may move along an arc of the flow, and along any other sector border.
+JUNCTION_DEPTH = 6
+JUNCTION_NEAR_DEPTH = 1
 #: Time limit (s) of each junction MILP.
 JUNCTION_SECONDS = 6.0
 
@@ -147,27 +151,25 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
 def _junction_plans(problem: Problem, labels: np.ndarray, s: int, start: float, time_budget: float):
     """Labellings with new sector ``s`` built at the best junctions (:mod:`geo.sectors.junction`), balanced.
 
-    For each place (lowest flow bound first, while time is left), one MILP
-    (:func:`_layered_balance`) grows ``s`` within :data:`JUNCTION_HOPS` graph
-    steps of the place and moves units along the least-load flow for the
-    sectors met there, keeping what each sector keeps in one piece; the
-    rest is repaired and balanced with the fewest referent changes.
+    For each of :data:`JUNCTION_PLACES` (place, reach) pairs, lowest flow
+    bound first and while time is left, one MILP (:func:`_layered_balance`)
+    grows ``s`` within that many graph steps of the place and moves units
+    along the least-load flow for the sectors met there, keeping what each
+    sector and group keeps in one piece; the rest is repaired and balanced
+    with the fewest referent changes. A place's reach is the fewest steps of
+    :data:`JUNCTION_HOPS` whose bound is within half a percent of the
+    patients of its least; with fewer places (a base), its other reaches
+    are tried too.
     """
-    from geo.sectors.junction import flow_bound, hop_ball, junction_candidates
-
     adj = _sector_graph(labels, problem.edges, problem.k)
     near = {(a, b) for a in range(problem.k) for b in adj[a]}
-    for _, centre, _ in junction_candidates(problem, labels, s, JUNCTION_PLACES):
+    for hops, centre, caps in _junction_jobs(problem, labels, s):
         if time.perf_counter() - start > time_budget:
             return
-        caps: dict[int, float] = {}
-        for u in hop_ball(problem, labels, centre, JUNCTION_HOPS):
-            a = int(labels[u])
-            if a >= 0 and a != s:
-                caps[a] = caps.get(a, 0.0) + JUNCTION_CAP * float(problem.load[u])
         _, flows = flow_bound(problem, labels, s, caps, band=MARGIN, caps=caps)
-        grown = _layered_balance(problem, labels, set(flows), grow=(s, centre, JUNCTION_HOPS), near=near,
-                                 keep_connected=True, time_limit=JUNCTION_SECONDS)
+        grown = _layered_balance(problem, labels, set(flows), depth=JUNCTION_DEPTH, grow=(s, centre, hops),
+                                 near=near, near_depth=JUNCTION_NEAR_DEPTH, keep_connected=True,
+                                 time_limit=JUNCTION_SECONDS)
         if grown is None:
             continue
         try:
@@ -177,6 +179,31 @@ def _junction_plans(problem: Problem, labels: np.ndarray, s: int, start: float, 
         yield _least_moves_balance(problem, grown)
 
 
+def _junction_jobs(problem: Problem, labels: np.ndarray, s: int) -> list[tuple[int, int, dict[int, float]]]:
+    """(reach in graph steps, place, load each touched sector can give) to try, best first (see :func:`_junction_plans`)."""
+    chosen, spare = [], []
+    for _, centre, _ in junction_candidates(problem, labels, s, JUNCTION_PLACES):
+        steps = hop_ball(problem, labels, centre, max(JUNCTION_HOPS))
+        options = []
+        for hops in JUNCTION_HOPS:
+            caps: dict[int, float] = {}
+            for u, d in steps.items():
+                a = int(labels[u])
+                if d <= hops and a >= 0 and a != s:
+                    caps[a] = caps.get(a, 0.0) + JUNCTION_CAP * float(problem.load[u])
+            bound = flow_bound(problem, labels, s, caps, caps=caps)[0]
+            if np.isfinite(bound):
+                options.append((bound, hops, centre, caps))
+        if not options:
+            continue
+        least = min(o[0] for o in options)
+        pick = next(o for o in options if o[0] <= least + 0.005 * problem.total_load)
+        chosen.append(pick)
+        spare += [o for o in options if o is not pick]
+    spare.sort(key=lambda o: (o[0], o[1]))
+    return [o[1:] for o in chosen + spare[:max(0, JUNCTION_PLACES - len(chosen))]]
+
+
 def touch_bound(problem: Problem, labels: np.ndarray) -> float | None:
     """Least share of patients changing referent for a new sector touching the sectors it touches in ``labels``.
 
@@ -184,8 +211,6 @@ def touch_bound(problem: Problem, labels: np.ndarray) -> float | None:
     tolerance) on the previous plan's sector graph; None unless exactly one
     sector is new.
     """
-    from geo.sectors.junction import flow_bound
-
     prev = problem.previous
     new = [s for s in range(problem.k) if not (prev == s).any()]
     if len(new) != 1 or not (prev >= 0).any():
@@ -580,7 +605,15 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
         hi.append(0.0)
         r += 1
     if keep_connected:
-        for i_rows, i_cols, i_vals, i_hi in _kept_connected_rows(problem, labels, by_unit):
+        blocks = list(_kept_connected_rows(problem, labels, by_unit))
+        if len(np.unique(problem.groups)) > 1:   # each group's kept part in one piece too
+            g = problem.groups
+            leaving: dict[int, list[int]] = {}
+            for c, (i, a, b, _) in enumerate(var):
+                if g[a] != g[b]:
+                    leaving.setdefault(i, []).append(c)
+            blocks += list(_kept_connected_rows(problem, g[labels], leaving, int(g.max()) + 1))
+        for i_rows, i_cols, i_vals, i_hi in blocks:
             rows += [r + x for x in i_rows]
             cols += i_cols
             vals += i_vals
@@ -597,9 +630,6 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
                    integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
                    bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
                    options={"time_limit": time_limit})
-        import os
-        if os.environ.get("RDEBUG"):
-            print("   milp", round_, nv, r, res.status, round(float(res.fun), 2) if res.x is not None else None)
         if res.x is None:
             break
         chosen = np.flatnonzero(res.x[:nv] > 0.5).tolist()
@@ -623,7 +653,8 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     return None if out is None else out[1]
 
 
-def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int, list[int]]):
+def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int, list[int]],
+                         regions: int | None = None):
     """MILP rows keeping what each sector keeps in one piece: yields ``(rows, cols, vals, upper bounds)``.
 
     Each sector has a core that stays: its units without a move variable,
@@ -631,11 +662,14 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
     that may move gets its graph steps from the core inside the sector; it
     may stay only if a neighbour one step nearer the core stays too, so
     every unit kept is joined to the core by units kept.
+
+    ``labels`` may be any regions (e.g. the groups, ``regions`` of them)
+    with ``by_unit`` the variables taking a unit out of its region.
     """
     from collections import deque
 
     nbrs = problem.nbrs
-    for a in range(problem.k):
+    for a in range(problem.k if regions is None else regions):
         members = np.flatnonzero(labels == a).tolist()
         if not members:
             continue
