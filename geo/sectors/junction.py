@@ -1,4 +1,4 @@
-"""A new sector placed where many current sectors meet, so the load it needs flows along short ways.
+"""A new sector placed where many current sectors meet, so the load it needs crosses few borders.
 
 When a worker joins, every current sector must hand its excess over to the
 new sector, through the sectors between them when it does not touch it: a
@@ -8,13 +8,11 @@ touching the new one is a min-cost flow on the sector graph
 (:func:`flow_bound`): each unit of load costs one per sector border it
 crosses. The more sectors the new one touches, the lower that bound, so the
 new sector is placed at a junction (:func:`junction_candidates`: units whose
-surroundings, up to the new sector's load, hold the most distinct sectors;
-with a base, the base) and grown from there taking from each touched sector
-its share of the flow (its own excess plus what passes through it,
-:func:`grow_to_quotas`), never cutting a sector in two.
+surroundings, up to the new sector's load, meet the sectors with the lowest
+bound; with a base, the base). :func:`hop_ball` gives the units within a
+number of graph steps of a place, where the new sector may grow.
 
-The caller (:mod:`geo.sectors.resector`) then routes the remaining flow
-between the current sectors and polishes.
+:mod:`geo.sectors.resector` builds the sector there (one MILP) and balances.
 """
 from __future__ import annotations
 
@@ -22,19 +20,16 @@ import heapq
 
 import numpy as np
 
-from geo.sectors._graph import stays_connected_without
 from geo.sectors.problem import Problem
 from geo.sectors.tools import _sector_graph
 
-#: Share of the tolerance band used when planning the quotas (the rest absorbs whole units).
-QUOTA_MARGIN = 0.6
 #: Units with patients ranked as junction candidates (the most loaded ones).
 CANDIDATE_POOL = 400
 
 
 def flow_bound(problem: Problem, labels: np.ndarray, s: int, touched, band: float = 1.0,
                caps: dict[int, float] | None = None) -> tuple[float, dict[tuple[int, int], float]]:
-    """Least load crossing a sector border so that every sector reaches its band, the new sector ``s`` touching ``touched``.
+    """Least load crossing a sector border for every sector to reach its band, new sector ``s`` touching ``touched``.
 
     Parameters
     ----------
@@ -140,51 +135,6 @@ def junction_candidates(problem: Problem, labels: np.ndarray, s: int, count: int
         if key not in seen or score < seen[key]:
             seen[key] = score
     return sorted(seen.values())[:count]
-
-
-def grow_to_quotas(problem: Problem, labels: np.ndarray, s: int, centre: int, quotas: dict[int, float],
-                   slack: float = 0.5) -> np.ndarray:
-    """Grow sector ``s`` from ``centre`` (Euclidean order over the graph), each sector giving up to its quota.
-
-    A unit with patients is taken only while its sector has quota left (up
-    to ``slack`` times its tolerance band above it), and only if its sector
-    stays one piece; units without patients only need the latter. Locked
-    units of other sectors are passed over. Growth stops when ``s`` holds
-    the lower part of its band (what is missing is balanced afterwards).
-    """
-    xy = problem.xy
-    nbrs = problem.nbrs
-    w = problem.load.tolist()
-    locked = problem.locked.tolist()
-    lab = labels.tolist()
-    lab[centre] = s
-    margin = QUOTA_MARGIN * problem.tolerance
-    target = float(problem.targets[s]) * (1 - margin)
-    upper = float(problem.upper[s])
-    left = {a: q + slack * problem.tolerance * float(problem.targets[a]) for a, q in quotas.items()}
-    total = float(problem.load[labels == s].sum()) + (w[centre] if labels[centre] != s else 0.0)
-    dist = (np.hypot(*(xy - xy[centre]).T) / 1000.0).tolist()
-    heap = [(dist[v], v) for v in nbrs[centre]]
-    heapq.heapify(heap)
-    seen = {centre, *nbrs[centre]}
-    while heap and total < target - 1e-9:
-        _, u = heapq.heappop(heap)
-        a = lab[u]
-        if a == s or (locked[u] >= 0 and locked[u] != s) or a < 0:
-            continue
-        if w[u] > 0 and (left.get(a, 0.0) < w[u] - 1e-9 or total + w[u] > upper):
-            continue
-        if not stays_connected_without(u, a, lab, nbrs):
-            continue
-        lab[u] = s
-        total += w[u]
-        if w[u] > 0:
-            left[a] -= w[u]
-        for v in nbrs[u]:
-            if v not in seen:
-                seen.add(v)
-                heapq.heappush(heap, (dist[v], v))
-    return np.asarray(lab, dtype=np.int64)
 
 
 def hop_ball(problem: Problem, labels: np.ndarray, centre: int, hops: int) -> dict[int, int]:

@@ -6,7 +6,12 @@ plan is changed incrementally instead:
 1. Units of a sector that no longer exists (a worker left) go to the
    adjacent sectors, each up to its inflow in the least-load balancing flow
    (:func:`_dissolve`); locked units and bases go to their sector.
-2. A new sector (a worker joined) is seeded at its base when it has one, else
+2. A new sector (a worker joined) is first built at a junction where many
+   sectors meet (:func:`_junction_plans`, places from
+   :mod:`geo.sectors.junction`): one MILP grows it there and moves units
+   along the least-load flow, what each sector and group keeps staying one
+   piece; the result is repaired and balanced as in 3. While time is left,
+   the earlier construction runs too: the new sector is seeded at its base when it has one, else
    at a place among units with patients; from the seed it takes the nearest
    units until it holds its target (:func:`_disc`), optionally making a
    detour round the sectors that have already given their share, never
@@ -180,7 +185,7 @@ def _junction_plans(problem: Problem, labels: np.ndarray, s: int, start: float, 
 
 
 def _junction_jobs(problem: Problem, labels: np.ndarray, s: int) -> list[tuple[int, int, dict[int, float]]]:
-    """(reach in graph steps, place, load each touched sector can give) to try, best first (see :func:`_junction_plans`)."""
+    """(reach in graph steps, place, load each touched sector can give), best first (see :func:`_junction_plans`)."""
     chosen, spare = [], []
     for _, centre, _ in junction_candidates(problem, labels, s, JUNCTION_PLACES):
         steps = hop_ball(problem, labels, centre, max(JUNCTION_HOPS))
