@@ -63,8 +63,10 @@ JUNCTION_CAP = 0.7
 #: Layers of a sector that may move along an arc of the flow, and along any other sector border.
 JUNCTION_DEPTH = 6
 JUNCTION_NEAR_DEPTH = 1
-#: Time limit (s) of each junction MILP.
-JUNCTION_SECONDS = 6.0
+#: Relative gap at which each junction MILP stops (then its result does not depend on the machine's
+#: load), and its time limit (s).
+JUNCTION_GAP = 0.1
+JUNCTION_SECONDS = 8.0
 
 
 def is_incremental(problem: Problem) -> bool:
@@ -131,7 +133,7 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
         return None
     best = None
     if len(new) == 1:
-        for labels in _junction_plans(problem, base, new[0], start, time_budget):
+        for labels in _junction_plans(problem, base, new[0]):
             labels = _finish(problem, labels, rng)
             score = (faults(problem, labels), moved_load(problem, labels))
             if best is None or score < best[0]:
@@ -153,11 +155,11 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     return best[1]
 
 
-def _junction_plans(problem: Problem, labels: np.ndarray, s: int, start: float, time_budget: float):
+def _junction_plans(problem: Problem, labels: np.ndarray, s: int):
     """Labellings with new sector ``s`` built at the best junctions (:mod:`geo.sectors.junction`), balanced.
 
     For each of :data:`JUNCTION_PLACES` (place, reach) pairs, lowest flow
-    bound first and while time is left, one MILP (:func:`_layered_balance`)
+    bound first, one MILP (:func:`_layered_balance`)
     grows ``s`` within that many graph steps of the place and moves units
     along the least-load flow for the sectors met there, keeping what each
     sector and group keeps in one piece; the rest is repaired and balanced
@@ -169,12 +171,11 @@ def _junction_plans(problem: Problem, labels: np.ndarray, s: int, start: float, 
     adj = _sector_graph(labels, problem.edges, problem.k)
     near = {(a, b) for a in range(problem.k) for b in adj[a]}
     for hops, centre, caps in _junction_jobs(problem, labels, s):
-        if time.perf_counter() - start > time_budget:
-            return
+        # every job runs (each MILP is bounded by its time limit): whether one is tried must not depend on load
         _, flows = flow_bound(problem, labels, s, caps, band=MARGIN, caps=caps)
         grown = _layered_balance(problem, labels, set(flows), depth=JUNCTION_DEPTH, grow=(s, centre, hops),
                                  near=near, near_depth=JUNCTION_NEAR_DEPTH, keep_connected=True,
-                                 time_limit=JUNCTION_SECONDS)
+                                 time_limit=JUNCTION_SECONDS, gap=JUNCTION_GAP)
         if grown is None:
             continue
         try:
@@ -496,7 +497,7 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
 def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
                      time_limit: float = 5.0, grow: tuple[int, int, int] | None = None,
                      cuts: int = 0, near: set[tuple[int, int]] = frozenset(), near_depth: int = 2,
-                     keep_connected: bool = False) -> np.ndarray | None:
+                     keep_connected: bool = False, gap: float | None = None) -> np.ndarray | None:
     """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
 
     For each pair (a, b), the units of ``a`` within ``depth`` layers of
@@ -514,7 +515,8 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     layers only (room to trade whole units). With ``cuts`` > 0, the MILP is solved again (up to that many
     times) forbidding the sets of moves that cut a sector in pieces
     (:func:`_split_cuts`). With ``keep_connected``, what each sector keeps
-    stays one piece (:func:`_kept_connected_rows`).
+    stays one piece (:func:`_kept_connected_rows`). ``gap``: the MILP's
+    relative gap at which to stop.
     """
     from collections import deque
 
@@ -634,7 +636,7 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
         res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
                    integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
                    bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
-                   options={"time_limit": time_limit})
+                   options={"time_limit": time_limit, **({"mip_rel_gap": gap} if gap else {})})
         if res.x is None:
             break
         chosen = np.flatnonzero(res.x[:nv] > 0.5).tolist()
