@@ -85,7 +85,8 @@ def test_eleven_to_twelve_from_the_current_plan_moves_at_most_12_percent(context
     new_share = plan.targets[-1] / plan.targets.sum()
     bound = plan.info["referent_change_bound"]
     assert new_share * (1 - plan.tolerance) - 1e-9 <= bound <= share + 1e-9
-    # the target; measured 11.7 % (equal) and 11.7-12.3 % (team, the MILP's time limit decides)
+    # the target, met for equal sectors: measured 11.5 %. The team case (a base at the territory's
+    # edge) measures 12.1-12.6 % (its largest junction MILP may stop at its time limit on a loaded machine)
     assert share <= (0.12 if case == "equal" else 0.13)
 
 
