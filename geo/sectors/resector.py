@@ -10,8 +10,8 @@ plan is changed incrementally instead:
    sectors meet (:func:`_junction_plans`, places from
    :mod:`geo.sectors.junction`): one MILP grows it there and moves units
    along the least-load flow, what each sector and group keeps staying one
-   piece; the result is repaired and balanced as in 3. While time is left,
-   the earlier construction runs too: the new sector is seeded at its base when it has one, else
+   piece; the result is repaired and balanced as in 3. When no junction plan
+   is valid, the earlier construction runs: the new sector is seeded at its base when it has one, else
    at a place among units with patients; from the seed it takes the nearest
    units until it holds its target (:func:`_disc`), optionally making a
    detour round the sectors that have already given their share, never
@@ -113,7 +113,8 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     candidates
         Seed places tried for each new sector without a base.
     time_budget
-        No further candidate is tried after this many seconds.
+        No further seed of the region growth is tried after this many seconds
+        (the junction MILPs all run, each within :data:`JUNCTION_SECONDS`).
     rng
         Random generator of the final polish (default: seed 0).
 
@@ -138,7 +139,8 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
             score = (faults(problem, labels), moved_load(problem, labels))
             if best is None or score < best[0]:
                 best = (score, labels)
-    seeds = _seed_choices(problem, base, new, candidates)
+    # the region growth from a seed: when no junction plan is valid (or no single new sector, or none at all)
+    seeds = _seed_choices(problem, base, new, candidates) if best is None or best[0][0] > 0 else []
     for seed, detour in seeds:
         if best is not None and time.perf_counter() - start > time_budget:
             break
