@@ -498,7 +498,7 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
 
 def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
                      time_limit: float = 5.0, grow: tuple[int, int, int] | None = None,
-                     cuts: int = 0, near: set[tuple[int, int]] = frozenset(), near_depth: int = 2,
+                     near: set[tuple[int, int]] = frozenset(), near_depth: int = 2,
                      keep_connected: bool = False, gap: float | None = None) -> np.ndarray | None:
     """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
 
@@ -514,11 +514,10 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     join ``s``, a unit at step d only with a neighbour at step d - 1 joining
     too, so ``s`` comes out in one piece; the pairs into ``s`` are then not
     used. The pairs in ``near`` may move units within ``near_depth``
-    layers only (room to trade whole units). With ``cuts`` > 0, the MILP is solved again (up to that many
-    times) forbidding the sets of moves that cut a sector in pieces
-    (:func:`_split_cuts`). With ``keep_connected``, what each sector keeps
-    stays one piece (:func:`_kept_connected_rows`). ``gap``: the MILP's
-    relative gap at which to stop.
+    layers only (room to trade whole units). With ``keep_connected``, what
+    each sector and group keeps stays one piece
+    (:func:`_kept_connected_rows`). ``gap``: the MILP's relative gap at
+    which to stop.
     """
     from collections import deque
 
@@ -549,8 +548,8 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
                     if labels[v] != s:
                         layer[(v, s)] = steps[v]
                         var.append((v, int(labels[v]), s, steps[v]))
-    reach = {pair: depth for pair in near if pair[1] != (grow[0] if grow else -1)}
-    reach = {pair: near_depth for pair in reach}
+    # layers each pair may move: few along any border, many along the flow
+    reach = {pair: near_depth for pair in near if grow is None or pair[1] != grow[0]}
     reach.update({pair: depth for pair in pairs})
     for (a, b), limit in sorted(reach.items()):
         dist: dict[int, int] = {}
@@ -632,34 +631,17 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     cost = np.full(nv + 2 * k, 1000.0 * (1.0 + float(w.max())))
     for c, (i, a, b, d) in enumerate(var):
         cost[c] = float(w[i]) * (int(prev[i] != b) - int(prev[i] != a)) + 1e-3 * (1.0 + 0.01 * d)
-    out = None
-    for round_ in range(cuts + 1):
-        matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
-        res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
-                   integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
-                   bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
-                   options={"time_limit": time_limit, **({"mip_rel_gap": gap} if gap else {})})
-        if res.x is None:
-            break
-        chosen = np.flatnonzero(res.x[:nv] > 0.5).tolist()
-        labelled = labels.copy()
-        for c in chosen:
-            labelled[var[c][0]] = var[c][2]
-        found = _split_cuts(problem, labels, labelled, {var[c][0]: c for c in chosen}, by_unit)
-        score = (len(found), float(res.fun))
-        if out is None or score < out[0]:
-            out = (score, labelled)
-        if not found or round_ == cuts:
-            break
-        for moved, detached in found:
-            # not all the units whose moves cut this piece off may move, unless the piece moves too
-            rows += [r] * (len(moved) + len(detached))
-            cols += moved + detached
-            vals += [1.0] * len(moved) + [-1.0] * len(detached)
-            lo.append(-np.inf)
-            hi.append(len(moved) - 1.0)
-            r += 1
-    return None if out is None else out[1]
+    matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
+    res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
+               integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
+               bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
+               options={"time_limit": time_limit, **({"mip_rel_gap": gap} if gap else {})})
+    if res.x is None:
+        return None
+    out = labels.copy()
+    for c in np.flatnonzero(res.x[:nv] > 0.5).tolist():
+        out[var[c][0]] = var[c][2]
+    return out
 
 
 def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int, list[int]],
@@ -723,40 +705,6 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
             upper.append(len(support) - 1.0)
         if upper:
             yield rows, cols, vals, upper
-
-
-def _split_cuts(problem: Problem, before: np.ndarray, after: np.ndarray, chosen: dict[int, int],
-                by_unit: dict[int, list[int]]) -> list[tuple[list[int], list[int]]]:
-    """For each piece cut off a sector by the chosen moves: (the moves that cut it, the variables moving it).
-
-    ``chosen`` maps a moved unit to its variable, ``by_unit`` a unit to all
-    its variables. The largest piece of each sector (by load, then units) is
-    its main part; the others with patients are cut off.
-    """
-    from geo.sectors._graph import sector_components
-
-    comp = sector_components(after, problem.edges, problem.n)
-    nbrs = problem.nbrs
-    out = []
-    for a in range(problem.k):
-        members = np.flatnonzero(after == a)
-        pieces = np.unique(comp[members])
-        if len(pieces) <= 1:
-            continue
-        size = {int(p): (float(problem.load[members[comp[members] == p]].sum()), int((comp[members] == p).sum()))
-                for p in pieces}
-        main = max(size, key=lambda p: size[p])
-        for p in size:
-            if p == main or size[p][0] <= 0:   # a piece without patients is given away freely
-                continue
-            piece = members[comp[members] == p].tolist()
-            moved = sorted({chosen[j] for i in piece for j in nbrs[i]
-                            if j in chosen and before[j] == a})
-            if not moved:
-                continue
-            detached = sorted(c for i in piece for c in by_unit.get(i, []))
-            out.append((moved, detached))
-    return out
 
 
 def _keep_problem(problem: Problem) -> Problem:
