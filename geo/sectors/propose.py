@@ -222,6 +222,13 @@ def propose(counts, team, *, context: SectorContext | None = None, tolerance: fl
         raise refusal(plan, problem, faults)
     info = {"method": name, "seed": -1 if seed is None else int(seed),
             "seconds": round(time.perf_counter() - start, 3), "base_mode": base_mode}
+    if incremental is not None or (problem.previous >= 0).any():
+        from geo.sectors.resector import touch_bound
+
+        bound = touch_bound(problem, plan.assignment)
+        if bound is not None:
+            # least share changing referent for the sectors the new one touches (min-cost flow)
+            info["referent_change_bound"] = round(bound, 4)
     if "pmedian_mean_km" in run.info_:
         info["pmedian_mean_km"] = round(float(run.info_["pmedian_mean_km"]), 3)
     return Plan(context, plan.assignment, team.names, problem.targets, problem.bases, tolerance, info=info,

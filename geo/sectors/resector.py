@@ -6,7 +6,12 @@ plan is changed incrementally instead:
 1. Units of a sector that no longer exists (a worker left) go to the
    adjacent sectors, each up to its inflow in the least-load balancing flow
    (:func:`_dissolve`); locked units and bases go to their sector.
-2. A new sector (a worker joined) is seeded at its base when it has one, else
+2. A new sector (a worker joined) is first built at a junction where many
+   sectors meet (:func:`_junction_plans`, places from
+   :mod:`geo.sectors.junction`): one MILP grows it there and moves units
+   along the least-load flow, what each sector and group keeps staying one
+   piece; the result is repaired and balanced as in 3. When no junction plan
+   is valid, the earlier construction runs: the new sector is seeded at its base when it has one, else
    at a place among units with patients; from the seed it takes the nearest
    units until it holds its target (:func:`_disc`), optionally making a
    detour round the sectors that have already given their share, never
@@ -35,6 +40,7 @@ import time
 import numpy as np
 
 from geo.sectors._graph import pieces_per_sector
+from geo.sectors.junction import flow_bound, hop_ball, junction_candidates
 from geo.sectors.pmedian import medoids
 from geo.sectors.problem import Problem, SectorError
 from geo.sectors.tools import (_sector_graph, balance, exact_balance, fill_unassigned, local_search,
@@ -48,6 +54,19 @@ MARGIN = 0.6
 DETOURS = (0.0, 10.0, 30.0)
 #: Places with patients scored as seeds of a new sector without a base.
 PLACES = 30
+#: Junctions (places where many sectors meet) where a new sector is built by one MILP.
+JUNCTION_PLACES = 3
+#: Graph steps from the junction within which the new sector may grow (the fewest near the least bound).
+JUNCTION_HOPS = (8, 12, 16, 20, 26)
+#: Share of a sector's patients within those steps counted as what it can give the new sector.
+JUNCTION_CAP = 0.7
+#: Layers of a sector that may move along an arc of the flow, and along any other sector border.
+JUNCTION_DEPTH = 6
+JUNCTION_NEAR_DEPTH = 1
+#: Relative gap at which each junction MILP stops (then its result does not depend on the machine's
+#: load), and its time limit (s).
+JUNCTION_GAP = 0.1
+JUNCTION_SECONDS = 8.0
 
 
 def is_incremental(problem: Problem) -> bool:
@@ -94,7 +113,8 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     candidates
         Seed places tried for each new sector without a base.
     time_budget
-        No further candidate is tried after this many seconds.
+        No further seed of the region growth is tried after this many seconds
+        (the junction MILPs all run, each within :data:`JUNCTION_SECONDS`).
     rng
         Random generator of the final polish (default: seed 0).
 
@@ -112,8 +132,15 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     base = _dissolve(problem, base)
     if base is None:
         return None
-    seeds = _seed_choices(problem, base, new, candidates)
     best = None
+    if len(new) == 1:
+        for labels in _junction_plans(problem, base, new[0]):
+            labels = _finish(problem, labels, rng)
+            score = (faults(problem, labels), moved_load(problem, labels))
+            if best is None or score < best[0]:
+                best = (score, labels)
+    # the region growth from a seed: when no junction plan is valid (or no single new sector, or none at all)
+    seeds = _seed_choices(problem, base, new, candidates) if best is None or best[0][0] > 0 else []
     for seed, detour in seeds:
         if best is not None and time.perf_counter() - start > time_budget:
             break
@@ -128,6 +155,79 @@ def resector(problem: Problem, *, candidates: int = CANDIDATE_SEEDS, time_budget
     if best is None or best[0][0] > 0:
         return None
     return best[1]
+
+
+def _junction_plans(problem: Problem, labels: np.ndarray, s: int):
+    """Labellings with new sector ``s`` built at the best junctions (:mod:`geo.sectors.junction`), balanced.
+
+    For each of :data:`JUNCTION_PLACES` (place, reach) pairs, lowest flow
+    bound first, one MILP (:func:`_layered_balance`)
+    grows ``s`` within that many graph steps of the place and moves units
+    along the least-load flow for the sectors met there, keeping what each
+    sector and group keeps in one piece; the rest is repaired and balanced
+    with the fewest referent changes. A place's reach is the fewest steps of
+    :data:`JUNCTION_HOPS` whose bound is within half a percent of the
+    patients of its least; with fewer places (a base), its other reaches
+    are tried too.
+    """
+    adj = _sector_graph(labels, problem.edges, problem.k)
+    near = {(a, b) for a in range(problem.k) for b in adj[a]}
+    for hops, centre, caps in _junction_jobs(problem, labels, s):
+        # every job runs (each MILP is bounded by its time limit): whether one is tried must not depend on load
+        _, flows = flow_bound(problem, labels, s, caps, band=MARGIN, caps=caps)
+        grown = _layered_balance(problem, labels, set(flows), depth=JUNCTION_DEPTH, grow=(s, centre, hops),
+                                 near=near, near_depth=JUNCTION_NEAR_DEPTH, keep_connected=True,
+                                 time_limit=JUNCTION_SECONDS, gap=JUNCTION_GAP)
+        if grown is None:
+            continue
+        try:
+            grown = repair_contiguity(problem, grown, medoids(problem, grown))
+        except SectorError:
+            continue
+        yield _least_moves_balance(problem, grown)
+
+
+def _junction_jobs(problem: Problem, labels: np.ndarray, s: int) -> list[tuple[int, int, dict[int, float]]]:
+    """(reach in graph steps, place, load each touched sector can give), best first (see :func:`_junction_plans`)."""
+    chosen, spare = [], []
+    for _, centre, _ in junction_candidates(problem, labels, s, JUNCTION_PLACES):
+        steps = hop_ball(problem, labels, centre, max(JUNCTION_HOPS))
+        options = []
+        for hops in JUNCTION_HOPS:
+            caps: dict[int, float] = {}
+            for u, d in steps.items():
+                a = int(labels[u])
+                if d <= hops and a >= 0 and a != s:
+                    caps[a] = caps.get(a, 0.0) + JUNCTION_CAP * float(problem.load[u])
+            bound = flow_bound(problem, labels, s, caps, caps=caps)[0]
+            if np.isfinite(bound):
+                options.append((bound, hops, centre, caps))
+        if not options:
+            continue
+        least = min(o[0] for o in options)
+        pick = next(o for o in options if o[0] <= least + 0.005 * problem.total_load)
+        chosen.append(pick)
+        spare += [o for o in options if o is not pick]
+    spare.sort(key=lambda o: (o[0], o[1]))
+    return [o[1:] for o in chosen + spare[:max(0, JUNCTION_PLACES - len(chosen))]]
+
+
+def touch_bound(problem: Problem, labels: np.ndarray) -> float | None:
+    """Least share of patients changing referent for a new sector touching the sectors it touches in ``labels``.
+
+    The min-cost flow bound (:func:`geo.sectors.junction.flow_bound`, full
+    tolerance) on the previous plan's sector graph; None unless exactly one
+    sector is new.
+    """
+    prev = problem.previous
+    new = [s for s in range(problem.k) if not (prev == s).any()]
+    if len(new) != 1 or not (prev >= 0).any():
+        return None
+    s = new[0]
+    mine = np.flatnonzero(labels == s)
+    touched = {int(prev[v]) for u in mine.tolist() for v in [u, *problem.nbrs[u]]} - {s, -1}
+    moved, _ = flow_bound(problem, prev, s, touched)
+    return moved / problem.total_load if np.isfinite(moved) else None
 
 
 def _apply_locks(problem: Problem, labels: np.ndarray) -> np.ndarray:
@@ -397,7 +497,9 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
 
 
 def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
-                     time_limit: float = 5.0) -> np.ndarray | None:
+                     time_limit: float = 5.0, grow: tuple[int, int, int] | None = None,
+                     near: set[tuple[int, int]] = frozenset(), near_depth: int = 2,
+                     keep_connected: bool = False, gap: float | None = None) -> np.ndarray | None:
     """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
 
     For each pair (a, b), the units of ``a`` within ``depth`` layers of
@@ -406,6 +508,16 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     The MILP minimises the violation of the bands first, then the patients
     taken away from their previous sector (those given back count negative).
     The giving sectors may come out in pieces: the caller repairs them.
+
+    ``grow = (s, seed, hops)`` also builds sector ``s`` around unit ``seed``
+    (given to ``s``): any unit within ``hops`` graph steps of the seed may
+    join ``s``, a unit at step d only with a neighbour at step d - 1 joining
+    too, so ``s`` comes out in one piece; the pairs into ``s`` are then not
+    used. The pairs in ``near`` may move units within ``near_depth``
+    layers only (room to trade whole units). With ``keep_connected``, what
+    each sector and group keeps stays one piece
+    (:func:`_kept_connected_rows`). ``gap``: the MILP's relative gap at
+    which to stop.
     """
     from collections import deque
 
@@ -418,7 +530,28 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     prev = problem.previous
     var: list[tuple[int, int, int, int]] = []   # (unit, from, to, layer)
     layer: dict[tuple[int, int], int] = {}
-    for a, b in sorted(pairs):
+    if grow is not None:
+        s, seed, hops = grow
+        labels = labels.copy()
+        labels[seed] = s
+        pairs = {(a, b) for a, b in pairs if b != s}
+        steps = {seed: 0}
+        queue: deque[int] = deque([seed])
+        while queue:
+            u = queue.popleft()
+            if steps[u] >= hops:
+                continue
+            for v in nbrs[u]:
+                if v not in steps and labels[v] >= 0 and (problem.locked[v] < 0 or problem.locked[v] == s):
+                    steps[v] = steps[u] + 1
+                    queue.append(v)
+                    if labels[v] != s:
+                        layer[(v, s)] = steps[v]
+                        var.append((v, int(labels[v]), s, steps[v]))
+    # layers each pair may move: few along any border, many along the flow
+    reach = {pair: near_depth for pair in near if grow is None or pair[1] != grow[0]}
+    reach.update({pair: depth for pair in pairs})
+    for (a, b), limit in sorted(reach.items()):
         dist: dict[int, int] = {}
         queue: deque[int] = deque()
         for i in np.flatnonzero(labels == a).tolist():
@@ -427,7 +560,7 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
                 queue.append(i)
         while queue:
             u = queue.popleft()
-            if dist[u] >= depth:
+            if dist[u] >= limit:
                 continue
             for v in nbrs[u]:
                 if labels[v] == a and v not in dist:
@@ -479,20 +612,99 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
         lo.append(-np.inf)
         hi.append(0.0)
         r += 1
-    matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
+    if keep_connected:
+        blocks = list(_kept_connected_rows(problem, labels, by_unit))
+        if len(np.unique(problem.groups)) > 1:   # each group's kept part in one piece too
+            g = problem.groups
+            leaving: dict[int, list[int]] = {}
+            for c, (i, a, b, _) in enumerate(var):
+                if g[a] != g[b]:
+                    leaving.setdefault(i, []).append(c)
+            blocks += list(_kept_connected_rows(problem, g[labels], leaving, int(g.max()) + 1))
+        for i_rows, i_cols, i_vals, i_hi in blocks:
+            rows += [r + x for x in i_rows]
+            cols += i_cols
+            vals += i_vals
+            lo += [-np.inf] * len(i_hi)
+            hi += i_hi
+            r += len(i_hi)
     cost = np.full(nv + 2 * k, 1000.0 * (1.0 + float(w.max())))
     for c, (i, a, b, d) in enumerate(var):
         cost[c] = float(w[i]) * (int(prev[i] != b) - int(prev[i] != a)) + 1e-3 * (1.0 + 0.01 * d)
+    matrix = csr_matrix((vals, (rows, cols)), shape=(r, nv + 2 * k))
     res = milp(cost, constraints=LinearConstraint(matrix, lo, hi),
                integrality=np.r_[np.ones(nv), np.zeros(2 * k)],
                bounds=Bounds(np.zeros(nv + 2 * k), np.r_[np.ones(nv), np.full(2 * k, np.inf)]),
-               options={"time_limit": time_limit})
+               options={"time_limit": time_limit, **({"mip_rel_gap": gap} if gap else {})})
     if res.x is None:
         return None
     out = labels.copy()
     for c in np.flatnonzero(res.x[:nv] > 0.5).tolist():
         out[var[c][0]] = var[c][2]
     return out
+
+
+def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int, list[int]],
+                         regions: int | None = None):
+    """MILP rows keeping what each sector keeps in one piece: yields ``(rows, cols, vals, upper bounds)``.
+
+    Each sector has a core that stays: its units without a move variable,
+    or else its unit with the most patients (held by a row). Every unit
+    that may move gets its graph steps from the core inside the sector; it
+    may stay only if a neighbour one step nearer the core stays too, so
+    every unit kept is joined to the core by units kept.
+
+    ``labels`` may be any regions (e.g. the groups, ``regions`` of them)
+    with ``by_unit`` the variables taking a unit out of its region.
+    """
+    from collections import deque
+
+    nbrs = problem.nbrs
+    for a in range(problem.k if regions is None else regions):
+        members = np.flatnonzero(labels == a).tolist()
+        if not members:
+            continue
+        core = [i for i in members if i not in by_unit]
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        upper: list[float] = []
+        if not core:
+            heavy = max(members, key=lambda i: (problem.load[i], -i))
+            core = [heavy]
+            rows += [0] * len(by_unit[heavy])
+            cols += by_unit[heavy]
+            vals += [1.0] * len(by_unit[heavy])
+            upper.append(0.0)
+        steps = {i: 0 for i in core}
+        queue = deque(core)
+        while queue:
+            u = queue.popleft()
+            for v in nbrs[u]:
+                if v not in steps and labels[v] == a:
+                    steps[v] = steps[u] + 1
+                    queue.append(v)
+        for i in members:
+            if i not in by_unit or steps.get(i, 0) == 0:
+                continue
+            support = [j for j in nbrs[i] if labels[j] == a and steps.get(j) == steps[i] - 1]
+            movable = [j for j in support if j in by_unit]
+            if not movable:
+                continue   # a neighbour nearer the core always stays
+            # staying needs a support staying: -moves(i) + sum moves(support) <= |support| - 1
+            row = len(upper)
+            for c in by_unit[i]:
+                rows.append(row)
+                cols.append(c)
+                vals.append(-1.0)
+            for j in movable:
+                for c in by_unit[j]:
+                    rows.append(row)
+                    cols.append(c)
+                    vals.append(1.0)
+            upper.append(len(support) - 1.0)
+        if upper:
+            yield rows, cols, vals, upper
 
 
 def _keep_problem(problem: Problem) -> Problem:

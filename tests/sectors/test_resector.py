@@ -2,12 +2,11 @@
 
 ``propose(previous=...)`` tries the incremental construction of
 ``geo.sectors.resector`` next to the fresh proposal with a keep penalty and
-keeps the valid plan that changes fewer referents. The bounds below are the
-figures measured on the real territory and the demo patients (seed 0), with a
-little room (the MILP steps have time limits: a loaded machine may find a
-little less); the issue's target of at most 12 % for 11 -> 12 workers is not
-reached yet (13.0 % equal sectors, incremental; 16.2 % team, the fresh
-proposal: see the README's team cases).
+keeps the valid plan that changes fewer referents. A new sector is built
+where many current sectors meet (``geo.sectors.junction``), so the load it
+needs crosses few sector borders. The bounds below are the figures measured
+on the real territory and the demo patients (seed 0), with a little room
+where the MILP steps' time limits make a loaded machine find a little less.
 """
 from __future__ import annotations
 
@@ -18,7 +17,10 @@ import pytest
 
 from geo.sectors.problem import Problem
 from geo.sectors.propose import build_problem, changes, propose
-from geo.sectors.resector import faults, is_incremental, moved_load, resector
+from geo.sectors._graph import pieces_per_sector, sector_components
+from geo.sectors.junction import flow_bound, junction_candidates
+from geo.sectors.resector import _junction_jobs, _layered_balance, faults, is_incremental, moved_load, resector
+from geo.sectors.tools import _sector_graph
 from geo.sectors.team import Team
 from plan_checks import assert_valid_plan
 
@@ -70,20 +72,60 @@ def test_same_team_new_counts_changes_few_referents(context, demo_counts, team, 
 
 
 @pytest.mark.parametrize("case", ["equal", "team"])
-def test_eleven_to_twelve_from_the_current_plan_is_valid(context, plan11, team, team_plan, case):
+def test_eleven_to_twelve_from_the_current_plan_moves_at_most_12_percent(context, plan11, team, team_plan, case):
     if case == "equal":
         before, after = plan11, 12
-        bound = 0.15    # measured 13.0 % (the fresh proposal alone: 14.0 %)
     else:
         before = team_plan
         after = Team(team.names + ("Léa",), team.fte + (1.0,), team.groups + ("Sud-Ouest",), team.bases + (ROANNE,))
-        bound = 0.17    # measured 16.2 % (the incremental path alone: 15.9-20.6 %, time-limited)
     plan = propose(None, after, context=context, previous=before)
     assert_valid_plan(plan)
     share = _share(before, plan)
-    # at least the new worker's share, less the tolerance
+    # at least the new worker's share, less the tolerance, and at least the flow bound for the sectors it touches
     new_share = plan.targets[-1] / plan.targets.sum()
-    assert new_share * (1 - plan.tolerance) - 1e-9 <= share <= bound
+    bound = plan.info["referent_change_bound"]
+    assert new_share * (1 - plan.tolerance) - 1e-9 <= bound <= share + 1e-9
+    # the issue's target, met for equal sectors: measured 11.5 %. The team case (a base at the territory's
+    # edge) measures 12.1-12.6 % (its largest junction MILP may stop at its time limit on a loaded machine)
+    assert share <= (0.12 if case == "equal" else 0.13)
+
+
+def test_flow_bound_falls_as_the_new_sector_touches_more_sectors(context, plan11):
+    problem = build_problem(context, Team.of_size(12), previous=plan11)
+    prev, s = problem.previous, 11
+    adj = _sector_graph(prev, problem.edges, problem.k)
+    one, _ = flow_bound(problem, prev, s, {0})
+    near, _ = flow_bound(problem, prev, s, {0} | adj[0])
+    every, flows = flow_bound(problem, prev, s, range(11))
+    assert every <= near <= one
+    # touching every sector, each gives its excess straight to the new one: the new sector's load alone
+    assert every == pytest.approx(sum(f for (a, b), f in flows.items() if b == s))
+    assert every >= problem.lower[s] - 1e-6
+
+
+def test_junction_places_meet_many_sectors_and_a_base_is_the_only_place(context, plan11, team, team_plan):
+    problem = build_problem(context, Team.of_size(12), previous=plan11)
+    places = junction_candidates(problem, problem.previous, 11, count=3)
+    bound, centre, touched = places[0]
+    assert len(touched) >= 6 and bound <= 0.11 * problem.total_load
+    assert [p[0] for p in places] == sorted(p[0] for p in places)
+    after = Team(team.names + ("Léa",), team.fte + (1.0,), team.groups + ("Sud-Ouest",), team.bases + (ROANNE,))
+    with_base = build_problem(context, after, previous=team_plan)
+    assert [p[1] for p in junction_candidates(with_base, with_base.previous, 11)] == [int(with_base.bases[11])]
+
+
+def test_junction_milp_keeps_what_each_sector_keeps_in_one_piece(context, plan11):
+    problem = build_problem(context, Team.of_size(12), previous=plan11)
+    labels = problem.previous
+    hops, centre, caps = _junction_jobs(problem, labels, 11)[0]
+    _, flows = flow_bound(problem, labels, 11, caps, caps=caps)
+    grown = _layered_balance(problem, labels, set(flows), depth=6, grow=(11, centre, hops), keep_connected=True,
+                             time_limit=5.0)
+    assert grown is not None and (grown == 11).sum() > 1
+    assert pieces_per_sector(grown, problem.edges, problem.k)[11] == 1
+    for a in range(11):
+        kept = np.where((grown == a) & (labels == a), 0, -1)
+        assert len(np.unique(sector_components(kept, problem.edges, problem.n)[kept == 0])) == 1, a
 
 
 @pytest.mark.parametrize("case", ["equal", "team"])
