@@ -206,25 +206,6 @@ _UNIT_CANVAS_JS = """
       if (inside) { return i; }
     }
     return -1;
-  },
-  // Where a unit is: a point inside it (the middle of the widest horizontal chord through its box's middle).
-  pointOf: function (code) {
-    var i = this.index && this.index[code];
-    if (i === undefined) { return null; }
-    var b = this.boxes[i], y = (b[1] + b[3]) / 2, xs = [];
-    this.rings[i].forEach(function (xy) {
-      for (var k = 0, j = xy.length - 2; k < xy.length; j = k, k += 2) {
-        if ((xy[k + 1] > y) !== (xy[j + 1] > y)) {
-          xs.push((xy[j] - xy[k]) * (y - xy[k + 1]) / (xy[j + 1] - xy[k + 1]) + xy[k]);
-        }
-      }
-    });
-    xs.sort(function (a, c) { return a - c; });
-    var best = null;
-    for (var k = 0; k + 1 < xs.length; k += 2) {
-      if (!best || xs[k + 1] - xs[k] > best[1] - best[0]) { best = [xs[k], xs[k + 1]]; }
-    }
-    return best && this._map.unproject([(best[0] + best[1]) / 2, y], 0);
   }
 }
 """
@@ -367,6 +348,10 @@ _REGION_JS = """
   // A click on a unit is a click on the units layer (streamlit-folium listens to each layer's clicks and
   // returns e.layer.toGeoJSON() as last_active_drawing): the unit's properties, without its rings.
   map.on("click", function (e) {
+    // not a click on a control (e.g. the legend's toggle, which redraws itself and so is no longer
+    // in the page when Leaflet looks for its control)
+    var target = e.originalEvent && e.originalEvent.target;
+    if (target && (!map.getContainer().contains(target) || target.closest(".leaflet-control"))) { return; }
     var i = units.unitAt(e.latlng);
     if (i < 0) { return; }
     var feature = {type: "Feature", properties: units.features[i].properties, geometry: null};
