@@ -26,6 +26,22 @@ changes (fill colours, tooltips' extra line, selection, legend) goes in
 ``feature_group_to_add`` as one small :class:`Paint` that restyles the
 units already drawn. ``returned_objects`` is ``["last_active_drawing"]``:
 panning and zooming never rerun the script, a click on a unit does.
+
+How the units are drawn
+-----------------------
+Not as 4,033 Leaflet polygons (SVG paths or canvas layers alike: the
+~60,000 objects Leaflet made for them cost Chromium about 0.5 CPU s per map
+view, the main part of a page's cost with 12 people at once). One Leaflet
+canvas renderer (``UnitCanvas``, in the units' own pane under the partners'
+dots) keeps each unit's rings in Web Mercator pixels at zoom 0 and one
+``Path2D``; a paint groups the units by fill and by outline, and a redraw
+is a fill and a stroke per group, scaled to the zoom. Hovers and clicks
+are answered by the map: the unit under the pointer is found by its box,
+then even-odd over its rings; its tooltip is made then, and a click is
+fired as a click on the units layer with the unit's properties, which
+streamlit-folium returns as ``last_active_drawing`` like a clicked polygon
+(without its geometry). Tests find a unit with ``window.secteurs.units``
+(``index``, ``styles``) and click it at a point inside it.
 """
 from __future__ import annotations
 

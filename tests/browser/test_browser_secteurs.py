@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromiu
 MAP = "iframe[title='streamlit_folium.st_folium']"
 
 
-def _live_map(page, seconds: float = 30.0):
+def _live_map(page, seconds: float = 90.0):
     """The plan's map frame, every unit drawn (the territory map shown before a plan may linger a moment)."""
     deadline = time.monotonic() + seconds
     while True:
