@@ -347,8 +347,16 @@ _REGION_JS = """
   var units = S.units = new S.UnitCanvas({pane: "secteursUnits"}).addTo(map);
   S.tooltip = L.tooltip({sticky: true, direction: "auto"});
   S.hover = -1;
+  // Leaflet also fires the map's events for those on a layer (a partner's dot) and for some on a
+  // control (the legend's toggle redraws itself, so it is no longer in the page when Leaflet looks
+  // for its control): those are not for the unit under them.
+  var offUnits = function (e) {
+    var t = e.originalEvent && e.originalEvent.target;
+    return !!t && (!map.getContainer().contains(t) || !!t.closest(".leaflet-control")
+                   || (t.classList && t.classList.contains("leaflet-interactive")));
+  };
   map.on("mousemove", function (e) {
-    var i = units.unitAt(e.latlng);
+    var i = offUnits(e) ? -1 : units.unitAt(e.latlng);
     if (i !== S.hover) {
       S.hover = i;
       map.getContainer().style.cursor = i < 0 ? "" : "pointer";
@@ -364,11 +372,7 @@ _REGION_JS = """
   // A click on a unit is a click on the units layer (streamlit-folium listens to each layer's clicks and
   // returns e.layer.toGeoJSON() as last_active_drawing): the unit's properties, without its rings.
   map.on("click", function (e) {
-    // not a click on a control (e.g. the legend's toggle, which redraws itself and so is no longer
-    // in the page when Leaflet looks for its control)
-    var target = e.originalEvent && e.originalEvent.target;
-    if (target && (!map.getContainer().contains(target) || target.closest(".leaflet-control"))) { return; }
-    var i = units.unitAt(e.latlng);
+    var i = offUnits(e) ? -1 : units.unitAt(e.latlng);
     if (i < 0) { return; }
     var feature = {type: "Feature", properties: units.features[i].properties, geometry: null};
     units.fire("click", {latlng: e.latlng, layer: {toGeoJSON: function () { return feature; }}});
