@@ -26,6 +26,22 @@ changes (fill colours, tooltips' extra line, selection, legend) goes in
 ``feature_group_to_add`` as one small :class:`Paint` that restyles the
 units already drawn. ``returned_objects`` is ``["last_active_drawing"]``:
 panning and zooming never rerun the script, a click on a unit does.
+
+How the units are drawn
+-----------------------
+Not as 4,033 Leaflet polygons (SVG paths or canvas layers alike: the
+~60,000 objects Leaflet made for them cost Chromium about 0.5 CPU s per map
+view, the main part of a page's cost with 12 people at once). One Leaflet
+canvas renderer (``UnitCanvas``, in the units' own pane under the partners'
+dots) keeps each unit's rings in Web Mercator pixels at zoom 0 and one
+``Path2D``; a paint groups the units by fill and by outline, and a redraw
+is a fill and a stroke per group, scaled to the zoom. Hovers and clicks
+are answered by the map: the unit under the pointer is found by its box,
+then even-odd over its rings; its tooltip is made then, and a click is
+fired as a click on the units layer with the unit's properties, which
+streamlit-folium returns as ``last_active_drawing`` like a clicked polygon
+(without its geometry). Tests find a unit with ``window.secteurs.units``
+(``index``, ``styles``) and click it at a point inside it.
 """
 from __future__ import annotations
 
@@ -100,22 +116,133 @@ class OfflineMap(folium.Map):
         super().__init__(**kwargs)
 
 
+_UNIT_CANVAS_JS = """
+{
+  // A Leaflet canvas renderer that draws the units itself: no Leaflet layer per unit (4,033 polygons
+  // made ~60,000 objects and cost Chromium about 0.5 CPU s per map). Leaflet's Canvas keeps placing,
+  // sizing and zoom-animating the canvas; _draw fills and strokes one Path2D per style, in Web
+  // Mercator pixels at zoom 0 scaled to the current zoom.
+  _initContainer: function () {
+    this._container = document.createElement("canvas");
+    this._container.className = "secteurs-units";
+    this._ctx = this._container.getContext("2d");
+  },
+  setData: function (collection) {
+    var toWorld = function (c) {  // lon/lat -> Leaflet's EPSG:3857 pixels at zoom 0
+      var s = Math.sin(c[1] * Math.PI / 180);
+      return [(c[0] + 180) * 256 / 360, 128 - 64 * Math.log((1 + s) / (1 - s)) / Math.PI];
+    };
+    this.features = collection.features;
+    this.rings = []; this.boxes = []; this.paths = [];
+    this.index = {};
+    for (var i = 0; i < this.features.length; i++) {
+      var g = this.features[i].geometry, polys = g.type === "MultiPolygon" ? g.coordinates : [g.coordinates];
+      var rings = [], box = [Infinity, Infinity, -Infinity, -Infinity], path = new Path2D();
+      for (var p = 0; p < polys.length; p++) {
+        for (var r = 0; r < polys[p].length; r++) {
+          var ring = polys[p][r], xy = new Float64Array(ring.length * 2);
+          for (var k = 0; k < ring.length; k++) {
+            var w = toWorld(ring[k]);
+            xy[2 * k] = w[0]; xy[2 * k + 1] = w[1];
+            if (k) { path.lineTo(w[0], w[1]); } else { path.moveTo(w[0], w[1]); }
+            if (w[0] < box[0]) { box[0] = w[0]; } if (w[0] > box[2]) { box[2] = w[0]; }
+            if (w[1] < box[1]) { box[1] = w[1]; } if (w[1] > box[3]) { box[3] = w[1]; }
+          }
+          path.closePath();
+          rings.push(xy);
+        }
+      }
+      this.features[i].geometry = null;  // the rings are kept in world pixels only
+      this.rings.push(rings); this.boxes.push(box); this.paths.push(path);
+      this.index[this.features[i].properties.code_insee] = i;
+    }
+    this.restyle();
+  },
+  // Group the units by fill and by outline (in drawing order: plain, class outline, outlined,
+  // selected last, so a selection is never hidden by a neighbour's outline).
+  restyle: function () {
+    if (!this.features) { return; }
+    var S = window.secteurs, fills = {}, strokes = {}, paint = S.paint || {};
+    var outlined = {}, selected = {};
+    (paint.outlined || []).forEach(function (c) { outlined[c] = true; });
+    (paint.selected || []).forEach(function (c) { selected[c] = true; });
+    this.styles = [];
+    for (var i = 0; i < this.features.length; i++) {
+      var code = this.features[i].properties.code_insee, st = S.style(this.features[i]);
+      this.styles.push(st);
+      if (st.fill !== false && st.fillOpacity > 0) {
+        var fk = st.fillColor + "|" + st.fillOpacity;
+        (fills[fk] = fills[fk] || {style: st, path: new Path2D()}).path.addPath(this.paths[i]);
+      }
+      if (st.stroke !== false && st.weight > 0 && st.opacity > 0) {
+        var rank = selected[code] ? 3 : outlined[code] ? 2 : st.color !== S.baseStyle.color ? 1 : 0;
+        var sk = rank + "|" + st.color + "|" + st.weight + "|" + st.opacity + "|" + (st.dashArray || "");
+        (strokes[sk] = strokes[sk] || {rank: rank, style: st, path: new Path2D()}).path.addPath(this.paths[i]);
+      }
+    }
+    this.fills = Object.keys(fills).map(function (k) { return fills[k]; });
+    this.strokes = Object.keys(strokes).map(function (k) { return strokes[k]; })
+      .sort(function (a, b) { return a.rank - b.rank; });
+    if (this._map) { this._redrawBounds = null; this._redraw(); }
+  },
+  _draw: function () {
+    if (!this.fills || !this._map) { return; }
+    var ctx = this._ctx, scale = Math.pow(2, this._map.getZoom()), origin = this._map.getPixelOrigin();
+    ctx.save();
+    ctx.transform(scale, 0, 0, scale, -origin.x, -origin.y);
+    ctx.lineJoin = "round"; ctx.lineCap = "round";
+    this.fills.forEach(function (g) {
+      ctx.globalAlpha = g.style.fillOpacity; ctx.fillStyle = g.style.fillColor;
+      ctx.fill(g.path, "evenodd");
+    });
+    this.strokes.forEach(function (g) {
+      var st = g.style;
+      ctx.globalAlpha = st.opacity; ctx.strokeStyle = st.color; ctx.lineWidth = st.weight / scale;
+      ctx.setLineDash(st.dashArray ? String(st.dashArray).split(/[ ,]+/).map(function (d) { return d / scale; }) : []);
+      ctx.stroke(g.path);
+    });
+    ctx.restore();
+    this.drawn = (this.drawn || 0) + 1;
+  },
+  // The unit under a point (index into features), or -1: boxes first, then even-odd over its rings.
+  unitAt: function (latlng) {
+    if (!this.features) { return -1; }
+    var s = Math.sin(latlng.lat * Math.PI / 180);
+    var x = (latlng.lng + 180) * 256 / 360, y = 128 - 64 * Math.log((1 + s) / (1 - s)) / Math.PI;
+    for (var i = 0; i < this.boxes.length; i++) {
+      var b = this.boxes[i];
+      if (x < b[0] || x > b[2] || y < b[1] || y > b[3]) { continue; }
+      var inside = false;
+      this.rings[i].forEach(function (xy) {
+        for (var k = 0, j = xy.length - 2; k < xy.length; j = k, k += 2) {
+          if ((xy[k + 1] > y) !== (xy[j + 1] > y)
+              && x < (xy[j] - xy[k]) * (y - xy[k + 1]) / (xy[j + 1] - xy[k + 1]) + xy[k]) { inside = !inside; }
+        }
+      });
+      if (inside) { return i; }
+    }
+    return -1;
+  }
+}
+"""
+
 _REGION_JS = """
 {% macro script(this, kwargs) %}
 (function (map) {
+  var UNIT_CANVAS = """ + _UNIT_CANVAS_JS + """;
   var S = window.secteurs = window.secteurs || {};
   S.paint = S.paint || {};
   S.map = map;
+  S.UnitCanvas = L.Canvas.extend(UNIT_CANVAS);
   var esc = function (s) { return String(s).replace(/[&<>"]/g, function (c) {
     return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); };
   map.getContainer().style.background = {{ this.background|tojson }};
   var outlinePane = map.createPane("secteursOutlines");
   outlinePane.style.zIndex = 450;
   outlinePane.style.pointerEvents = "none";
-  var base = {{ this.unit_style|tojson }};
+  var base = S.baseStyle = {{ this.unit_style|tojson }};
   S.style = function (feature) {
     var p = S.paint, code = feature.properties.code_insee, s = Object.assign({}, base);
-    s.className = "secteurs-unit u-" + code;  // set when the path is created (tests find units by code)
     if (p.fill && p.fill[code] !== undefined) {
       s.fillColor = p.palette[p.fill[code]]; s.fillOpacity = p.fill_opacity;
       var stroke = p.class_strokes && p.class_strokes[p.fill[code]];
@@ -163,13 +290,6 @@ _REGION_JS = """
       e.preventDefault(); S.legendFolded = !S.legendFolded; S.drawLegend();
     };
   };
-  S.raiseSelected = function () {
-    (S.paint.selected || []).forEach(function (code) {
-      var layer = S.byCode[code];
-      if (layer) { layer.bringToFront(); }
-    });
-  };
-  S.byCode = {};
   // Sector names at a point inside each sector; a name that would overlap one already placed moves down
   // until it does not (placed again after each zoom). Department names show at low zoom only when
   // sector names are drawn, or when the user asks for them (paint.department_names).
@@ -217,18 +337,46 @@ _REGION_JS = """
   S.apply = function () {
     S.drawLegend();
     S.drawLabels();
-    if (!S.units) { return; }
-    S.units.eachLayer(function (layer) { layer.setStyle(S.style(layer.feature)); });  // tooltips: built on hover
-    S.raiseSelected();
+    S.units.restyle();
   };
-  var units = L.geoJSON(null, {
-    style: S.style,
-    onEachFeature: function (feature, layer) {
-      // the text is made when the tooltip opens (4,033 texts made up front cost the page ~0.15 s per paint)
-      layer.bindTooltip(function () { return S.tip(feature); }, {sticky: true});
-      S.byCode[feature.properties.code_insee] = layer;
+  // The units: one canvas drawn from their rings (see UnitCanvas), under the partners' dots (overlay
+  // pane, 400); the map answers hovers and clicks by finding the unit under the pointer.
+  var unitPane = map.createPane("secteursUnits");
+  unitPane.style.zIndex = 390;
+  unitPane.style.pointerEvents = "none";
+  var units = S.units = new S.UnitCanvas({pane: "secteursUnits"}).addTo(map);
+  S.tooltip = L.tooltip({sticky: true, direction: "auto"});
+  S.hover = -1;
+  // Leaflet also fires the map's events for those on a layer (a partner's dot) and for some on a
+  // control (the legend's toggle redraws itself, so it is no longer in the page when Leaflet looks
+  // for its control): those are not for the unit under them.
+  var offUnits = function (e) {
+    var t = e.originalEvent && e.originalEvent.target;
+    return !!t && (!map.getContainer().contains(t) || !!t.closest(".leaflet-control")
+                   || (t.classList && t.classList.contains("leaflet-interactive")));
+  };
+  map.on("mousemove", function (e) {
+    var i = offUnits(e) ? -1 : units.unitAt(e.latlng);
+    if (i !== S.hover) {
+      S.hover = i;
+      map.getContainer().style.cursor = i < 0 ? "" : "pointer";
+      if (i < 0) { map.closeTooltip(S.tooltip); return; }
+      S.tooltip.setContent(S.tip(units.features[i]));  // made on hover, for the current paint
     }
-  }).addTo(map);
+    if (i >= 0) {
+      S.tooltip.setLatLng(e.latlng);
+      if (!map.hasLayer(S.tooltip)) { map.openTooltip(S.tooltip); }
+    }
+  });
+  map.on("mouseout", function () { S.hover = -1; map.closeTooltip(S.tooltip); });
+  // A click on a unit is a click on the units layer (streamlit-folium listens to each layer's clicks and
+  // returns e.layer.toGeoJSON() as last_active_drawing): the unit's properties, without its rings.
+  map.on("click", function (e) {
+    var i = offUnits(e) ? -1 : units.unitAt(e.latlng);
+    if (i < 0) { return; }
+    var feature = {type: "Feature", properties: units.features[i].properties, geometry: null};
+    units.fire("click", {latlng: e.latlng, layer: {toGeoJSON: function () { return feature; }}});
+  });
   var outlines = L.geoJSON(null, {pane: "secteursOutlines", interactive: false,
                                   style: {{ this.outline_style|tojson }}}).addTo(map);
   // The GeoJSON texts stay with the app's page (the parent window, same origin) for the next maps of this
@@ -247,11 +395,9 @@ _REGION_JS = """
   };
   load({{ this.units_url|tojson }}).then(function (data) {
     performance.mark("secteurs-units-fetched");
-    units.addData(data);  // styled and tooltipped with the current paint as they are created
-    S.units = units;
+    units.setData(data);  // drawn with the current paint
     S.drawLegend();
-    S.raiseSelected();
-    map.getContainer().setAttribute("data-units", String(units.getLayers().length));
+    map.getContainer().setAttribute("data-units", String(units.features.length));
     performance.mark("secteurs-units-drawn");
   }).catch(function (e) { console.error("secteurs: units", e); });
   load({{ this.outlines_url|tojson }}).then(function (data) { outlines.addData(data); })
@@ -297,6 +443,10 @@ var {{ this.get_name() }} = (function (map) {
     marker.feature = {type: "Feature", properties: {partner_id: r[0], type: r[3], name: r[4]}};
     marker.bindTooltip(r[3] + " : " + r[4].replace(/</g, "&lt;"));
     group.addLayer(marker);
+  });
+  group.on("mouseover", function () {  // the partner's tooltip replaces the unit's
+    var S = window.secteurs || {};
+    if (S.tooltip) { S.hover = -1; map.closeTooltip(S.tooltip); }
   });
   return group;
 })({{ this._parent.get_name() }});

@@ -83,7 +83,7 @@ def browser_figures(db: Path) -> dict:
                 "framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload))))
             page.goto(url)
             page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(
-                "path.secteurs-unit").nth(UNITS - 1).wait_for(state="attached", timeout=120_000)
+                f".leaflet-container[data-units='{UNITS}']").wait_for(state="attached", timeout=120_000)
             drawn = time.perf_counter()
             frame = next(f for f in page.frames if "streamlit_folium" in f.url)
             resources = frame.evaluate("performance.getEntriesByType('resource')"
@@ -91,7 +91,11 @@ def browser_figures(db: Path) -> dict:
             page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
             ws_page = received["ws"]
             click_started = time.perf_counter()
-            frame.locator("path.u-69383").click(force=True)
+            # the units are drawn on one canvas: click at a point inside Lyon 3e (the map turns it into the unit)
+            lat, lon = _point_inside("69383")
+            x, y = frame.evaluate("([lat, lon]) => { const p = window.secteurs.map.latLngToContainerPoint([lat, lon]);"
+                                  " return [p.x, p.y]; }", [lat, lon])
+            frame.locator(".leaflet-container").click(position={"x": x, "y": y})
             page.get_by_text("Lyon 3e Arrondissement (69383)").wait_for(timeout=30_000)
             clicked = time.perf_counter()
             ws_click = received["ws"] - ws_page
@@ -107,6 +111,15 @@ def browser_figures(db: Path) -> dict:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def _point_inside(code: str) -> tuple[float, float]:
+    """(lat, lon) of a point inside unit ``code`` as the map draws it."""
+    from geo.display import display_units
+
+    units = display_units()
+    point = units.loc[units["code_insee"] == code, "geometry"].iloc[0].representative_point()
+    return point.y, point.x
 
 
 def main() -> None:

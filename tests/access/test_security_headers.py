@@ -8,6 +8,7 @@ carry the headers.
 """
 from __future__ import annotations
 
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,6 +17,9 @@ import pytest
 
 from app.security_headers import HEADERS
 from served_app import served_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
+from test_browser import _wait_for_units  # noqa: E402  (every unit drawn on the map's canvas)
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -61,10 +65,9 @@ def test_page_static_and_component_files_carry_them_and_the_map_draws(server):
             page.goto(server, wait_until="domcontentloaded")
             maps = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
             # the map drew inside its same-origin iframe (the frame headers do not block it): Leaflet
-            # started and drew the units (SVG paths, or a canvas)
+            # started and the units' canvas was painted with every unit
             maps.first.locator(".leaflet-container").wait_for(timeout=120_000)
-            maps.first.locator("path.secteurs-unit, .leaflet-overlay-pane canvas").first.wait_for(
-                state="attached", timeout=120_000)
+            _wait_for_units(page, timeout_ms=120_000)
         finally:
             browser.close()
     document = seen[server]

@@ -13,27 +13,26 @@ import time
 import pytest
 
 from test_browser import (CHROMIUM, MAP, PAGE_PAYLOAD_BUDGET, UNITS, _assert_no_error,  # noqa: F401
-                          _click_unit, _map_frames, _wait_for_units, _wait_idle, browser_page, screenshots,
-                          server)
+                          _click_unit, _map_frames, _units_drawn, _wait_for_units, _wait_idle, browser_page,
+                          screenshots, server)
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
 
 
-def _live_map(page, seconds: float = 30.0):
+def _live_map(page, seconds: float = 90.0):
     """The plan's map frame, every unit drawn (the territory map shown before a plan may linger a moment)."""
     deadline = time.monotonic() + seconds
     while True:
         for frame in _map_frames(page):
             try:
-                if frame.evaluate("document.querySelectorAll('path.secteurs-unit').length === " + str(UNITS)
-                                  + " && !String(((window.secteurs.paint || {}).legend || {}).title)"
-                                  + ".startsWith('Patients')"):
+                if _units_drawn(frame) == UNITS and not frame.evaluate(
+                        "String(((window.secteurs.paint || {}).legend || {}).title).startsWith('Patients')"):
                     return frame
             except Exception:  # a frame detached meanwhile
                 continue
         if time.monotonic() > deadline:
             raise AssertionError("no map frame with every unit drawn")
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
 
 
 def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
@@ -53,10 +52,9 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     _wait_idle(page, timeout_ms=180_000)
     _assert_no_error(page, "Secteurs après « Proposer »")
     frame = _live_map(page)
-    assert frame.locator("path.secteurs-unit").count() == UNITS
-    # every unit filled with its sector's colour; one label per sector; the legend lists them
-    fills = frame.evaluate("Array.from(document.querySelectorAll('path.secteurs-unit'))"
-                           ".map(p => p.getAttribute('fill'))")
+    # every unit filled with its sector's colour (the styles the canvas drew them with); one label per
+    # sector; the legend lists them
+    fills = frame.evaluate("window.secteurs.units.styles.map(s => s.fillColor)")
     assert len(fills) == UNITS and len(set(fills)) == 11 and "#ffffff" not in fills
     frame.locator(".secteurs-label").nth(10).wait_for(state="attached", timeout=90_000)
     assert frame.locator(".secteurs-label").count() == 11
@@ -66,7 +64,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     from geo.sectors.palette import sector_colours
 
     assert set(fills) == set(sector_colours([f"S{i:02d}" for i in range(1, 12)]).values())
-    time.sleep(1)  # labels are placed again after the map's last resize
+    page.wait_for_timeout(1000)  # labels are placed again after the map's last resize
     boxes = frame.evaluate("Array.from(document.querySelectorAll('.secteurs-label span'))"
                            ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
     overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
@@ -84,16 +82,16 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     assert sent <= PAGE_PAYLOAD_BUDGET
     page.screenshot(path=str(screenshots / "secteurs_plan.png"), full_page=True)
 
-    # click a unit on the map (Grenoble, large enough to hit): the page shows it with its sector
-    # (centred first: near the bottom edge of the window, clicks do not reach the map's units)
+    # click a unit on the map (Grenoble): the page shows it with its sector
     selection = page.get_by_text(re.compile(r"\(\w{5}\) — secteur S\d\d"))
     try:
-        _click_unit(page, "38185", selection, timeout_ms=45_000)
+        _click_unit(page, "38185", selection, timeout_ms=45_000, frame=_live_map(page))
     except Exception:
         page.screenshot(path=str(screenshots / "secteurs_click_failed.png"), full_page=True)
         raise
     _wait_idle(page)
     code, current = re.search(r"\((\w{5})\) — secteur (S\d\d)", selection.inner_text()).groups()
+    assert code == "38185"  # the clicked unit (the legend's toggle clicked above selects nothing)
     target = "S01" if current != "S01" else "S02"
     deviation_before = page.locator("[data-testid=stMetric]").first.inner_text()
 
@@ -115,7 +113,7 @@ def test_secteurs_propose_click_and_move(browser_page, server, screenshots):
     moved = browser_page.received["ws"] - before
     print(f"move: metrics redrawn in {seconds:.2f} s (browser round trip), {moved / 1e3:.0f} kB sent")
     assert moved < 400_000
-    assert _live_map(page).locator("path.secteurs-unit").count() == UNITS
+    assert _units_drawn(_live_map(page)) == UNITS
     assert browser_page.blocked == [], browser_page.blocked[:5]
     page.screenshot(path=str(screenshots / "secteurs_move.png"), full_page=True)
 
@@ -125,10 +123,10 @@ def _fill_of(page, code: str, expected: str | None = None, seconds: float = 20.0
     deadline = time.monotonic() + seconds
     while True:
         fill = _live_map(page).evaluate(
-            f"(() => {{ const p = document.querySelector('path.u-{code}'); return p && p.getAttribute('fill'); }})()")
+            f"(() => {{ const u = window.secteurs.units; return u.styles[u.index['{code}']].fillColor; }})()")
         if expected is None or fill == expected or time.monotonic() > deadline:
             return fill
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
 
 
 def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, server, screenshots):
@@ -142,7 +140,7 @@ def test_plan_and_comparison_maps_give_a_worker_the_same_colour(browser_page, se
     page.get_by_text(re.compile("Version 1 de « Plan » enregistrée")).wait_for(timeout=60_000)
     _wait_idle(page)
     selection = page.get_by_text(re.compile(r"\(38185\) — secteur S\d\d"))
-    _click_unit(page, "38185", selection, timeout_ms=45_000)
+    _click_unit(page, "38185", selection, timeout_ms=45_000, frame=_live_map(page))
     _wait_idle(page)
     current = re.search(r"secteur (S\d\d)", selection.inner_text()).group(1)
     target = "S03" if current != "S03" else "S04"
