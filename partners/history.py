@@ -25,6 +25,16 @@ LOCAL_ZONE = ZoneInfo("Europe/Paris")
 _NO_AUTHOR = {"", "None", "none", "null"}
 
 
+#: The partner fields as people name them (history, journal, form errors).
+FIELD_LABELS = {
+    "type": "Type", "name": "Nom", "address": "Adresse", "code_insee": "Code INSEE", "postal_code": "Code postal",
+    "commune": "Commune", "phone": "Téléphone", "email": "E-mail", "website": "Site internet", "finess": "FINESS",
+    "rpps": "RPPS", "adeli": "ADELI", "lon": "Longitude", "lat": "Latitude", "communes": "Communes couvertes",
+    "labels": "Étiquettes", "notes": "Notes", "precision": "Précision", "category": "Catégorie",
+    "source": "Source", "source_date": "Date de la source", "outside_territory": "Hors territoire",
+}
+
+
 def french_datetime(iso: str) -> str:
     """A stored UTC time as a French local date and time.
 

@@ -225,9 +225,13 @@ def _day_after(day: str) -> str:
 
 
 def _partner_rows(conn: sqlite3.Connection) -> pd.DataFrame:
-    from partners.history import readable_history
+    from partners.history import FIELD_LABELS, readable_history
 
     history = readable_history(conn)
+
+    def listed(changes, side: int) -> str:  # the fields' values on one side, empty ones left out (a creation has no before)
+        return ", ".join(f"{FIELD_LABELS.get(c[0], c[0])} : {c[side]}" for c in changes if c[side])
+
     if history.empty:
         return pd.DataFrame(columns=COLUMNS)
     return pd.DataFrame({
@@ -237,8 +241,8 @@ def _partner_rows(conn: sqlite3.Connection) -> pd.DataFrame:
         "role": "",
         "event": "partner." + history["action"].astype(str),
         "target": history["name"].fillna("").astype(str),
-        "before": [", ".join(f"{f} : {b}" for f, b, _ in changes) for changes in history["changes"]],
-        "after": [", ".join(f"{f} : {a}" for f, _, a in changes) for changes in history["changes"]],
+        "before": [listed(changes, 1) for changes in history["changes"]],
+        "after": [listed(changes, 2) for changes in history["changes"]],
         "detail": history["reason"].fillna("").astype(str),
         "source": "annuaire",
     })

@@ -14,6 +14,7 @@ from app.auth import current_user, require
 from app.messages import render
 from services import accounts
 from geo.access import ROLES, AccessError
+from partners.history import french_datetime
 
 require("users.manage")
 conn = resources.connection()
@@ -38,7 +39,7 @@ if rows:
         "Identifiant": r["login"], "Nom": r["name"], "Rôle": r["role"],
         "État": ("actif" if r["active"] else "désactivé") + (", bloqué" if r["locked"] else ""),
         "Connexion": "mot de passe" if r["password"] else "établissement",
-        "Modifié (UTC)": r["updated_at"]} for r in rows]), hide_index=True)
+        "Modifié (heure de Paris)": french_datetime(r["updated_at"])} for r in rows]), hide_index=True)
 
 create, change = st.tabs(["Nouveau compte", "Modifier un compte"])
 with create:

@@ -20,7 +20,7 @@ from app.ui import plain_md
 from geo.resolver import NOT_FOUND, resolve
 from services.routing import unit_label
 from partners.directory import display_name, filter_partners, form_errors, form_values, from_form, labels_of
-from partners.history import french_datetime, readable_history
+from partners.history import FIELD_LABELS, french_datetime, readable_history
 from partners.model import KNOWN_LABELS, NEIGHBOUR_KM, NETWORK_LABEL, Issue
 from partners.validation import ValidationError
 
@@ -31,27 +31,25 @@ FORMATS = {"finess": "FINESS (extraction etalab des établissements)",
            "zones": "Zones des CPTS et HAD (type ; partenaire ; code INSEE)",
            "csv": "Modèle de saisie (CSV ou XLSX)"}
 #: Form fields: (Partner field, French label, help).
-FIELDS = (
-    ("name", "Nom", ""),
-    ("address", "Adresse", "numéro et voie"),
-    ("code_insee", "Code INSEE", "ou code postal + commune, ou le nom de la commune seul s'il est unique"),
-    ("postal_code", "Code postal", ""),
-    ("commune", "Commune", ""),
-    ("phone", "Téléphone", "ex. 04 72 11 22 33"),
-    ("email", "E-mail", ""),
-    ("website", "Site internet", ""),
-    ("finess", "FINESS", "9 caractères, clé vérifiée"),
-    ("rpps", "RPPS", "11 chiffres (psychologues)"),
-    ("adeli", "ADELI", "9 caractères"),
-    ("lon", "Longitude", "WGS84, ex. 4,85 ; vide : le point de la commune"),
-    ("lat", "Latitude", "WGS84, ex. 45,75"),
-    ("communes", "Communes couvertes", "CPTS et HAD : codes INSEE séparés par des espaces"),
-    ("labels", "Étiquettes", "séparées par « ; », ex. " + " ; ".join(KNOWN_LABELS)),
-    ("notes", "Notes", ""),
-)
-LABELS = {"type": "Type", **{f: label for f, label, _ in FIELDS}, "precision": "Précision",
-          "category": "Catégorie", "source": "Source", "source_date": "Date de la source",
-          "outside_territory": "Hors territoire"}
+FIELDS = tuple((field, FIELD_LABELS[field], help_text) for field, help_text in (
+    ("name", ""),
+    ("address", "numéro et voie"),
+    ("code_insee", "ou code postal + commune, ou le nom de la commune seul s'il est unique"),
+    ("postal_code", ""),
+    ("commune", ""),
+    ("phone", "ex. 04 72 11 22 33"),
+    ("email", ""),
+    ("website", ""),
+    ("finess", "9 caractères, clé vérifiée"),
+    ("rpps", "11 chiffres (psychologues)"),
+    ("adeli", "9 caractères"),
+    ("lon", "WGS84, ex. 4,85 ; vide : le point de la commune"),
+    ("lat", "WGS84, ex. 45,75"),
+    ("communes", "CPTS et HAD : codes INSEE séparés par des espaces"),
+    ("labels", "séparées par « ; », ex. " + " ; ".join(KNOWN_LABELS)),
+    ("notes", ""),
+))
+LABELS = FIELD_LABELS
 ACTIONS = {"create": "création", "update": "modification", "delete": "suppression", "undo": "annulation"}
 #: Columns of the result tables and their headers.
 RESULT_COLUMNS = {"shown_name": "Nom", "distance_km": "Distance (km)", "covers": "Zone", "phone": "Téléphone",

@@ -183,6 +183,9 @@ def test_journal_merges_the_directory_history_and_filters(conn):
     partner = both[both["source"] == "annuaire"].iloc[0]
     assert partner["event"] == "partner.create" and partner["name"] == "Hélène Roux"
     assert partner["what"] == "partenaire créé" and partner["target"] == "CCAS de Bron"
+    # a creation has nothing before; the fields it filled are named in French
+    assert partner["before"] == "" and "Nom : CCAS de Bron" in partner["after"] and "Type : CCAS" in partner["after"]
+    assert "name :" not in partner["after"] and "Adresse" not in partner["after"]  # empty fields left out
     assert list(audit.journal(conn, event_prefix="team")["event"]) == ["team.set"]
     assert list(audit.journal(conn, event_prefix="partner")["source"]) == ["annuaire"]
     assert list(audit.journal(conn, login="odile")["event"]) == ["team.set"]

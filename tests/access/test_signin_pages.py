@@ -6,6 +6,7 @@ the ARS role lands on Couverture with the ARS mode forced on.
 """
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -104,6 +105,9 @@ def test_accounts_page_for_admin_only(local_auth, new_account, sign_in, account_
     at.switch_page("views/comptes.py").run()
     assert_no_error(at)
     assert at.title[0].value == "Comptes"
+    listed = at.dataframe[0].value
+    changed = listed.loc[listed["Identifiant"] == admin, "Modifié (heure de Paris)"].iloc[0]
+    assert re.fullmatch(r"\d\d/\d\d/20\d\d à \d\d:\d\d", changed), changed  # as the Journal shows times
     new_login = f"nouveau-{uuid.uuid4().hex[:6]}"
     form = {w.label: w for w in at.text_input}
     form["Identifiant (pour l'établissement : l'adresse e-mail)"].input(new_login)
