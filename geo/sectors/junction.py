@@ -54,8 +54,6 @@ def flow_bound(problem: Problem, labels: np.ndarray, s: int, touched, band: floa
         ``(from, to)`` sector pair that carries some (those into ``s``: the
         load the new sector takes from each touched sector, its quota).
     """
-    from scipy.optimize import linprog
-
     k = problem.k
     adj = _sector_graph(labels, problem.edges, k)
     touched = sorted(set(int(t) for t in touched) - {s})
@@ -65,19 +63,35 @@ def flow_bound(problem: Problem, labels: np.ndarray, s: int, touched, band: floa
         return float("inf"), {}
     inside = labels >= 0
     loads = np.bincount(labels[inside], weights=problem.load[inside], minlength=k).astype(float)
-    net = np.zeros((k, len(arcs)))
+    bounds = [(0, None) if b != s or caps is None else (0, caps.get(a, 0.0)) for a, b in arcs]
+    found = band_flow(problem, loads, arcs, band, bounds)
+    return found if found is not None else (float("inf"), {})
+
+
+def band_flow(problem: Problem, loads: np.ndarray, arcs: list[tuple[int, int]], band: float,
+              bounds=(0, None)) -> tuple[float, dict[tuple[int, int], float]] | None:
+    """The least load moved along ``arcs`` bringing every sector within ``band`` x tolerance of its target.
+
+    A min-cost flow as a linear programme (HiGHS): ``loads`` per sector, ``arcs`` the
+    ``(from, to)`` sector pairs allowed, ``bounds`` on each arc's flow (one pair for all, or
+    one per arc). Returns the load moved and the flow on each arc that carries some, or
+    None when no flow fits.
+    """
+    from scipy.optimize import linprog
+
+    if not arcs:
+        return None
+    net = np.zeros((problem.k, len(arcs)))
     for c, (a, b) in enumerate(arcs):
         net[b, c] += 1
         net[a, c] -= 1
     lo = problem.targets * (1 - band * problem.tolerance)
     hi = problem.targets * (1 + band * problem.tolerance)
-    bounds = [(0, None) if b != s or caps is None else (0, caps.get(a, 0.0)) for a, b in arcs]
     res = linprog(np.ones(len(arcs)), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
                   bounds=bounds, method="highs")
     if res.status != 0:
-        return float("inf"), {}
-    flows = {arc: float(f) for arc, f in zip(arcs, res.x) if f > 1e-6}
-    return float(res.fun), flows
+        return None
+    return float(res.fun), {arc: float(f) for arc, f in zip(arcs, res.x) if f > 1e-6}
 
 
 def _ball(problem: Problem, labels: np.ndarray, centre: int, load: float) -> set[int]:

@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 from geo.sectors._graph import pieces_per_sector
-from geo.sectors.junction import flow_bound, hop_ball, junction_candidates
+from geo.sectors.junction import band_flow, flow_bound, hop_ball, junction_candidates
 from geo.sectors.pmedian import medoids
 from geo.sectors.problem import Problem, SectorError
 from geo.sectors.tools import (_sector_graph, balance, exact_balance, fill_unassigned, local_search,
@@ -737,25 +737,11 @@ def _least_moves_balance(problem: Problem, labels: np.ndarray) -> np.ndarray:
 
 def _flow_pairs(problem: Problem, labels: np.ndarray) -> set[tuple[int, int]]:
     """The (from, to) sector pairs of the least-load flow bringing every sector within its band."""
-    from scipy.optimize import linprog
-
     k = problem.k
     adj = _sector_graph(labels, problem.edges, k)
     loads = np.bincount(labels, weights=problem.load, minlength=k)
-    arcs = [(a, b) for a in range(k) for b in sorted(adj[a])]
-    if not arcs:
-        return set()
-    net = np.zeros((k, len(arcs)))
-    for c, (a, b) in enumerate(arcs):
-        net[b, c] += 1
-        net[a, c] -= 1
-    lo = problem.targets * (1 - MARGIN * problem.tolerance)
-    hi = problem.targets * (1 + MARGIN * problem.tolerance)
-    res = linprog(np.ones(len(arcs)), A_ub=np.vstack([net, -net]), b_ub=np.concatenate([hi - loads, loads - lo]),
-                  bounds=(0, None), method="highs")
-    if res.status != 0:
-        return set()
-    return {arc for arc, f in zip(arcs, res.x) if f > 1e-6}
+    found = band_flow(problem, loads, [(a, b) for a in range(k) for b in sorted(adj[a])], MARGIN)
+    return set(found[1]) if found is not None else set()
 
 
 def _in_band(problem: Problem, labels: np.ndarray) -> bool:
