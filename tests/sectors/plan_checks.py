@@ -10,3 +10,11 @@ def assert_valid_plan(plan) -> None:
     assert plan.is_contiguous and plan.max_deviation <= plan.tolerance + 1e-9
     if plan.groups is not None:
         assert plan.groups_contiguous
+
+
+def assert_bases_inside(plan, team) -> None:
+    """A valid ``--base-mode inside`` plan: no fixed centre, and each worker's base in their sector."""
+    assert_valid_plan(plan)
+    assert (plan.fixed_bases < 0).all() and plan.anchors_inside
+    for name, code in zip(team.names, team.bases):
+        assert plan.sector_of(code) == name

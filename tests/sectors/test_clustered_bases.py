@@ -20,7 +20,7 @@ from geo.sectors.problem import SectorError
 from geo.sectors.propose import build_problem, propose, rebalance
 from geo.sectors.radial import NEAR_KM, clustered_share, exit_paths, radial_labels, sites_of
 from geo.sectors.team import Team, read_workers
-from plan_checks import assert_valid_plan
+from plan_checks import assert_bases_inside, assert_valid_plan
 from test_team_plans import _check_refusal, _hand_moves   # the property test's refusal rules and hand moves
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -53,10 +53,7 @@ def test_lyon_team_plan_with_fixed_bases_is_valid_and_near_the_lp_bound(context,
 
 def test_lyon_team_plan_with_bases_inside_is_valid(context, lyon_team):
     plan = propose(None, lyon_team, context=context, base_mode="inside")
-    assert_valid_plan(plan)
-    assert (plan.fixed_bases < 0).all() and plan.anchors_inside
-    for name, code in zip(lyon_team.names, lyon_team.bases):
-        assert plan.sector_of(code) == name
+    assert_bases_inside(plan, lyon_team)
 
 
 def test_exit_paths_are_disjoint_and_leave_the_cluster(context, lyon_team):

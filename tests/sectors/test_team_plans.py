@@ -19,7 +19,7 @@ from geo.sectors.contiguous import ContiguousPMedian
 from geo.sectors.problem import SectorError
 from geo.sectors.propose import build_problem, plan_faults, propose, rebalance
 from geo.sectors.team import LYON_SITE, Team, resolve_base, team_from_frame
-from plan_checks import assert_valid_plan
+from plan_checks import assert_bases_inside, assert_valid_plan
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,10 +53,7 @@ def test_team_plan_with_bases_is_valid_and_close_to_the_lp_bound(context, team, 
 
 def test_inside_mode_keeps_each_base_in_its_sector_with_a_free_centre(context, team):
     plan = propose(None, team, context=context, base_mode="inside")
-    assert_valid_plan(plan)
-    assert (plan.fixed_bases < 0).all() and plan.anchors_inside
-    for name, code in zip(team.names, team.bases):
-        assert plan.sector_of(code) == name
+    assert_bases_inside(plan, team)
     assert plan.info["base_mode"] == "inside"
 
 
