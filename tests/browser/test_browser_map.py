@@ -7,8 +7,6 @@ its tooltip (name, code, population, the paint's extra line).
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from test_browser import (CHROMIUM, MAP, _POINT_ON_MAP, _map_frames, _points_inside,  # noqa: F401
@@ -17,16 +15,22 @@ from test_browser import (CHROMIUM, MAP, _POINT_ON_MAP, _map_frames, _points_ins
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
 
 
-def test_a_partner_dot_is_clicked_not_the_unit_under_it(browser_page, server):
-    page = browser_page.page
+def _map_on(page, server, lat: float, lon: float, zoom: int):
+    """Accueil's map, every unit drawn, centred in the window and on (lat, lon) at ``zoom``; its frame."""
     page.goto(server)
     _wait_for_units(page)
     _wait_idle(page)
     frame = _map_frames(page)[0]
     frame.frame_element().evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
-    # zoom on Lyon, where the demo directory has partners, and click the first dot fully in view
-    frame.evaluate("window.secteurs.map.setView([45.76, 4.84], 12, {animate: false})")
+    frame.evaluate("([lat, lon, z]) => window.secteurs.map.setView([lat, lon], z, {animate: false})", [lat, lon, zoom])
     page.wait_for_timeout(500)
+    return frame
+
+
+def test_a_partner_dot_is_clicked_not_the_unit_under_it(browser_page, server):
+    page = browser_page.page
+    # zoom on Lyon, where the demo directory has partners, and click the first dot fully in view
+    frame = _map_on(page, server, 45.76, 4.84, 12)
     # dots in the map frame's coordinates, kept when a click there reaches the dot itself
     dots = frame.evaluate("""() => {
       const c = window.secteurs.map.getContainer().getBoundingClientRect();
@@ -49,14 +53,7 @@ def test_a_partner_dot_is_clicked_not_the_unit_under_it(browser_page, server):
 
 def test_hovering_a_unit_shows_its_tooltip(browser_page, server):
     page = browser_page.page
-    page.goto(server)
-    _wait_for_units(page)
-    _wait_idle(page)
-    frame = _map_frames(page)[0]
-    frame.frame_element().evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
-    lat, lon = _points_inside("38185")[0]
-    frame.evaluate(f"window.secteurs.map.setView([{lat}, {lon}], 11, {{animate: false}})")
-    page.wait_for_timeout(500)
+    frame = _map_on(page, server, *_points_inside("38185")[0], 11)
     for lat, lon in _points_inside("38185"):
         x, y, free = frame.evaluate(_POINT_ON_MAP, [lat, lon])
         if free:
