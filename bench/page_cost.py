@@ -123,14 +123,14 @@ def main(argv=None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="secteurs-page-cost-"))
     db = folder / "bench.sqlite"
     login = sessions._prepare(db, 1)[0]
-    port = sessions._free_port()
+    port = sessions.served_app.free_port()
     proc = sessions._start_app(db, port, args.root.resolve(), folder / "app.log", folder / "run_times.tsv")
     print(f"serving {args.root} on 127.0.0.1:{port}; load average {os.getloadavg()[0]:.2f} "
           "(CPU seconds hardly depend on it)")
     try:
         costs = asyncio.run(_run(f"http://127.0.0.1:{port}/", login, proc.pid, args.rounds))
     finally:
-        sessions._stop(proc)
+        sessions.served_app.stop(proc)
     print(f"{'page':<16}{'server CPU':>12}{'Chromium CPU':>14}{'total':>9}   (medians, n={args.rounds})")
     totals = []
     for label, values in costs.items():

@@ -31,19 +31,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as ``python bench/sessions.py`` from the checkout, no PYTHONPATH needed
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+import served_app  # noqa: E402  (tests/served_app.py: starts and stops the app as the browser tests do)
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -56,12 +55,6 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 TIMEOUT = 180_000
 #: Communes the desk asks for (each resolves to one unit: no pick needed).
 QUERIES = ("Lyon 3e", "Villeurbanne", "42000", "Annecy", "Chambéry", "Bron", "Valence")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _prepare(db: Path, sessions: int) -> list[str]:
@@ -87,31 +80,12 @@ def _prepare(db: Path, sessions: int) -> list[str]:
 
 
 def _start_app(db: Path, port: int, root: Path, log: Path, run_times: Path) -> subprocess.Popen:
+    """``secteurs app --auth local`` of checkout ``root`` on ``port``, once it answers (as the browser tests start it)."""
     env = {**os.environ, "PYTHONPATH": str(root), "SECTEURS_DB": str(db), "SECTEURS_RUN_TIMES": str(run_times)}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "app", "--address", "127.0.0.1", "--port",
-                                 str(port), "--auth", "local", "--db", str(db)], cwd=root, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(log.read_text(errors="replace"))
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    proc = served_app.start([sys.executable, "-m", "app.cli", "app", "--address", "127.0.0.1", "--port", str(port),
+                             "--auth", "local", "--db", str(db)], log, cwd=root, env=env)
+    served_app.wait_url(f"http://127.0.0.1:{port}/_stcore/health", proc, 240, log)
+    return proc
 
 
 async def _sign_in(browser, url: str, login: str):
@@ -245,7 +219,7 @@ def main(argv=None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="secteurs-sessions-"))
     db = folder / "bench.sqlite"
     logins = _prepare(db, args.sessions)
-    port = _free_port()
+    port = served_app.free_port()
     log = folder / "app.log"
     print(f"serving {args.root} on 127.0.0.1:{port} (--auth local), {os.cpu_count()} cores, log {log}")
     run_times = folder / "run_times.tsv"
@@ -254,7 +228,7 @@ def main(argv=None) -> None:
     try:
         windows = asyncio.run(_run(f"http://127.0.0.1:{port}/", logins, args.rounds))
     finally:
-        _stop(proc)
+        served_app.stop(proc)
     print(f"load average at end   {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
     for name, (since, until) in windows.items():
         print(f"script runs in the server during the {name} (CPU: the run's thread; the rest is waiting):")
