@@ -23,8 +23,10 @@ plan is changed incrementally instead:
    (:func:`_layered_balance`, then repaired) and round by round
    (:func:`~geo.sectors.tools.exact_balance` with the keep weight as its
    cost); then border units go back to their previous sector wherever
-   balance and contiguity allow. The valid result moving the fewest patients
-   wins.
+   balance and contiguity allow, one at a time and then by trades over
+   every border at once (:func:`_trade_back`: one MILP, A gives a unit back
+   to B while B gives another to C). The valid result moving the fewest
+   patients wins.
 
 With the same team (new counts only) nothing is seeded: the current plan is
 only balanced, with the fewest referent changes.
@@ -67,6 +69,12 @@ JUNCTION_NEAR_DEPTH = 1
 #: load), and its time limit (s).
 JUNCTION_GAP = 0.1
 JUNCTION_SECONDS = 8.0
+#: Layers from every sector border that may move in one trade (:func:`_trade_back`), trades at most,
+#: each MILP's relative gap and time limit (s).
+TRADE_DEPTH = 2
+TRADE_ROUNDS = 4
+TRADE_GAP = 0.001
+TRADE_SECONDS = 5.0
 
 
 def is_incremental(problem: Problem) -> bool:
@@ -499,7 +507,8 @@ def _grow(problem: Problem, labels: np.ndarray, new: list[int], detour: float = 
 def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int, int]], depth: int = 8,
                      time_limit: float = 5.0, grow: tuple[int, int, int] | None = None,
                      near: set[tuple[int, int]] = frozenset(), near_depth: int = 2,
-                     keep_connected: bool = False, gap: float | None = None) -> np.ndarray | None:
+                     keep_connected: bool = False, gap: float | None = None,
+                     attached: bool = False) -> np.ndarray | None:
     """All the moves along the flow's sector pairs at once, as one MILP; None if it finds nothing.
 
     For each pair (a, b), the units of ``a`` within ``depth`` layers of
@@ -516,8 +525,10 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
     used. The pairs in ``near`` may move units within ``near_depth``
     layers only (room to trade whole units). With ``keep_connected``, what
     each sector and group keeps stays one piece
-    (:func:`_kept_connected_rows`). ``gap``: the MILP's relative gap at
-    which to stop.
+    (:func:`_kept_connected_rows`). With ``attached`` too, a unit of layer
+    1 moves to ``b`` only with a neighbour in ``b`` that stays, so every
+    sector and group comes out in one piece (no repair needed). ``gap``: the
+    MILP's relative gap at which to stop.
     """
     from collections import deque
 
@@ -621,6 +632,8 @@ def _layered_balance(problem: Problem, labels: np.ndarray, pairs: set[tuple[int,
                 if g[a] != g[b]:
                     leaving.setdefault(i, []).append(c)
             blocks += list(_kept_connected_rows(problem, g[labels], leaving, int(g.max()) + 1))
+        if attached:
+            blocks.append(_attached_rows(labels, var, by_unit, nbrs))
         for i_rows, i_cols, i_vals, i_hi in blocks:
             rows += [r + x for x in i_rows]
             cols += i_cols
@@ -664,7 +677,7 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
         members = np.flatnonzero(labels == a).tolist()
         if not members:
             continue
-        core = [i for i in members if i not in by_unit]
+        core = _heaviest_piece(problem, [i for i in members if i not in by_unit])
         rows: list[int] = []
         cols: list[int] = []
         vals: list[float] = []
@@ -685,15 +698,16 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
                     steps[v] = steps[u] + 1
                     queue.append(v)
         for i in members:
-            if i not in by_unit or steps.get(i, 0) == 0:
+            if steps.get(i, 0) == 0:
                 continue
             support = [j for j in nbrs[i] if labels[j] == a and steps.get(j) == steps[i] - 1]
             movable = [j for j in support if j in by_unit]
-            if not movable:
+            if len(movable) < len(support):
                 continue   # a neighbour nearer the core always stays
             # staying needs a support staying: -moves(i) + sum moves(support) <= |support| - 1
+            # (a unit that cannot move always stays: its support must)
             row = len(upper)
-            for c in by_unit[i]:
+            for c in by_unit.get(i, []):
                 rows.append(row)
                 cols.append(c)
                 vals.append(-1.0)
@@ -705,6 +719,64 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
             upper.append(len(support) - 1.0)
         if upper:
             yield rows, cols, vals, upper
+
+
+def _heaviest_piece(problem: Problem, units: list[int]) -> list[int]:
+    """The connected piece of ``units`` with the most patients (the core a sector keeps).
+
+    Units that cannot move but lie in other pieces are then held to the core
+    like the others: a sector whose fixed units form two pieces cannot be
+    split by moving the units between them.
+    """
+    inside = set(units)
+    best: list[int] = []
+    best_load = -1.0
+    seen: set[int] = set()
+    for u in units:
+        if u in seen:
+            continue
+        piece, stack = [], [u]
+        seen.add(u)
+        while stack:
+            x = stack.pop()
+            piece.append(x)
+            for y in problem.nbrs[x]:
+                if y in inside and y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+        load = float(problem.load[piece].sum())
+        if load > best_load:
+            best, best_load = piece, load
+    return best
+
+
+def _attached_rows(labels: np.ndarray, var: list[tuple[int, int, int, int]], by_unit: dict[int, list[int]],
+                   nbrs) -> tuple[list[int], list[int], list[float], list[float]]:
+    """MILP rows: a unit of layer 1 moves to ``b`` only if one of its neighbours in ``b`` stays there.
+
+    ``move(i -> b) <= sum over b-neighbours j of (1 - moves(j))``; a neighbour
+    without a move variable always stays (no row then).
+    """
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    upper: list[float] = []
+    for c, (i, _, b, d) in enumerate(var):
+        if d != 1:
+            continue
+        holders = [j for j in nbrs[i] if labels[j] == b]
+        if not holders or any(j not in by_unit for j in holders):
+            continue
+        row = len(upper)
+        rows.append(row)
+        cols.append(c)
+        vals.append(1.0)
+        for j in holders:
+            rows += [row] * len(by_unit[j])
+            cols += by_unit[j]
+            vals += [1.0] * len(by_unit[j])
+        upper.append(float(len(holders)))
+    return rows, cols, vals, upper
 
 
 def _keep_problem(problem: Problem) -> Problem:
@@ -759,4 +831,29 @@ def _finish(problem: Problem, labels: np.ndarray, rng: np.random.Generator) -> n
         labels, _ = balance(problem, labels, medoids(problem, labels))
         labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
     keep = problem.replace(keep_weight=max(problem.keep_weight, 1000.0))
-    return local_search(keep, labels, rng, max_rounds=10, recentre=False)
+    labels = local_search(keep, labels, rng, max_rounds=10, recentre=False)
+    return _trade_back(problem, labels)
+
+
+def _trade_back(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """Fewer referent changes by moves made together: one MILP over every sector border, repeated.
+
+    Single moves (the local search) stop where giving a unit back to its
+    previous sector would push a load out of its band; here units within
+    :data:`TRADE_DEPTH` layers of any border may move at once (A gives one
+    back to B while B gives another to C), every sector and group staying in
+    one piece. A valid labelling only gets better: a result with a fault or
+    no gain is dropped.
+    """
+    if faults(problem, labels):
+        return labels
+    moved = moved_load(problem, labels)
+    for _ in range(TRADE_ROUNDS):
+        adj = _sector_graph(labels, problem.edges, problem.k)
+        pairs = {(a, b) for a in range(problem.k) for b in adj[a]}
+        traded = _layered_balance(problem, labels, pairs, depth=TRADE_DEPTH, keep_connected=True, attached=True,
+                                  time_limit=TRADE_SECONDS, gap=TRADE_GAP)
+        if traded is None or faults(problem, traded) or moved_load(problem, traded) >= moved - 1e-9:
+            break
+        labels, moved = traded, moved_load(problem, traded)
+    return labels
