@@ -170,3 +170,23 @@ def plain_md(text) -> str:
     '\\\\*\\\\*St\\\\*\\\\* \\\\$x\\\\$ \\\\:red\\\\[a\\\\]'
     """
     return "".join(f"\\{c}" if c in _MARKDOWN_SPECIALS else c for c in str(text))
+
+
+def lazy_tabs(labels: list[str], key: str, kept: dict[str, tuple[str, ...]]):
+    """Tabs whose closed ones do not run (``if tab.open:``), keeping the choices made in them.
+
+    A page draws only its open tab (the others cost the server and the
+    browser nothing). Streamlit forgets the state of widgets not drawn in a
+    run, so the choices of the closed tabs' widgets (``kept``: tab label ->
+    widget keys) are set back in the session, as plain values the widgets
+    take again when their tab opens. Only the closed tabs' keys are set
+    back: a widget drawn in the same run as its value is set would warn.
+    Uploads cannot be set back: a file is chosen again after a tab change.
+    """
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    for label, tab in zip(labels, tabs):
+        if not tab.open:
+            for widget in kept.get(label, ()):
+                if widget in st.session_state:
+                    st.session_state[widget] = st.session_state[widget]
+    return tabs

@@ -18,7 +18,7 @@ from geo.database import connect
 from services import accounts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from apptest_helpers import MAIN, assert_no_error  # noqa: E402
+from apptest_helpers import MAIN, assert_no_error, partner_tab  # noqa: E402
 
 def _texts(at: AppTest) -> str:
     parts = [t.value for t in at.title] + [m.value for m in at.markdown] + [c.value for c in at.caption]
@@ -48,6 +48,7 @@ def test_lecture_sees_the_directory_but_cannot_change_it(local_auth, new_account
     assert any("rôle lecture" in c.value for c in at.sidebar.caption)
     at.switch_page("views/partenaires.py").run()
     assert_no_error(at)
+    partner_tab(at, "Annuaire")
     assert at.button(key="partenaires_undo").disabled
     assert all(b.disabled for b in at.button if b.label == "Enregistrer")
 
@@ -56,6 +57,7 @@ def test_equipe_may_change_the_directory(local_auth, new_account, sign_in):
     at = sign_in(new_account("équipe"))
     at.switch_page("views/partenaires.py").run()
     assert_no_error(at)
+    partner_tab(at, "Annuaire")
     assert not at.button(key="partenaires_undo").disabled
 
 

@@ -16,8 +16,21 @@ def assert_no_error(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def partner_tab(at: AppTest, label: str) -> AppTest:
+    """Open the Partenaires page's tab ``label`` (« Trouver », « Annuaire », « Importer ») and run.
+
+    The page's tabs are lazy (``app.ui.lazy_tabs``): only the open one runs,
+    as when a person clicks its title.
+    """
+    if at.session_state["partenaires_tabs"] != label:
+        at.session_state["partenaires_tabs"] = label
+        at.run()
+    return at
+
+
 def form_key(at: AppTest, field: str) -> str:
     """The key of a partner form's field (it depends on the partner shown and on the form round)."""
+    partner_tab(at, "Annuaire")
     keys = [w.key for w in at.text_input if w.key and w.key.startswith("pf_") and w.key.endswith(f"_{field}")]
     assert len(keys) == 1, keys
     return keys[0]
@@ -25,6 +38,7 @@ def form_key(at: AppTest, field: str) -> str:
 
 def fill_form(at: AppTest, **values) -> AppTest:
     """Type ``values`` into the partner form's fields and submit it."""
+    partner_tab(at, "Annuaire")
     for field, value in values.items():
         at.text_input(key=form_key(at, field)).input(value)
     at.get("form_submit_button")[0].click().run()

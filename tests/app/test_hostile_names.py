@@ -17,7 +17,7 @@ import pytest
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error, pages_on_database
+from apptest_helpers import MAIN, assert_no_error, pages_on_database, partner_tab
 
 HOSTILE = "![x](http://h.example/i.png) <img src=http://h.example/j.png> **gras** :red[rouge]"
 #: Markdown link or image target not escaped (plain_md writes "\](\(" for "](").
@@ -102,6 +102,9 @@ def test_every_page_shows_hostile_names_as_plain_text(hostile_app, page):
         at.text_input(key="orientation_query").input("69003 Lyon").run()
     if page == "partenaires":  # the commune's partners, then the hostile partner's form and history
         at.text_input(key="partenaires_query").input("69003 Lyon").run()
+        assert_no_error(at)
+        _assert_plain(at, page)
+        partner_tab(at, "Annuaire")   # the page's tabs are lazy: the form is drawn when its tab is open
         box = at.selectbox(key="partenaires_selected")
         box.set_value(1).run()  # the hostile partner, the first of its database
     assert_no_error(at)

@@ -12,7 +12,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import assert_no_error as _ok, fill_form as _fill
+from apptest_helpers import assert_no_error as _ok, fill_form as _fill, partner_tab
 MAP_KEY = "partenaires_map"
 TEMPLATE = Path(__file__).resolve().parents[1] / "partners" / "data" / "partenaires_manuels.csv"
 
@@ -26,6 +26,7 @@ def _metrics(at: AppTest) -> dict:
 
 
 def _directory(at: AppTest):
+    partner_tab(at, "Annuaire")
     return next(d.value for d in at.dataframe if "Modifié le" in d.value.columns)
 
 
@@ -45,6 +46,7 @@ def test_page_runs_with_demo_notice(app):
                                          ("Vénissieux", "69259"), ("venissieux", "69259"), ("69003", "69383"),
                                          ("38100 Grenoble", "38185")])
 def test_find_with_accents_abbreviations_and_postal_codes(app, typed, code):
+    partner_tab(app, "Trouver")
     app.text_input(key="partenaires_query").input(typed).run()
     _ok(app)
     assert app.selectbox(key="partenaires_commune").value == code
@@ -165,14 +167,20 @@ def test_directory_filters_and_exports(app):
     found = _directory(app)
     assert len(found) > 0 and all("Vénissieux" in f"{n} {c}" for n, c in zip(found["Nom"], found["Commune"]))
     labels = {b.label for b in app.get("download_button")}
-    assert {"CSV", "XLSX", "GeoJSON", "Télécharger le modèle (CSV)", "Télécharger le modèle (XLSX)"} <= labels
+    assert {"CSV", "XLSX", "GeoJSON"} <= labels
     app.text_input(key="partenaires_search").input("")
     app.multiselect(key="partenaires_filter_types").set_value([])
     app.multiselect(key="partenaires_filter_deps").set_value([]).run()
+    # the import's templates are in its own tab, drawn only when it is open
+    partner_tab(app, "Importer")
+    labels = {b.label for b in app.get("download_button")}
+    assert {"Télécharger le modèle (CSV)", "Télécharger le modèle (XLSX)"} <= labels
+    assert not {"CSV", "XLSX", "GeoJSON"} & labels
 
 
 def test_sector_filter_with_a_plan(app, units):
     frame = units[["code_insee"]].assign(sector="S" + units["departement"].astype(str))
+    partner_tab(app, "Annuaire")
     app.selectbox(key="partenaires_plan_choice").select("Fichier plan.csv").run()
     app.file_uploader(key="partenaires_plan_file").set_value(
         ("plan.csv", frame.to_csv(index=False).encode(), "text/csv")).run()
@@ -183,8 +191,24 @@ def test_sector_filter_with_a_plan(app, units):
     app.selectbox(key="partenaires_filter_sector").select("(tous)").run()
 
 
+def _stored() -> int:
+    """Partners in the session's database (what the pages read)."""
+    import os
+
+    from partners import count_partners
+    from services.storage import open_database
+
+    conn = open_database(os.environ["SECTEURS_DB"])
+    try:
+        return count_partners(conn)
+    finally:
+        conn.close()
+
+
 def test_import_is_previewed_then_committed(app):
     before = len(_directory(app))
+    stored = _stored()
+    partner_tab(app, "Importer")
     app.selectbox(key="partenaires_import_format").select("csv").run()
     app.file_uploader(key="partenaires_import_file").set_value(
         ("partenaires_manuels.csv", TEMPLATE.read_bytes(), "text/csv")).run()
@@ -194,16 +218,18 @@ def test_import_is_previewed_then_committed(app):
     rows = next(d.value for d in app.dataframe if "Motif" in d.value.columns and "Signalements" in d.value.columns)
     assert (rows["Action"] == "rejeté").sum() == 3 and (rows["Action"] == "à créer").sum() == 3
     assert not rows["Motif"].str.contains("expected|duplicate|outside", regex=True).any()  # French only
-    assert len(_directory(app)) == before  # nothing written by the preview
+    assert _stored() == stored  # nothing written by the preview
     app.button(key="partenaires_import_commit").click().run()
     _ok(app)
     assert any("3 créés" in s.value for s in app.success)
-    assert len(_directory(app)) == before + 3
+    assert _stored() == stored + 3
     assert _metrics(app)["À créer"] == "0"  # the same file again would change nothing
     assert app.button(key="partenaires_import_commit").disabled
+    assert len(_directory(app)) == before + 3   # another tab: the upload is gone, the partners are there
 
 
 def test_import_of_a_wrong_file(app):
+    partner_tab(app, "Importer")
     app.selectbox(key="partenaires_import_format").select("finess").run()
     app.file_uploader(key="partenaires_import_file").set_value(("x.csv", b"a;b\n1;2\n", "text/csv")).run()
     assert app.error and "x.csv" in app.error[0].value
@@ -237,3 +263,22 @@ def test_position_messages_in_french():
             validation.validate_position(lon, lat)
         assert french(caught.value).startswith("position (")
         assert "expected" not in french(caught.value) and "give both" not in french(caught.value)
+
+
+def test_only_the_open_tab_runs_and_each_keeps_its_choices(app):
+    partner_tab(app, "Trouver")
+    app.text_input(key="partenaires_query").input("Lyon 3e").run()
+    # the closed tabs are not drawn: no directory listing, no import form sent to the browser
+    assert not any("Modifié le" in d.value.columns for d in app.dataframe)
+    assert not [w for w in app.selectbox if w.key == "partenaires_import_format"]
+    partner_tab(app, "Annuaire")
+    app.text_input(key="partenaires_search").input("venissieux").run()
+    assert not [w for w in app.text_input if w.key == "partenaires_query"]
+    partner_tab(app, "Trouver")
+    _ok(app)
+    assert not app.warning or all("Session State" not in w.value for w in app.warning)
+    assert app.text_input(key="partenaires_query").value == "Lyon 3e"
+    assert app.selectbox(key="partenaires_commune").value == "69383"
+    partner_tab(app, "Annuaire")
+    assert app.text_input(key="partenaires_search").value == "venissieux"
+    app.text_input(key="partenaires_search").input("").run()

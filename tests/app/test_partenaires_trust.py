@@ -12,7 +12,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import assert_no_error as _ok, fill_form as _fill, form_key as _form_key
+from apptest_helpers import assert_no_error as _ok, fill_form as _fill, form_key as _form_key, partner_tab
 
 BORDER = ("type;nom;code_insee;lon;lat\nHAD;HAD de Mâcon (test);71270;4,8295;46,3069\n"
           "HAD;HAD de Paris (test);75115;2,2935;48,8417\nHAD;HAD de Lyon (test);69383;4,8570;45,7600\n")
@@ -96,6 +96,7 @@ def test_a_town_name_alone(app):
 def test_first_real_import_sets_far_partners_aside_and_offers_the_demo_purge(app, conn):
     import partners
 
+    partner_tab(app, "Importer")
     app.selectbox(key="partenaires_import_format").select("csv").run()
     app.file_uploader(key="partenaires_import_file").set_value(
         ("frontiere.csv", BORDER.encode("utf-8"), "text/csv")).run()
@@ -129,6 +130,7 @@ def test_demo_purge_with_confirmation_and_undo(app, conn):
     _ok(app)
     assert partners.count_demo_partners(conn) == 0
     assert any("partenaires de démonstration supprimés" in s for s in _texts(app, "success"))
+    partner_tab(app, "Annuaire")
     app.button(key="partenaires_undo").click().run()
     _ok(app)
     assert partners.count_demo_partners(conn) == demo

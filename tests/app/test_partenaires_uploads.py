@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import assert_no_error as _ok
+from apptest_helpers import assert_no_error as _ok, partner_tab
 
 DATA = Path(__file__).resolve().parents[1] / "partners" / "data"
 RPPS = DATA / "PS_LibreAcces_Personne_activite_202403110839.txt"
@@ -24,7 +24,7 @@ LISTING = b"rpps;nom\n10000000017;\n10000000041;\n"
 def app(partenaires_app) -> AppTest:
     """The Partenaires page of tests/app/conftest.py, with an author for the history."""
     partenaires_app.text_input(key="partenaires_author").input("Testeur").run()
-    return partenaires_app
+    return partner_tab(partenaires_app, "Importer")   # every upload of this module is in that tab
 
 
 def _temporary_files() -> set:
