@@ -1,6 +1,6 @@
 """Twelve people signed in at once: time to get a page, and a referral answered while someone proposes.
 
-Usage: ``python bench/sessions.py [--sessions 12] [--rounds 3] [--root PATH]``
+Usage: ``python bench/sessions.py [--sessions 12] [--rounds 3] [--pace 10] [--work-minutes 2] [--root PATH]``
 
 Starts ``secteurs app --address 127.0.0.1 --auth local`` on a throw-away
 database holding ``--sessions`` local accounts (role *cadre*) and a current
@@ -12,7 +12,12 @@ person:
 2. ``--rounds`` times, all of them open a page at the same moment (the
    sidebar link of Orientation, Partenaires, Fiche secteur or Couverture in
    turn): the time from the click to the page's title with its script done;
-3. one person clicks *Proposer* on Secteurs; while the proposal computes,
+3. for ``--work-minutes``, they work at a person's pace: each opens the next
+   page, reads it for a while (uniform between half and one and a half
+   times ``--pace`` seconds, a seeded draw per person) and opens another;
+   the time to each page is measured as in 2 (the rounds are the worst
+   case: twelve clicks in the same instant);
+4. one person clicks *Proposer* on Secteurs; while the proposal computes,
    another person asks Orientation for a commune (time to the sector shown)
    and the others open a page again (time to each page).
 
@@ -134,7 +139,23 @@ def _line(name: str, values: list[float], target: float | None = None) -> str:
     return text
 
 
-async def _run(url: str, logins: list[str], rounds: int) -> dict[str, list[float]]:
+async def _work(page, person: int, pace: float, until: float) -> list[float]:
+    """One person opening a page after another, reading each for a while, until ``until`` (perf_counter)."""
+    import random
+
+    draw = random.Random(person)
+    times = []
+    await asyncio.sleep(draw.uniform(0, pace))   # people do not start together
+    turn = person
+    while time.perf_counter() < until:
+        times.append(await _open(page, *PAGES[turn % len(PAGES)]))
+        turn += 1
+        await asyncio.sleep(draw.uniform(0.5 * pace, 1.5 * pace))
+    return times
+
+
+async def _run(url: str, logins: list[str], rounds: int, pace: float = 10.0,
+               work_minutes: float = 2.0) -> dict[str, list[float]]:
     """Drive the sessions; returns the epoch times of the rounds and of the proposal."""
     from playwright.async_api import async_playwright
 
@@ -159,6 +180,16 @@ async def _run(url: str, logins: list[str], rounds: int) -> dict[str, list[float
         for label, values in per_page.items():
             print(_line(f"  {label}", values, 2.0))
         windows["rounds"].append(time.time())
+
+        if work_minutes > 0:
+            windows["working pace"] = [time.time()]
+            until = time.perf_counter() + 60 * work_minutes
+            worked = await asyncio.gather(*(_work(page, i, pace, until) for i, page in enumerate(pages)))
+            windows["working pace"].append(time.time())
+            pace_times = [t for person in worked for t in person]
+            print(_line(f"working pace: a page every {pace:g} s on average each", pace_times, 2.0))
+            ordered = sorted(pace_times)
+            print(f"{'':<46} 95th percentile {ordered[int(0.95 * (len(ordered) - 1))]:6.2f} s")
 
         # one proposes; meanwhile a referral and the others' pages
         proposer, desk, others = pages[0], pages[1], pages[2:]
@@ -214,6 +245,10 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=12, help="people signed in at once (default 12)")
     parser.add_argument("--rounds", type=int, default=3, help="times every person opens a page together")
+    parser.add_argument("--pace", type=float, default=10.0,
+                        help="seconds a person reads a page before the next, on average (default 10)")
+    parser.add_argument("--work-minutes", type=float, default=2.0,
+                        help="minutes of work at that pace (default 2; 0 skips it)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve (default: this one)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="secteurs-sessions-"))
@@ -226,7 +261,7 @@ def main(argv=None) -> None:
     proc = _start_app(db, port, args.root.resolve(), log, run_times)
     print(f"load average at start {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
     try:
-        windows = asyncio.run(_run(f"http://127.0.0.1:{port}/", logins, args.rounds))
+        windows = asyncio.run(_run(f"http://127.0.0.1:{port}/", logins, args.rounds, args.pace, args.work_minutes))
     finally:
         served_app.stop(proc)
     print(f"load average at end   {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
