@@ -5,7 +5,8 @@ Usage: ``python bench/page_cost.py [--rounds 3] [--root PATH]``
 Serves the app as ``bench/sessions.py`` does (``--auth local``, a current
 plan on the FICTITIOUS demo patients), signs one person in with Debian's
 Chromium, then opens Orientation, Partenaires, Fiche secteur and Accueil in
-turn, ``--rounds`` times. For each view it adds up the CPU time (user +
+turn, ``--rounds`` times (after one view of each, not counted, that
+warms the caches). For each view it adds up the CPU time (user +
 system, from ``/proc``) the server's processes and Chromium's processes
 spent from the click until the page is drawn and quiet (its script done and
 no CPU used for a moment: the map's units drawn).
@@ -105,6 +106,9 @@ async def _run(url: str, login: str, server_pid: int, rounds: int) -> dict[str, 
             return sum(_tree_cpu(pid) for pid in driver)
 
         await _quiet([server_pid, *driver])
+        for label, title in sessions.PAGES:   # a first view of each page warms the caches: not counted
+            await sessions._open(page, label, title)
+            await _quiet([server_pid, *driver])
         for _ in range(rounds):
             for label, title in sessions.PAGES:
                 server, browser_cpu = _tree_cpu(server_pid), chromium()
