@@ -177,16 +177,21 @@ def lazy_tabs(labels: list[str], key: str, kept: dict[str, tuple[str, ...]]):
 
     A page draws only its open tab (the others cost the server and the
     browser nothing). Streamlit forgets the state of widgets not drawn in a
-    run, so the choices of the closed tabs' widgets (``kept``: tab label ->
-    widget keys) are set back in the session, as plain values the widgets
-    take again when their tab opens. Only the closed tabs' keys are set
-    back: a widget drawn in the same run as its value is set would warn.
-    Uploads cannot be set back: a file is chosen again after a tab change.
+    run, so the last choice of each widget of ``kept`` (tab label -> widget
+    keys) is copied aside while it exists, and set back when its tab opens
+    again, in the run that draws it (so the browser shows it too). A new
+    visit of the page starts afresh, as Streamlit's pages do. Uploads cannot
+    be set back: a file is chosen again after a tab change.
     """
+    aside = f"_lazy_tabs.{key}"
+    if key not in st.session_state:   # the tabs were not drawn in the last run: a new visit of the page
+        st.session_state.pop(aside, None)
+    saved = st.session_state.setdefault(aside, {})
     tabs = st.tabs(labels, key=key, on_change="rerun")
     for label, tab in zip(labels, tabs):
-        if not tab.open:
-            for widget in kept.get(label, ()):
-                if widget in st.session_state:
-                    st.session_state[widget] = st.session_state[widget]
+        for widget in kept.get(label, ()):
+            if widget in st.session_state:
+                saved[widget] = st.session_state[widget]
+            elif tab.open and widget in saved:
+                st.session_state[widget] = saved[widget]
     return tabs

@@ -335,6 +335,42 @@ def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
 
 
+def test_partenaires_tabs_keep_what_was_typed_in_them(browser_page, server):
+    # only the open tab runs (lazy tabs): what was typed in a tab is shown again when it opens again
+    page = browser_page.page
+    page.goto(server + "partenaires")
+    _wait_idle(page)
+    box = page.get_by_label("Commune ou code postal")
+    box.fill("Lyon 3e")
+    box.press("Enter")
+    page.get_by_text("Lyon 3e Arrondissement (69003) — 69").first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    page.get_by_role("tab", name="Annuaire").click()
+    search = page.get_by_label("Rechercher")
+    search.wait_for(timeout=30_000)
+    assert page.get_by_label("Commune ou code postal").count() == 0   # the closed tab is not drawn
+    search.fill("venissieux")
+    search.press("Enter")
+    _wait_idle(page)
+    page.get_by_role("tab", name="Trouver").click()
+    page.get_by_text("Lyon 3e Arrondissement (69003) — 69").first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_label("Commune ou code postal").input_value() == "Lyon 3e"
+    page.get_by_role("tab", name="Annuaire").click()
+    page.get_by_label("Rechercher").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_label("Rechercher").input_value() == "venissieux"
+    _assert_no_error(page, "Partenaires après des changements d'onglet")
+    # a new visit of the page starts afresh, as every page does
+    page.locator("[data-testid=stSidebarNav] a", has_text="Orientation").first.click()
+    page.locator("h1", has_text="Orientation").first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    page.locator("[data-testid=stSidebarNav] a", has_text="Partenaires").first.click()
+    page.get_by_label("Commune ou code postal").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_label("Commune ou code postal").input_value() == ""
+
+
 def test_orientation_demo_plan_one_referral_and_a_list(browser_page, server, screenshots, tmp_path):
     page = browser_page.page
     page.goto(server + "orientation")
