@@ -10,7 +10,7 @@ person:
 
 1. every person signs in (not timed: argon2 is slow on purpose);
 2. ``--rounds`` times, all of them open a page at the same moment (the
-   sidebar link of Orientation, Partenaires, Fiche secteur or Couverture in
+   sidebar link of Orientation, Partenaires, Fiche secteur or Accueil in
    turn): the time from the click to the page's title with its script done;
 3. for ``--work-minutes``, they work at a person's pace: each opens the next
    page, reads it for a while (uniform between half and one and a half
@@ -26,7 +26,7 @@ machine running this may be shared: other processes inflate the figures,
 so the load average is printed at the start and at the end. The server
 writes each script run's time (``$SECTEURS_RUN_TIMES``, app/run_times.py):
 per page, the run's CPU time and its time in the server are printed for the
-rounds and for the proposal; ``bench/page_cost.py`` gives the CPU seconds a
+rounds, the working pace and the proposal; ``bench/page_cost.py`` gives the CPU seconds a
 page view costs the server and Chromium, which do not depend on the load.
 ``--root`` serves another checkout (e.g. one that proposes in the page's
 thread) to compare.
