@@ -41,7 +41,7 @@ import time
 
 import numpy as np
 
-from geo.sectors._graph import pieces_per_sector
+from geo.sectors._graph import pieces_per_sector, sector_components
 from geo.sectors.junction import band_flow, flow_bound, hop_ball, junction_candidates
 from geo.sectors.pmedian import medoids
 from geo.sectors.problem import Problem, SectorError
@@ -178,8 +178,7 @@ def _junction_plans(problem: Problem, labels: np.ndarray, s: int):
     patients of its least; with fewer places (a base), its other reaches
     are tried too.
     """
-    adj = _sector_graph(labels, problem.edges, problem.k)
-    near = {(a, b) for a in range(problem.k) for b in adj[a]}
+    near = _border_pairs(problem, labels)
     for hops, centre, caps in _junction_jobs(problem, labels, s):
         # every job runs (each MILP is bounded by its time limit): whether one is tried must not depend on load
         _, flows = flow_bound(problem, labels, s, caps, band=MARGIN, caps=caps)
@@ -673,11 +672,15 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
     from collections import deque
 
     nbrs = problem.nbrs
+    # the pieces of each region's units that cannot move (the core is the heaviest)
+    fixed = labels.copy()
+    fixed[list(by_unit)] = -1
+    pieces = sector_components(fixed, problem.edges, problem.n)
     for a in range(problem.k if regions is None else regions):
         members = np.flatnonzero(labels == a).tolist()
         if not members:
             continue
-        core = _heaviest_piece(problem, [i for i in members if i not in by_unit])
+        core = _heaviest_piece(problem, pieces, [i for i in members if i not in by_unit])
         rows: list[int] = []
         cols: list[int] = []
         vals: list[float] = []
@@ -721,33 +724,21 @@ def _kept_connected_rows(problem: Problem, labels: np.ndarray, by_unit: dict[int
             yield rows, cols, vals, upper
 
 
-def _heaviest_piece(problem: Problem, units: list[int]) -> list[int]:
-    """The connected piece of ``units`` with the most patients (the core a sector keeps).
+def _heaviest_piece(problem: Problem, pieces: np.ndarray, units: list[int]) -> list[int]:
+    """The units of ``units`` in the piece (``pieces``: component ids) with the most patients: a sector's core.
 
     Units that cannot move but lie in other pieces are then held to the core
     like the others: a sector whose fixed units form two pieces cannot be
-    split by moving the units between them.
+    split by moving the units between them. Ties go to the piece of the
+    lowest unit index.
     """
-    inside = set(units)
-    best: list[int] = []
-    best_load = -1.0
-    seen: set[int] = set()
-    for u in units:
-        if u in seen:
-            continue
-        piece, stack = [], [u]
-        seen.add(u)
-        while stack:
-            x = stack.pop()
-            piece.append(x)
-            for y in problem.nbrs[x]:
-                if y in inside and y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-        load = float(problem.load[piece].sum())
-        if load > best_load:
-            best, best_load = piece, load
-    return best
+    if not units:
+        return []
+    members = np.asarray(units)
+    ids = pieces[members]
+    loads = np.bincount(ids, weights=problem.load[members])
+    present = np.unique(ids)
+    return members[ids == present[np.argmax(loads[present])]].tolist()
 
 
 def _attached_rows(labels: np.ndarray, var: list[tuple[int, int, int, int]], by_unit: dict[int, list[int]],
@@ -830,8 +821,7 @@ def _finish(problem: Problem, labels: np.ndarray, rng: np.random.Generator) -> n
     if ((loads < problem.lower - 1e-9) | (loads > problem.upper + 1e-9)).any():
         labels, _ = balance(problem, labels, medoids(problem, labels))
         labels, _ = exact_balance(problem, labels, medoids(problem, labels), cost_weight=1e-4)
-    keep = problem.replace(keep_weight=max(problem.keep_weight, 1000.0))
-    labels = local_search(keep, labels, rng, max_rounds=10, recentre=False)
+    labels = local_search(_keep_problem(problem), labels, rng, max_rounds=10, recentre=False)
     return _trade_back(problem, labels)
 
 
@@ -849,11 +839,18 @@ def _trade_back(problem: Problem, labels: np.ndarray) -> np.ndarray:
         return labels
     moved = moved_load(problem, labels)
     for _ in range(TRADE_ROUNDS):
-        adj = _sector_graph(labels, problem.edges, problem.k)
-        pairs = {(a, b) for a in range(problem.k) for b in adj[a]}
-        traded = _layered_balance(problem, labels, pairs, depth=TRADE_DEPTH, keep_connected=True, attached=True,
-                                  time_limit=TRADE_SECONDS, gap=TRADE_GAP)
-        if traded is None or faults(problem, traded) or moved_load(problem, traded) >= moved - 1e-9:
+        traded = _layered_balance(problem, labels, _border_pairs(problem, labels), depth=TRADE_DEPTH,
+                                  keep_connected=True, attached=True, time_limit=TRADE_SECONDS, gap=TRADE_GAP)
+        if traded is None or faults(problem, traded):
             break
-        labels, moved = traded, moved_load(problem, traded)
+        traded_moved = moved_load(problem, traded)
+        if traded_moved >= moved - 1e-9:
+            break
+        labels, moved = traded, traded_moved
     return labels
+
+
+def _border_pairs(problem: Problem, labels: np.ndarray) -> set[tuple[int, int]]:
+    """Every (from, to) pair of sectors that share a border in ``labels``, both ways."""
+    adj = _sector_graph(labels, problem.edges, problem.k)
+    return {(a, b) for a in range(problem.k) for b in adj[a]}

@@ -19,8 +19,8 @@ from geo.sectors.problem import Problem
 from geo.sectors.propose import build_problem, changes, propose
 from geo.sectors._graph import pieces_per_sector, sector_components
 from geo.sectors.junction import flow_bound, junction_candidates
-from geo.sectors.resector import (_junction_jobs, _layered_balance, _trade_back, faults, is_incremental, moved_load,
-                                  resector)
+from geo.sectors.resector import (_border_pairs, _junction_jobs, _layered_balance, _trade_back, faults, is_incremental,
+                                  moved_load, resector)
 from geo.sectors.tools import _sector_graph
 from geo.sectors.team import Team
 from plan_checks import assert_valid_plan
@@ -134,11 +134,9 @@ def test_trades_along_every_border_bring_a_valid_plan_nearer_the_current_one(con
     problem = build_problem(context, team, previous=team_plan)
     assert faults(problem, other.assignment) == 0
     before = moved_load(problem, other.assignment)
-    adj = _sector_graph(other.assignment, problem.edges, problem.k)
-    pairs = {(a, b) for a in range(problem.k) for b in adj[a]}
     # one MILP over every border: sectors and groups come out whole without repair
-    traded = _layered_balance(problem, other.assignment, pairs, depth=2, keep_connected=True, attached=True,
-                              time_limit=10.0)
+    traded = _layered_balance(problem, other.assignment, _border_pairs(problem, other.assignment), depth=2,
+                              keep_connected=True, attached=True, time_limit=10.0)
     assert traded is not None and faults(problem, traded) == 0
     assert moved_load(problem, traded) < before
     # repeated trades only get better, and stay valid
