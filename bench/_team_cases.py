@@ -210,7 +210,7 @@ def team_targets(rows: list[dict]) -> list[tuple[str, bool, str]]:
             out.append((r["case"].strip(), ok and r["seconds"] <= 30.0,
                         figures + f" (target <= 30 s), {100 * gap:+.1f} % vs {r['reference']} (information)"))
             continue
-        with_bases = r.get("mean_km_base") is not None or "inside" in r["case"]
+        with_bases = r.get("mean_km_base") is not None
         limit, seconds = (0.15, 30.0) if with_bases else (0.05, 10.0)
         met = ok and gap <= limit and r["seconds"] <= seconds
         out.append((r["case"].strip(), met, figures + f", {100 * gap:+.1f} % vs {r['reference']} "
