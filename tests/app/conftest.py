@@ -40,3 +40,11 @@ def partenaires_app() -> AppTest:
     at.switch_page("views/partenaires.py").run()
     yield at
     _back_to_demo_only()
+
+
+@pytest.fixture(scope="module")
+def conn(partenaires_app):
+    """A connection to the database the Partenaires session writes (to check what is stored)."""
+    from geo.database import connect
+
+    return connect()

@@ -191,23 +191,11 @@ def test_sector_filter_with_a_plan(app, units):
     app.selectbox(key="partenaires_filter_sector").select("(tous)").run()
 
 
-def _stored() -> int:
-    """Partners in the session's database (what the pages read)."""
-    import os
-
+def test_import_is_previewed_then_committed(app, conn):
     from partners import count_partners
-    from services.storage import open_database
 
-    conn = open_database(os.environ["SECTEURS_DB"])
-    try:
-        return count_partners(conn)
-    finally:
-        conn.close()
-
-
-def test_import_is_previewed_then_committed(app):
     before = len(_directory(app))
-    stored = _stored()
+    stored = count_partners(conn)
     partner_tab(app, "Importer")
     app.selectbox(key="partenaires_import_format").select("csv").run()
     app.file_uploader(key="partenaires_import_file").set_value(
@@ -218,11 +206,11 @@ def test_import_is_previewed_then_committed(app):
     rows = next(d.value for d in app.dataframe if "Motif" in d.value.columns and "Signalements" in d.value.columns)
     assert (rows["Action"] == "rejeté").sum() == 3 and (rows["Action"] == "à créer").sum() == 3
     assert not rows["Motif"].str.contains("expected|duplicate|outside", regex=True).any()  # French only
-    assert _stored() == stored  # nothing written by the preview
+    assert count_partners(conn) == stored  # nothing written by the preview
     app.button(key="partenaires_import_commit").click().run()
     _ok(app)
     assert any("3 créés" in s.value for s in app.success)
-    assert _stored() == stored + 3
+    assert count_partners(conn) == stored + 3
     assert _metrics(app)["À créer"] == "0"  # the same file again would change nothing
     assert app.button(key="partenaires_import_commit").disabled
     assert len(_directory(app)) == before + 3   # another tab: the upload is gone, the partners are there

@@ -27,13 +27,6 @@ def app(partenaires_app) -> AppTest:
     return partenaires_app
 
 
-@pytest.fixture(scope="module")
-def conn(app):
-    from geo.database import connect
-
-    return connect()
-
-
 def test_writes_wait_for_a_name(app):
     _ok(app)
     _fill(app, name="CCAS de confiance (test)", code_insee="69383")
