@@ -313,16 +313,21 @@ def test_panning_and_zooming_do_not_rerun(browser_page, server):
     assert page.locator("[data-testid=stApp][data-test-script-state=notRunning]").count() == 1
 
 
+def _find_commune(page, typed: str, shown: str) -> None:
+    """Type ``typed`` in Partenaires' « Commune ou code postal » box and wait for the commune ``shown``."""
+    box = page.get_by_label("Commune ou code postal")
+    box.fill(typed)
+    box.press("Enter")
+    page.get_by_text(shown).first.wait_for(timeout=30_000)
+    _wait_idle(page)
+
+
 def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     page = browser_page.page
     page.goto(server + "partenaires")
     _wait_idle(page)
     _wait_for_units(page)
-    box = page.get_by_label("Commune ou code postal")
-    box.fill("ste foy les lyon")
-    box.press("Enter")
-    page.get_by_text("Sainte-Foy-lès-Lyon (69110) — 69").first.wait_for(timeout=30_000)
-    _wait_idle(page)
+    _find_commune(page, "ste foy les lyon", "Sainte-Foy-lès-Lyon (69110) — 69")
     _wait_for_units(page)
     _assert_no_error(page, "Partenaires après une recherche")
     # the map now frames Sainte-Foy and the zones covering it: click its neighbour, Lyon 5e
@@ -340,11 +345,7 @@ def test_partenaires_tabs_keep_what_was_typed_in_them(browser_page, server):
     page = browser_page.page
     page.goto(server + "partenaires")
     _wait_idle(page)
-    box = page.get_by_label("Commune ou code postal")
-    box.fill("Lyon 3e")
-    box.press("Enter")
-    page.get_by_text("Lyon 3e Arrondissement (69003) — 69").first.wait_for(timeout=30_000)
-    _wait_idle(page)
+    _find_commune(page, "Lyon 3e", "Lyon 3e Arrondissement (69003) — 69")
     page.get_by_role("tab", name="Annuaire").click()
     search = page.get_by_label("Rechercher")
     search.wait_for(timeout=30_000)
