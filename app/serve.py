@@ -1,7 +1,7 @@
 """The app's server process: ``streamlit run`` with the first page's work done in advance.
 
 Streamlit runs a page's script only when a browser connects, so the first
-visitor would wait for folium, geopandas and the partner package to import
+visitor would wait for geopandas and the partner package to import
 (about 2.5 s), the territory to load and, on a first start, the display
 geometry to be built and the FICTITIOUS demo directory to be loaded into an
 empty database. This entry point starts that work in a background thread
@@ -23,11 +23,9 @@ import threading
 
 def preload() -> None:
     """Import and load what every page needs (errors are left for the page to report)."""
-    # Not streamlit_folium nor app.map: a component declared outside a script run
-    # is not registered, and its iframe would then find nothing to load.
+    # Not app.map: a component declared outside a script run is not registered, and the
+    # map's files would then not be served.
     try:
-        import branca  # noqa: F401
-        import folium.plugins  # noqa: F401
         import partners
         from services.storage import open_database
         from geo.display import departement_labels, units_geojson

@@ -49,7 +49,7 @@ def _element_bytes(at) -> tuple[int, int]:
         proto = getattr(node, "proto", None)
         if proto is not None and hasattr(proto, "ByteSize"):
             total += proto.ByteSize()
-            if getattr(node, "type", None) == "component_instance":
+            if getattr(node, "type", None) == "bidi_component":
                 component += proto.ByteSize()
         children = getattr(node, "children", None)
         if isinstance(children, dict):
@@ -61,12 +61,13 @@ def _element_bytes(at) -> tuple[int, int]:
 
 
 def _static_files() -> dict[str, tuple[int, int]]:
-    """Files the map fetches once per page: (raw bytes, gzip bytes)."""
-    from app.map import _leaflet_dir
+    """Files the map fetches once per browser tab: (raw bytes, gzip bytes)."""
+    from app.map import _leaflet_dir, _static_dir
     from geo import display
 
     files = {"units GeoJSON": display.units_geojson_path(), "departements GeoJSON": display.departements_geojson_path(),
-             "leaflet.js": _leaflet_dir() / "leaflet.js", "leaflet.css": _leaflet_dir() / "leaflet.css"}
+             "leaflet.js": _leaflet_dir() / "leaflet.js", "leaflet.css": _leaflet_dir() / "leaflet.css",
+             "map.js": _static_dir() / "map.js"}
     out = {}
     for name, path in files.items():
         data = Path(path).read_bytes()
@@ -142,7 +143,7 @@ def main(argv=None) -> None:
     gz = sum(g for _, g in static.values())
     print("data sent to the browser for the page (excluding Streamlit's own app bundle):")
     for name, (r, g) in static.items():
-        print(f"  {name:<22} {r:>10,} bytes raw  {g:>9,} gzip   (once per page)")
+        print(f"  {name:<22} {r:>10,} bytes raw  {g:>9,} gzip   (once per tab)")
     print(f"  {'page elements':<22} {per_rerun:>10,} bytes       (per rerun; the map paint {component:,})")
     print(f"  total                  {raw + per_rerun:>10,} bytes raw  {gz + per_rerun:>9,} gzip   "
           f"target <= 1,500,000")

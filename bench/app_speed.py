@@ -2,8 +2,8 @@
 
 - Python time per map interaction (target <= 0.3 s): AppTest reruns of the
   Accueil page after a simulated click on a different unit each time.
-- Data sent to the browser for a page (target <= 1.5 MB): what the map's
-  iframe fetches (Leaflet, the GeoJSON) plus the websocket messages, measured
+- Data sent to the browser for a page (target <= 1.5 MB): the map's files
+  (Leaflet, the map's code, the GeoJSON) plus the websocket messages, measured
   in Chromium when ``/usr/bin/chromium`` exists (bytes on the wire and decoded).
 - First page ready after start (target <= 5 s): from launching
   ``secteurs app`` to every unit drawn in Chromium, and from the server
@@ -82,12 +82,12 @@ def browser_figures(db: Path) -> dict:
             page.on("websocket", lambda ws: ws.on(
                 "framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload))))
             page.goto(url)
-            page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(
-                f".leaflet-container[data-units='{UNITS}']").wait_for(state="attached", timeout=120_000)
+            page.locator(f".secteurs-map[data-units='{UNITS}']").wait_for(state="attached", timeout=120_000)
             drawn = time.perf_counter()
-            frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-            resources = frame.evaluate("performance.getEntriesByType('resource')"
-                                       ".map(e => [e.name, e.transferSize, e.decodedBodySize])")
+            frame = page.main_frame  # the map is drawn in the page itself
+            resources = [r for r in frame.evaluate("performance.getEntriesByType('resource')"
+                                                   ".map(e => [e.name, e.transferSize, e.decodedBodySize])")
+                         if "/component/" in r[0]]  # the map's files, not Streamlit's own bundle
             page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
             ws_page = received["ws"]
             click_started = time.perf_counter()

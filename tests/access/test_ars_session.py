@@ -26,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 from app.serving import AUTH_ENV
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from apptest_helpers import MAIN, assert_no_error, pages_on_database  # noqa: E402
+from apptest_helpers import MAIN, assert_no_error, map_data, pages_on_database  # noqa: E402
 
 PASSWORD = "mot de passe assez long"
 #: A number followed by "patient": a count as a sentence gives it (not the rule's "de 1 à 10 patients").
@@ -106,20 +106,7 @@ def ars_page(tmp_path_factory, units):
 
 def _paint(at: AppTest) -> dict:
     """The paint the map component receives (fills, tooltips, legend)."""
-    import json
-
-    def components(node, out):
-        if type(node).__name__ == "UnknownElement" and "feature_group" in getattr(node.proto, "json_args", ""):
-            out.append(node)
-        for child in getattr(node, "children", {}).values():
-            components(child, out)
-        return out
-
-    found = components(at._tree, [])
-    assert len(found) == 1
-    script = json.loads(found[0].proto.json_args)["feature_group"]
-    start = script.index('S.paint = {"') + len("S.paint = ")
-    return json.JSONDecoder().raw_decode(script[start:])[0]
+    return map_data(at)["paint"]
 
 
 def _texts(at: AppTest) -> list[str]:

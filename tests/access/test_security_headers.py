@@ -1,10 +1,9 @@
 """The app's own server sets the security headers on every HTTP response (issue 15), and the maps still draw.
 
 A real ``secteurs app`` is started; Debian's Chromium opens the first page and
-draws the map (a Streamlit component: an iframe from the same server, which
-``X-Frame-Options: SAMEORIGIN`` and ``frame-ancestors 'self'`` must allow). The
-page, a static script, the component's files, the health check and a 404 all
-carry the headers.
+draws the map (a Streamlit component in the page, whose files, Leaflet and the
+map's code, the same server serves). The page, a static script, the map's
+files, the health check and a 404 all carry the headers.
 """
 from __future__ import annotations
 
@@ -63,18 +62,17 @@ def test_page_static_and_component_files_carry_them_and_the_map_draws(server):
             page.on("response", lambda r: seen.setdefault(r.url, r.all_headers()) if r.url.startswith(server)
                     else None)
             page.goto(server, wait_until="domcontentloaded")
-            maps = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-            # the map drew inside its same-origin iframe (the frame headers do not block it): Leaflet
-            # started and the units' canvas was painted with every unit
-            maps.first.locator(".leaflet-container").wait_for(timeout=120_000)
+            # the map drew (the headers block none of its files): Leaflet started and the units'
+            # canvas was painted with every unit
+            page.locator(".secteurs-map.leaflet-container").first.wait_for(timeout=120_000)
             _wait_for_units(page, timeout_ms=120_000)
         finally:
             browser.close()
     document = seen[server]
     scripts = [u for u in seen if "/static/" in u and u.endswith(".js")]
-    components = [u for u in seen if "/component/streamlit_folium" in u]
+    components = [u for u in seen if "/component/app.map." in u]
     assert scripts and components, sorted(seen)
-    assert any(u.endswith(".html") or "index" in u for u in components), components
+    assert {u.rsplit("/", 1)[-1] for u in components} >= {"leaflet.js", "leaflet.css", "map.js"}, components
     for url in [server, scripts[0], *components]:
         assert _missing(seen[url]) == {}, url
     assert document["x-frame-options"] == "SAMEORIGIN"

@@ -78,3 +78,12 @@ def page_with_plan_file(page: str, plan_csv: bytes | None, *, timeout: float = 3
     if plan_csv is not None:
         at.file_uploader(key=f"{prefix}_plan_file").set_value(("plan.csv", plan_csv, "text/csv")).run()
     return at
+
+
+def map_data(at) -> dict:
+    """What the page's map component was given on the last run (files, partners, paint, view)."""
+    import json
+
+    found = [e for e in at.get("bidi_component") if e.proto.component_name == "secteurs_map"]
+    assert len(found) == 1, f"{len(found)} maps on the page"
+    return json.loads(found[0].proto.json)

@@ -1,4 +1,4 @@
-"""The shared map: only Leaflet, served by the app; small per-rerun payload; choropleth classes."""
+"""The shared map: a component in the page, only the app's own files, a small per-rerun payload."""
 from __future__ import annotations
 
 import json
@@ -6,72 +6,115 @@ import re
 
 import pandas as pd
 import pytest
-
-import streamlit_folium
+from streamlit.testing.v1 import AppTest
 
 from app import map as app_map
 
 
-@pytest.fixture
-def component_args(monkeypatch):
-    """What st_folium would send to its browser component, captured instead of rendered."""
-    captured: dict = {}
+def _map_script():
+    import pandas as pd
+    import streamlit as st
 
-    def fake_component(**kwargs):
-        captured.update(kwargs)
-        return kwargs["default"]
+    from app import map as app_map
 
-    monkeypatch.setattr(streamlit_folium, "_component_func", fake_component)
-    monkeypatch.setattr(app_map, "served_urls", lambda: {
-        "leaflet_js": "../app.map.leaflet/leaflet.js", "leaflet_css": "../app.map.leaflet/leaflet.css",
-        "units": "../app.map.display_data/units.geojson",
-        "departements": "../app.map.display_data/departements.geojson"})
     partners = pd.DataFrame({"id": [1, 2], "lon": [4.85, 5.7], "lat": [45.75, 45.2],
                              "type": ["ERC", "HAD"], "name": ["ERC (fictif)", "HAD <fictive>"]})
-    paint = app_map.Paint(fill={"69383": 5}, tips={"69383": "39 patients"}, selected=["69383"])
-    app_map.show_map(paint, key="test_map", partners=partners)
-    return captured
+    selected = st.session_state.get("selected", "69383")
+    paint = app_map.Paint(fill={selected: 5}, tips={selected: "39 patients"}, selected=[selected])
+    clicked = app_map.show_map(paint, key="test_map", partners=partners, view=((45.75, 4.85), 11))
+    st.text(f"clicked: {clicked['properties']['code_insee'] if clicked else None}")
 
 
-def test_only_leaflet_from_the_app_itself(component_args, monkeypatch):
+def _element(at: AppTest):
+    (element,) = at.get("bidi_component")
+    return element.proto
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The map's element as a page sends it (a real script run, the component registered)."""
     monkeypatch.delenv(app_map.TILES_ENV, raising=False)
-    assert component_args["js_links"] == ["../app.map.leaflet/leaflet.js"]
-    assert component_args["css_links"] == ["../app.map.leaflet/leaflet.css"]
-    sent = json.dumps({k: v for k, v in component_args.items() if not callable(v)})
+    at = AppTest.from_function(_map_script, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_component_in_the_page_with_only_the_apps_files(drawn):
+    proto = _element(drawn)
+    assert proto.component_name == "secteurs_map" and not proto.isolate_styles
+    data = json.loads(proto.json)
+    assert data["urls"]["leaflet_js"] == "/component/app.map.leaflet/leaflet.js"
+    assert data["urls"]["map_js"] == "/component/app.map.static/map.js"
+    assert all(url.startswith("/component/app.map.") for url in data["urls"].values())
+    sent = proto.json + proto.js_content
     assert not re.search(r"https?://", sent), re.findall(r"https?://[^\"' ]+", sent)[:5]
 
 
-def test_units_are_fetched_not_embedded(component_args):
-    script = component_args["script"]
-    assert "units.geojson" in script and "departements.geojson" in script
-    assert len(script.encode()) < 20_000
-    assert component_args["returned_objects"] == ["last_active_drawing"]
+def test_units_are_fetched_not_embedded(drawn):
+    proto = _element(drawn)
+    data = json.loads(proto.json)
+    assert data["units_url"].endswith(".geojson") and data["outlines_url"].endswith(".geojson")
+    assert "coordinates" not in proto.json
+    # what travels on every rerun: the loader (map.js is fetched once per tab) and the data
+    assert len(proto.js_content.encode()) < 4_000 and len(proto.json.encode()) < 6_000
 
 
-def test_paint_travels_in_the_feature_group(component_args):
-    group = component_args["feature_group"]
-    assert '"69383": 5' in group or '"69383":5' in group
-    assert "S.apply()" in group
-    assert "69383" not in component_args["script"]
+def test_paint_partners_and_view_travel_as_data(drawn):
+    data = json.loads(_element(drawn).json)
+    assert data["paint"]["fill"] == {"69383": 5} and data["paint"]["selected"] == ["69383"]
+    assert data["partners"] == [[1, 45.75, 4.85, "ERC", "ERC (fictif)"], [2, 45.2, 5.7, "HAD", "HAD <fictive>"]]
+    assert data["view"] == [[45.75, 4.85], 11]
+    assert data["tiles"] is None
 
 
-def test_the_script_is_stable_between_reruns(monkeypatch):
-    """Same base map from one rerun to the next: streamlit-folium keeps the map mounted."""
-    keys = []
-    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: keys.append(kw["key"]) or kw["default"])
-    monkeypatch.setattr(app_map, "served_urls", lambda: {k: f"../x/{k}" for k in
-                                                         ("leaflet_js", "leaflet_css", "units", "departements")})
-    app_map.show_map(app_map.Paint(selected=["01001"]), key="k")
-    app_map.show_map(app_map.Paint(selected=["69383"], fill={"69383": 1}), key="k")
-    assert keys[0] == keys[1]
+def test_the_element_is_the_same_from_one_rerun_to_the_next(drawn):
+    """Its id is the page's key only: the browser keeps the map and only restyles it."""
+    first = _element(drawn)
+    drawn.session_state["selected"] = "01001"
+    drawn.run()
+    second = _element(drawn)
+    assert second.id == first.id
+    assert json.loads(second.json)["paint"]["selected"] == ["01001"]
+
+
+def test_a_click_is_read_from_the_session_state(drawn):
+    """What the browser's setStateValue("last_active_drawing", ...) leaves, the pages read."""
+    feature = {"type": "Feature", "geometry": None, "properties": {"code_insee": "69383", "nom": "Lyon 3e"}}
+    at = AppTest.from_function(_map_script, default_timeout=60)
+    at.session_state["test_map"] = {"last_active_drawing": feature}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text[0].value == "clicked: 69383"
+
+
+def test_nothing_is_clicked_at_first(drawn):
+    assert drawn.text[0].value == "clicked: None"
+
+
+def test_urls_keep_the_base_url_path():
+    from streamlit import config
+
+    before = config.get_option("server.baseUrlPath")
+    try:
+        config.set_option("server.baseUrlPath", "/secteurs/")
+        assert app_map._served("app.map.leaflet", "leaflet.js") == "/secteurs/component/app.map.leaflet/leaflet.js"
+        config.set_option("server.baseUrlPath", "")
+        assert app_map._served("app.map.leaflet", "leaflet.js") == "/component/app.map.leaflet/leaflet.js"
+    finally:
+        config.set_option("server.baseUrlPath", before)
 
 
 def test_tiles_are_optional(monkeypatch):
     monkeypatch.delenv(app_map.TILES_ENV, raising=False)
-    assert app_map.tile_layer() is None
+    assert app_map.tiles() is None
     monkeypatch.setenv(app_map.TILES_ENV, "https://tiles.example.org/{z}/{x}/{y}.png")
-    layer = app_map.tile_layer()
-    assert layer is not None and "tiles.example.org" in layer.options.get("attribution", "") + layer.tiles
+    assert app_map.tiles() == {"url": "https://tiles.example.org/{z}/{x}/{y}.png",
+                               "attribution": "Fond de carte : voir tiles.example.org"}
+
+
+def test_the_maps_code_is_packaged():
+    code = (app_map._static_dir() / "map.js").read_text(encoding="utf-8")
+    assert "window.secteursMap" in code and "UnitCanvas" in code
 
 
 def test_classify():

@@ -8,13 +8,12 @@ versions are compared in French with the moved communes named.
 """
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import MAIN, assert_no_error as _ok
+from apptest_helpers import MAIN, assert_no_error as _ok, map_data
 from geo.sectors.palette import sector_colours
 
 TEAM_CSV = ("nom;etp;groupe;base\n"
@@ -31,11 +30,8 @@ def _panel_id(at: AppTest) -> str:
 
 
 def _paint(at: AppTest) -> dict:
-    """The Paint the page sent to the map (the JSON in streamlit-folium's feature group)."""
-    (element,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("st_folium")]
-    script = json.loads(element.proto.json_args)["feature_group"]
-    start = script.index("S.paint = ") + len("S.paint = ")
-    return json.loads(script[start:script.index(";\n", start)])
+    """The Paint the page sent to the map (in the map component's data)."""
+    return map_data(at)["paint"]
 
 
 def _texts(at: AppTest) -> str:

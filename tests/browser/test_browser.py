@@ -19,7 +19,8 @@ import pytest
 from served_app import served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-MAP = "iframe[title='streamlit_folium.st_folium']"
+#: The map's element (a Streamlit component drawn in the page itself, app/map.py).
+MAP = "div.secteurs-map"
 UNITS = 4033
 #: Budgets checked here (issue 5), with margin for a slow CI machine where noted.
 FIRST_PAGE_BUDGET_S = 5.0
@@ -87,7 +88,8 @@ class Browsing:
 
 
 def _map_frames(page):
-    return [frame for frame in page.frames if "streamlit_folium" in frame.url]
+    """The frames holding a map: the page's own, when it shows one (the map is not in an iframe)."""
+    return [page.main_frame] if page.locator(MAP).count() else []
 
 
 #: The units the map's canvas has drawn: every unit loaded and drawn, and the units' canvas painted
@@ -155,7 +157,7 @@ def _click_unit_at(page, code: str, frame=None) -> None:
     """
     frame = frame or _map_frames(page)[0]
     # the map in the middle of the window, at once (a smooth scroll still running would move the click)
-    frame.frame_element().evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
+    frame.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
     page.wait_for_timeout(300)
     points = _points_inside(code)
     for zoom in (None, 12):
@@ -247,9 +249,12 @@ def test_first_page_offline_with_every_unit(browser_page, server, screenshots):
     resources = frame.evaluate(
         "performance.getEntriesByType('resource').map(e => [e.name, e.transferSize, e.decodedBodySize])")
     assert not [name for name, *_ in resources if not name.startswith(server)]
-    transferred = sum(size for _, size, _ in resources) + browser_page.received["ws"]
+    # the map's files (Leaflet, its code, the GeoJSON) and the websocket; Streamlit's own bundle aside
+    maps = [(name, size) for name, size, _ in resources if "/component/" in name]
+    assert {name.rsplit("/", 1)[-1] for name, _ in maps} >= {"leaflet.js", "leaflet.css", "map.js"}
+    transferred = sum(size for _, size in maps) + browser_page.received["ws"]
     print(f"\nfirst page: map ready in {ready:.1f} s; {transferred / 1e6:.2f} MB transferred "
-          f"(map frame {sum(s for _, s, _ in resources) / 1e6:.2f} MB, websocket {browser_page.received['ws'] / 1e6:.2f} MB)")
+          f"(map files {sum(s for _, s in maps) / 1e6:.2f} MB, websocket {browser_page.received['ws'] / 1e6:.2f} MB)")
     assert transferred <= PAGE_PAYLOAD_BUDGET
     assert ready <= FIRST_PAGE_BUDGET_S * 4  # target 5 s; margin for a loaded CI machine
     page.screenshot(path=str(screenshots / "accueil.png"), full_page=True)
@@ -286,14 +291,17 @@ def test_clicking_a_commune_on_the_map(browser_page, server, screenshots):
     _wait_for_units(page)
     _wait_idle(page)
     before, asked = browser_page.received["ws"], browser_page.received.get("sent", 0)
+    page.evaluate("window.secteurs.map.mountedBeforeTheClick = true")
     _click_unit(page, "69383", page.get_by_text("Lyon 3e Arrondissement (69383)"))
     assert browser_page.received.get("sent", 0) > asked  # the click asked for a rerun
     _assert_no_error(page, "Accueil après un clic")
     sent = browser_page.received["ws"] - before
     print(f"\nclick: {sent / 1e3:.0f} kB sent to the browser")
     assert sent < 300_000  # the units are not resent, only the paint
-    # the map stayed mounted: still every unit, the clicked one highlighted
+    # the map stayed mounted (the same Leaflet map, restyled): still every unit, the clicked one highlighted
+    assert page.evaluate("window.secteurs.map.mountedBeforeTheClick") is True
     assert _units_drawn(_map_frames(page)[0]) == UNITS
+    assert page.evaluate("window.secteurs.units.styles[window.secteurs.units.index['69383']].weight") == 3
     page.screenshot(path=str(screenshots / "accueil_clic.png"), full_page=True)
 
 

@@ -16,12 +16,12 @@ pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromiu
 
 
 def _map_on(page, server, lat: float, lon: float, zoom: int):
-    """Accueil's map, every unit drawn, centred in the window and on (lat, lon) at ``zoom``; its frame."""
+    """Accueil's map, every unit drawn, centred in the window and on (lat, lon) at ``zoom``; the frame holding it."""
     page.goto(server)
     _wait_for_units(page)
     _wait_idle(page)
     frame = _map_frames(page)[0]
-    frame.frame_element().evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
+    frame.locator(MAP).first.evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
     frame.evaluate("([lat, lon, z]) => window.secteurs.map.setView([lat, lon], z, {animate: false})", [lat, lon, zoom])
     page.wait_for_timeout(500)
     return frame
