@@ -206,7 +206,7 @@
     // until it does not (placed again after each zoom). Department names show at low zoom only when
     // sector names are drawn, or when the user asks for them (paint.department_names).
     S.placeLabels = function () {
-      // boxes in map pixels (text measured on a canvas): right even while the iframe is still being laid out
+      // boxes in map pixels (text measured on a canvas): right even while the page is still being laid out
       var ctx = (S.measure = S.measure || document.createElement("canvas").getContext("2d"));
       ctx.font = "bold 12px sans-serif";
       var placed = [], height = 16;
@@ -240,7 +240,7 @@
       });
       S.labelLayer = L.layerGroup(S.labelMarkers).addTo(map);
       S.placeLabels();
-      setTimeout(S.placeLabels, 50);  // again once the iframe has its final size and zoom
+      setTimeout(S.placeLabels, 50);  // again once the map has its final size and zoom
     };
     map.on("zoomend viewreset resize", function () { S.placeLabels(); });
     S.apply = function () {
@@ -327,6 +327,7 @@
     group.on("click", function (e) {
       if (S.onClick) { S.onClick({type: "Feature", properties: e.layer.feature.properties, geometry: null}); }
     });
+    return group;
   };
 
   var update = function (state, component) {
@@ -334,6 +335,13 @@
     S.paint = cfg.paint;
     S.onClick = function (feature) { component.setStateValue("last_active_drawing", feature); };
     S.apply();
+    // the partners shown change with the page's filters (types, labels): their dots are drawn again
+    var partners = JSON.stringify(cfg.partners);
+    if (partners !== state.partners) {
+      if (state.dots) { state.dots.remove(); }
+      state.dots = cfg.partners.length ? partnerDots(state.map, cfg, S) : null;
+      state.partners = partners;
+    }
     var view = cfg.view ? JSON.stringify(cfg.view) : null;
     if (view !== state.view && view && state.sized) { state.map.setView(cfg.view[0], cfg.view[1]); }
     if (state.sized) { state.view = view; }
@@ -350,9 +358,8 @@
     var map = L.map(div, {minZoom: 6, maxZoom: 14, zoomSnap: 0.25, zoomDelta: 0.5});
     if (cfg.tiles) { L.tileLayer(cfg.tiles.url, {attribution: cfg.tiles.attribution}).addTo(map); }
     L.control.scale({imperial: false}).addTo(map);
-    var state = {map: map, div: div, sized: false, view: null};
+    var state = {map: map, div: div, sized: false, view: null, partners: null, dots: null};
     state.S = region(map, cfg);
-    if (cfg.partners.length) { partnerDots(map, cfg, state.S); }
     // Leaflet needs its size: fit the region (then the page's view) once the element has one
     // (a map drawn in a tab that is not shown has none yet), and follow its changes.
     var sized = function () {

@@ -348,6 +348,33 @@ def test_partenaires_search_then_map_click(browser_page, server, screenshots):
     assert browser_page.blocked == [], f"requests off localhost: {browser_page.blocked[:5]}"
 
 
+_PARTNER_DOT_FILLS = """() => Array.from(document.querySelectorAll('.secteurs-map path.leaflet-interactive'))
+  .map(p => p.getAttribute('fill'))"""
+
+
+def test_partner_dots_follow_the_types_chosen(browser_page, server):
+    """The map keeps its element from one run to the next: a new choice of types draws the dots again."""
+    from app.map import PARTNER_COLOURS
+
+    page = browser_page.page
+    page.goto(server + "partenaires")
+    _wait_idle(page)
+    _wait_for_units(page)
+    before = page.evaluate(_PARTNER_DOT_FILLS)
+    colour = PARTNER_COLOURS["CPTS"]
+    assert before.count(colour) > 0
+    page.evaluate("window.secteurs.map.mountedBeforeTheChoice = true")
+    # CPTS taken off the types chosen (the cross on its chip)
+    page.locator("[data-testid=stMultiSelect]").first.locator('[aria-label^="Remove CPTS"]').click()
+    deadline = time.monotonic() + 30
+    while page.evaluate(_PARTNER_DOT_FILLS) == before and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    _wait_idle(page)
+    after = page.evaluate(_PARTNER_DOT_FILLS)
+    assert colour not in after and len(after) == len(before) - before.count(colour)
+    assert page.evaluate("window.secteurs.map.mountedBeforeTheChoice") is True  # redrawn, not remounted
+
+
 def test_partenaires_tabs_keep_what_was_typed_in_them(browser_page, server):
     # only the open tab runs (lazy tabs): what was typed in a tab is shown again when it opens again
     page = browser_page.page
