@@ -5,18 +5,19 @@
 ``streamlit.web.server.starlette.starlette_app.create_streamlit_middleware``,
 called when the server starts. :func:`install` wraps that function so that
 :class:`SecurityHeaders` comes first (outermost): the page, static files,
-component files (the maps' iframes), health checks and Streamlit's own
-refusals all carry the headers.
+component files (Leaflet and the map's code), health checks and Streamlit's
+own refusals all carry the headers.
 
-``X-Frame-Options: SAMEORIGIN`` rather than ``DENY``: the maps are Streamlit
-components, iframes served by the same server, which ``DENY`` would blank.
+``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``: no page of the app
+may be framed, not even by the app itself (the map is drawn in the page, not
+in an iframe; see :mod:`app.map`).
 """
 from __future__ import annotations
 
 #: Name -> value of every header added (a response that already sets one keeps its own).
 HEADERS: dict[str, str] = {
-    "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "frame-ancestors 'self'",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }

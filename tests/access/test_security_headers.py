@@ -36,7 +36,7 @@ def _missing(headers) -> dict:
 
 
 def test_expected_headers():
-    assert HEADERS == {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'",
+    assert HEADERS == {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
                        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
@@ -66,6 +66,14 @@ def test_page_static_and_component_files_carry_them_and_the_map_draws(server):
             # canvas was painted with every unit
             page.locator(".secteurs-map.leaflet-container").first.wait_for(timeout=120_000)
             _wait_for_units(page, timeout_ms=120_000)
+            # another page cannot frame the app: Chromium refuses to show it in an iframe
+            framing = browser.new_page()
+            framing.set_content(f'<iframe src="{server}" width="800" height="600"></iframe>')
+            framing.wait_for_timeout(3000)
+            (child,) = [f for f in framing.frames if f != framing.main_frame]
+            framed = child.evaluate("() => !!document.querySelector('[data-testid=stApp]')") \
+                if child.url.startswith(server) else False
+            assert not framed, child.url
         finally:
             browser.close()
     document = seen[server]
@@ -75,4 +83,4 @@ def test_page_static_and_component_files_carry_them_and_the_map_draws(server):
     assert {u.rsplit("/", 1)[-1] for u in components} >= {"leaflet.js", "leaflet.css", "map.js"}, components
     for url in [server, scripts[0], *components]:
         assert _missing(seen[url]) == {}, url
-    assert document["x-frame-options"] == "SAMEORIGIN"
+    assert document["x-frame-options"] == "DENY"
