@@ -377,20 +377,27 @@
     return state;
   };
 
+  var destroy = function (root, state) {
+    state.observer.disconnect();
+    state.map.remove();
+    state.div.remove();
+    root.secteursMapState = null;
+    if (window.secteurs === state.S) { window.secteurs = null; }
+  };
+
   window.secteursMap = {
     render: function (component) {
       var root = component.parentElement;
       var state = root.secteursMapState;
-      if (!state) { state = root.secteursMapState = build(root, component); }
+      // another territory (its files carry its key): a new map, not a restyle of the old units
+      if (state && state.unitsUrl !== component.data.units_url) { destroy(root, state); state = null; }
+      if (!state) {
+        state = root.secteursMapState = build(root, component);
+        state.unitsUrl = component.data.units_url;
+      }
       state.component = component;
       update(state, component);
-      return function () {
-        state.observer.disconnect();
-        state.map.remove();
-        state.div.remove();
-        root.secteursMapState = null;
-        if (window.secteurs === state.S) { window.secteurs = null; }
-      };
+      return function () { if (root.secteursMapState === state) { destroy(root, state); } };
     }
   };
 })();
