@@ -316,7 +316,7 @@ def test_panning_and_zooming_do_not_rerun(browser_page, server):
     frame = _map_frames(page)[0]
     frame.evaluate("window.secteurs.map.panBy([200, 120], {animate: false})")
     frame.evaluate("window.secteurs.map.zoomIn(1, {animate: false})")
-    page.wait_for_timeout(1500)  # more than streamlit-folium's 250 ms debounce
+    page.wait_for_timeout(1500)  # time for a rerun request, had the map sent one
     assert browser_page.received.get("sent", 0) == before, "the browser asked for a rerun"
     assert page.locator("[data-testid=stApp][data-test-script-state=notRunning]").count() == 1
 
