@@ -78,3 +78,26 @@ def test_hovering_a_unit_shows_its_tooltip(browser_page, server):
     assert tooltip.count() == 1
     text = tooltip.inner_text()
     assert "Grenoble (38185)" in text and "hab." in text, text
+
+
+def test_a_map_file_that_cannot_be_loaded_is_said_and_tried_again(browser_page, server):
+    """The map's code refused once: the page says so in French, and the next page's map loads it."""
+    page = browser_page.page
+    refused = []
+
+    def refuse_once(route):
+        if not refused:
+            refused.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/app.map.static/map.js", refuse_once)
+
+    page.goto(server)
+    page.get_by_text("Carte indisponible").wait_for(timeout=60_000)
+    assert refused and page.locator(MAP).count() == 0
+    page.locator("[data-testid=stSidebarNav] a", has_text="Partenaires").first.click()
+    _wait_for_units(page)  # another page: the file is asked for again and the map draws
+    _wait_idle(page)
+    assert page.get_by_text("Carte indisponible").count() == 0
