@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+import served_app  # noqa: E402  (tests/served_app.py: starts and stops the app as the browser tests do)
+
 CHROMIUM = Path("/usr/bin/chromium")
 UNITS = 4033
 
@@ -51,28 +49,16 @@ def interaction_times(clicks: int) -> list[float]:
     return times
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def browser_figures(db: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    command = [shutil.which("secteurs")] if shutil.which("secteurs") else [sys.executable, "-m", "app.cli"]
+    port = served_app.free_port()
+    log = Path(tempfile.mkdtemp(prefix="secteurs-app-speed-")) / "app.log"
     launched = time.perf_counter()
-    proc = subprocess.Popen(command + ["app", "--port", str(port), "--db", str(db)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = served_app.start(served_app.secteurs_command() + ["app", "--port", str(port), "--db", str(db)], log)
     url = f"http://localhost:{port}/"
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        served_app.wait_url(url + "_stcore/health", proc, 240, log, poll=0.1)
         healthy = time.perf_counter()
         received = {"ws": 0}
         with sync_playwright() as playwright:
@@ -112,8 +98,7 @@ def browser_figures(db: Path) -> dict:
             "resources": resources,
         }
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        served_app.stop(proc)
 
 
 def _point_inside(code: str) -> tuple[float, float]:

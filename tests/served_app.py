@@ -45,8 +45,8 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def wait_url(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
-    """Until ``url`` answers 200; the log in the error if ``proc`` exits or time runs out."""
+def wait_url(url: str, proc: subprocess.Popen, timeout: float, log: Path, poll: float = 0.3) -> None:
+    """Until ``url`` answers 200 (asked every ``poll`` s); the log in the error if ``proc`` exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -56,7 +56,7 @@ def wait_url(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> Non
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(poll)
     raise TimeoutError(f"{url} not ready after {timeout:.0f} s:\n{log.read_text(errors='replace')}")
 
 
