@@ -14,86 +14,89 @@
   // sizing and zoom-animating the canvas; _draw fills and strokes one Path2D per style, in Web
   // Mercator pixels at zoom 0 scaled to the current zoom.
   var UnitCanvas = L.Canvas.extend({
-  // A Leaflet canvas renderer that draws the units itself: no Leaflet layer per unit (4,033 polygons
-  // made ~60,000 objects and cost Chromium about 0.5 CPU s per map). Leaflet's Canvas keeps placing,
-  // sizing and zoom-animating the canvas; _draw fills and strokes one Path2D per style, in Web
-  // Mercator pixels at zoom 0 scaled to the current zoom.
-  _initContainer: function () {
-    this._container = document.createElement("canvas");
-    this._container.className = "secteurs-units";
-    this._ctx = this._container.getContext("2d");
-  },
-  setPrepared: function (prepared) {
-    this.features = prepared.features; this.rings = prepared.rings;
-    this.boxes = prepared.boxes; this.paths = prepared.paths; this.index = prepared.index;
-    this.restyle();
-  },
-  // Group the units by fill and by outline (in drawing order: plain, class outline, outlined,
-  // selected last, so a selection is never hidden by a neighbour's outline).
-  restyle: function () {
-    if (!this.features) { return; }
-    var S = this.S, fills = {}, strokes = {}, paint = S.paint || {};
-    var outlined = {}, selected = {};
-    (paint.outlined || []).forEach(function (c) { outlined[c] = true; });
-    (paint.selected || []).forEach(function (c) { selected[c] = true; });
-    this.styles = [];
-    for (var i = 0; i < this.features.length; i++) {
-      var code = this.features[i].properties.code_insee, st = S.style(this.features[i]);
-      this.styles.push(st);
-      if (st.fill !== false && st.fillOpacity > 0) {
-        var fk = st.fillColor + "|" + st.fillOpacity;
-        (fills[fk] = fills[fk] || {style: st, path: new Path2D()}).path.addPath(this.paths[i]);
-      }
-      if (st.stroke !== false && st.weight > 0 && st.opacity > 0) {
-        var rank = selected[code] ? 3 : outlined[code] ? 2 : st.color !== S.baseStyle.color ? 1 : 0;
-        var sk = rank + "|" + st.color + "|" + st.weight + "|" + st.opacity + "|" + (st.dashArray || "");
-        (strokes[sk] = strokes[sk] || {rank: rank, style: st, path: new Path2D()}).path.addPath(this.paths[i]);
-      }
-    }
-    this.fills = Object.keys(fills).map(function (k) { return fills[k]; });
-    this.strokes = Object.keys(strokes).map(function (k) { return strokes[k]; })
-      .sort(function (a, b) { return a.rank - b.rank; });
-    if (this._map) { this._redrawBounds = null; this._redraw(); }
-  },
-  _draw: function () {
-    if (!this.fills || !this._map) { return; }
-    var ctx = this._ctx, scale = Math.pow(2, this._map.getZoom()), origin = this._map.getPixelOrigin();
-    ctx.save();
-    ctx.transform(scale, 0, 0, scale, -origin.x, -origin.y);
-    ctx.lineJoin = "round"; ctx.lineCap = "round";
-    this.fills.forEach(function (g) {
-      ctx.globalAlpha = g.style.fillOpacity; ctx.fillStyle = g.style.fillColor;
-      ctx.fill(g.path, "evenodd");
-    });
-    this.strokes.forEach(function (g) {
-      var st = g.style;
-      ctx.globalAlpha = st.opacity; ctx.strokeStyle = st.color; ctx.lineWidth = st.weight / scale;
-      ctx.setLineDash(st.dashArray ? String(st.dashArray).split(/[ ,]+/).map(function (d) { return d / scale; }) : []);
-      ctx.stroke(g.path);
-    });
-    ctx.restore();
-    this.drawn = (this.drawn || 0) + 1;
-  },
-  // The unit under a point (index into features), or -1: boxes first, then even-odd over its rings.
-  unitAt: function (latlng) {
-    if (!this.features) { return -1; }
-    var s = Math.sin(latlng.lat * Math.PI / 180);
-    var x = (latlng.lng + 180) * 256 / 360, y = 128 - 64 * Math.log((1 + s) / (1 - s)) / Math.PI;
-    for (var i = 0; i < this.boxes.length; i++) {
-      var b = this.boxes[i];
-      if (x < b[0] || x > b[2] || y < b[1] || y > b[3]) { continue; }
-      var inside = false;
-      this.rings[i].forEach(function (xy) {
-        for (var k = 0, j = xy.length - 2; k < xy.length; j = k, k += 2) {
-          if ((xy[k + 1] > y) !== (xy[j + 1] > y)
-              && x < (xy[j] - xy[k]) * (y - xy[k + 1]) / (xy[j + 1] - xy[k + 1]) + xy[k]) { inside = !inside; }
+    _initContainer: function () {
+      this._container = document.createElement("canvas");
+      this._container.className = "secteurs-units";
+      this._ctx = this._container.getContext("2d");
+    },
+    setPrepared: function (prepared) {
+      this.features = prepared.features; this.rings = prepared.rings;
+      this.boxes = prepared.boxes; this.paths = prepared.paths; this.index = prepared.index;
+      this.restyle();
+    },
+    // Group the units by fill and by outline (in drawing order: plain, class outline, outlined,
+    // selected last, so a selection is never hidden by a neighbour's outline).
+    restyle: function () {
+      if (!this.features) { return; }
+      var S = this.S, fills = {}, strokes = {}, paint = S.paint || {};
+      var outlined = {}, selected = {};
+      (paint.outlined || []).forEach(function (c) { outlined[c] = true; });
+      (paint.selected || []).forEach(function (c) { selected[c] = true; });
+      this.styles = [];
+      for (var i = 0; i < this.features.length; i++) {
+        var code = this.features[i].properties.code_insee, st = S.style(this.features[i]);
+        this.styles.push(st);
+        if (st.fill !== false && st.fillOpacity > 0) {
+          var fk = st.fillColor + "|" + st.fillOpacity;
+          (fills[fk] = fills[fk] || {style: st, path: new Path2D()}).path.addPath(this.paths[i]);
         }
+        if (st.stroke !== false && st.weight > 0 && st.opacity > 0) {
+          var rank = selected[code] ? 3 : outlined[code] ? 2 : st.color !== S.baseStyle.color ? 1 : 0;
+          var sk = rank + "|" + st.color + "|" + st.weight + "|" + st.opacity + "|" + (st.dashArray || "");
+          (strokes[sk] = strokes[sk] || {rank: rank, style: st, path: new Path2D()}).path.addPath(this.paths[i]);
+        }
+      }
+      this.fills = Object.keys(fills).map(function (k) { return fills[k]; });
+      this.strokes = Object.keys(strokes).map(function (k) { return strokes[k]; })
+        .sort(function (a, b) { return a.rank - b.rank; });
+      if (this._map) { this._redrawBounds = null; this._redraw(); }
+    },
+    _draw: function () {
+      if (!this.fills || !this._map) { return; }
+      var ctx = this._ctx, scale = Math.pow(2, this._map.getZoom()), origin = this._map.getPixelOrigin();
+      ctx.save();
+      ctx.transform(scale, 0, 0, scale, -origin.x, -origin.y);
+      ctx.lineJoin = "round"; ctx.lineCap = "round";
+      this.fills.forEach(function (g) {
+        ctx.globalAlpha = g.style.fillOpacity; ctx.fillStyle = g.style.fillColor;
+        ctx.fill(g.path, "evenodd");
       });
-      if (inside) { return i; }
+      this.strokes.forEach(function (g) {
+        var st = g.style;
+        ctx.globalAlpha = st.opacity; ctx.strokeStyle = st.color; ctx.lineWidth = st.weight / scale;
+        ctx.setLineDash(st.dashArray ? String(st.dashArray).split(/[ ,]+/).map(function (d) { return d / scale; }) : []);
+        ctx.stroke(g.path);
+      });
+      ctx.restore();
+      this.drawn = (this.drawn || 0) + 1;
+    },
+    // The unit under a point (index into features), or -1: boxes first, then even-odd over its rings.
+    unitAt: function (latlng) {
+      if (!this.features) { return -1; }
+      var s = Math.sin(latlng.lat * Math.PI / 180);
+      var x = (latlng.lng + 180) * 256 / 360, y = 128 - 64 * Math.log((1 + s) / (1 - s)) / Math.PI;
+      for (var i = 0; i < this.boxes.length; i++) {
+        var b = this.boxes[i];
+        if (x < b[0] || x > b[2] || y < b[1] || y > b[3]) { continue; }
+        var inside = false;
+        this.rings[i].forEach(function (xy) {
+          for (var k = 0, j = xy.length - 2; k < xy.length; j = k, k += 2) {
+            if ((xy[k + 1] > y) !== (xy[j + 1] > y)
+                && x < (xy[j] - xy[k]) * (y - xy[k + 1]) / (xy[j + 1] - xy[k + 1]) + xy[k]) { inside = !inside; }
+          }
+        });
+        if (inside) { return i; }
+      }
+      return -1;
     }
-    return -1;
-  }
-});
+  });
+
+  // Text from the data (names typed by people) goes into tooltips, labels and the legend as HTML: escaped.
+  var esc = function (s) {
+    return String(s).replace(/[&<>"]/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c];
+    });
+  };
 
   // The units' rings in Web Mercator pixels at zoom 0, their boxes and one Path2D each.
   var prepare = function (collection) {
@@ -147,8 +150,6 @@
   // The units, the departments' outlines and names, the legend, the labels, tooltips and clicks.
   var region = function (map, cfg) {
     var S = {paint: cfg.paint, map: map};
-    var esc = function (s) { return String(s).replace(/[&<>"]/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); };
     map.getContainer().style.background = cfg.background;
     var outlinePane = map.createPane("secteursOutlines");
     outlinePane.style.zIndex = 450;
@@ -318,7 +319,7 @@
       var marker = L.circleMarker([r[1], r[2]], {radius: 4, weight: 1, color: "#ffffff",
         fillColor: cfg.colours[r[3]] || "#666666", fillOpacity: 0.95});
       marker.feature = {type: "Feature", properties: {partner_id: r[0], type: r[3], name: r[4]}};
-      marker.bindTooltip(r[3] + " : " + r[4].replace(/&/g, "&amp;").replace(/</g, "&lt;"));
+      marker.bindTooltip(esc(r[3]) + " : " + esc(r[4]));
       group.addLayer(marker);
     });
     group.on("mouseover", function () {  // the partner's tooltip replaces the unit's
