@@ -8,7 +8,9 @@ sessions, 22 s to answer one referral while proposals ran). Here the proposal
 runs in a separate process (:class:`concurrent.futures.ProcessPoolExecutor`
 with one worker, started on first use): the page's thread only waits on a
 future, which releases the GIL, so the desk stays responsive; proposals queue
-one after another in that worker, leaving the other core to the server.
+one after another in that worker, leaving the other core to the server. The
+worker runs at a lower priority (:data:`WORKER_NICENESS`): when the cores are
+all busy, the pages' runs go before a proposal, which is long anyway.
 
 Progress stages reach the waiting page through a queue the worker writes
 ``(job, stage)`` to, drained by one thread of the server.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as WaitTimeout
@@ -29,6 +32,8 @@ from geo.access import require_acting
 QUEUED = "queued"
 #: Stage reported when the worker starts a proposal.
 STARTED = "started"
+#: Added to the worker's niceness (Unix): the server's page runs come first.
+WORKER_NICENESS = 10
 
 _LOCK = threading.Lock()
 _STATE: dict = {"pool": None, "queue": None}
@@ -42,6 +47,8 @@ _WORKER: dict = {}
 
 def _init_worker(queue) -> None:
     _WORKER["queue"] = queue
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
 
 
 def _report(job: int, stage: str) -> None:

@@ -277,10 +277,13 @@ def test_proposal_in_the_worker_process_equals_the_proposal_in_thread(units):
     thread.start()
     try:
         apart = proposals.propose_apart(counts, 4, seed=3, progress=stages.append)
+        # the worker runs below the server's priority (os.nice(0) gives its niceness there)
+        worker_niceness = proposals._pool().submit(os.nice, 0).result(timeout=60)
     finally:
         stop.set()
         thread.join()
         proposals.shutdown()
+    assert worker_niceness == min(19, os.nice(0) + proposals.WORKER_NICENESS)
     here = propose(None, 4, context=build_context(None).with_counts(counts), seed=3)
     assert list(apart.assignment) == list(here.assignment) and apart.names == here.names
     assert stages[0] == proposals.QUEUED and proposals.STARTED in stages
