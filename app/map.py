@@ -72,7 +72,6 @@ SECTOR_PALETTE = PALETTE_OF_SECTORS
 REGION_BOUNDS = [[44.11, 2.06], [46.81, 7.19]]
 
 
-
 def _leaflet_dir() -> Path:
     import js_lib_leaflet
 
@@ -182,9 +181,7 @@ def tiles() -> dict[str, str] | None:
 def map_data(paint: Paint | None = None, *, partners: pd.DataFrame | None = None, height: int = 620,
              view: tuple[tuple[float, float], int] | None = None) -> dict:
     """What the browser's map is given on a rerun (JSON): files, styles, partners, paint and view."""
-    urls = served_urls()
-    return {"urls": urls, "units_url": urls["units"], "outlines_url": urls["departements"],
-            "labels": display.departement_labels(), "background": BACKGROUND,
+    return {"urls": served_urls(), "labels": display.departement_labels(), "background": BACKGROUND,
             "unit_style": UNIT_STYLE, "outline_style": OUTLINE_STYLE,
             "partners": partner_rows(partners), "colours": PARTNER_COLOURS, "bounds": REGION_BOUNDS,
             "tiles": tiles(), "height": int(height), "paint": (paint or Paint()).to_json(),

@@ -293,13 +293,13 @@
     // The geometry is fetched and prepared once per browser tab and shared by the maps of every page
     // (each page mounts its own map). The file names carry the territory's key: a new territory is
     // fetched afresh.
-    prepared(cfg.units_url).then(function (p) {
+    prepared(cfg.urls.units).then(function (p) {
       if (!units._map) { return; }  // the map was removed meanwhile
       units.setPrepared(p);  // drawn with the current paint
       S.drawLegend();
       map.getContainer().setAttribute("data-units", String(units.features.length));
     }).catch(function (e) { console.error("secteurs: units", e); });
-    geojson(cfg.outlines_url).then(function (data) { if (outlines._map) { outlines.addData(data); } })
+    geojson(cfg.urls.departements).then(function (data) { if (outlines._map) { outlines.addData(data); } })
       .catch(function (e) { console.error("secteurs: departements", e); });
     S.depMarkers = cfg.labels.map(function (d) {
       return L.marker([d.lat, d.lon], {interactive: false, keyboard: false, icon: L.divIcon({
@@ -391,10 +391,10 @@
       var root = component.parentElement;
       var state = root.secteursMapState;
       // another territory (its files carry its key): a new map, not a restyle of the old units
-      if (state && state.unitsUrl !== component.data.units_url) { destroy(root, state); state = null; }
+      if (state && state.unitsUrl !== component.data.urls.units) { destroy(root, state); state = null; }
       if (!state) {
         state = root.secteursMapState = build(root, component);
-        state.unitsUrl = component.data.units_url;
+        state.unitsUrl = component.data.urls.units;
       }
       state.component = component;
       update(state, component);

@@ -53,7 +53,7 @@ def test_a_component_in_the_page_with_only_the_apps_files(drawn):
 def test_units_are_fetched_not_embedded(drawn):
     proto = _element(drawn)
     data = json.loads(proto.json)
-    assert data["units_url"].endswith(".geojson") and data["outlines_url"].endswith(".geojson")
+    assert data["urls"]["units"].endswith(".geojson") and data["urls"]["departements"].endswith(".geojson")
     assert "coordinates" not in proto.json
     # what travels on every rerun: the loader (map.js is fetched once per tab) and the data
     assert len(proto.js_content.encode()) < 4_000 and len(proto.json.encode()) < 6_000

@@ -42,7 +42,6 @@ def _data() -> dict:
     data = app_map.map_data(paint, partners=partners, height=500)
     data["urls"] = {"leaflet_js": "/leaflet.js", "leaflet_css": "/leaflet.css", "map_js": "/map.js",
                     "units": "/units.geojson", "departements": "/departements.geojson"}
-    data["units_url"], data["outlines_url"] = "/units.geojson", "/departements.geojson"
     return data
 
 
