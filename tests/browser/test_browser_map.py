@@ -62,14 +62,10 @@ def _free_point(frame, code: str) -> tuple[float, float] | None:
 
 def test_hovering_a_unit_shows_its_tooltip(browser_page, server):
     page = browser_page.page
-    # centred on Grenoble; again if the map was fitted to the region meanwhile (on a busy machine the map's
-    # first answer to the page can rerun it after the page looked idle: zoom 7.5 again after the setView)
-    for _ in range(3):
-        frame = _map_on(page, server, *_points_inside("38185")[0], 11)
-        point = _free_point(frame, "38185")
-        if point is not None:
-            break
-    else:
+    # centred on Grenoble (the map fits the region once, when it first has a size: never after this setView)
+    frame = _map_on(page, server, *_points_inside("38185")[0], 11)
+    point = _free_point(frame, "38185")
+    if point is None:
         view = frame.evaluate("() => [window.secteurs.map.getCenter(), window.secteurs.map.getZoom()]")
         raise AssertionError(f"no free point of Grenoble; the map shows {view}")
     frame.locator(".leaflet-container").hover(position={"x": point[0], "y": point[1]})
